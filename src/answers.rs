@@ -1,0 +1,307 @@
+//! The answers: what the user chose, keyed by field, loaded from and saved to `answers.yaml`.
+//!
+//! Answers are raw (what was typed); [`crate::plan::validate`] turns them into a checked plan.
+//! Loading never stops at the first problem: unknown keys and values of the wrong shape are all
+//! collected, with their line numbers, so one run shows everything to fix.
+
+use crate::problem::{Advice, Problem};
+use crate::steps::{FIELDS, FieldId, FieldKind, SECTIONS, field, field_by_key};
+use crate::yaml::{self, Mapping, Value};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// The only version of the answers format so far.
+pub const FORMAT_VERSION: u64 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Text(String),
+    Flag(bool),
+    List(Vec<String>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answers {
+    values: BTreeMap<FieldId, Answer>,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum LoadError {
+    #[error("the file is not valid YAML: {0}")]
+    Syntax(String),
+    #[error("the answers file must be a mapping of sections (teleport, aws, tbot)")]
+    NotAMapping,
+    #[error("unknown key")]
+    UnknownKey { suggestion: Option<String> },
+    #[error("this section must be a mapping of keys to values")]
+    SectionNotAMapping,
+    #[error("expected {expected}")]
+    WrongKind { expected: &'static str },
+    #[error(
+        "the answers format version is missing or unsupported (this wi-aws reads version {FORMAT_VERSION})"
+    )]
+    Version,
+}
+
+impl Advice for LoadError {
+    fn fix(&self) -> String {
+        match self {
+            Self::Syntax(_) => {
+                "fix the YAML syntax at the line shown (indent with spaces, `key: value`)".into()
+            }
+            Self::NotAMapping | Self::SectionNotAMapping => {
+                "start from examples/answers.yaml".into()
+            }
+            Self::UnknownKey {
+                suggestion: Some(key),
+            } => format!("did you mean `{key}`?"),
+            Self::UnknownKey { suggestion: None } => {
+                let keys: Vec<&str> = FIELDS.iter().map(|f| f.key).collect();
+                format!("remove it; known keys are version, {}", keys.join(", "))
+            }
+            Self::WrongKind { expected } => format!("write {expected}"),
+            Self::Version => format!("add `version: {FORMAT_VERSION}` at the top"),
+        }
+    }
+}
+
+impl Answers {
+    pub fn get(&self, id: FieldId) -> Option<&Answer> {
+        self.values.get(&id)
+    }
+
+    /// The answer as text; flags and lists have no text.
+    pub fn text(&self, id: FieldId) -> Option<&str> {
+        match self.values.get(&id) {
+            Some(Answer::Text(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn flag(&self, id: FieldId) -> Option<bool> {
+        match self.values.get(&id) {
+            Some(Answer::Flag(flag)) => Some(*flag),
+            _ => None,
+        }
+    }
+
+    pub fn list(&self, id: FieldId) -> Option<&[String]> {
+        match self.values.get(&id) {
+            Some(Answer::List(list)) => Some(list),
+            _ => None,
+        }
+    }
+
+    pub fn set(&mut self, id: FieldId, answer: Answer) {
+        self.values.insert(id, answer);
+    }
+
+    pub fn set_text(&mut self, id: FieldId, text: impl Into<String>) {
+        self.set(id, Answer::Text(text.into()));
+    }
+
+    pub fn clear(&mut self, id: FieldId) {
+        self.values.remove(&id);
+    }
+
+    /// Reads an answers file. Returns the answers that could be read together with every
+    /// problem found, each with its line number.
+    pub fn from_yaml(text: &str) -> (Answers, Vec<Problem>) {
+        let mut answers = Answers::default();
+        let mut problems = Vec::new();
+        let document = match yaml::parse(text) {
+            Ok(document) => document,
+            Err(error) => {
+                let mut problem = Problem::new("(file)", None, &LoadError::Syntax(error.message));
+                problem.line = error.line;
+                return (answers, vec![problem]);
+            }
+        };
+        let Value::Mapping(top) = document else {
+            return (
+                answers,
+                vec![Problem::new("(file)", None, &LoadError::NotAMapping)],
+            );
+        };
+        let mut located = |key: &str, value: Option<String>, error: LoadError| {
+            let (section, name) = match key.split_once('.') {
+                Some((section, name)) => (section, Some(name)),
+                None => (key, None),
+            };
+            let mut problem = Problem::new(key, value.as_deref(), &error);
+            problem.line = yaml::line_of(text, section, name);
+            problems.push(problem);
+        };
+
+        match top.get("version") {
+            Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => {}
+            other => located("version", other.map(scalar_text), LoadError::Version),
+        }
+        for (key, value) in &top {
+            let section = key_text(key);
+            if section == "version" {
+                continue;
+            }
+            if !SECTIONS.contains(&section.as_str()) {
+                let suggestion = suggest(&section, SECTIONS.iter().copied());
+                located(&section, None, LoadError::UnknownKey { suggestion });
+                continue;
+            }
+            let entries = match value {
+                Value::Mapping(entries) => entries,
+                Value::Null => continue,
+                _ => {
+                    located(&section, None, LoadError::SectionNotAMapping);
+                    continue;
+                }
+            };
+            for (name, value) in entries {
+                let key = format!("{section}.{}", key_text(name));
+                let Some(field) = field_by_key(&key) else {
+                    let suggestion = suggest(&key, FIELDS.iter().map(|f| f.key)).or_else(|| {
+                        suggest(&key_text(name), FIELDS.iter().map(|f| f.name())).map(|name| {
+                            FIELDS
+                                .iter()
+                                .find(|f| f.name() == name)
+                                .map_or(name, |f| f.key.to_owned())
+                        })
+                    });
+                    located(&key, None, LoadError::UnknownKey { suggestion });
+                    continue;
+                };
+                match read_value(field.kind, value) {
+                    Ok(Some(answer)) => answers.set(field.id, answer),
+                    Ok(None) => {}
+                    Err(expected) => located(
+                        &key,
+                        Some(scalar_text(value)),
+                        LoadError::WrongKind { expected },
+                    ),
+                }
+            }
+        }
+        (answers, problems)
+    }
+
+    /// The answers as `answers.yaml`: `version` first, then each section's fields in the order
+    /// they are asked.
+    pub fn to_yaml(&self) -> String {
+        let mut top = Mapping::new();
+        top.insert("version".into(), Value::Number(FORMAT_VERSION.into()));
+        for section in SECTIONS {
+            let mut entries = Mapping::new();
+            for (id, answer) in &self.values {
+                let field = field(*id);
+                if field.section() != *section {
+                    continue;
+                }
+                let value = match answer {
+                    Answer::Text(text) => Value::String(text.clone()),
+                    Answer::Flag(flag) => Value::Bool(*flag),
+                    Answer::List(list) => {
+                        Value::Sequence(list.iter().cloned().map(Value::String).collect())
+                    }
+                };
+                entries.insert(field.name().into(), value);
+            }
+            if !entries.is_empty() {
+                top.insert((*section).into(), Value::Mapping(entries));
+            }
+        }
+        // Serializing a mapping of strings, bools and lists of strings cannot fail.
+        yaml::to_string(&Value::Mapping(top)).unwrap_or_default()
+    }
+}
+
+/// `Ok(None)` for an explicit `null`, which means "use the default".
+fn read_value(kind: FieldKind, value: &Value) -> Result<Option<Answer>, &'static str> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    match kind {
+        FieldKind::Text | FieldKind::Choice(_) => match value {
+            Value::String(_) | Value::Number(_) => Ok(Some(Answer::Text(scalar_text(value)))),
+            _ => Err("a single value, e.g. `key: value`"),
+        },
+        FieldKind::Flag => match value {
+            Value::Bool(flag) => Ok(Some(Answer::Flag(*flag))),
+            _ => Err("true or false"),
+        },
+        FieldKind::List => match value {
+            Value::Sequence(items) => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(_) | Value::Number(_) => Ok(scalar_text(item)),
+                    _ => Err("a list of values, e.g. `[a, b]`"),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(|list| Some(Answer::List(list))),
+            Value::String(_) => Ok(Some(Answer::List(vec![scalar_text(value)]))),
+            _ => Err("a list of values, e.g. `[a, b]`"),
+        },
+    }
+}
+
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Number(number) => number.to_string(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Null => String::new(),
+        other => yaml::to_string(other)
+            .map(|text| text.trim_end().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+fn key_text(key: &Value) -> String {
+    scalar_text(key)
+}
+
+/// The closest known key within a small edit distance, for "did you mean".
+fn suggest<'a>(given: &str, known: impl Iterator<Item = &'a str>) -> Option<String> {
+    known
+        .map(|candidate| (edit_distance(given, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate.to_owned())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_near_keys() {
+        assert_eq!(
+            suggest("aws.acount_id", FIELDS.iter().map(|f| f.key)).as_deref(),
+            Some("aws.account_id")
+        );
+        assert_eq!(suggest("zzzzzz", FIELDS.iter().map(|f| f.key)), None);
+    }
+
+    #[test]
+    fn round_trips_through_yaml() {
+        let mut answers = Answers::default();
+        answers.set_text(FieldId::AccountId, "012345678901");
+        answers.set(FieldId::CreateBucket, Answer::Flag(false));
+        answers.set(FieldId::Thumbprints, Answer::List(vec!["ab".into()]));
+        let (loaded, problems) = Answers::from_yaml(&answers.to_yaml());
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(loaded, answers);
+    }
+}

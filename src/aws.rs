@@ -1,0 +1,451 @@
+//! AWS names, partitions, regions and ARNs, with IAM's and S3's own rules.
+//!
+//! Everything here is pure. The ARN builders are the one place ARNs are spelled, so the
+//! `arn:aws:iam:123…` typo of the upstream guide (a missing empty region field) cannot recur.
+
+use crate::problem::Advice;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Partition {
+    Aws,
+    AwsCn,
+    AwsUsGov,
+    AwsIso,
+    AwsIsoB,
+    AwsIsoE,
+    AwsIsoF,
+    AwsEusc,
+}
+
+impl Partition {
+    pub const ALL: [Partition; 8] = [
+        Self::Aws,
+        Self::AwsCn,
+        Self::AwsUsGov,
+        Self::AwsIso,
+        Self::AwsIsoB,
+        Self::AwsIsoE,
+        Self::AwsIsoF,
+        Self::AwsEusc,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Aws => "aws",
+            Self::AwsCn => "aws-cn",
+            Self::AwsUsGov => "aws-us-gov",
+            Self::AwsIso => "aws-iso",
+            Self::AwsIsoB => "aws-iso-b",
+            Self::AwsIsoE => "aws-iso-e",
+            Self::AwsIsoF => "aws-iso-f",
+            Self::AwsEusc => "aws-eusc",
+        }
+    }
+
+    pub fn default_region(self) -> &'static str {
+        match self {
+            Self::Aws => "us-east-1",
+            Self::AwsCn => "cn-north-1",
+            Self::AwsUsGov => "us-gov-west-1",
+            Self::AwsIso => "us-iso-east-1",
+            Self::AwsIsoB => "us-isob-east-1",
+            Self::AwsIsoE => "eu-isoe-west-1",
+            Self::AwsIsoF => "us-isof-south-1",
+            Self::AwsEusc => "eusc-de-east-1",
+        }
+    }
+
+    /// The partition a region belongs to, read from its prefix.
+    pub fn of_region(region: &str) -> Partition {
+        const PREFIXES: [(&str, Partition); 7] = [
+            ("us-gov-", Partition::AwsUsGov),
+            ("cn-", Partition::AwsCn),
+            ("us-isob-", Partition::AwsIsoB),
+            ("us-isof-", Partition::AwsIsoF),
+            ("eu-isoe-", Partition::AwsIsoE),
+            ("us-iso-", Partition::AwsIso),
+            ("eusc-", Partition::AwsEusc),
+        ];
+        PREFIXES
+            .iter()
+            .find(|(prefix, _)| region.starts_with(prefix))
+            .map_or(Partition::Aws, |(_, partition)| *partition)
+    }
+
+    pub fn parse(value: &str) -> Result<Self, AwsError> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.id() == value)
+            .ok_or(AwsError::UnknownPartition)
+    }
+}
+
+impl std::fmt::Display for Partition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum AwsError {
+    #[error("an AWS account ID is exactly 12 digits")]
+    AccountId,
+    #[error(
+        "not a partition AWS knows (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc)"
+    )]
+    UnknownPartition,
+    #[error("a region looks like us-east-1: lowercase words joined by '-', ending in a number")]
+    RegionFormat,
+    #[error(
+        "region {region:?} is in partition {region_partition}, but aws.partition is {partition}"
+    )]
+    RegionPartition {
+        region: String,
+        region_partition: Partition,
+        partition: Partition,
+    },
+    #[error("IAM {kind} names are 1-{max} characters of letters, digits and + = , . @ _ -")]
+    IamName { kind: &'static str, max: usize },
+    #[error(
+        "an IAM path is '/' or starts and ends with '/', at most 512 printable ASCII characters, no spaces"
+    )]
+    IamPath,
+    #[error("S3 bucket names are 3-63 characters")]
+    BucketLength,
+    #[error("S3 bucket names hold only lowercase letters, digits, '.' and '-'")]
+    BucketChars,
+    #[error("S3 bucket names start and end with a letter or digit")]
+    BucketEnds,
+    #[error("S3 bucket names may not contain '..', '.-' or '-.'")]
+    BucketAdjacent,
+    #[error("S3 bucket names may not look like an IP address")]
+    BucketIpLike,
+    #[error("S3 reserves bucket names starting with {0:?}")]
+    BucketReservedPrefix(&'static str),
+    #[error("S3 reserves bucket names ending with {0:?}")]
+    BucketReservedSuffix(&'static str),
+    #[error("AWS profile names are 1-64 characters of letters, digits, '.', '_' and '-'")]
+    ProfileName,
+    #[error(
+        "the profile `default` is written as [default], not [profile default]; a workload profile should have its own name"
+    )]
+    ProfileDefault,
+    #[error("an OIDC audience (client ID) is 1-255 printable characters without spaces")]
+    Audience,
+    #[error(
+        "an IAM action is `service:Action`, e.g. s3:GetObject (wildcards * and ? allowed in the action)"
+    )]
+    ActionFormat,
+    #[error("the permissions apply to an S3 bucket, so every action must start with `s3:`")]
+    ActionNotS3,
+    #[error("the custom access preset needs at least one action in aws.actions")]
+    NoActions,
+    #[error("aws.actions is only read when aws.access is `custom`")]
+    ActionsWithoutCustom,
+}
+
+impl Advice for AwsError {
+    fn fix(&self) -> String {
+        match self {
+            Self::AccountId => "copy it from `aws sts get-caller-identity --query Account`; if it starts with 0, quote it in YAML (\"012345678901\")".into(),
+            Self::UnknownPartition => "use `aws` for commercial regions, `aws-us-gov` for GovCloud, `aws-cn` for China".into(),
+            Self::RegionFormat => "use a region code such as us-east-1 or eu-west-2 (not a name like \"N. Virginia\")".into(),
+            Self::RegionPartition { region_partition, .. } => format!("set aws.partition to {region_partition}, or pick a region of the partition"),
+            Self::IamName { .. } => "replace spaces and other characters with '-'".into(),
+            Self::IamPath => "use '/' or something like /workloads/".into(),
+            Self::BucketLength | Self::BucketChars | Self::BucketEnds | Self::BucketAdjacent => "use lowercase letters, digits and '-', e.g. my-team-workload-data".into(),
+            Self::BucketIpLike | Self::BucketReservedPrefix(_) | Self::BucketReservedSuffix(_) => "choose another name, e.g. my-team-workload-data".into(),
+            Self::ProfileName => "use something like workload-id-demo".into(),
+            Self::ProfileDefault => "pick a name such as workload-id-demo and pass --profile, or use aws/env".into(),
+            Self::Audience => "keep the default sts.amazonaws.com unless your provider lists another client ID".into(),
+            Self::ActionFormat | Self::ActionNotS3 => "write actions like s3:GetObject, s3:PutObject, s3:ListBucket".into(),
+            Self::NoActions => "list actions under aws.actions, or pick the read-only, read-write or write-only preset".into(),
+            Self::ActionsWithoutCustom => "set aws.access: custom, or remove aws.actions".into(),
+        }
+    }
+}
+
+fn is_iam_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+}
+
+pub fn parse_account_id(value: &str) -> Result<String, AwsError> {
+    if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value.to_owned())
+    } else {
+        Err(AwsError::AccountId)
+    }
+}
+
+pub fn parse_region(value: &str, partition: Partition) -> Result<String, AwsError> {
+    let words: Vec<&str> = value.split('-').collect();
+    let well_formed = words.len() >= 3
+        && words[..words.len() - 1]
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && words[words.len() - 1].len() <= 2
+        && !words[words.len() - 1].is_empty()
+        && words[words.len() - 1].bytes().all(|b| b.is_ascii_digit());
+    if !well_formed {
+        return Err(AwsError::RegionFormat);
+    }
+    let region_partition = Partition::of_region(value);
+    if region_partition != partition {
+        return Err(AwsError::RegionPartition {
+            region: value.to_owned(),
+            region_partition,
+            partition,
+        });
+    }
+    Ok(value.to_owned())
+}
+
+/// IAM role names: 1-64 of `[\w+=,.@-]`.
+pub fn parse_role_name(value: &str) -> Result<String, AwsError> {
+    parse_iam_name(value, "role", 64)
+}
+
+/// IAM policy names: 1-128 of `[\w+=,.@-]`.
+pub fn parse_policy_name(value: &str) -> Result<String, AwsError> {
+    parse_iam_name(value, "policy", 128)
+}
+
+/// STS role session names: 2-64 of `[\w+=,.@-]`.
+pub fn parse_session_name(value: &str) -> Result<String, AwsError> {
+    if value.len() < 2 {
+        return Err(AwsError::IamName {
+            kind: "role session",
+            max: 64,
+        });
+    }
+    parse_iam_name(value, "role session", 64)
+}
+
+fn parse_iam_name(value: &str, kind: &'static str, max: usize) -> Result<String, AwsError> {
+    if value.is_empty() || value.len() > max || !value.chars().all(is_iam_name_char) {
+        return Err(AwsError::IamName { kind, max });
+    }
+    Ok(value.to_owned())
+}
+
+/// IAM paths: `/` or `/a/b/`, printable ASCII without spaces, at most 512 characters.
+pub fn parse_iam_path(value: &str) -> Result<String, AwsError> {
+    let printable = value.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if value.len() > 512
+        || !printable
+        || !value.starts_with('/')
+        || !value.ends_with('/')
+        || value.contains("//")
+    {
+        return Err(AwsError::IamPath);
+    }
+    Ok(value.to_owned())
+}
+
+/// S3 general purpose bucket naming rules.
+pub fn parse_bucket_name(value: &str) -> Result<String, AwsError> {
+    const RESERVED_PREFIXES: [&str; 3] = ["xn--", "sthree-", "amzn-s3-demo-"];
+    const RESERVED_SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+    if !(3..=63).contains(&value.len()) {
+        return Err(AwsError::BucketLength);
+    }
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        return Err(AwsError::BucketChars);
+    }
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if !alnum(value.as_bytes()[0]) || !alnum(value.as_bytes()[value.len() - 1]) {
+        return Err(AwsError::BucketEnds);
+    }
+    if value.contains("..") || value.contains(".-") || value.contains("-.") {
+        return Err(AwsError::BucketAdjacent);
+    }
+    if value.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(AwsError::BucketIpLike);
+    }
+    if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| value.starts_with(*p)) {
+        return Err(AwsError::BucketReservedPrefix(prefix));
+    }
+    if let Some(suffix) = RESERVED_SUFFIXES.iter().find(|s| value.ends_with(*s)) {
+        return Err(AwsError::BucketReservedSuffix(suffix));
+    }
+    Ok(value.to_owned())
+}
+
+pub fn parse_profile_name(value: &str) -> Result<String, AwsError> {
+    if value == "default" {
+        return Err(AwsError::ProfileDefault);
+    }
+    if value.is_empty()
+        || value.len() > 64
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        return Err(AwsError::ProfileName);
+    }
+    Ok(value.to_owned())
+}
+
+pub fn parse_audience(value: &str) -> Result<String, AwsError> {
+    if value.is_empty() || value.len() > 255 || !value.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(AwsError::Audience);
+    }
+    Ok(value.to_owned())
+}
+
+/// A custom IAM action for the S3 bucket: `s3:Name`, the name made of letters and `*`/`?`.
+pub fn parse_s3_action(value: &str) -> Result<String, AwsError> {
+    let Some((service, action)) = value.split_once(':') else {
+        return Err(AwsError::ActionFormat);
+    };
+    let service_ok = !service.is_empty()
+        && service
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let action_ok = !action.is_empty()
+        && action
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'*' || b == b'?');
+    if !service_ok || !action_ok {
+        return Err(AwsError::ActionFormat);
+    }
+    if service != "s3" {
+        return Err(AwsError::ActionNotS3);
+    }
+    Ok(value.to_owned())
+}
+
+/// What the workload may do with the bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessPreset {
+    /// `s3:*` on the bucket and its objects, as in the upstream guide.
+    Full,
+    ReadOnly,
+    ReadWrite,
+    WriteOnly,
+    Custom,
+}
+
+impl AccessPreset {
+    pub const ALL: [AccessPreset; 5] = [
+        Self::Full,
+        Self::ReadOnly,
+        Self::ReadWrite,
+        Self::WriteOnly,
+        Self::Custom,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::ReadOnly => "read-only",
+            Self::ReadWrite => "read-write",
+            Self::WriteOnly => "write-only",
+            Self::Custom => "custom",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.id() == value)
+    }
+
+    /// Actions on the bucket itself (resource `arn:…:s3:::bucket`).
+    pub fn bucket_actions(self) -> &'static [&'static str] {
+        match self {
+            Self::Full => &["s3:*"],
+            Self::ReadOnly | Self::ReadWrite => &["s3:ListBucket", "s3:GetBucketLocation"],
+            Self::WriteOnly => &["s3:GetBucketLocation"],
+            Self::Custom => &[],
+        }
+    }
+
+    /// Actions on the bucket's objects (resource `arn:…:s3:::bucket/*`).
+    pub fn object_actions(self) -> &'static [&'static str] {
+        match self {
+            Self::Full => &["s3:*"],
+            Self::ReadOnly => &["s3:GetObject"],
+            Self::ReadWrite => &[
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+            ],
+            Self::WriteOnly => &["s3:PutObject", "s3:AbortMultipartUpload"],
+            Self::Custom => &[],
+        }
+    }
+}
+
+/// `arn:<partition>:iam::<account>:oidc-provider/<provider URL without https://>`.
+pub fn oidc_provider_arn(partition: Partition, account: &str, provider_host_path: &str) -> String {
+    format!("arn:{partition}:iam::{account}:oidc-provider/{provider_host_path}")
+}
+
+/// `arn:<partition>:iam::<account>:role<path><name>`; `path` is `/` or `/a/b/`.
+pub fn role_arn(partition: Partition, account: &str, path: &str, name: &str) -> String {
+    format!("arn:{partition}:iam::{account}:role{path}{name}")
+}
+
+/// `arn:<partition>:iam::<account>:policy<path><name>`.
+pub fn policy_arn(partition: Partition, account: &str, path: &str, name: &str) -> String {
+    format!("arn:{partition}:iam::{account}:policy{path}{name}")
+}
+
+/// `arn:<partition>:s3:::<bucket>` — S3 ARNs have neither region nor account.
+pub fn bucket_arn(partition: Partition, bucket: &str) -> String {
+    format!("arn:{partition}:s3:::{bucket}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_have_the_empty_region_field() {
+        assert_eq!(
+            role_arn(Partition::Aws, "123456789012", "/", "workload-id-demo"),
+            "arn:aws:iam::123456789012:role/workload-id-demo"
+        );
+        assert_eq!(
+            oidc_provider_arn(
+                Partition::AwsUsGov,
+                "123456789012",
+                "example.teleport.sh/workload-identity"
+            ),
+            "arn:aws-us-gov:iam::123456789012:oidc-provider/example.teleport.sh/workload-identity"
+        );
+        assert_eq!(bucket_arn(Partition::Aws, "b.c"), "arn:aws:s3:::b.c");
+    }
+
+    #[test]
+    fn regions_belong_to_their_partition() {
+        assert!(parse_region("us-gov-west-1", Partition::AwsUsGov).is_ok());
+        assert!(parse_region("eu-west-2", Partition::Aws).is_ok());
+        assert!(matches!(
+            parse_region("us-gov-west-1", Partition::Aws),
+            Err(AwsError::RegionPartition { .. })
+        ));
+        for partition in Partition::ALL {
+            assert_eq!(Partition::of_region(partition.default_region()), partition);
+        }
+    }
+
+    #[test]
+    fn bucket_rules() {
+        assert!(parse_bucket_name("workload-id-demo").is_ok());
+        assert!(parse_bucket_name("data.example.com").is_ok());
+        assert_eq!(parse_bucket_name("My_Bucket"), Err(AwsError::BucketChars));
+        assert_eq!(
+            parse_bucket_name("192.168.5.4"),
+            Err(AwsError::BucketIpLike)
+        );
+        assert_eq!(parse_bucket_name("a..b"), Err(AwsError::BucketAdjacent));
+    }
+}

@@ -1,0 +1,17 @@
+//! wi-aws: Teleport Workload Identity → AWS OIDC federation, from answers to proven artifacts.
+//!
+//! The domain modules (`spiffe`, `aws`, `teleport`, `tbot`, `thumbprint`) hold the rules; `plan`
+//! applies them to the `answers`; `render` turns a plan into artifacts and `write` puts them on
+//! disk. Front ends only collect answers.
+
+pub mod answers;
+pub mod aws;
+pub mod escape;
+pub mod plan;
+pub mod problem;
+pub mod spiffe;
+pub mod steps;
+pub mod tbot;
+pub mod teleport;
+pub mod thumbprint;
+pub mod yaml;

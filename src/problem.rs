@@ -1,0 +1,71 @@
+//! One problem with one answer: which field, what value, which rule it breaks and how to fix it.
+//!
+//! Every validator in the domain modules returns a `thiserror` enum whose `Display` is the rule
+//! and which implements [`Advice`] for the fix; this is where they meet the field they were
+//! checking, so the answers file, the line prompts and the wizard all say the same thing.
+
+use std::fmt;
+
+/// What to do about a broken rule, in the user's words.
+pub trait Advice: std::error::Error {
+    fn fix(&self) -> String;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The dotted key of the field in `answers.yaml`, e.g. `aws.account_id`.
+    pub field: String,
+    /// The value as the user gave it (empty when the field was missing).
+    pub value: Option<String>,
+    pub rule: String,
+    pub fix: String,
+    /// 1-based line in the answers file, when the problem came from one.
+    pub line: Option<usize>,
+}
+
+impl Problem {
+    pub fn new(field: &str, value: Option<&str>, error: &dyn Advice) -> Self {
+        Self {
+            field: field.to_owned(),
+            value: value.map(str::to_owned),
+            rule: error.to_string(),
+            fix: error.fix(),
+            line: None,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.field)?,
+            None => write!(f, "{}", self.field)?,
+        }
+        match &self.value {
+            Some(value) => write!(f, " = {value:?}: {}", self.rule)?,
+            None => write!(f, ": {}", self.rule)?,
+        }
+        write!(f, "\n    fix: {}", self.fix)
+    }
+}
+
+/// All problems found in one set of answers, reported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.0.len();
+        writeln!(
+            f,
+            "{count} problem{} in the answers:",
+            if count == 1 { "" } else { "s" }
+        )?;
+        for problem in &self.0 {
+            writeln!(f, "  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}

@@ -1,0 +1,327 @@
+//! The questions, once: every field of `answers.yaml` with its key, step, label, help and kind.
+//!
+//! The answers-file loader, the line prompts and the full-screen wizard all walk this list, so a
+//! field is added, renamed or explained in exactly one place. Rules and defaults live in
+//! [`crate::plan`], which every front end calls to validate.
+
+/// The wizard's steps, in order. The answers file groups fields by section instead (see
+/// [`Field::key`]); a step may take fields from several sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    Cluster,
+    Spiffe,
+    Thumbprint,
+    Aws,
+    Teleport,
+    Tbot,
+}
+
+impl Step {
+    pub const ALL: [Step; 6] = [
+        Self::Cluster,
+        Self::Spiffe,
+        Self::Thumbprint,
+        Self::Aws,
+        Self::Teleport,
+        Self::Tbot,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Cluster => "Cluster",
+            Self::Spiffe => "SPIFFE ID",
+            Self::Thumbprint => "Thumbprint",
+            Self::Aws => "AWS",
+            Self::Teleport => "Teleport",
+            Self::Tbot => "tbot",
+        }
+    }
+
+    pub fn fields(self) -> impl Iterator<Item = &'static Field> {
+        FIELDS.iter().filter(move |f| f.step == self)
+    }
+}
+
+/// The shape of a field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
+    Flag,
+    List,
+}
+
+/// Every field of the answers, in the order they are asked and saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FieldId {
+    Proxy,
+    ClusterName,
+    SpiffePath,
+    Thumbprints,
+    Partition,
+    AccountId,
+    Region,
+    OidcProvider,
+    Bucket,
+    CreateBucket,
+    Access,
+    Actions,
+    PolicyName,
+    RoleName,
+    RolePath,
+    Profile,
+    SessionName,
+    TeleportRole,
+    Bot,
+    OutputDir,
+    JwtFile,
+    Audience,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub id: FieldId,
+    /// Dotted key in `answers.yaml`: `section.name`.
+    pub key: &'static str,
+    pub step: Step,
+    pub label: &'static str,
+    pub help: &'static str,
+    pub kind: FieldKind,
+}
+
+impl Field {
+    pub fn section(&self) -> &'static str {
+        self.key
+            .split_once('.')
+            .map_or(self.key, |(section, _)| section)
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.key.split_once('.').map_or(self.key, |(_, name)| name)
+    }
+}
+
+pub const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+pub const PROVIDER_MODES: &[&str] = &["create", "existing"];
+pub const ACCESS_PRESETS: &[&str] = &["full", "read-only", "read-write", "write-only", "custom"];
+
+/// The sections of `answers.yaml` besides the top-level `version`.
+pub const SECTIONS: &[&str] = &["teleport", "aws", "tbot"];
+
+pub const FIELDS: &[Field] = &[
+    Field {
+        id: FieldId::Proxy,
+        key: "teleport.proxy",
+        step: Step::Cluster,
+        label: "Teleport proxy public address",
+        help: "host[:port] of the Teleport Proxy Service, as `tsh status` shows it. AWS must reach https://HOST/workload-identity from the internet.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::ClusterName,
+        key: "teleport.cluster_name",
+        step: Step::Cluster,
+        label: "Cluster name (SPIFFE trust domain)",
+        help: "The Teleport cluster name, which is the trust domain of every SPIFFE ID it issues. Defaults to the proxy host.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::SpiffePath,
+        key: "teleport.spiffe_path",
+        step: Step::Spiffe,
+        label: "SPIFFE ID path of the workload",
+        help: "The path part of the workload's SPIFFE ID, e.g. /svc/example-service. Name the workload, not the AWS role it will assume: one identity can be trusted by many roles.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::Thumbprints,
+        key: "aws.thumbprints",
+        step: Step::Thumbprint,
+        label: "TLS thumbprints of the proxy",
+        help: "SHA-1 of the last certificate the proxy sends (`curl https://PROXY/webapi/thumbprint`). AWS ignores it for certificates from public CAs, but private CAs need it. Up to 5.",
+        kind: FieldKind::List,
+    },
+    Field {
+        id: FieldId::Partition,
+        key: "aws.partition",
+        step: Step::Aws,
+        label: "AWS partition",
+        help: "aws for commercial regions, aws-us-gov for GovCloud, aws-cn for China. It is part of every ARN.",
+        kind: FieldKind::Choice(PARTITIONS),
+    },
+    Field {
+        id: FieldId::AccountId,
+        key: "aws.account_id",
+        step: Step::Aws,
+        label: "AWS account ID",
+        help: "The 12-digit account that will hold the OIDC provider and the role (`aws sts get-caller-identity`).",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::Region,
+        key: "aws.region",
+        step: Step::Aws,
+        label: "AWS region",
+        help: "Where the bucket lives and the default region of the profile. Defaults to the partition's first region.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::OidcProvider,
+        key: "aws.oidc_provider",
+        step: Step::Aws,
+        label: "OIDC provider",
+        help: "create: make a new IAM OIDC provider for the cluster. existing: the account already trusts this cluster's issuer (one provider serves every workload).",
+        kind: FieldKind::Choice(PROVIDER_MODES),
+    },
+    Field {
+        id: FieldId::Bucket,
+        key: "aws.bucket",
+        step: Step::Aws,
+        label: "S3 bucket name",
+        help: "The bucket the workload may use. Bucket names are global across AWS.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::CreateBucket,
+        key: "aws.create_bucket",
+        step: Step::Aws,
+        label: "Create the bucket?",
+        help: "true: the artifacts create it (private, encrypted, versioned). false: it exists already.",
+        kind: FieldKind::Flag,
+    },
+    Field {
+        id: FieldId::Access,
+        key: "aws.access",
+        step: Step::Aws,
+        label: "Access to the bucket",
+        help: "full = s3:* (as in Teleport's guide); read-only; read-write; write-only; custom = the actions you list in aws.actions.",
+        kind: FieldKind::Choice(ACCESS_PRESETS),
+    },
+    Field {
+        id: FieldId::Actions,
+        key: "aws.actions",
+        step: Step::Aws,
+        label: "Custom S3 actions",
+        help: "Only with access: custom. Actions such as s3:GetObject, granted on the bucket and its objects.",
+        kind: FieldKind::List,
+    },
+    Field {
+        id: FieldId::PolicyName,
+        key: "aws.policy_name",
+        step: Step::Aws,
+        label: "IAM policy name",
+        help: "The managed policy that grants the bucket access.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::RoleName,
+        key: "aws.role_name",
+        step: Step::Aws,
+        label: "IAM role name",
+        help: "The role the workload assumes. Defaults to the SPIFFE path joined with '-'.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::RolePath,
+        key: "aws.role_path",
+        step: Step::Aws,
+        label: "IAM role path",
+        help: "Optional IAM path for the role and policy, e.g. /workloads/. It becomes part of their ARNs.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::Profile,
+        key: "aws.profile",
+        step: Step::Aws,
+        label: "AWS CLI profile name",
+        help: "The [profile NAME] section written for ~/.aws/config.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::SessionName,
+        key: "aws.role_session_name",
+        step: Step::Aws,
+        label: "Role session name (optional)",
+        help: "Shown in CloudTrail next to the role. Left out, the AWS SDK picks one.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::TeleportRole,
+        key: "teleport.role",
+        step: Step::Teleport,
+        label: "Teleport role name",
+        help: "The Teleport role that allows issuing the SPIFFE ID (spec.allow.spiffe).",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::Bot,
+        key: "teleport.bot",
+        step: Step::Teleport,
+        label: "Bot name",
+        help: "The existing Machine ID bot that tbot runs as (`tctl bots ls`). It gets the role above.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::OutputDir,
+        key: "tbot.output_dir",
+        step: Step::Tbot,
+        label: "tbot output directory",
+        help: "Absolute directory where tbot writes the SVIDs on the workload's host.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::JwtFile,
+        key: "tbot.jwt_file",
+        step: Step::Tbot,
+        label: "JWT file name",
+        help: "File name of the JWT SVID inside the output directory; the AWS profile reads it.",
+        kind: FieldKind::Text,
+    },
+    Field {
+        id: FieldId::Audience,
+        key: "tbot.audience",
+        step: Step::Tbot,
+        label: "JWT audience",
+        help: "The `aud` tbot puts in the JWT and the client ID the OIDC provider accepts. AWS expects sts.amazonaws.com.",
+        kind: FieldKind::Text,
+    },
+];
+
+pub fn field(id: FieldId) -> &'static Field {
+    FIELDS
+        .iter()
+        .find(|f| f.id == id)
+        .expect("every FieldId has an entry in FIELDS")
+}
+
+pub fn field_by_key(key: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.key == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_id_is_listed_once_in_order() {
+        let ids: Vec<FieldId> = FIELDS.iter().map(|f| f.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(
+            ids, sorted,
+            "FIELDS must list each FieldId once, in declaration order"
+        );
+        assert!(FIELDS.iter().all(|f| SECTIONS.contains(&f.section())));
+    }
+}
