@@ -54,10 +54,19 @@ pub fn yaml_string_content(value: &str) -> String {
     out
 }
 
-/// A complete POSIX shell word: single-quoted, with embedded single quotes closed, escaped and
-/// reopened. Nothing inside single quotes is special to the shell.
+/// A complete POSIX shell word. Words made only of characters no shell treats specially are
+/// left bare (as Python's `shlex.quote` does) so the scripts stay readable; anything else is
+/// single-quoted, with embedded single quotes closed, escaped and reopened.
 pub fn shell_word(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -124,6 +133,10 @@ mod tests {
     fn shell_word_survives_single_quotes() {
         assert_eq!(shell_word("it's"), r"'it'\''s'");
         assert_eq!(shell_word("$(rm -rf /)"), "'$(rm -rf /)'");
+        assert_eq!(shell_word("arn:aws:iam::1:role/x"), "arn:aws:iam::1:role/x");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("*"), "'*'");
     }
 
     #[test]

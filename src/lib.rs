@@ -6,12 +6,15 @@
 
 pub mod answers;
 pub mod aws;
+pub mod cli;
 pub mod escape;
 pub mod plan;
 pub mod problem;
+pub mod render;
 pub mod spiffe;
 pub mod steps;
 pub mod tbot;
 pub mod teleport;
 pub mod thumbprint;
+pub mod write;
 pub mod yaml;

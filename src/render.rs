@@ -1,0 +1,286 @@
+//! A plan → the artifact set: the text of every file, rendered from `templates/` (embedded in the
+//! binary; a `--templates` directory overrides them by file name).
+//!
+//! Pure: no disk, no network. Each artifact's format decides how a `{{value}}` is escaped, so a
+//! template cannot forget to escape; `{{{…}}}` is reserved for helpers that escape themselves.
+//! JSON and YAML output is parsed back before it is returned, so a broken template is caught here
+//! rather than by AWS or tctl.
+
+use crate::aws::AccessPreset;
+use crate::escape;
+use crate::plan::{Plan, ProviderMode};
+use handlebars::{Handlebars, handlebars_helper};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// How an artifact's values must be escaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Hcl,
+    Json,
+    Yaml,
+    Shell,
+    Ini,
+    Markdown,
+}
+
+/// One file of the artifact set.
+#[derive(Debug, Clone, Copy)]
+pub struct ArtifactKind {
+    /// Path relative to the output directory; the template is this path plus `.hbs`.
+    pub path: &'static str,
+    pub format: Format,
+    pub executable: bool,
+    pub embedded_template: &'static str,
+}
+
+macro_rules! artifact {
+    ($path:literal, $format:expr, $executable:expr) => {
+        ArtifactKind {
+            path: $path,
+            format: $format,
+            executable: $executable,
+            embedded_template: include_str!(concat!("../templates/", $path, ".hbs")),
+        }
+    };
+}
+
+/// Every templated artifact, in the order they are listed to the user. `answers.yaml` is added
+/// by [`render`] from the plan itself.
+pub const ARTIFACTS: &[ArtifactKind] = &[
+    artifact!("terraform/main.tf", Format::Hcl, false),
+    artifact!("iam/trust-policy.json", Format::Json, false),
+    artifact!("iam/permissions-policy.json", Format::Json, false),
+    artifact!("aws-cli/setup.sh", Format::Shell, true),
+    artifact!("teleport/role.yaml", Format::Yaml, false),
+    artifact!("teleport/setup.sh", Format::Shell, true),
+    artifact!("tbot/outputs.yaml", Format::Yaml, false),
+    artifact!("aws/config", Format::Ini, false),
+    artifact!("aws/env", Format::Shell, false),
+    artifact!("NEXT-STEPS.md", Format::Markdown, false),
+];
+
+pub const ANSWERS_FILE: &str = "answers.yaml";
+
+/// A rendered file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: String,
+    pub contents: String,
+    pub executable: bool,
+}
+
+#[derive(Debug, Error)]
+pub enum RenderError {
+    #[error("template {template}: {message}")]
+    Template { template: String, message: String },
+    #[error("{path} would not be valid {format:?}: {message} (check the template)")]
+    InvalidOutput {
+        path: String,
+        format: Format,
+        message: String,
+    },
+    #[error("{path}: {source}")]
+    Ini {
+        path: String,
+        source: escape::IniError,
+    },
+    #[error("--templates: {name} is not a template wi-aws uses (known: {known})")]
+    UnknownOverride { name: String, known: String },
+}
+
+handlebars_helper!(shell_word_helper: |value: str| escape::shell_word(value));
+
+/// The compiled templates, one registry per format, each with that format's escape function.
+pub struct Templates {
+    registries: BTreeMap<&'static str, Handlebars<'static>>,
+}
+
+impl Templates {
+    /// The templates embedded in the binary.
+    pub fn embedded() -> Result<Self, RenderError> {
+        Self::with_overrides(&BTreeMap::new())
+    }
+
+    /// The embedded templates, with some replaced: keys are artifact paths plus `.hbs`
+    /// (e.g. `terraform/main.tf.hbs`), values the template text.
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Self, RenderError> {
+        if let Some(name) = overrides
+            .keys()
+            .find(|name| !ARTIFACTS.iter().any(|a| template_name(a) == **name))
+        {
+            return Err(RenderError::UnknownOverride {
+                name: name.clone(),
+                known: ARTIFACTS
+                    .iter()
+                    .map(template_name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let mut registries = BTreeMap::new();
+        for artifact in ARTIFACTS {
+            let name = template_name(artifact);
+            let text = overrides
+                .get(&name)
+                .map_or(artifact.embedded_template, String::as_str);
+            let mut registry = Handlebars::new();
+            registry.set_strict_mode(true);
+            registry.register_helper("sh", Box::new(shell_word_helper));
+            match artifact.format {
+                Format::Hcl => registry.register_escape_fn(escape::hcl_string_content),
+                Format::Json => registry.register_escape_fn(escape::json_string_content),
+                Format::Yaml => registry.register_escape_fn(escape::yaml_string_content),
+                Format::Shell => registry.register_escape_fn(escape::shell_word),
+                // INI has no escaping: values are checked before rendering (see `render`).
+                Format::Ini => registry.register_escape_fn(|v| v.trim().to_owned()),
+                Format::Markdown => registry.register_escape_fn(escape::markdown_text),
+            }
+            registry
+                .register_template_string(artifact.path, text)
+                .map_err(|error| RenderError::Template {
+                    template: name.clone(),
+                    message: error.to_string(),
+                })?;
+            registries.insert(artifact.path, registry);
+        }
+        Ok(Self { registries })
+    }
+}
+
+fn template_name(artifact: &ArtifactKind) -> String {
+    format!("{}.hbs", artifact.path)
+}
+
+/// The values templates may use. Kept flat and named in the user's words.
+pub fn context(plan: &Plan) -> Value {
+    let bucket_actions = plan.bucket_actions();
+    let object_actions = plan.object_actions();
+    let allows = |actions: &[String], action: &str| {
+        actions
+            .iter()
+            .any(|a| crate::aws::action_matches(a, action))
+    };
+    json!({
+        "proxy": plan.proxy.authority(),
+        "cluster_name": plan.cluster_name,
+        "issuer_url": plan.issuer_url(),
+        "condition_key_prefix": plan.condition_key_prefix(),
+        "spiffe_id": plan.spiffe_id.to_string(),
+        "spiffe_path": plan.spiffe_id.path(),
+        "thumbprints": plan.thumbprints,
+        "partition": plan.partition.id(),
+        "account_id": plan.account_id,
+        "region": plan.region,
+        // us-east-1 is the one region where S3 refuses an explicit LocationConstraint.
+        "location_constraint": plan.region != "us-east-1",
+        "create_provider": plan.provider == ProviderMode::Create,
+        "provider_mode": plan.provider.id(),
+        "provider_arn": plan.provider_arn(),
+        "bucket": plan.bucket,
+        "bucket_arn": plan.bucket_arn(),
+        "s3_uri": format!("s3://{}", plan.bucket),
+        "create_bucket": plan.create_bucket,
+        "access": plan.access.id(),
+        "bucket_actions": bucket_actions,
+        "object_actions": object_actions,
+        "same_actions": matches!(plan.access, AccessPreset::Full | AccessPreset::Custom),
+        "can_write": allows(&object_actions, "s3:PutObject"),
+        "can_list": allows(&bucket_actions, "s3:ListBucket"),
+        "policy_name": plan.policy_name,
+        "policy_arn": plan.policy_arn(),
+        "role_name": plan.role_name,
+        "role_path": plan.role_path,
+        "role_arn": plan.role_arn(),
+        "profile": plan.profile,
+        "session_name": plan.session_name,
+        "teleport_role": plan.teleport_role,
+        "bot": plan.bot,
+        "output_dir": plan.output_dir,
+        "jwt_file": plan.jwt_file,
+        "token_file": plan.token_file(),
+        "audience": plan.audience,
+        "warnings": plan.warnings,
+    })
+}
+
+/// Renders every artifact for a plan, `answers.yaml` last.
+pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, RenderError> {
+    let context = context(plan);
+    let mut artifacts = Vec::with_capacity(ARTIFACTS.len() + 1);
+    for kind in ARTIFACTS {
+        if kind.format == Format::Ini {
+            refuse_ini_unsafe(kind.path, &context)?;
+        }
+        let registry = &templates.registries[kind.path];
+        let rendered =
+            registry
+                .render(kind.path, &context)
+                .map_err(|error| RenderError::Template {
+                    template: template_name(kind),
+                    message: error.to_string(),
+                })?;
+        let contents = finish(kind, rendered)?;
+        artifacts.push(Artifact {
+            path: kind.path.to_owned(),
+            contents,
+            executable: kind.executable,
+        });
+    }
+    artifacts.push(Artifact {
+        path: ANSWERS_FILE.to_owned(),
+        contents: format!(
+            "# wi-aws answers: replay with `wi-aws --answers-file answers.yaml --out DIR`,\n# or edit in the wizard with `wi-aws --edit answers.yaml`.\n{}",
+            plan.to_answers().to_yaml()
+        ),
+        executable: false,
+    });
+    Ok(artifacts)
+}
+
+/// Checks the output parses in its own format and tidies it: JSON is pretty-printed (so the
+/// policy documents look the same whatever the template's layout), blank runs are collapsed.
+fn finish(kind: &ArtifactKind, rendered: String) -> Result<String, RenderError> {
+    let invalid = |message: String| RenderError::InvalidOutput {
+        path: kind.path.to_owned(),
+        format: kind.format,
+        message,
+    };
+    match kind.format {
+        Format::Json => {
+            let value: Value =
+                serde_json::from_str(&rendered).map_err(|e| invalid(e.to_string()))?;
+            let pretty =
+                serde_json::to_string_pretty(&value).map_err(|e| invalid(e.to_string()))?;
+            Ok(pretty + "\n")
+        }
+        Format::Yaml => {
+            crate::yaml::parse(&rendered).map_err(|e| invalid(e.message))?;
+            Ok(rendered)
+        }
+        _ => Ok(rendered),
+    }
+}
+
+/// INI cannot escape a line break, so no value that reaches an INI file may contain one.
+fn refuse_ini_unsafe(path: &str, context: &Value) -> Result<(), RenderError> {
+    match context {
+        Value::String(text) => {
+            escape::ini_value(text)
+                .map(|_| ())
+                .map_err(|source| RenderError::Ini {
+                    path: path.to_owned(),
+                    source,
+                })
+        }
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|item| refuse_ini_unsafe(path, item)),
+        Value::Object(entries) => entries
+            .iter()
+            .filter(|(key, _)| *key != "warnings")
+            .try_for_each(|(_, value)| refuse_ini_unsafe(path, value)),
+        _ => Ok(()),
+    }
+}
