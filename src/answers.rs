@@ -13,6 +13,9 @@ use thiserror::Error;
 /// The only version of the answers format so far.
 pub const FORMAT_VERSION: u64 = 1;
 
+/// The field name of problems with the file as a whole (syntax, not a mapping).
+pub const FILE_PROBLEM: &str = "(file)";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     Text(String),
@@ -32,7 +35,11 @@ pub enum LoadError {
     #[error("the answers file must be a mapping of sections (teleport, aws, tbot)")]
     NotAMapping,
     #[error("unknown key")]
-    UnknownKey { suggestion: Option<String> },
+    UnknownKey {
+        suggestion: Option<String>,
+        /// The keys that are valid where this one stands.
+        known: Vec<&'static str>,
+    },
     #[error("this section must be a mapping of keys to values")]
     SectionNotAMapping,
     #[error("expected {expected}")]
@@ -112,7 +119,8 @@ impl Answers {
         let document = match yaml::parse(text) {
             Ok(document) => document,
             Err(error) => {
-                let mut problem = Problem::new("(file)", None, &LoadError::Syntax(error.message));
+                let mut problem =
+                    Problem::new(FILE_PROBLEM, None, &LoadError::Syntax(error.message));
                 problem.line = error.line;
                 return (answers, vec![problem]);
             }
@@ -120,7 +128,7 @@ impl Answers {
         let Value::Mapping(top) = document else {
             return (
                 answers,
-                vec![Problem::new("(file)", None, &LoadError::NotAMapping)],
+                vec![Problem::new(FILE_PROBLEM, None, &LoadError::NotAMapping)],
             );
         };
         let mut located = |key: &str, value: Option<String>, error: LoadError| {
@@ -144,7 +152,9 @@ impl Answers {
             }
             if !SECTIONS.contains(&section.as_str()) {
                 let suggestion = suggest(&section, SECTIONS.iter().copied());
-                located(&section, None, LoadError::UnknownKey { suggestion });
+                let mut known = vec!["version"];
+                known.extend_from_slice(SECTIONS);
+                located(&section, None, LoadError::UnknownKey { suggestion, known });
                 continue;
             }
             let entries = match value {
@@ -166,7 +176,12 @@ impl Answers {
                                 .map_or(name, |f| f.key.to_owned())
                         })
                     });
-                    located(&key, None, LoadError::UnknownKey { suggestion });
+                    let known = FIELDS
+                        .iter()
+                        .filter(|f| f.section() == section)
+                        .map(|f| f.name())
+                        .collect();
+                    located(&key, None, LoadError::UnknownKey { suggestion, known });
                     continue;
                 };
                 match read_value(field.kind, value) {
@@ -213,6 +228,11 @@ impl Answers {
     }
 }
 
+/// YAML reads digits with an `e` (or a `.`) as a floating-point number and drops digits, so
+/// such a value cannot be trusted to be what was typed.
+const QUOTE_NUMBER: &str =
+    "the value in quotes: YAML read it as a decimal number and may have changed its digits";
+
 /// `Ok(None)` for an explicit `null`, which means "use the default".
 fn read_value(kind: FieldKind, value: &Value) -> Result<Option<Answer>, &'static str> {
     if value.is_null() {
@@ -220,6 +240,7 @@ fn read_value(kind: FieldKind, value: &Value) -> Result<Option<Answer>, &'static
     }
     match kind {
         FieldKind::Text | FieldKind::Choice(_) => match value {
+            Value::Number(n) if n.is_f64() => Err(QUOTE_NUMBER),
             Value::String(_) | Value::Number(_) => Ok(Some(Answer::Text(scalar_text(value)))),
             _ => Err("a single value, e.g. `key: value`"),
         },
@@ -231,6 +252,7 @@ fn read_value(kind: FieldKind, value: &Value) -> Result<Option<Answer>, &'static
             Value::Sequence(items) => items
                 .iter()
                 .map(|item| match item {
+                    Value::Number(n) if n.is_f64() => Err(QUOTE_NUMBER),
                     Value::String(_) | Value::Number(_) => Ok(scalar_text(item)),
                     _ => Err("a list of values, e.g. `[a, b]`"),
                 })

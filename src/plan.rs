@@ -5,7 +5,7 @@
 //! name from the SPIFFE path, the region from the partition, …) and written back by
 //! [`Plan::to_answers`], so a saved `answers.yaml` replays exactly.
 
-use crate::answers::{Answer, Answers};
+use crate::answers::{Answer, Answers, FILE_PROBLEM};
 use crate::aws::{self, AccessPreset, Partition};
 use crate::problem::{Advice, Problem, Problems};
 use crate::spiffe::{self, SpiffeId};
@@ -42,10 +42,6 @@ pub enum PlanError {
     Required { hint: &'static str },
     #[error("expected one of: {}", choices.join(", "))]
     NotAChoice { choices: &'static [&'static str] },
-    #[error(
-        "{len} characters is too long for this name (at most {max}) once derived from the SPIFFE path"
-    )]
-    DerivedTooLong { len: usize, max: usize },
 }
 
 impl Advice for PlanError {
@@ -53,7 +49,6 @@ impl Advice for PlanError {
         match self {
             Self::Required { hint } => (*hint).to_owned(),
             Self::NotAChoice { choices } => format!("write one of {}", choices.join(", ")),
-            Self::DerivedTooLong { .. } => "set the name explicitly".into(),
         }
     }
 }
@@ -189,6 +184,21 @@ impl Plan {
     }
 }
 
+/// What to use when an answer is missing.
+enum Fallback {
+    /// There is no default; the hint says what to give.
+    Required(&'static str),
+    Default(String),
+    /// The default is derived from another answer that is itself broken or missing.
+    Blocked,
+}
+
+impl Fallback {
+    fn derived<T>(from: Option<&T>, derive: impl FnOnce(&T) -> String) -> Self {
+        from.map_or(Self::Blocked, |value| Self::Default(derive(value)))
+    }
+}
+
 /// Collects problems while validating, so one run reports all of them.
 struct Checker<'a> {
     answers: &'a Answers,
@@ -201,13 +211,13 @@ impl Checker<'_> {
             .push(Problem::new(field(id).key, value, error));
     }
 
-    /// Checks a text answer, or uses the default when there is none. `None` if it is missing
-    /// without a default, or broken (both reported).
+    /// Checks a text answer, or falls back as `fallback` says. `None` if it is missing without
+    /// a default, or broken (both reported), or if its default depends on a broken answer
+    /// (reported there, not again here).
     fn text<T, E: Advice>(
         &mut self,
         id: FieldId,
-        default: Option<String>,
-        missing_hint: &'static str,
+        fallback: Fallback,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<T> {
         let given = self
@@ -215,9 +225,14 @@ impl Checker<'_> {
             .text(id)
             .map(str::trim)
             .filter(|t| !t.is_empty());
-        let Some(value) = given.map(str::to_owned).or(default) else {
-            self.report(id, None, &PlanError::Required { hint: missing_hint });
-            return None;
+        let value = match (given, fallback) {
+            (Some(given), _) => given.to_owned(),
+            (None, Fallback::Default(value)) => value,
+            (None, Fallback::Blocked) => return None,
+            (None, Fallback::Required(hint)) => {
+                self.report(id, None, &PlanError::Required { hint });
+                return None;
+            }
         };
         match parse(&value) {
             Ok(parsed) => Some(parsed),
@@ -253,23 +268,20 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
 
     let proxy = check.text(
         FieldId::Proxy,
-        None,
-        "give the proxy's public address, e.g. example.teleport.sh",
+        Fallback::Required("give the proxy's public address, e.g. example.teleport.sh"),
         ProxyAddress::parse,
     );
     let cluster_name = check.text(
         FieldId::ClusterName,
-        proxy
-            .as_ref()
-            .map(|p| p.host().trim_matches(['[', ']']).to_owned()),
-        "give the cluster name shown by `tctl status`",
+        Fallback::derived(proxy.as_ref(), |p| {
+            p.host().trim_matches(['[', ']']).to_owned()
+        }),
         spiffe::parse_trust_domain,
     );
     let spiffe_id = match &cluster_name {
         Some(trust_domain) => check.text(
             FieldId::SpiffePath,
-            None,
-            "name the workload, e.g. /svc/example-service",
+            Fallback::Required("name the workload, e.g. /svc/example-service"),
             |path| SpiffeId::for_workload(trust_domain, path),
         ),
         None => None,
@@ -297,19 +309,20 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
         .and_then(|id| Partition::parse(id).ok());
     let account_id = check.text(
         FieldId::AccountId,
-        None,
-        "give the 12-digit account ID (`aws sts get-caller-identity`)",
+        Fallback::Required("give the 12-digit account ID (`aws sts get-caller-identity`)"),
         aws::parse_account_id,
     );
-    let region = match partition {
-        Some(partition) => check.text(
+    let region = check
+        .text(
             FieldId::Region,
-            Some(partition.default_region().to_owned()),
-            "",
-            |r| aws::parse_region(r, partition),
-        ),
-        None => None,
-    };
+            Fallback::derived(partition.as_ref(), |p| p.default_region().to_owned()),
+            |region| match partition {
+                Some(partition) => aws::parse_region(region, partition).map(Some),
+                // The partition is broken and reported; the region cannot be checked against it.
+                None => Ok(None),
+            },
+        )
+        .flatten();
     let provider = check
         .choice(FieldId::OidcProvider, ProviderMode::Create.id())
         .map(|mode| {
@@ -321,8 +334,7 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
         });
     let bucket = check.text(
         FieldId::Bucket,
-        None,
-        "name the S3 bucket the workload may use",
+        Fallback::Required("name the S3 bucket the workload may use"),
         aws::parse_bucket_name,
     );
     let create_bucket = answers.flag(FieldId::CreateBucket).unwrap_or(true);
@@ -351,74 +363,58 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
         _ => {}
     }
 
-    let derived_role_name = spiffe_id.as_ref().map(default_role_name);
     let role_name = check.text(
         FieldId::RoleName,
-        derived_role_name.clone(),
-        "name the IAM role",
+        Fallback::derived(spiffe_id.as_ref(), default_role_name),
         aws::parse_role_name,
     );
     let role_path = check.text(
         FieldId::RolePath,
-        Some(DEFAULT_ROLE_PATH.to_owned()),
-        "",
+        Fallback::Default(DEFAULT_ROLE_PATH.to_owned()),
         aws::parse_iam_path,
     );
-    let policy_name = match (&role_name, access) {
-        (Some(role), Some(access)) => check.text(
-            FieldId::PolicyName,
-            Some(format!("{role}-s3-{}", access.id())),
-            "",
-            aws::parse_policy_name,
-        ),
-        _ => check.text(
-            FieldId::PolicyName,
-            None,
-            "name the IAM policy",
-            aws::parse_policy_name,
-        ),
-    };
+    let policy_name = check.text(
+        FieldId::PolicyName,
+        Fallback::derived(role_name.as_ref().zip(access).as_ref(), |(role, access)| {
+            format!("{role}-s3-{}", access.id())
+        }),
+        aws::parse_policy_name,
+    );
     let profile = check.text(
         FieldId::Profile,
-        role_name.clone(),
-        "name the AWS CLI profile",
+        Fallback::derived(role_name.as_ref(), Clone::clone),
         aws::parse_profile_name,
     );
-    let session_name = match answers.text(FieldId::SessionName).map(str::trim) {
-        None | Some("") => None,
-        Some(_) => check.text(FieldId::SessionName, None, "", aws::parse_session_name),
-    };
-
+    let session_name = check.text(
+        FieldId::SessionName,
+        Fallback::Blocked,
+        aws::parse_session_name,
+    );
     let teleport_role = check.text(
         FieldId::TeleportRole,
-        role_name
-            .as_ref()
-            .map(|r| format!("{}-aws", r.chars().take(60).collect::<String>())),
-        "name the Teleport role",
+        Fallback::derived(role_name.as_ref(), |role| {
+            format!("{}-aws", role.chars().take(60).collect::<String>())
+        }),
         |v| teleport::parse_resource_name(v, "role"),
     );
     let bot = check.text(
         FieldId::Bot,
-        None,
-        "give the name of the bot tbot runs as (`tctl bots ls`)",
+        Fallback::Required("give the name of the bot tbot runs as (`tctl bots ls`)"),
         |v| teleport::parse_resource_name(v, "bot"),
     );
     let output_dir = check.text(
         FieldId::OutputDir,
-        Some(tbot::DEFAULT_OUTPUT_DIR.to_owned()),
-        "",
+        Fallback::Default(tbot::DEFAULT_OUTPUT_DIR.to_owned()),
         tbot::parse_output_dir,
     );
     let jwt_file = check.text(
         FieldId::JwtFile,
-        Some(tbot::DEFAULT_JWT_FILE.to_owned()),
-        "",
+        Fallback::Default(tbot::DEFAULT_JWT_FILE.to_owned()),
         tbot::parse_file_name,
     );
     let audience = check.text(
         FieldId::Audience,
-        Some(DEFAULT_AUDIENCE.to_owned()),
-        "",
+        Fallback::Default(DEFAULT_AUDIENCE.to_owned()),
         aws::parse_audience,
     );
 
@@ -487,15 +483,6 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
     if access == AccessPreset::Full {
         warnings.push("access `full` grants s3:* on the bucket, including deleting it and changing its policy; prefer read-write or a custom list in production".into());
     }
-    if derived_role_name.as_deref() == Some(role_name.as_str())
-        && answers.text(FieldId::RoleName).is_none()
-    {
-        // Names derived from the path are fine, but say so: IAM role names are hard to change.
-        warnings.push(format!(
-            "aws.role_name defaults to {role_name:?} (from the SPIFFE path)"
-        ));
-    }
-
     Ok(Plan {
         proxy,
         cluster_name,
@@ -535,6 +522,10 @@ pub fn default_role_name(spiffe_id: &SpiffeId) -> String {
 /// its line number when the field is in the file.
 pub fn from_answers_file(text: &str) -> Result<Plan, Problems> {
     let (answers, mut problems) = Answers::from_yaml(text);
+    if problems.iter().any(|p| p.field == FILE_PROBLEM) {
+        // Nothing could be read: every field would be reported missing.
+        return Err(Problems(problems));
+    }
     match validate(&answers) {
         Ok(plan) if problems.is_empty() => return Ok(plan),
         Ok(_) => {}

@@ -231,7 +231,7 @@ pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, Rende
     artifacts.push(Artifact {
         path: ANSWERS_FILE.to_owned(),
         contents: format!(
-            "# wi-aws answers: replay with `wi-aws --answers-file answers.yaml --out DIR`,\n# or edit in the wizard with `wi-aws --edit answers.yaml`.\n{}",
+            "# wi-aws answers, with every default written out. Replay: wi-aws --answers-file answers.yaml --out DIR\n{}",
             plan.to_answers().to_yaml()
         ),
         executable: false,

@@ -1,0 +1,373 @@
+//! The artifact set of three answer sets: pinned by snapshots, read back by independent parsers
+//! (JSON, YAML, HCL with evaluation, INI, the shell), and checked against the five errors of the
+//! upstream guide.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::path::Path;
+use wi_aws::aws::AccessPreset;
+use wi_aws::plan::{Plan, ProviderMode};
+use wi_aws::render::{ARTIFACTS, Artifact};
+
+fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo_path("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+#[test]
+fn snapshots_of_every_artifact() {
+    for (case, file) in CASES {
+        let artifacts = render_plan(&plan_of(file));
+        assert_eq!(artifacts.len(), ARTIFACTS.len() + 1);
+        for artifact in &artifacts {
+            let name = format!("{case}__{}", artifact.path.replace(['/', '.'], "_"));
+            snapshot_settings().bind(|| insta::assert_snapshot!(name, &artifact.contents));
+        }
+    }
+}
+
+fn world(plan: &Plan) -> TerraformWorld {
+    TerraformWorld {
+        provider_arn: plan.provider_arn(),
+        bucket_arn: plan.bucket_arn(),
+        bucket: plan.bucket.clone(),
+        role_name: plan.role_name.clone(),
+        policy_arn: plan.policy_arn(),
+    }
+}
+
+fn expected_trust_policy(plan: &Plan) -> serde_json::Value {
+    let prefix = plan.proxy.issuer_host_path();
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Federated": plan.provider_arn() },
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": { "StringEquals": {
+                format!("{prefix}:aud"): plan.audience,
+                format!("{prefix}:sub"): plan.spiffe_id.to_string(),
+            }}
+        }]
+    })
+}
+
+#[test]
+fn trust_policy_json_carries_the_inputs_exactly() {
+    for (case, file) in CASES {
+        let plan = plan_of(file);
+        let artifacts = render_plan(&plan);
+        assert_eq!(
+            json(&artifacts, "iam/trust-policy.json"),
+            expected_trust_policy(&plan),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn permissions_policy_grants_the_preset_on_bucket_and_objects() {
+    for (case, file) in CASES {
+        let plan = plan_of(file);
+        let policy = json(&render_plan(&plan), "iam/permissions-policy.json");
+        let statements = policy["Statement"].as_array().expect("statements");
+        let granted = |resource: &str| -> Vec<String> {
+            statements
+                .iter()
+                .filter(|s| {
+                    s["Resource"]
+                        .as_array()
+                        .expect("resource list")
+                        .iter()
+                        .any(|r| r == resource)
+                })
+                .flat_map(|s| s["Action"].as_array().expect("action list").iter())
+                .map(|a| a.as_str().expect("string").to_owned())
+                .collect()
+        };
+        assert_eq!(granted(&plan.bucket_arn()), plan.bucket_actions(), "{case}");
+        assert_eq!(
+            granted(&format!("{}/*", plan.bucket_arn())),
+            plan.object_actions(),
+            "{case}"
+        );
+        assert!(statements.iter().all(|s| s["Effect"] == "Allow"));
+    }
+}
+
+#[test]
+fn presets_expand_as_documented() {
+    let gov = plan_of(CASES[1].1);
+    assert_eq!(gov.access, AccessPreset::ReadOnly);
+    assert_eq!(gov.object_actions(), ["s3:GetObject"]);
+    let deep = plan_of(CASES[2].1);
+    // Duplicates are dropped, order kept.
+    assert_eq!(
+        deep.object_actions(),
+        ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
+    );
+}
+
+#[test]
+fn terraform_references_resolve_and_policies_equal_the_json_files() {
+    for (case, file) in CASES {
+        let plan = plan_of(file);
+        let artifacts = render_plan(&plan);
+        let values = evaluate_terraform(artifact(&artifacts, "terraform/main.tf"), &world(&plan));
+        let decoded = |key: &str| -> serde_json::Value {
+            let hcl::Value::String(text) = &values[key] else {
+                panic!("{case}: {key} is not a jsonencode string");
+            };
+            serde_json::from_str(text).expect("jsonencode output is JSON")
+        };
+        assert_eq!(
+            decoded(".resource.aws_iam_role.workload.assume_role_policy"),
+            json(&artifacts, "iam/trust-policy.json"),
+            "{case}: Terraform's trust policy differs from iam/trust-policy.json"
+        );
+        assert_eq!(
+            decoded(".resource.aws_iam_policy.workload.policy"),
+            json(&artifacts, "iam/permissions-policy.json"),
+            "{case}: Terraform's permissions policy differs from iam/permissions-policy.json"
+        );
+        let string = |key: &str| {
+            values[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("{case}: {key}"))
+                .to_owned()
+        };
+        assert_eq!(
+            string(".resource.aws_iam_role.workload.name"),
+            plan.role_name
+        );
+        assert_eq!(
+            string(".resource.aws_iam_role.workload.path"),
+            plan.role_path
+        );
+        assert_eq!(
+            string(".resource.aws_iam_policy.workload.name"),
+            plan.policy_name
+        );
+        assert_eq!(string(".provider.aws.region"), plan.region);
+        match plan.provider {
+            ProviderMode::Create => {
+                let key = ".resource.aws_iam_openid_connect_provider.teleport";
+                assert_eq!(string(&format!("{key}.url")), plan.issuer_url());
+                let thumbprints: Vec<String> = values[&format!("{key}.thumbprint_list")]
+                    .as_array()
+                    .expect("list")
+                    .iter()
+                    .map(|v| v.as_str().expect("string").to_owned())
+                    .collect();
+                assert_eq!(thumbprints, plan.thumbprints);
+                assert_eq!(
+                    values[&format!("{key}.client_id_list")],
+                    hcl::Value::Array(vec![plan.audience.clone().into()])
+                );
+            }
+            ProviderMode::Existing => {
+                assert_eq!(
+                    string(".data.aws_iam_openid_connect_provider.teleport.url"),
+                    plan.issuer_url()
+                );
+            }
+        }
+        let declares_bucket = values.contains_key(".resource.aws_s3_bucket.workload.bucket");
+        assert_eq!(declares_bucket, plan.create_bucket, "{case}");
+        if plan.create_bucket {
+            assert_eq!(
+                string(".resource.aws_s3_bucket.workload.bucket"),
+                plan.bucket
+            );
+        }
+    }
+}
+
+#[test]
+fn teleport_role_and_tbot_output_carry_the_spiffe_path() {
+    for (case, file) in CASES {
+        let plan = plan_of(file);
+        let artifacts = render_plan(&plan);
+        let role = yaml(&artifacts, "teleport/role.yaml");
+        assert_eq!(role["kind"], "role", "{case}");
+        assert_eq!(role["version"], "v6");
+        assert_eq!(
+            role["metadata"]["name"].as_str(),
+            Some(plan.teleport_role.as_str())
+        );
+        assert_eq!(
+            role["spec"]["allow"]["spiffe"][0]["path"].as_str(),
+            Some(plan.spiffe_id.path())
+        );
+
+        let outputs = yaml(&artifacts, "tbot/outputs.yaml");
+        let output = &outputs["outputs"][0];
+        assert_eq!(output["type"], "spiffe-svid");
+        assert_eq!(output["destination"]["type"], "directory");
+        assert_eq!(
+            output["destination"]["path"].as_str(),
+            Some(plan.output_dir.as_str())
+        );
+        assert_eq!(output["svid"]["path"].as_str(), Some(plan.spiffe_id.path()));
+        assert_eq!(
+            output["jwts"][0]["audience"].as_str(),
+            Some(plan.audience.as_str())
+        );
+        assert_eq!(
+            output["jwts"][0]["file_name"].as_str(),
+            Some(plan.jwt_file.as_str())
+        );
+    }
+}
+
+#[test]
+fn aws_profile_points_at_the_role_and_tbots_token_file() {
+    for (case, file) in CASES {
+        let plan = plan_of(file);
+        let artifacts = render_plan(&plan);
+        let config = ini(artifact(&artifacts, "aws/config"));
+        let profile = &config[&format!("profile {}", plan.profile)];
+        assert_eq!(profile["role_arn"], plan.role_arn(), "{case}");
+        assert_eq!(
+            profile["web_identity_token_file"],
+            format!("{}/{}", plan.output_dir, plan.jwt_file)
+        );
+        assert_eq!(profile["region"], plan.region);
+        assert_eq!(profile.get("role_session_name"), plan.session_name.as_ref());
+    }
+}
+
+fn write_to(dir: &Path, artifacts: &[Artifact]) {
+    wi_aws::write::write_all(dir, artifacts, false).expect("writes");
+}
+
+#[test]
+fn shell_artifacts_parse_and_export_the_exact_values() {
+    for (case, file) in CASES {
+        let plan = plan_of(file);
+        let artifacts = render_plan(&plan);
+        let dir = tempfile::tempdir().expect("temp dir");
+        write_to(dir.path(), &artifacts);
+        for script in ["aws-cli/setup.sh", "teleport/setup.sh", "aws/env"] {
+            let status = std::process::Command::new("sh")
+                .arg("-n")
+                .arg(dir.path().join(script))
+                .status()
+                .expect("sh runs");
+            assert!(
+                status.success(),
+                "{case}: {script} has a shell syntax error"
+            );
+        }
+        let env = dir.path().join("aws/env");
+        assert_eq!(shell_value(&env, "AWS_ROLE_ARN"), plan.role_arn());
+        assert_eq!(
+            shell_value(&env, "AWS_WEB_IDENTITY_TOKEN_FILE"),
+            plan.token_file()
+        );
+        let setup = artifact(&artifacts, "aws-cli/setup.sh");
+        assert!(
+            setup.contains(&format!("provider_arn={}\n", plan.provider_arn())),
+            "{case}"
+        );
+        assert!(
+            setup.contains(&format!("role_arn={}\n", plan.role_arn())),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn scripts_are_executable_and_nothing_else_is() {
+    let artifacts = render_plan(&plan_of(CASES[0].1));
+    let executable: Vec<&str> = artifacts
+        .iter()
+        .filter(|a| a.executable)
+        .map(|a| a.path.as_str())
+        .collect();
+    assert_eq!(executable, ["aws-cli/setup.sh", "teleport/setup.sh"]);
+    for script in executable {
+        assert!(artifact(&artifacts, script).starts_with("#!/bin/sh\n"));
+    }
+}
+
+#[test]
+fn none_of_the_upstream_guides_errors_appear() {
+    for (case, file) in CASES {
+        let plan = plan_of(file);
+        let artifacts = render_plan(&plan);
+        let everything: String = artifacts.iter().map(|a| a.contents.as_str()).collect();
+        // 1 and 2: references to resources the guide never declared.
+        assert!(
+            !everything.contains("aws_s3_bucket.workload_id_demo"),
+            "{case}"
+        );
+        assert!(
+            !everything.contains("aws_iam_openid_connect_provider.example."),
+            "{case}"
+        );
+        // 3: condition keys built from the provider URL keep "https://".
+        assert!(!everything.contains(".url}:"), "{case}");
+        assert!(
+            !everything.contains(&format!("https://{}:", plan.proxy.issuer_host_path())),
+            "{case}"
+        );
+        // 4: a role ARN without the empty region field.
+        assert!(
+            !everything.contains(&format!("arn:{}:iam:{}", plan.partition, plan.account_id)),
+            "{case}"
+        );
+        // 5: a condition key without /workload-identity.
+        assert!(
+            !everything.contains(&format!("{}:sub", plan.proxy.authority())),
+            "{case}"
+        );
+        assert!(
+            !everything.contains(&format!("{}:aud", plan.proxy.authority())),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn terraform_fmt_accepts_main_tf() {
+    let Ok(version) = std::process::Command::new("terraform")
+        .arg("version")
+        .output()
+    else {
+        // CI installs nothing for this: the image has terraform; .ci/run says loudly when not.
+        eprintln!("terraform not on PATH: skipping `terraform fmt -check`");
+        return;
+    };
+    assert!(version.status.success());
+    for (case, file) in CASES {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write_to(dir.path(), &render_plan(&plan_of(file)));
+        let output = std::process::Command::new("terraform")
+            .args(["fmt", "-check", "-diff", "main.tf"])
+            .current_dir(dir.path().join("terraform"))
+            .output()
+            .expect("terraform runs");
+        assert!(
+            output.status.success(),
+            "{case}: terraform fmt would change main.tf:\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+}
+
+#[test]
+fn saved_answers_replay_to_the_same_plan_and_artifacts() {
+    for (case, file) in CASES {
+        let plan = plan_of(file);
+        let artifacts = render_plan(&plan);
+        let replayed = wi_aws::plan::from_answers_file(artifact(&artifacts, "answers.yaml"))
+            .unwrap_or_else(|p| panic!("{case}: saved answers do not load: {p}"));
+        assert_eq!(replayed, plan, "{case}");
+        assert_eq!(render_plan(&replayed), artifacts, "{case}");
+    }
+}

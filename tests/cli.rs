@@ -1,0 +1,328 @@
+//! The real binary on real files: modes, exit codes, what is written and what is refused.
+
+mod common;
+
+use common::repo_path;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn wi_aws(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wi-aws"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn example() -> String {
+    repo_path("examples/answers.yaml").display().to_string()
+}
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in fs::read_dir(&current).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(
+                    path.strip_prefix(dir)
+                        .expect("inside")
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn renders_then_reports_every_file_unchanged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = wi_aws(&["--answers-file", &example(), "--out", "out"], dir.path());
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let stdout = text(&first.stdout);
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("created ")).count(),
+        11,
+        "{stdout}"
+    );
+    assert_eq!(files_under(&dir.path().join("out")).len(), 11);
+
+    let second = wi_aws(
+        &["render", "--answers-file", &example(), "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(second.status.code(), Some(0));
+    let stdout = text(&second.stdout);
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("unchanged "))
+            .count(),
+        11,
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 created, 0 updated, 11 unchanged"));
+}
+
+#[test]
+fn scripts_are_written_executable() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    wi_aws(&["--answers-file", &example(), "--out", "out"], dir.path());
+    let mode = |path: &str| {
+        fs::metadata(dir.path().join("out").join(path))
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("aws-cli/setup.sh"), 0o755);
+    assert_eq!(mode("teleport/setup.sh"), 0o755);
+    assert_eq!(mode("aws/config"), 0o644);
+    // A lost executable bit is restored without --force: the content is the same.
+    fs::set_permissions(
+        dir.path().join("out/aws-cli/setup.sh"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
+    let rerun = wi_aws(&["--answers-file", &example(), "--out", "out"], dir.path());
+    assert_eq!(rerun.status.code(), Some(0));
+    assert!(text(&rerun.stdout).contains("updated   out/aws-cli/setup.sh"));
+    assert_eq!(mode("aws-cli/setup.sh"), 0o755);
+}
+
+#[test]
+fn refuses_to_overwrite_a_changed_file_without_force() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    wi_aws(&["--answers-file", &example(), "--out", "out"], dir.path());
+    let config = dir.path().join("out/aws/config");
+    fs::write(&config, "[profile mine]\nregion = eu-west-1\n").expect("edit");
+    let answers = dir.path().join("answers.yaml");
+    let edited = fs::read_to_string(example())
+        .expect("example")
+        .replace("region: us-east-1", "region: us-west-2");
+    fs::write(&answers, edited).expect("write answers");
+    let before: Vec<(String, Vec<u8>)> = files_under(&dir.path().join("out"))
+        .into_iter()
+        .map(|f| {
+            let bytes = fs::read(dir.path().join("out").join(&f)).expect("read");
+            (f, bytes)
+        })
+        .collect();
+
+    let refused = wi_aws(
+        &["--answers-file", "answers.yaml", "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(refused.status.code(), Some(3));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("differ from what would be written"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("aws/config") && stderr.contains("terraform/main.tf"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--force"), "{stderr}");
+    for (file, bytes) in &before {
+        assert_eq!(
+            &fs::read(dir.path().join("out").join(file)).expect("read"),
+            bytes,
+            "{file} changed"
+        );
+    }
+
+    let forced = wi_aws(
+        &["--answers-file", "answers.yaml", "--out", "out", "--force"],
+        dir.path(),
+    );
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    assert!(text(&forced.stdout).contains("updated   out/aws/config"));
+    assert!(
+        fs::read_to_string(&config)
+            .expect("read")
+            .contains("region = us-west-2")
+    );
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = wi_aws(
+        &["--answers-file", &example(), "--out", "out", "--dry-run"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert!(text(&output.stdout).contains("would create"));
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn the_four_mistakes_of_a_hand_edited_file_are_reported_together() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = fs::read_to_string(example())
+        .expect("example")
+        .replace(
+            "account_id: \"123456789012\"",
+            "account_id: \"12345678901\"",
+        )
+        .replace(
+            "spiffe_path: /svc/example-service",
+            "spiffe_path: spiffe://example.teleport.sh/svc/../example-service",
+        )
+        .replace("bucket: workload-id-demo", "bucket: My_Bucket")
+        .replace(
+            "  create_bucket: true",
+            "  create_bucket: true\n  colour: blue",
+        );
+    fs::write(dir.path().join("bad.yaml"), bad).expect("write");
+    let output = wi_aws(&["--answers-file", "bad.yaml", "--out", "out"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!dir.path().join("out").exists(), "nothing may be written");
+    let stderr = text(&output.stderr);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo_path("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("cli__four_mistakes", stderr));
+}
+
+#[test]
+fn no_answers_and_unreadable_answers_are_usage_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let none = wi_aws(&[], dir.path());
+    assert_eq!(none.status.code(), Some(2));
+    assert!(text(&none.stderr).contains("--answers-file"));
+    let missing = wi_aws(&["--answers-file", "nope.yaml"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("cannot read nope.yaml"));
+}
+
+#[test]
+fn help_explains_modes_artifacts_and_exit_codes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let help = text(&wi_aws(&["--help"], dir.path()).stdout);
+    for needle in [
+        "--answers-file",
+        "--force",
+        "--dry-run",
+        "--templates",
+        "Exit codes",
+        "NO_COLOR",
+        "terraform/main.tf",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}");
+    }
+}
+
+#[test]
+fn templates_dir_overrides_by_relative_path_and_rejects_unknown_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::create_dir_all(dir.path().join("tpl/aws")).expect("mkdir");
+    fs::write(
+        dir.path().join("tpl/aws/env.hbs"),
+        "export AWS_ROLE_ARN={{role_arn}}\n",
+    )
+    .expect("write");
+    let output = wi_aws(
+        &[
+            "--answers-file",
+            &example(),
+            "--out",
+            "out",
+            "--templates",
+            "tpl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("out/aws/env")).expect("read"),
+        "export AWS_ROLE_ARN=arn:aws:iam::123456789012:role/workload-id-demo\n"
+    );
+
+    fs::write(dir.path().join("tpl/unknown.hbs"), "x").expect("write");
+    let output = wi_aws(
+        &[
+            "--answers-file",
+            &example(),
+            "--out",
+            "out2",
+            "--templates",
+            "tpl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("unknown.hbs is not a template wi-aws uses"));
+    assert!(!dir.path().join("out2").exists());
+}
+
+#[test]
+fn a_template_with_a_missing_value_fails_in_strict_mode() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::create_dir_all(dir.path().join("tpl/aws")).expect("mkdir");
+    fs::write(
+        dir.path().join("tpl/aws/env.hbs"),
+        "export X={{no_such_value}}\n",
+    )
+    .expect("write");
+    let output = wi_aws(
+        &[
+            "--answers-file",
+            &example(),
+            "--out",
+            "out",
+            "--templates",
+            "tpl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("aws/env.hbs"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn a_template_producing_invalid_json_is_caught() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::create_dir_all(dir.path().join("tpl/iam")).expect("mkdir");
+    fs::write(
+        dir.path().join("tpl/iam/trust-policy.json.hbs"),
+        "{\"a\": {{role_name}}}\n",
+    )
+    .expect("write");
+    let output = wi_aws(
+        &[
+            "--answers-file",
+            &example(),
+            "--out",
+            "out",
+            "--templates",
+            "tpl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("iam/trust-policy.json would not be valid Json"),
+        "{}",
+        text(&output.stderr)
+    );
+}
