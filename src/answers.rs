@@ -61,11 +61,12 @@ impl Advice for LoadError {
             }
             Self::UnknownKey {
                 suggestion: Some(key),
+                ..
             } => format!("did you mean `{key}`?"),
-            Self::UnknownKey { suggestion: None } => {
-                let keys: Vec<&str> = FIELDS.iter().map(|f| f.key).collect();
-                format!("remove it; known keys are version, {}", keys.join(", "))
-            }
+            Self::UnknownKey {
+                suggestion: None,
+                known,
+            } => format!("remove it; the keys here are {}", known.join(", ")),
             Self::WrongKind { expected } => format!("write {expected}"),
             Self::Version => format!("add `version: {FORMAT_VERSION}` at the top"),
         }
