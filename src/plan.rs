@@ -382,7 +382,7 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
     );
     let profile = check.text(
         FieldId::Profile,
-        Fallback::derived(role_name.as_ref(), Clone::clone),
+        Fallback::derived(role_name.as_ref(), |role| default_profile(role)),
         aws::parse_profile_name,
     );
     let session_name = check.text(
@@ -392,9 +392,7 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
     );
     let teleport_role = check.text(
         FieldId::TeleportRole,
-        Fallback::derived(role_name.as_ref(), |role| {
-            format!("{}-aws", role.chars().take(60).collect::<String>())
-        }),
+        Fallback::derived(role_name.as_ref(), |role| default_teleport_role(role)),
         |v| teleport::parse_resource_name(v, "role"),
     );
     let bot = check.text(
@@ -516,6 +514,48 @@ pub fn default_role_name(spiffe_id: &SpiffeId) -> String {
     let joined = spiffe_id.segments().collect::<Vec<_>>().join("-");
     let cut: String = joined.chars().take(64).collect();
     cut.trim_end_matches(['-', '.']).to_owned()
+}
+
+/// The profile name derived from the IAM role name: characters a profile name cannot hold
+/// (`+ = , @`) become '-'.
+pub fn default_profile(role_name: &str) -> String {
+    let profile: String = role_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if profile == "default" {
+        "default-workload".into()
+    } else {
+        profile
+    }
+}
+
+/// The Teleport role name derived from the IAM role name: `<role>-aws`, starting with a letter
+/// or digit and cut to the 64 characters Teleport names may have.
+pub fn default_teleport_role(role_name: &str) -> String {
+    let base: String = role_name
+        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-@".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(60)
+        .collect();
+    if base.is_empty() {
+        "workload-aws".into()
+    } else {
+        format!("{base}-aws")
+    }
 }
 
 /// Reads and validates an answers file: load problems and rule problems together, each with

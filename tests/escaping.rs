@@ -1,0 +1,113 @@
+//! Escaping does not rely on validation: a plan holding hostile values (which validation would
+//! refuse) still renders to files that carry each value exactly, or refuses to render.
+
+mod common;
+
+use common::*;
+use wi_aws::render::{self, RenderError, Templates};
+
+const HOSTILE: &str =
+    "q\"uote'\\back ${var.x} %{if true}x%{endif} $(touch /tmp/pwned) `id` #c: - [x] {y}";
+
+fn hostile_plan() -> wi_aws::plan::Plan {
+    let mut plan = plan_of("examples/answers.yaml");
+    plan.bucket = format!("bucket-{HOSTILE}");
+    plan.role_name = format!("role-{HOSTILE}");
+    plan.policy_name = format!("policy-{HOSTILE}");
+    plan.teleport_role = format!("trole-{HOSTILE}");
+    plan.bot = format!("bot-{HOSTILE}");
+    plan.output_dir = format!("/dir-{HOSTILE}");
+    plan.audience = format!("aud-{HOSTILE}");
+    plan.region = format!("region-{HOSTILE}");
+    plan
+}
+
+#[test]
+fn hostile_values_arrive_intact_in_every_format() {
+    let plan = hostile_plan();
+    let artifacts = render_plan(&plan);
+
+    let trust = json(&artifacts, "iam/trust-policy.json");
+    let prefix = plan.proxy.issuer_host_path();
+    assert_eq!(
+        trust["Statement"][0]["Condition"]["StringEquals"][format!("{prefix}:aud")],
+        plan.audience
+    );
+
+    let world = TerraformWorld {
+        provider_arn: plan.provider_arn(),
+        bucket_arn: plan.bucket_arn(),
+        bucket: plan.bucket.clone(),
+        role_name: plan.role_name.clone(),
+        policy_arn: plan.policy_arn(),
+    };
+    let values = evaluate_terraform(artifact(&artifacts, "terraform/main.tf"), &world);
+    assert_eq!(
+        values[".resource.aws_s3_bucket.workload.bucket"].as_str(),
+        Some(plan.bucket.as_str())
+    );
+    assert_eq!(
+        values[".resource.aws_iam_role.workload.name"].as_str(),
+        Some(plan.role_name.as_str())
+    );
+    assert_eq!(
+        values[".provider.aws.region"].as_str(),
+        Some(plan.region.as_str())
+    );
+    assert_eq!(
+        values[".locals.audience"].as_str(),
+        Some(plan.audience.as_str())
+    );
+
+    let role = yaml(&artifacts, "teleport/role.yaml");
+    assert_eq!(
+        role["metadata"]["name"].as_str(),
+        Some(plan.teleport_role.as_str())
+    );
+    let tbot = yaml(&artifacts, "tbot/outputs.yaml");
+    assert_eq!(
+        tbot["outputs"][0]["destination"]["path"].as_str(),
+        Some(plan.output_dir.as_str())
+    );
+    assert_eq!(
+        tbot["outputs"][0]["jwts"][0]["audience"].as_str(),
+        Some(plan.audience.as_str())
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    wi_aws::write::write_all(dir.path(), &artifacts, false).expect("writes");
+    let env = dir.path().join("aws/env");
+    assert_eq!(shell_value(&env, "AWS_ROLE_ARN"), plan.role_arn());
+    assert_eq!(
+        shell_value(&env, "AWS_WEB_IDENTITY_TOKEN_FILE"),
+        plan.token_file()
+    );
+    assert_eq!(shell_value(&env, "AWS_REGION"), plan.region);
+    // The setup script's variables hold the values, not the result of running them.
+    let setup = dir.path().join("aws-cli/setup.sh");
+    let assignments: String = std::fs::read_to_string(&setup)
+        .expect("read")
+        .lines()
+        .filter(|l| {
+            l.starts_with("bucket=") || l.starts_with("role_name=") || l.starts_with("audience=")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let vars = dir.path().join("vars.sh");
+    std::fs::write(&vars, assignments).expect("write");
+    assert_eq!(shell_value(&vars, "bucket"), plan.bucket);
+    assert_eq!(shell_value(&vars, "role_name"), plan.role_name);
+    assert_eq!(shell_value(&vars, "audience"), plan.audience);
+    assert!(!std::path::Path::new("/tmp/pwned").exists());
+}
+
+#[test]
+fn a_line_break_never_reaches_the_ini_profile() {
+    let mut plan = plan_of("examples/answers.yaml");
+    plan.profile = "ok]\n[profile evil]\ncredential_process = /bin/sh -c id\n[x".to_owned();
+    let templates = Templates::embedded().expect("templates");
+    match render::render(&plan, &templates) {
+        Err(RenderError::Ini { path, .. }) => assert_eq!(path, "aws/config"),
+        other => panic!("expected the INI renderer to refuse, got {other:?}"),
+    }
+}

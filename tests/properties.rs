@@ -1,0 +1,258 @@
+//! Property: any valid answers render to artifacts that parse in their own format, carry every
+//! input exactly (escaping included: IAM paths, audiences and directories may hold quotes,
+//! backslashes, `${` and `%{`), agree with each other, and replay from the saved answers.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use wi_aws::answers::{Answer, Answers};
+use wi_aws::aws::{AccessPreset, Partition};
+use wi_aws::plan::{Plan, validate};
+use wi_aws::steps::FieldId;
+
+fn dns_name() -> impl Strategy<Value = String> {
+    prop::collection::vec("[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", 1..4)
+        .prop_map(|labels| labels.join("."))
+}
+
+fn spiffe_path() -> impl Strategy<Value = String> {
+    prop::collection::vec("[A-Za-z0-9_-][A-Za-z0-9._-]{0,10}", 1..6)
+        .prop_map(|s| format!("/{}", s.join("/")))
+}
+
+fn thumbprint() -> impl Strategy<Value = String> {
+    (
+        prop::array::uniform20(any::<u8>()),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(bytes, upper, colons)| {
+            let hex: Vec<String> = bytes
+                .iter()
+                .map(|b| {
+                    if upper {
+                        format!("{b:02X}")
+                    } else {
+                        format!("{b:02x}")
+                    }
+                })
+                .collect();
+            // Quoted below: YAML would read some all-digit runs as numbers.
+            hex.join(if colons { ":" } else { "" })
+        })
+}
+
+fn bucket() -> impl Strategy<Value = String> {
+    prop::collection::vec("[a-z0-9][a-z0-9-]{1,12}[a-z0-9]", 1..4)
+        .prop_map(|labels| labels.join("."))
+        .prop_filter("S3 rules", |b| wi_aws::aws::parse_bucket_name(b).is_ok())
+}
+
+/// IAM paths allow any printable ASCII but space: the hardest input for escaping.
+fn iam_path() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("/".to_owned()),
+        prop::collection::vec("[!-.0-~]{1,8}", 1..3).prop_map(|s| format!("/{}/", s.join("/"))),
+        Just("/${x}/%{y}/\"q\"/'s'/\\b/".to_owned()),
+    ]
+}
+
+fn output_dir() -> impl Strategy<Value = String> {
+    prop::collection::vec("[A-Za-z0-9 \"'\\\\$%{}#:_-]{1,8}", 1..4)
+        .prop_map(|s| format!("/{}", s.join("/")))
+        .prop_filter("no dot segments", |d| {
+            wi_aws::tbot::parse_output_dir(d).is_ok()
+        })
+}
+
+fn audience() -> impl Strategy<Value = String> {
+    prop_oneof![Just("sts.amazonaws.com".to_owned()), "[!-~]{1,30}"]
+}
+
+fn answers() -> impl Strategy<Value = Answers> {
+    let teleport = (
+        dns_name(),
+        prop::option::of(1u16..=65535),
+        spiffe_path(),
+        "[a-zA-Z0-9][a-zA-Z0-9._@-]{0,20}",
+        prop::option::of("[a-zA-Z0-9][a-zA-Z0-9._@-]{0,20}"),
+    );
+    let aws = (
+        prop::sample::select(Partition::ALL.to_vec()),
+        "[0-9]{12}",
+        prop::collection::vec(thumbprint(), 0..=5),
+        bucket(),
+        any::<bool>(),
+        any::<bool>(),
+        prop::sample::select(AccessPreset::ALL.to_vec()),
+        prop::collection::vec(
+            prop::sample::select(vec!["s3:GetObject", "s3:Put*", "s3:List?ucket", "s3:*"]),
+            1..4,
+        ),
+        iam_path(),
+        prop::option::of("[A-Za-z0-9+=,.@_-]{1,64}"),
+        prop::option::of("[A-Za-z0-9._-]{1,20}"),
+        prop::option::of("[A-Za-z0-9+=,.@_-]{2,64}"),
+    );
+    let tbot = (
+        output_dir(),
+        "[A-Za-z0-9_-][A-Za-z0-9._-]{0,20}",
+        audience(),
+    );
+    (teleport, aws, tbot).prop_map(|(teleport, aws, tbot)| {
+        let (host, port, path, bot, role) = teleport;
+        let (
+            partition,
+            account,
+            thumbprints,
+            bucket,
+            existing,
+            create_bucket,
+            access,
+            actions,
+            role_path,
+            role_name,
+            profile,
+            session,
+        ) = aws;
+        let (dir, jwt_file, audience) = tbot;
+        let mut answers = Answers::default();
+        answers.set_text(
+            FieldId::Proxy,
+            match port {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            },
+        );
+        answers.set_text(FieldId::SpiffePath, path);
+        answers.set_text(FieldId::Bot, bot);
+        if let Some(role) = role {
+            answers.set_text(FieldId::TeleportRole, role);
+        }
+        answers.set_text(FieldId::Partition, partition.id());
+        answers.set_text(FieldId::AccountId, account);
+        answers.set(FieldId::Thumbprints, Answer::List(thumbprints));
+        answers.set_text(FieldId::Bucket, bucket);
+        answers.set_text(
+            FieldId::OidcProvider,
+            if existing { "existing" } else { "create" },
+        );
+        answers.set(FieldId::CreateBucket, Answer::Flag(create_bucket));
+        answers.set_text(FieldId::Access, access.id());
+        if access == AccessPreset::Custom {
+            answers.set(
+                FieldId::Actions,
+                Answer::List(actions.into_iter().map(str::to_owned).collect()),
+            );
+        }
+        answers.set_text(FieldId::RolePath, role_path);
+        if let Some(name) = role_name {
+            answers.set_text(FieldId::RoleName, name);
+        }
+        if let Some(profile) = profile.filter(|p| p != "default") {
+            answers.set_text(FieldId::Profile, profile);
+        }
+        if let Some(session) = session {
+            answers.set_text(FieldId::SessionName, session);
+        }
+        answers.set_text(FieldId::OutputDir, dir);
+        answers.set_text(FieldId::JwtFile, jwt_file);
+        answers.set_text(FieldId::Audience, audience);
+        answers
+    })
+}
+
+fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
+    let artifacts = render_plan(plan);
+
+    let trust = json(&artifacts, "iam/trust-policy.json");
+    let conditions = &trust["Statement"][0]["Condition"]["StringEquals"];
+    let prefix = plan.proxy.issuer_host_path();
+    prop_assert_eq!(
+        &conditions[format!("{prefix}:aud")],
+        &serde_json::json!(plan.audience)
+    );
+    prop_assert_eq!(
+        &conditions[format!("{prefix}:sub")],
+        &serde_json::json!(plan.spiffe_id.to_string())
+    );
+    prop_assert_eq!(
+        &trust["Statement"][0]["Principal"]["Federated"],
+        &serde_json::json!(plan.provider_arn())
+    );
+
+    let world = TerraformWorld {
+        provider_arn: plan.provider_arn(),
+        bucket_arn: plan.bucket_arn(),
+        bucket: plan.bucket.clone(),
+        role_name: plan.role_name.clone(),
+        policy_arn: plan.policy_arn(),
+    };
+    let values = evaluate_terraform(artifact(&artifacts, "terraform/main.tf"), &world);
+    let decoded = |key: &str| -> serde_json::Value {
+        serde_json::from_str(values[key].as_str().expect("jsonencode string")).expect("JSON")
+    };
+    prop_assert_eq!(
+        decoded(".resource.aws_iam_role.workload.assume_role_policy"),
+        trust
+    );
+    prop_assert_eq!(
+        decoded(".resource.aws_iam_policy.workload.policy"),
+        json(&artifacts, "iam/permissions-policy.json")
+    );
+    prop_assert_eq!(
+        values[".resource.aws_iam_role.workload.path"].as_str(),
+        Some(plan.role_path.as_str())
+    );
+
+    let tbot = yaml(&artifacts, "tbot/outputs.yaml");
+    prop_assert_eq!(
+        tbot["outputs"][0]["destination"]["path"].as_str(),
+        Some(plan.output_dir.as_str())
+    );
+    prop_assert_eq!(
+        tbot["outputs"][0]["jwts"][0]["audience"].as_str(),
+        Some(plan.audience.as_str())
+    );
+    let role = yaml(&artifacts, "teleport/role.yaml");
+    prop_assert_eq!(
+        role["spec"]["allow"]["spiffe"][0]["path"].as_str(),
+        Some(plan.spiffe_id.path())
+    );
+
+    let config = ini(artifact(&artifacts, "aws/config"));
+    let profile = &config[&format!("profile {}", plan.profile)];
+    prop_assert_eq!(&profile["role_arn"], &plan.role_arn());
+    prop_assert_eq!(&profile["web_identity_token_file"], &plan.token_file());
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    wi_aws::write::write_all(dir.path(), &artifacts, false).expect("writes");
+    let env = dir.path().join("aws/env");
+    prop_assert_eq!(shell_value(&env, "AWS_ROLE_ARN"), plan.role_arn());
+    prop_assert_eq!(
+        shell_value(&env, "AWS_WEB_IDENTITY_TOKEN_FILE"),
+        plan.token_file()
+    );
+
+    let replayed = wi_aws::plan::from_answers_file(artifact(&artifacts, "answers.yaml"));
+    prop_assert_eq!(replayed.as_ref(), Ok(plan));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn valid_answers_render_to_artifacts_that_parse_and_round_trip(answers in answers()) {
+        let plan = validate(&answers).map_err(|p| TestCaseError::fail(format!("{p:#?}")))?;
+        check_artifacts(&plan)?;
+    }
+
+    #[test]
+    fn answers_survive_yaml_unchanged(answers in answers()) {
+        let (loaded, problems) = Answers::from_yaml(&answers.to_yaml());
+        prop_assert!(problems.is_empty(), "{:?}", problems);
+        prop_assert_eq!(loaded, answers);
+    }
+}
