@@ -30,16 +30,6 @@ fn snapshots_of_every_artifact() {
     }
 }
 
-fn world(plan: &Plan) -> TerraformWorld {
-    TerraformWorld {
-        provider_arn: plan.provider_arn(),
-        bucket_arn: plan.bucket_arn(),
-        bucket: plan.bucket.clone(),
-        role_name: plan.role_name.clone(),
-        policy_arn: plan.policy_arn(),
-    }
-}
-
 fn expected_trust_policy(plan: &Plan) -> serde_json::Value {
     let prefix = plan.proxy.issuer_host_path();
     json!({
@@ -117,7 +107,10 @@ fn terraform_references_resolve_and_policies_equal_the_json_files() {
     for (case, file) in CASES {
         let plan = plan_of(file);
         let artifacts = render_plan(&plan);
-        let values = evaluate_terraform(artifact(&artifacts, "terraform/main.tf"), &world(&plan));
+        let values = evaluate_terraform(
+            artifact(&artifacts, "terraform/main.tf"),
+            &TerraformWorld::of(&plan),
+        );
         let decoded = |key: &str| -> serde_json::Value {
             let hcl::Value::String(text) = &values[key] else {
                 panic!("{case}: {key} is not a jsonencode string");

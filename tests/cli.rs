@@ -227,25 +227,32 @@ fn help_explains_modes_artifacts_and_exit_codes() {
     }
 }
 
-#[test]
-fn templates_dir_overrides_by_relative_path_and_rejects_unknown_names() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    fs::create_dir_all(dir.path().join("tpl/aws")).expect("mkdir");
-    fs::write(
-        dir.path().join("tpl/aws/env.hbs"),
-        "export AWS_ROLE_ARN={{role_arn}}\n",
-    )
-    .expect("write");
-    let output = wi_aws(
+/// Writes `tpl/<name>` with `template` and renders the example with `--templates tpl`.
+fn render_with_template(dir: &Path, name: &str, template: &str, out: &str) -> Output {
+    let path = dir.join("tpl").join(name);
+    fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+    fs::write(path, template).expect("write template");
+    wi_aws(
         &[
             "--answers-file",
             &example(),
             "--out",
-            "out",
+            out,
             "--templates",
             "tpl",
         ],
+        dir,
+    )
+}
+
+#[test]
+fn templates_dir_overrides_by_relative_path_and_rejects_unknown_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = render_with_template(
         dir.path(),
+        "aws/env.hbs",
+        "export AWS_ROLE_ARN={{role_arn}}\n",
+        "out",
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(
@@ -253,18 +260,7 @@ fn templates_dir_overrides_by_relative_path_and_rejects_unknown_names() {
         "export AWS_ROLE_ARN=arn:aws:iam::123456789012:role/workload-id-demo\n"
     );
 
-    fs::write(dir.path().join("tpl/unknown.hbs"), "x").expect("write");
-    let output = wi_aws(
-        &[
-            "--answers-file",
-            &example(),
-            "--out",
-            "out2",
-            "--templates",
-            "tpl",
-        ],
-        dir.path(),
-    );
+    let output = render_with_template(dir.path(), "unknown.hbs", "x", "out2");
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("unknown.hbs is not a template wi-aws uses"));
     assert!(!dir.path().join("out2").exists());
@@ -273,22 +269,11 @@ fn templates_dir_overrides_by_relative_path_and_rejects_unknown_names() {
 #[test]
 fn a_template_with_a_missing_value_fails_in_strict_mode() {
     let dir = tempfile::tempdir().expect("temp dir");
-    fs::create_dir_all(dir.path().join("tpl/aws")).expect("mkdir");
-    fs::write(
-        dir.path().join("tpl/aws/env.hbs"),
-        "export X={{no_such_value}}\n",
-    )
-    .expect("write");
-    let output = wi_aws(
-        &[
-            "--answers-file",
-            &example(),
-            "--out",
-            "out",
-            "--templates",
-            "tpl",
-        ],
+    let output = render_with_template(
         dir.path(),
+        "aws/env.hbs",
+        "export X={{no_such_value}}\n",
+        "out",
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(
@@ -302,27 +287,17 @@ fn a_template_with_a_missing_value_fails_in_strict_mode() {
 #[test]
 fn a_template_producing_invalid_json_is_caught() {
     let dir = tempfile::tempdir().expect("temp dir");
-    fs::create_dir_all(dir.path().join("tpl/iam")).expect("mkdir");
-    fs::write(
-        dir.path().join("tpl/iam/trust-policy.json.hbs"),
-        "{\"a\": {{role_name}}}\n",
-    )
-    .expect("write");
-    let output = wi_aws(
-        &[
-            "--answers-file",
-            &example(),
-            "--out",
-            "out",
-            "--templates",
-            "tpl",
-        ],
+    let output = render_with_template(
         dir.path(),
+        "iam/trust-policy.json.hbs",
+        "{\"a\": {{role_name}}}\n",
+        "out",
     );
     assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
     assert!(
-        text(&output.stderr).contains("iam/trust-policy.json would not be valid Json"),
-        "{}",
-        text(&output.stderr)
+        stderr.contains("iam/trust-policy.json would not be valid Json"),
+        "{stderr}"
     );
+    assert!(!dir.path().join("out").exists());
 }

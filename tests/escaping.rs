@@ -34,13 +34,7 @@ fn hostile_values_arrive_intact_in_every_format() {
         plan.audience
     );
 
-    let world = TerraformWorld {
-        provider_arn: plan.provider_arn(),
-        bucket_arn: plan.bucket_arn(),
-        bucket: plan.bucket.clone(),
-        role_name: plan.role_name.clone(),
-        policy_arn: plan.policy_arn(),
-    };
+    let world = TerraformWorld::of(&plan);
     let values = evaluate_terraform(artifact(&artifacts, "terraform/main.tf"), &world);
     assert_eq!(
         values[".resource.aws_s3_bucket.workload.bucket"].as_str(),

@@ -182,13 +182,7 @@ fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
         &serde_json::json!(plan.provider_arn())
     );
 
-    let world = TerraformWorld {
-        provider_arn: plan.provider_arn(),
-        bucket_arn: plan.bucket_arn(),
-        bucket: plan.bucket.clone(),
-        role_name: plan.role_name.clone(),
-        policy_arn: plan.policy_arn(),
-    };
+    let world = TerraformWorld::of(plan);
     let values = evaluate_terraform(artifact(&artifacts, "terraform/main.tf"), &world);
     let decoded = |key: &str| -> serde_json::Value {
         serde_json::from_str(values[key].as_str().expect("jsonencode string")).expect("JSON")

@@ -110,6 +110,18 @@ pub struct TerraformWorld {
     pub policy_arn: String,
 }
 
+impl TerraformWorld {
+    pub fn of(plan: &Plan) -> Self {
+        Self {
+            provider_arn: plan.provider_arn(),
+            bucket_arn: plan.bucket_arn(),
+            bucket: plan.bucket.clone(),
+            role_name: plan.role_name.clone(),
+            policy_arn: plan.policy_arn(),
+        }
+    }
+}
+
 /// Evaluates every attribute of main.tf with only what the file itself declares (plus
 /// `jsonencode`): any reference to an undeclared resource, data source or local fails.
 /// Returns the evaluated attributes keyed by `block_type.label1.label2.attribute`.
