@@ -1,7 +1,11 @@
 //! Command line: parse, run the chosen job, map every failure to a message and an exit code.
 
+use crate::demo::{DemoOptions, DemoProxy};
+use crate::discover;
 use crate::plan::{self, Plan};
+use crate::problem::Advice;
 use crate::render::{self, Templates};
+use crate::teleport::ProxyAddress;
 use crate::write::{self, Outcome, WriteError};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -22,6 +26,9 @@ const AFTER_HELP: &str = "\
 Modes:
   wi-aws --answers-file answers.yaml --out DIR   render every artifact, no prompts (CI, scripts)
   wi-aws render --answers-file answers.yaml      the same, as a subcommand
+  wi-aws render --answers-file F --proxy HOST    fill cluster name and thumbprint from the proxy
+  wi-aws discover --proxy HOST                   what the proxy says, checked as AWS would
+  wi-aws demo-proxy                              a local DEMO Teleport proxy to try all of this
 
 Artifacts written to DIR: terraform/main.tf, iam/trust-policy.json, iam/permissions-policy.json,
 aws-cli/setup.sh, teleport/role.yaml, teleport/setup.sh, tbot/outputs.yaml, aws/config, aws/env,
@@ -52,6 +59,64 @@ pub struct Cli {
 enum Command {
     /// Render the artifacts from an answers file (the same as `wi-aws --answers-file F`).
     Render(RenderArgs),
+    /// Ask a Teleport proxy for its cluster name, version and thumbprint, and check its OIDC
+    /// issuer and JWKS the way AWS will use them. Exit 0 when every check passes, 1 otherwise.
+    Discover(DiscoverArgs),
+    /// Run a local DEMO Teleport proxy (HTTPS, Workload Identity issuer, JWT SVIDs) for trying
+    /// wi-aws without a cluster. It is not Teleport and grants nothing.
+    DemoProxy(DemoProxyArgs),
+}
+
+#[derive(Debug, Args)]
+struct ConnectionArgs {
+    /// PEM file of CA certificates to trust besides this machine's (private PKI, demo proxy).
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+
+    /// Seconds allowed for each connection, handshake and request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    timeout: f64,
+}
+
+impl ConnectionArgs {
+    fn options(&self) -> Result<discover::Options, String> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
+            return Err(format!(
+                "--timeout {} must be a number of seconds between 0 and 3600",
+                self.timeout
+            ));
+        }
+        Ok(discover::Options {
+            ca_file: self.ca_file.clone(),
+            timeout: std::time::Duration::from_secs_f64(self.timeout),
+            ..discover::Options::default()
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+struct DiscoverArgs {
+    /// The proxy's public address, host[:port].
+    #[arg(long, value_name = "HOST[:PORT]")]
+    proxy: String,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
+
+    /// Print the findings as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct DemoProxyArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:3443")]
+    listen: std::net::SocketAddr,
+
+    /// Where to write the demo root CA, to pass as --ca-file.
+    #[arg(long, value_name = "FILE", default_value = "wi-aws-demo-ca.pem")]
+    ca_out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +141,14 @@ struct RenderArgs {
     /// DIR/terraform/main.tf.hbs.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
+
+    /// Ask this Teleport proxy for what the answers leave open (cluster name, thumbprint).
+    /// Values in the answers file win; disagreements are shown as warnings.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    proxy: Option<String>,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
 }
 
 /// Terminal styling for status words; off when stdout is not a terminal or NO_COLOR is set.
@@ -91,23 +164,38 @@ impl Style {
         }
     }
 
-    fn outcome(&self, outcome: Outcome, text: &str) -> String {
-        let code = match outcome {
-            Outcome::Created => "32",
-            Outcome::Updated => "33",
-            Outcome::Unchanged => "2",
-        };
+    fn paint(&self, code: &str, text: &str) -> String {
         if self.colour {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_owned()
         }
     }
+
+    /// ✓ or ✗.
+    fn mark(&self, ok: bool) -> String {
+        if ok {
+            self.paint("32", "✓")
+        } else {
+            self.paint("31", "✗")
+        }
+    }
+
+    fn outcome(&self, outcome: Outcome, text: &str) -> String {
+        let code = match outcome {
+            Outcome::Created => "32",
+            Outcome::Updated => "33",
+            Outcome::Unchanged => "2",
+        };
+        self.paint(code, text)
+    }
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     let args = match cli.command {
         Some(Command::Render(args)) => args,
+        Some(Command::Discover(args)) => return ExitCode::from(discover_command(&args)),
+        Some(Command::DemoProxy(args)) => return ExitCode::from(demo_proxy_command(&args)),
         None => cli.render,
     };
     let Some(answers_file) = args.answers_file.clone() else {
@@ -135,7 +223,20 @@ fn render_command(answers_file: &Path, args: &RenderArgs) -> Result<u8> {
             return Ok(exit::BAD_INPUT);
         }
     };
-    let plan: Plan = match plan::from_answers_file(&text) {
+    let mut discovery_warnings = Vec::new();
+    let findings = match &args.proxy {
+        None => None,
+        Some(proxy) => match discover_for_render(proxy, &args.connection) {
+            Ok(findings) => Some(findings),
+            Err(code) => return Ok(code),
+        },
+    };
+    let fill = |answers: &mut crate::answers::Answers| {
+        if let Some(findings) = &findings {
+            discovery_warnings = discover::apply_findings(answers, findings);
+        }
+    };
+    let plan: Plan = match plan::from_answers_file_filled(&text, fill) {
         Ok(plan) => plan,
         Err(problems) => {
             eprint!("wi-aws: {}: {problems}", answers_file.display());
@@ -143,7 +244,7 @@ fn render_command(answers_file: &Path, args: &RenderArgs) -> Result<u8> {
             return Ok(exit::BAD_INPUT);
         }
     };
-    for warning in &plan.warnings {
+    for warning in discovery_warnings.iter().chain(&plan.warnings) {
         eprintln!("warning: {warning}");
     }
     let overrides = match &args.templates {
@@ -213,6 +314,186 @@ fn render_command(answers_file: &Path, args: &RenderArgs) -> Result<u8> {
             Err(anyhow::Error::new(error).context(format!("writing to {}", out.display())))
         }
     }
+}
+
+/// Discovery for `render --proxy`: the findings, or the exit code after saying why not.
+fn discover_for_render(proxy: &str, connection: &ConnectionArgs) -> Result<discover::Findings, u8> {
+    let (proxy, options) = match (ProxyAddress::parse(proxy), connection.options()) {
+        (Ok(proxy), Ok(options)) => (proxy, options),
+        (Err(error), _) => {
+            eprintln!("wi-aws: --proxy {proxy:?}: {error}\n  fix: {}", error.fix());
+            return Err(exit::BAD_INPUT);
+        }
+        (_, Err(message)) => {
+            eprintln!("wi-aws: {message}");
+            return Err(exit::BAD_INPUT);
+        }
+    };
+    match discover::discover_blocking(&proxy, &options) {
+        Ok(findings) => {
+            for check in findings.checks.iter().filter(|c| !c.ok) {
+                eprintln!("warning: discovery: {}: {}", check.name, check.detail);
+            }
+            Ok(findings)
+        }
+        Err(error) => {
+            eprintln!("wi-aws: discovery failed: {error}\nNothing was written.");
+            Err(exit::FAILURE)
+        }
+    }
+}
+
+fn discover_command(args: &DiscoverArgs) -> u8 {
+    let proxy = match ProxyAddress::parse(&args.proxy) {
+        Ok(proxy) => proxy,
+        Err(error) => {
+            eprintln!(
+                "wi-aws: --proxy {:?}: {error}\n  fix: {}",
+                args.proxy,
+                error.fix()
+            );
+            return exit::BAD_INPUT;
+        }
+    };
+    let options = match args.connection.options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("wi-aws: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let findings = match discover::discover_blocking(&proxy, &options) {
+        Ok(findings) => findings,
+        Err(error) => {
+            eprintln!("wi-aws: {error}");
+            return exit::FAILURE;
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&findings) {
+            Ok(json) => println!("{json}"),
+            Err(error) => {
+                eprintln!("wi-aws: {error}");
+                return exit::FAILURE;
+            }
+        }
+    } else {
+        print!("{}", discover_report(&findings, &Style::detect()));
+    }
+    if findings.all_ok() {
+        exit::OK
+    } else {
+        exit::FAILURE
+    }
+}
+
+fn discover_report(findings: &discover::Findings, style: &Style) -> String {
+    let mark = |ok: bool| style.mark(ok);
+    let mut out = String::new();
+    out.push_str(&format!("proxy        {}\n", findings.proxy));
+    out.push_str(&format!(
+        "cluster      {} (the SPIFFE trust domain)\n",
+        findings.cluster_name
+    ));
+    out.push_str(&format!(
+        "chain        {} certificate(s) sent, leaf first:\n",
+        findings.chain.len()
+    ));
+    for (index, certificate) in findings.chain.iter().enumerate() {
+        let last = if index + 1 == findings.chain.len() {
+            "  <- AWS pins this one"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  #{} {} ({}), valid until {}\n     sha1 {}{last}\n",
+            index + 1,
+            certificate.subject,
+            discover::tls::role_in_chain(certificate, index),
+            certificate.not_after,
+            certificate.thumbprint
+        ));
+    }
+    out.push_str(&format!(
+        "thumbprint   TLS chain (AWS's rule) {}\n",
+        findings.chain_thumbprint
+    ));
+    out.push_str(&format!(
+        "             Teleport /webapi/thumbprint {}\n",
+        findings.teleport_thumbprint
+    ));
+    out.push_str(&format!("issuer       {}\n", findings.issuer));
+    out.push_str(&format!("jwks         {}\n", findings.jwks_uri));
+    for key in &findings.keys {
+        out.push_str(&format!(
+            "  key kid={} kty={} alg={} {}\n",
+            key.kid.as_deref().unwrap_or("-"),
+            key.kty,
+            key.alg.as_deref().unwrap_or("-"),
+            if key.usable_by_sts {
+                "usable by STS"
+            } else {
+                "not usable by STS"
+            }
+        ));
+    }
+    out.push_str("checks\n");
+    for check in &findings.checks {
+        out.push_str(&format!(
+            "  {} {:<11} {}\n",
+            mark(check.ok),
+            check.name,
+            check.detail
+        ));
+    }
+    out
+}
+
+fn demo_proxy_command(args: &DemoProxyArgs) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("wi-aws: cannot start the async runtime: {error}");
+            return exit::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let proxy = match DemoProxy::start(args.listen, DemoOptions::default()).await {
+            Ok(proxy) => proxy,
+            Err(error) => {
+                eprintln!("wi-aws: {error}\n  fix: choose another --listen address, e.g. 127.0.0.1:0 for any free port");
+                return exit::FAILURE;
+            }
+        };
+        if let Err(error) = std::fs::write(&args.ca_out, &proxy.ca_pem) {
+            eprintln!("wi-aws: cannot write {}: {error}", args.ca_out.display());
+            return exit::FAILURE;
+        }
+        let authority = proxy.authority();
+        println!("listening on {authority}");
+        println!("DEMO Teleport proxy — not Teleport, for trying wi-aws only. Ctrl-C stops it.");
+        println!("  cluster      {}", crate::demo::DEMO_CLUSTER_NAME);
+        println!("  issuer       {}", proxy.issuer.issuer_url());
+        println!("  CA to trust  {}", args.ca_out.display());
+        println!("Try:");
+        println!("  wi-aws discover --proxy {authority} --ca-file {}", args.ca_out.display());
+        println!("  curl --cacert {} 'https://{authority}/demo/jwt-svid?path=/svc/example-service'", args.ca_out.display());
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => {
+                println!("stopped");
+                proxy.stop();
+                exit::OK
+            }
+            Err(error) => {
+                eprintln!("wi-aws: {error}");
+                exit::FAILURE
+            }
+        }
+    })
 }
 
 /// Reads every `*.hbs` under `dir`, keyed by its path relative to `dir` with '/' separators.

@@ -7,7 +7,10 @@
 pub mod answers;
 pub mod aws;
 pub mod cli;
+pub mod demo;
+pub mod discover;
 pub mod escape;
+pub mod jwt_svid;
 pub mod plan;
 pub mod problem;
 pub mod render;

@@ -512,8 +512,7 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
 /// 64 characters IAM allows (SPIFFE path characters are all legal in role names).
 pub fn default_role_name(spiffe_id: &SpiffeId) -> String {
     let joined = spiffe_id.segments().collect::<Vec<_>>().join("-");
-    let cut: String = joined.chars().take(64).collect();
-    cut.trim_end_matches(['-', '.']).to_owned()
+    joined.chars().take(64).collect()
 }
 
 /// The profile name derived from the IAM role name: characters a profile name cannot hold
@@ -561,11 +560,21 @@ pub fn default_teleport_role(role_name: &str) -> String {
 /// Reads and validates an answers file: load problems and rule problems together, each with
 /// its line number when the field is in the file.
 pub fn from_answers_file(text: &str) -> Result<Plan, Problems> {
-    let (answers, mut problems) = Answers::from_yaml(text);
+    from_answers_file_filled(text, |_| {})
+}
+
+/// Like [`from_answers_file`], with `fill` completing the answers (from discovery) before they
+/// are validated.
+pub fn from_answers_file_filled(
+    text: &str,
+    fill: impl FnOnce(&mut Answers),
+) -> Result<Plan, Problems> {
+    let (mut answers, mut problems) = Answers::from_yaml(text);
     if problems.iter().any(|p| p.field == FILE_PROBLEM) {
         // Nothing could be read: every field would be reported missing.
         return Err(Problems(problems));
     }
+    fill(&mut answers);
     match validate(&answers) {
         Ok(plan) if problems.is_empty() => return Ok(plan),
         Ok(_) => {}
@@ -584,4 +593,44 @@ pub fn from_answers_file(text: &str) -> Result<Plan, Problems> {
     }
     problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.field.clone()));
     Err(Problems(problems))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(path: &str) -> SpiffeId {
+        SpiffeId::for_workload("example.com", path).expect("valid")
+    }
+
+    #[test]
+    fn derived_names_are_always_valid() {
+        // Found by the property tests: paths of punctuation only.
+        for path in ["/-", "/_", "/.a", "/a/b", "/-/_/."] {
+            let Ok(spiffe_id) = SpiffeId::for_workload("example.com", path) else {
+                continue;
+            };
+            let role = default_role_name(&spiffe_id);
+            assert!(aws::parse_role_name(&role).is_ok(), "{path}: role {role:?}");
+            let teleport_role = default_teleport_role(&role);
+            assert!(
+                teleport::parse_resource_name(&teleport_role, "role").is_ok(),
+                "{path}: {teleport_role:?}"
+            );
+            assert!(
+                aws::parse_profile_name(&default_profile(&role)).is_ok(),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            default_role_name(&id("/svc/example-service")),
+            "svc-example-service"
+        );
+        assert_eq!(default_teleport_role("+=,"), "workload-aws");
+        assert_eq!(default_profile("a+b@c"), "a-b-c");
+        assert_eq!(
+            default_role_name(&id(&format!("/{}", "x".repeat(100)))).len(),
+            64
+        );
+    }
 }

@@ -63,3 +63,34 @@ mod tests {
         );
     }
 }
+
+/// The thumbprint of one certificate: SHA-1 of its DER encoding, lowercase hex.
+pub fn of_certificate(der: &[u8]) -> String {
+    use sha1::{Digest, Sha1};
+    base16ct::lower::encode_string(&Sha1::digest(der))
+}
+
+/// The thumbprint AWS (and eksctl, and Terraform's `tls_certificate`) takes from a TLS chain:
+/// that of the **last** certificate the server sends, whatever it is.
+pub fn of_chain<D: AsRef<[u8]>>(chain: &[D]) -> Option<String> {
+    chain.last().map(|der| of_certificate(der.as_ref()))
+}
+
+#[cfg(test)]
+mod chain_tests {
+    use super::*;
+
+    #[test]
+    fn sha1_hex_of_der_and_last_of_chain() {
+        // SHA-1("abc"), the FIPS 180 test vector.
+        assert_eq!(
+            of_certificate(b"abc"),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(
+            of_chain(&[b"x".as_slice(), b"abc".as_slice()]).as_deref(),
+            Some("a9993e364706816aba3e25717850c26c9cd0d89d")
+        );
+        assert_eq!(of_chain::<&[u8]>(&[]), None);
+    }
+}

@@ -301,3 +301,148 @@ fn a_template_producing_invalid_json_is_caught() {
     );
     assert!(!dir.path().join("out").exists());
 }
+
+/// A demo proxy on 127.0.0.1 for the duration of a test, with its CA written to `dir/ca.pem`.
+struct RunningDemo {
+    _runtime: tokio::runtime::Runtime,
+    proxy: wi_aws::demo::DemoProxy,
+}
+
+fn running_demo(dir: &Path) -> RunningDemo {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let proxy = runtime
+        .block_on(wi_aws::demo::DemoProxy::start(
+            "127.0.0.1:0".parse().expect("address"),
+            Default::default(),
+        ))
+        .expect("demo proxy");
+    fs::write(dir.join("ca.pem"), &proxy.ca_pem).expect("write CA");
+    RunningDemo {
+        _runtime: runtime,
+        proxy,
+    }
+}
+
+#[test]
+fn discover_reports_the_demo_proxy_and_exits_zero() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = running_demo(dir.path());
+    let authority = demo.proxy.authority();
+    let output = wi_aws(
+        &["discover", "--proxy", &authority, "--ca-file", "ca.pem"],
+        dir.path(),
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    for check in ["version", "thumbprint", "issuer", "jwks", "jwks host"] {
+        assert!(
+            stdout.contains(&format!("✓ {check} ")),
+            "{check} missing in\n{stdout}"
+        );
+    }
+    let json = wi_aws(
+        &[
+            "discover",
+            "--proxy",
+            &authority,
+            "--ca-file",
+            "ca.pem",
+            "--json",
+        ],
+        dir.path(),
+    );
+    let findings: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let last = demo.proxy.served_chain.last().expect("chain");
+    assert_eq!(
+        findings["chain_thumbprint"],
+        wi_aws::thumbprint::of_certificate(last)
+    );
+    assert_eq!(findings["cluster_name"], wi_aws::demo::DEMO_CLUSTER_NAME);
+}
+
+#[test]
+fn discover_without_the_ca_says_why_in_one_line_and_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = running_demo(dir.path());
+    let output = wi_aws(
+        &[
+            "discover",
+            "--proxy",
+            &demo.proxy.authority(),
+            "--timeout",
+            "2",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--ca-file"), "{stderr}");
+}
+
+#[test]
+fn discover_refuses_a_url_for_an_address() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = wi_aws(
+        &["discover", "--proxy", "https://example.teleport.sh"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("without a scheme"));
+}
+
+#[test]
+fn render_with_proxy_fills_cluster_name_and_thumbprint() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = running_demo(dir.path());
+    fs::write(
+        dir.path().join("answers.yaml"),
+        "version: 1\nteleport:\n  spiffe_path: /svc/example-service\n  bot: my-bot\naws:\n  account_id: \"123456789012\"\n  bucket: workload-id-demo\n",
+    )
+    .expect("write");
+    let authority = demo.proxy.authority();
+    let output = wi_aws(
+        &[
+            "render",
+            "--answers-file",
+            "answers.yaml",
+            "--proxy",
+            &authority,
+            "--ca-file",
+            "ca.pem",
+            "--out",
+            "out",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let saved = fs::read_to_string(dir.path().join("out/answers.yaml")).expect("saved answers");
+    let last = demo.proxy.served_chain.last().expect("chain");
+    assert!(
+        saved.contains(&wi_aws::thumbprint::of_certificate(last)),
+        "{saved}"
+    );
+    assert!(
+        saved.contains(&format!(
+            "cluster_name: {}",
+            wi_aws::demo::DEMO_CLUSTER_NAME
+        )),
+        "{saved}"
+    );
+    assert!(saved.contains(&format!("proxy: {authority}")), "{saved}");
+    // A demo proxy listens on a port other than 443, which AWS cannot use: said, not hidden.
+    assert!(
+        text(&output.stderr).contains("carries port"),
+        "{}",
+        text(&output.stderr)
+    );
+}

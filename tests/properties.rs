@@ -61,8 +61,9 @@ fn iam_path() -> impl Strategy<Value = String> {
 fn output_dir() -> impl Strategy<Value = String> {
     prop::collection::vec("[A-Za-z0-9 \"'\\\\$%{}#:_-]{1,8}", 1..4)
         .prop_map(|s| format!("/{}", s.join("/")))
-        .prop_filter("no dot segments", |d| {
-            wi_aws::tbot::parse_output_dir(d).is_ok()
+        // Answers are trimmed, so a directory ending in a space is not one a user can give.
+        .prop_filter("valid and trimmed", |d| {
+            wi_aws::tbot::parse_output_dir(d).is_ok() && d.trim() == d
         })
 }
 

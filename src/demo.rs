@@ -1,0 +1,470 @@
+//! A DEMO Teleport proxy, for trying wi-aws (and testing it) without a cluster: HTTPS with a
+//! generated CA → intermediate(s) → leaf chain, `/webapi/ping`, `/webapi/thumbprint`, the
+//! Workload Identity discovery document and JWKS, and an endpoint that issues JWT SVIDs.
+//! It is not Teleport and grants nothing; every answer says so in an `X-Wi-Aws-Demo` header.
+//!
+//! Options make deliberately broken variants for the tests: other chain shapes, a wrong
+//! issuer, missing endpoints, oversized or looping answers.
+
+use crate::jwt_svid::{self, Issuer};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+    SanType,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use thiserror::Error;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub const DEMO_CLUSTER_NAME: &str = "demo.wi-aws.invalid";
+pub const DEMO_VERSION: &str = "17.0.0";
+/// How long a request may take to arrive; a stalled client does not hold a task forever.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_REQUEST_HEAD: usize = 16 * 1024;
+
+#[derive(Debug, Error)]
+pub enum DemoError {
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot generate the demo certificates: {0}")]
+    Certificates(String),
+    #[error("{0}")]
+    Issuer(#[from] jwt_svid::IssuerError),
+    #[error("TLS setup: {0}")]
+    Tls(String),
+}
+
+/// How the demo proxy behaves. `Default` is a healthy Teleport 17 cluster.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub cluster_name: String,
+    pub server_version: String,
+    /// Intermediate CAs between the root and the leaf: the chain sent is the leaf plus these.
+    pub intermediates: usize,
+    /// Also send the root CA (some servers do; AWS then pins the root).
+    pub send_root: bool,
+    /// Issuer URL in the discovery document and tokens, instead of `https://<address>/workload-identity`.
+    pub issuer_override: Option<String>,
+    /// What `/webapi/thumbprint` answers.
+    pub teleport_thumbprint: TeleportThumbprint,
+    /// Paths that answer 404.
+    pub missing: Vec<String>,
+    /// `/webapi/ping` answers with this many bytes of padding.
+    pub ping_padding: usize,
+    /// `/webapi/ping` redirects to itself.
+    pub redirect_loop: bool,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self {
+            cluster_name: DEMO_CLUSTER_NAME.to_owned(),
+            server_version: DEMO_VERSION.to_owned(),
+            intermediates: 1,
+            send_root: false,
+            issuer_override: None,
+            teleport_thumbprint: TeleportThumbprint::LastSent,
+            missing: Vec::new(),
+            ping_padding: 0,
+            redirect_loop: false,
+        }
+    }
+}
+
+/// What the demo's `/webapi/thumbprint` computes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeleportThumbprint {
+    /// The last certificate sent, as Teleport does.
+    LastSent,
+    /// The leaf: what a proxy behind a misconfigured load balancer may appear to report.
+    Leaf,
+    Fixed(String),
+}
+
+/// The generated PKI: the root to trust and the chain to serve.
+pub struct DemoPki {
+    pub root_pem: String,
+    pub root_der: CertificateDer<'static>,
+    /// Leaf first, then intermediates from the leaf's issuer up.
+    pub chain: Vec<CertificateDer<'static>>,
+    leaf_key: PrivateKeyDer<'static>,
+}
+
+fn ca_params(name: &str) -> Result<CertificateParams, rcgen::Error> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params.distinguished_name.push(DnType::CommonName, name);
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "wi-aws demo (not Teleport)");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    Ok(params)
+}
+
+impl DemoPki {
+    /// A root CA, `intermediates` intermediate CAs and a leaf for `hosts` (DNS names or IPs).
+    pub fn generate(hosts: &[String], intermediates: usize) -> Result<Self, DemoError> {
+        let failed = |error: rcgen::Error| DemoError::Certificates(error.to_string());
+        let root = CertifiedIssuer::self_signed(
+            ca_params("wi-aws demo root CA").map_err(failed)?,
+            KeyPair::generate().map_err(failed)?,
+        )
+        .map_err(failed)?;
+        let mut issuers = vec![root];
+        for level in 1..=intermediates {
+            let params =
+                ca_params(&format!("wi-aws demo intermediate CA {level}")).map_err(failed)?;
+            let parent = issuers
+                .last()
+                .ok_or_else(|| DemoError::Certificates("no parent CA".into()))?;
+            let issuer =
+                CertifiedIssuer::signed_by(params, KeyPair::generate().map_err(failed)?, parent)
+                    .map_err(failed)?;
+            issuers.push(issuer);
+        }
+        let mut leaf_params = CertificateParams::new(Vec::<String>::new()).map_err(failed)?;
+        leaf_params
+            .distinguished_name
+            .push(DnType::CommonName, "wi-aws demo proxy");
+        for host in hosts {
+            let san = match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => SanType::IpAddress(ip),
+                Err(_) => SanType::DnsName(host.clone().try_into().map_err(failed)?),
+            };
+            leaf_params.subject_alt_names.push(san);
+        }
+        let leaf_key = KeyPair::generate().map_err(failed)?;
+        let parent = issuers
+            .last()
+            .ok_or_else(|| DemoError::Certificates("no parent CA".into()))?;
+        let leaf = leaf_params.signed_by(&leaf_key, parent).map_err(failed)?;
+        let mut chain = vec![leaf.der().clone()];
+        chain.extend(issuers[1..].iter().rev().map(|issuer| issuer.der().clone()));
+        Ok(Self {
+            root_pem: issuers[0].pem(),
+            root_der: issuers[0].der().clone(),
+            chain,
+            leaf_key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
+        })
+    }
+}
+
+/// A running demo proxy.
+pub struct DemoProxy {
+    pub address: SocketAddr,
+    /// The root CA to trust (`--ca-file`).
+    pub ca_pem: String,
+    /// The chain served, leaf first (with the root when `send_root`).
+    pub served_chain: Vec<CertificateDer<'static>>,
+    pub issuer: Arc<Issuer>,
+    task: JoinHandle<()>,
+}
+
+impl DemoProxy {
+    /// `host:port` clients use: the address it listens on.
+    pub fn authority(&self) -> String {
+        self.address.to_string()
+    }
+
+    pub fn stop(self) {
+        self.task.abort();
+    }
+
+    /// Binds `listen` (port 0 picks a free port) and serves until stopped.
+    pub async fn start(listen: SocketAddr, options: DemoOptions) -> Result<Self, DemoError> {
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|source| DemoError::Listen {
+                address: listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| DemoError::Listen {
+            address: listen,
+            source,
+        })?;
+        let hosts = vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+            "::1".to_owned(),
+            address.ip().to_string(),
+        ];
+        let pki = DemoPki::generate(&hosts, options.intermediates)?;
+        let mut served_chain = pki.chain.clone();
+        if options.send_root {
+            served_chain.push(pki.root_der.clone());
+        }
+        let issuer_url = options
+            .issuer_override
+            .clone()
+            .unwrap_or_else(|| format!("https://{address}/workload-identity"));
+        let issuer = Arc::new(Issuer::generate(&issuer_url)?);
+        let thumbprint = match &options.teleport_thumbprint {
+            TeleportThumbprint::LastSent => {
+                crate::thumbprint::of_chain(&served_chain).unwrap_or_default()
+            }
+            TeleportThumbprint::Leaf => {
+                crate::thumbprint::of_chain(&served_chain[..1]).unwrap_or_default()
+            }
+            TeleportThumbprint::Fixed(value) => value.clone(),
+        };
+
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|error| DemoError::Tls(error.to_string()))?
+            .with_no_client_auth()
+            .with_single_cert(served_chain.clone(), pki.leaf_key.clone_key())
+            .map_err(|error| DemoError::Tls(error.to_string()))?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        let state = Arc::new(State {
+            options,
+            authority: address.to_string(),
+            issuer: issuer.clone(),
+            thumbprint,
+        });
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(
+                        REQUEST_TIMEOUT,
+                        serve_connection(acceptor, tcp, state),
+                    )
+                    .await;
+                });
+            }
+        });
+        Ok(Self {
+            address,
+            ca_pem: pki.root_pem,
+            served_chain,
+            issuer,
+            task,
+        })
+    }
+}
+
+struct State {
+    options: DemoOptions,
+    authority: String,
+    issuer: Arc<Issuer>,
+    thumbprint: String,
+}
+
+struct Response {
+    status: &'static str,
+    content_type: &'static str,
+    body: Vec<u8>,
+    location: Option<String>,
+}
+
+impl Response {
+    fn json(value: serde_json::Value) -> Self {
+        Self {
+            status: "200 OK",
+            content_type: "application/json",
+            body: value.to_string().into_bytes(),
+            location: None,
+        }
+    }
+
+    fn not_found() -> Self {
+        Self {
+            status: "404 Not Found",
+            content_type: "application/json",
+            body: br#"{"error":{"message":"not found"}}"#.to_vec(),
+            location: None,
+        }
+    }
+
+    fn bad_request(message: &str) -> Self {
+        Self {
+            status: "400 Bad Request",
+            content_type: "text/plain",
+            body: message.as_bytes().to_vec(),
+            location: None,
+        }
+    }
+}
+
+async fn serve_connection(
+    acceptor: tokio_rustls::TlsAcceptor,
+    tcp: tokio::net::TcpStream,
+    state: Arc<State>,
+) -> std::io::Result<()> {
+    let mut stream = acceptor.accept(tcp).await?;
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let read = stream.read(&mut buffer).await?;
+        if read == 0 || head.len() > MAX_REQUEST_HEAD {
+            return Ok(());
+        }
+        head.extend_from_slice(&buffer[..read]);
+    }
+    let request_line = String::from_utf8_lossy(&head)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut parts = request_line.split_whitespace();
+    let response = match (parts.next(), parts.next()) {
+        (Some("GET"), Some(target)) => route(&state, target),
+        _ => Response::bad_request("only GET is served"),
+    };
+    let mut message = format!(
+        "HTTP/1.1 {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-wi-aws-demo: true\r\nconnection: close\r\n",
+        response.status,
+        response.content_type,
+        response.body.len()
+    );
+    if let Some(location) = &response.location {
+        message.push_str(&format!("location: {location}\r\n"));
+    }
+    message.push_str("\r\n");
+    stream.write_all(message.as_bytes()).await?;
+    stream.write_all(&response.body).await?;
+    stream.shutdown().await
+}
+
+fn route(state: &State, target: &str) -> Response {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if state.options.missing.iter().any(|missing| missing == path) {
+        return Response::not_found();
+    }
+    match path {
+        "/webapi/ping" if state.options.redirect_loop => Response {
+            status: "302 Found",
+            content_type: "text/plain",
+            body: Vec::new(),
+            location: Some(format!("https://{}/webapi/ping", state.authority)),
+        },
+        "/webapi/ping" => Response::json(json!({
+            "cluster_name": state.options.cluster_name,
+            "server_version": state.options.server_version,
+            "proxy": { "ssh": { "public_addr": state.authority } },
+            "demo": "wi-aws demo proxy: not a Teleport cluster",
+            "padding": "x".repeat(state.options.ping_padding),
+        })),
+        "/webapi/thumbprint" => Response::json(json!(state.thumbprint)),
+        _ => route_issuer(state, path, query),
+    }
+}
+
+fn route_issuer(state: &State, path: &str, query: &str) -> Response {
+    let issuer_path = "/workload-identity";
+    match path.strip_prefix(issuer_path) {
+        Some(jwt_svid::DISCOVERY_PATH) => {
+            let mut document = state.issuer.discovery_document();
+            // The JWKS stays where this server serves it, even when the issuer is overridden.
+            document["jwks_uri"] = json!(format!(
+                "https://{}{issuer_path}{}",
+                state.authority,
+                jwt_svid::JWKS_PATH
+            ));
+            Response::json(document)
+        }
+        Some(jwt_svid::JWKS_PATH) => match serde_json::to_value(state.issuer.jwks()) {
+            Ok(jwks) => Response::json(jwks),
+            Err(error) => Response::bad_request(&error.to_string()),
+        },
+        _ if path == "/demo/jwt-svid" => issue_from_query(state, query),
+        _ => Response::not_found(),
+    }
+}
+
+/// `GET /demo/jwt-svid?path=/svc/x&audience=sts.amazonaws.com&ttl=3600`: what tbot would
+/// write to disk for that SPIFFE path.
+fn issue_from_query(state: &State, query: &str) -> Response {
+    let value = |name: &str| {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| percent_decode(value))
+    };
+    let Some(path) = value("path") else {
+        return Response::bad_request("give ?path=/svc/example-service");
+    };
+    let spiffe_id = match crate::spiffe::SpiffeId::for_workload(&state.options.cluster_name, &path)
+    {
+        Ok(id) => id,
+        Err(error) => return Response::bad_request(&error.to_string()),
+    };
+    let audience = value("audience").unwrap_or_else(|| "sts.amazonaws.com".to_owned());
+    let ttl = value("ttl").and_then(|t| t.parse().ok()).unwrap_or(3600);
+    match state
+        .issuer
+        .issue(&spiffe_id.to_string(), &audience, Duration::from_secs(ttl))
+    {
+        Ok(token) => Response {
+            status: "200 OK",
+            content_type: "application/jwt",
+            body: token.into_bytes(),
+            location: None,
+        },
+        Err(error) => Response::bad_request(&error.to_string()),
+    }
+}
+
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let decoded = (bytes[index] == b'%')
+            .then(|| bytes.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match decoded {
+            Some(byte) => {
+                out.push(byte);
+                index += 3;
+            }
+            None => {
+                out.push(if bytes[index] == b'+' {
+                    b' '
+                } else {
+                    bytes[index]
+                });
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_query_values() {
+        assert_eq!(percent_decode("%2Fsvc%2Fx"), "/svc/x");
+        assert_eq!(percent_decode("a+b%"), "a b%");
+    }
+
+    #[test]
+    fn chains_have_the_requested_shape() {
+        for intermediates in 0..=2 {
+            let pki = DemoPki::generate(&["localhost".into()], intermediates).expect("pki");
+            assert_eq!(pki.chain.len(), intermediates + 1);
+        }
+    }
+}

@@ -1,0 +1,439 @@
+//! Everything wi-aws can learn from a Teleport proxy before asking the user: the cluster name
+//! (the SPIFFE trust domain), the version, the TLS thumbprint — both as Teleport computes it and
+//! as AWS does from the raw chain — and whether the OIDC issuer and its JWKS are what AWS needs.
+
+pub mod http;
+pub mod tls;
+
+use crate::answers::{Answer, Answers};
+use crate::steps::FieldId;
+use crate::teleport::ProxyAddress;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
+use thiserror::Error;
+use tls::{CertificateSummary, TrustProblem};
+
+/// Teleport issues JWT SVIDs from 16.4.3; the AWS guide requires 16.4.6.
+pub const MIN_VERSION: (u64, u64, u64) = (16, 4, 6);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Far above any Teleport ping, discovery document or JWKS.
+pub const DEFAULT_MAX_BODY: usize = 1 << 20;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub ca_file: Option<PathBuf>,
+    pub timeout: Duration,
+    pub max_body: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            ca_file: None,
+            timeout: DEFAULT_TIMEOUT,
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum DiscoverError {
+    #[error("cannot resolve {host}: {detail} (check the proxy address and this machine's DNS)")]
+    Dns { host: String, detail: String },
+    #[error(
+        "cannot connect to {address}: {detail} (is the proxy running and reachable from here?)"
+    )]
+    Connect {
+        address: String,
+        detail: std::io::Error,
+    },
+    #[error("timed out after {}s {what} (raise --timeout, or check firewalls)", after.as_secs_f32())]
+    Timeout { what: String, after: Duration },
+    #[error("TLS handshake with {address} failed: {detail}")]
+    Handshake { address: String, detail: String },
+    #[error("{address}: {} (the last certificate it sends has thumbprint {chain_thumbprint})", problem.explain())]
+    Untrusted {
+        address: String,
+        problem: TrustProblem,
+        chain_thumbprint: String,
+    },
+    #[error("--ca-file {path}: {detail}")]
+    CaFile { path: String, detail: String },
+    #[error("GET {url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("GET {url}: 404 — {meaning}")]
+    NotFound { url: String, meaning: &'static str },
+    #[error("GET {url}: the answer is not the JSON expected ({detail}); it starts with {start:?}")]
+    NotJson {
+        url: String,
+        detail: String,
+        start: String,
+    },
+    #[error("GET {url}: the answer is larger than {limit} bytes; this is not a Teleport proxy")]
+    BodyTooLarge { url: String, limit: usize },
+    #[error("GET {url}: more than {limit} redirects")]
+    Redirects { url: String, limit: usize },
+    #[error("GET {url}: {detail}")]
+    Http { url: String, detail: String },
+    #[error("the discovery document names jwks_uri {uri:?}, which is not an https:// URL")]
+    BadJwksUri { uri: String },
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// The part of `/webapi/ping` that matters here.
+#[derive(Debug, Deserialize)]
+struct Ping {
+    cluster_name: String,
+    server_version: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DiscoveryDocument {
+    issuer: String,
+    jwks_uri: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct JwkSet {
+    keys: Vec<serde_json::Value>,
+}
+
+/// One key of the JWKS, and whether STS can verify a token with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeySummary {
+    pub kid: Option<String>,
+    pub kty: String,
+    pub alg: Option<String>,
+    pub usable_by_sts: bool,
+}
+
+/// A pass/fail line of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Findings {
+    pub proxy: String,
+    pub cluster_name: String,
+    pub server_version: String,
+    /// Every certificate the proxy sent, leaf first.
+    pub chain: Vec<CertificateSummary>,
+    /// SHA-1 of the last certificate sent: what AWS pins.
+    pub chain_thumbprint: String,
+    /// What the proxy's `/webapi/thumbprint` says.
+    pub teleport_thumbprint: String,
+    pub issuer: String,
+    pub jwks_uri: String,
+    pub keys: Vec<KeySummary>,
+    pub checks: Vec<Check>,
+}
+
+impl Findings {
+    pub fn all_ok(&self) -> bool {
+        self.checks.iter().all(|c| c.ok)
+    }
+}
+
+/// `16.4.6`, `17.0.0-dev.1` → (major, minor, patch); `None` if unreadable.
+pub fn parse_version(version: &str) -> Option<(u64, u64, u64)> {
+    let core = version.trim().trim_start_matches('v');
+    let core = core.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    Some((
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+        parts.next().flatten().unwrap_or(0),
+    ))
+}
+
+/// Algorithms STS accepts for web identity tokens.
+pub const STS_ALGORITHMS: [&str; 6] = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"];
+
+fn summarize_key(key: &serde_json::Value) -> KeySummary {
+    let text = |name: &str| key.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+    let kty = text("kty").unwrap_or_default();
+    let alg = text("alg");
+    let usable_by_sts = match (kty.as_str(), alg.as_deref()) {
+        ("RSA", None) => text("n").is_some() && text("e").is_some(),
+        ("RSA", Some(alg)) => alg.starts_with("RS") && STS_ALGORITHMS.contains(&alg),
+        ("EC", _) => {
+            matches!(text("crv").as_deref(), Some("P-256" | "P-384" | "P-521"))
+                && alg
+                    .as_deref()
+                    .is_none_or(|a| a.starts_with("ES") && STS_ALGORITHMS.contains(&a))
+        }
+        _ => false,
+    };
+    KeySummary {
+        kid: text("kid"),
+        kty,
+        alg,
+        usable_by_sts,
+    }
+}
+
+/// `https://host[:port]/path` → `host[:port]` (the authority), if it is an https URL.
+fn https_authority(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    // 443 is implied by https://, and Teleport's own addresses leave it out.
+    let authority = authority.strip_suffix(":443").unwrap_or(authority);
+    (!authority.is_empty()).then_some(authority)
+}
+
+/// Talks to the proxy: TLS handshake first (it tells DNS, connection and certificate problems
+/// apart precisely), then the four HTTP endpoints.
+pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Findings, DiscoverError> {
+    let trust = tls::Trust::load(options.ca_file.as_deref())?;
+    let port = proxy.port().unwrap_or(443);
+    let handshake = tls::handshake(&trust, proxy.host(), port, options.timeout).await?;
+    let chain_thumbprint = crate::thumbprint::of_chain(&handshake.chain)
+        .ok_or_else(|| DiscoverError::Internal("the server sent no certificate".into()))?;
+    if let Err(problem) = handshake.trust {
+        return Err(DiscoverError::Untrusted {
+            address: proxy.authority(),
+            problem,
+            chain_thumbprint,
+        });
+    }
+    let chain: Vec<CertificateSummary> = handshake
+        .chain
+        .iter()
+        .map(|der| tls::summarize(der))
+        .collect();
+
+    let client = http::HttpClient::new(&trust, options.timeout, options.max_body)?;
+    let base = format!("https://{}", proxy.authority());
+    let ping: Ping = client
+        .get_json(&format!("{base}/webapi/ping"))
+        .await
+        .map_err(|e| not_found(e, "this is not a Teleport proxy (no /webapi/ping)"))?;
+    let teleport_thumbprint: String = client
+        .get_json(&format!("{base}/webapi/thumbprint"))
+        .await
+        .map_err(|e| not_found(e, "Teleport is older than 16.x, or this is not a Teleport proxy; Workload Identity with AWS needs 16.4.6 or later"))?;
+    let expected_issuer = proxy.issuer_url();
+    let document: DiscoveryDocument = client
+        .get_json(&format!(
+            "{expected_issuer}/.well-known/openid-configuration"
+        ))
+        .await
+        .map_err(|e| {
+            not_found(
+                e,
+                "Workload Identity is not enabled on this cluster (Teleport 16.4.3+ serves it)",
+            )
+        })?;
+    let jwks_authority = https_authority(&document.jwks_uri)
+        .ok_or_else(|| DiscoverError::BadJwksUri {
+            uri: document.jwks_uri.clone(),
+        })?
+        .to_owned();
+    let jwks: JwkSet = client.get_json(&document.jwks_uri).await.map_err(|e| {
+        not_found(
+            e,
+            "the issuer's JWKS is missing; AWS could not verify any token",
+        )
+    })?;
+    let keys: Vec<KeySummary> = jwks.keys.iter().map(summarize_key).collect();
+
+    let mut checks = Vec::new();
+    let version = parse_version(&ping.server_version);
+    checks.push(Check {
+        name: "version",
+        ok: version.is_some_and(|v| v >= MIN_VERSION),
+        detail: match version {
+            Some(v) if v >= MIN_VERSION => format!("{} (16.4.6 or later)", ping.server_version),
+            Some(_) => format!(
+                "{} is older than 16.4.6, which the AWS OIDC guide requires: upgrade the cluster",
+                ping.server_version
+            ),
+            None => format!("{:?} is not a version wi-aws can read", ping.server_version),
+        },
+    });
+    let teleport_thumbprint = teleport_thumbprint.trim().to_ascii_lowercase();
+    checks.push(Check {
+        name: "thumbprint",
+        ok: teleport_thumbprint == chain_thumbprint,
+        detail: explain_thumbprints(&teleport_thumbprint, &chain_thumbprint, &chain),
+    });
+    checks.push(Check {
+        name: "issuer",
+        ok: document.issuer == expected_issuer,
+        detail: if document.issuer == expected_issuer {
+            format!("{expected_issuer} (the OIDC provider URL, byte for byte)")
+        } else {
+            format!("the discovery document says issuer {:?}, but AWS will compare tokens' iss with the provider URL {expected_issuer:?}; they must be equal (check the proxy's public_addr)", document.issuer)
+        },
+    });
+    let usable: Vec<&KeySummary> = keys.iter().filter(|k| k.usable_by_sts).collect();
+    checks.push(Check {
+        name: "jwks",
+        ok: !usable.is_empty(),
+        detail: if usable.is_empty() {
+            format!(
+                "{} key(s), none STS can use (it accepts {})",
+                keys.len(),
+                STS_ALGORITHMS.join(", ")
+            )
+        } else {
+            format!("{} of {} key(s) usable by STS", usable.len(), keys.len())
+        },
+    });
+    checks.push(Check {
+        name: "jwks host",
+        ok: jwks_authority == proxy.authority(),
+        detail: if jwks_authority == proxy.authority() {
+            format!("{jwks_authority}, the host the thumbprint was taken from")
+        } else {
+            format!("the JWKS is served by {jwks_authority}, but the thumbprint was taken from {}; AWS pins the JWKS host's chain — run discover against {jwks_authority}", proxy.authority())
+        },
+    });
+
+    Ok(Findings {
+        proxy: proxy.authority(),
+        cluster_name: ping.cluster_name,
+        server_version: ping.server_version,
+        chain,
+        chain_thumbprint,
+        teleport_thumbprint,
+        issuer: document.issuer,
+        jwks_uri: document.jwks_uri,
+        keys,
+        checks,
+    })
+}
+
+fn not_found(error: DiscoverError, meaning: &'static str) -> DiscoverError {
+    match error {
+        DiscoverError::Status { url, status: 404 } => DiscoverError::NotFound { url, meaning },
+        other => other,
+    }
+}
+
+fn explain_thumbprints(teleport: &str, chain_value: &str, chain: &[CertificateSummary]) -> String {
+    let describe = |index: usize| {
+        let summary = &chain[index];
+        format!(
+            "certificate #{} of {} ({}, {})",
+            index + 1,
+            chain.len(),
+            tls::role_in_chain(summary, index),
+            summary.subject
+        )
+    };
+    let last = chain.len().saturating_sub(1);
+    if teleport == chain_value {
+        return format!(
+            "{chain_value}: {}, the last one sent — AWS's rule",
+            describe(last)
+        );
+    }
+    let pinned_by_teleport = match chain.iter().position(|c| c.thumbprint == teleport) {
+        Some(index) => format!("Teleport's {teleport} is {}", describe(index)),
+        None => format!(
+            "Teleport's {teleport} matches no certificate this server sent (is TLS terminated by a load balancer in front of the proxy?)"
+        ),
+    };
+    format!(
+        "{pinned_by_teleport}; AWS pins the last certificate sent, {}: {chain_value}. Use {chain_value}",
+        describe(last)
+    )
+}
+
+/// Fills what the answers leave open from the findings. Values given in the answers win; a
+/// disagreement is returned as a warning.
+pub fn apply_findings(answers: &mut Answers, findings: &Findings) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if answers.text(FieldId::Proxy).is_none() {
+        answers.set_text(FieldId::Proxy, findings.proxy.clone());
+    }
+    match answers.text(FieldId::ClusterName) {
+        None => answers.set_text(FieldId::ClusterName, findings.cluster_name.clone()),
+        Some(given) if given != findings.cluster_name => warnings.push(format!(
+            "teleport.cluster_name is {given:?} in the answers, but the proxy says {:?}; keeping the answers' value — SPIFFE IDs will not match if it is wrong",
+            findings.cluster_name
+        )),
+        Some(_) => {}
+    }
+    let given: Vec<String> = answers
+        .list(FieldId::Thumbprints)
+        .map(|list| {
+            list.iter()
+                .filter_map(|t| crate::thumbprint::normalize(t).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    if answers
+        .list(FieldId::Thumbprints)
+        .is_none_or(<[String]>::is_empty)
+    {
+        answers.set(
+            FieldId::Thumbprints,
+            Answer::List(vec![findings.chain_thumbprint.clone()]),
+        );
+    } else if !given.contains(&findings.chain_thumbprint) {
+        warnings.push(format!(
+            "aws.thumbprints in the answers do not include {}, the thumbprint of the chain the proxy sends now; keeping the answers' values",
+            findings.chain_thumbprint
+        ));
+    }
+    warnings
+}
+
+/// Runs discovery on a runtime of its own, for callers that are not async.
+pub fn discover_blocking(
+    proxy: &ProxyAddress,
+    options: &Options,
+) -> Result<Findings, DiscoverError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            DiscoverError::Internal(format!("cannot start the async runtime: {error}"))
+        })?
+        .block_on(discover(proxy, options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(parse_version("16.4.6"), Some((16, 4, 6)));
+        assert_eq!(parse_version("v17.0.0-dev.3"), Some((17, 0, 0)));
+        assert_eq!(parse_version("banana"), None);
+        assert!(parse_version("16.4.5").unwrap() < MIN_VERSION);
+        assert!(parse_version("16.10.0").unwrap() > MIN_VERSION);
+    }
+
+    #[test]
+    fn keys_usable_by_sts() {
+        let rsa =
+            serde_json::json!({"kty": "RSA", "alg": "RS256", "n": "x", "e": "AQAB", "kid": "k"});
+        assert!(summarize_key(&rsa).usable_by_sts);
+        let hmac = serde_json::json!({"kty": "oct", "alg": "HS256"});
+        assert!(!summarize_key(&hmac).usable_by_sts);
+        let ps = serde_json::json!({"kty": "RSA", "alg": "PS256", "n": "x", "e": "AQAB"});
+        assert!(!summarize_key(&ps).usable_by_sts);
+        let ec = serde_json::json!({"kty": "EC", "crv": "P-256", "x": "x", "y": "y"});
+        assert!(summarize_key(&ec).usable_by_sts);
+    }
+
+    #[test]
+    fn authority_of_urls() {
+        assert_eq!(
+            https_authority("https://a.b:3080/x/jwt-jwks.json"),
+            Some("a.b:3080")
+        );
+        assert_eq!(https_authority("https://a.b:443/x"), Some("a.b"));
+        assert_eq!(https_authority("http://a.b/x"), None);
+    }
+}
