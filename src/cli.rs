@@ -34,8 +34,11 @@ Artifacts written to DIR: terraform/main.tf, iam/trust-policy.json, iam/permissi
 aws-cli/setup.sh, teleport/role.yaml, teleport/setup.sh, tbot/outputs.yaml, aws/config, aws/env,
 NEXT-STEPS.md and answers.yaml (the normalized answers, for replay).
 
-Exit codes: 0 success; 1 failure (I/O); 2 invalid answers or usage (nothing written);
-3 an existing file differs and --force was not given (nothing written).
+After writing, render runs `verify` on the files (unless --no-verify).
+
+Exit codes: 0 success; 1 failure (I/O, network, or a verify check failed); 2 invalid answers
+or usage (nothing written); 3 an existing file differs and --force was not given (nothing
+written).
 
 Environment: NO_COLOR disables colour.";
 
@@ -62,6 +65,10 @@ enum Command {
     /// Ask a Teleport proxy for its cluster name, version and thumbprint, and check its OIDC
     /// issuer and JWKS the way AWS will use them. Exit 0 when every check passes, 1 otherwise.
     Discover(DiscoverArgs),
+    /// Prove the rendered files work together: a local simulation of AWS STS (nothing is sent
+    /// to AWS). With --token-file, check a real token from tbot against the live issuer.
+    /// Exit 0 when every check passes, 1 when one fails, 2 when files are missing.
+    Verify(VerifyArgs),
     /// Run a local DEMO Teleport proxy (HTTPS, Workload Identity issuer, JWT SVIDs) for trying
     /// wi-aws without a cluster. It is not Teleport and grants nothing.
     DemoProxy(DemoProxyArgs),
@@ -109,6 +116,37 @@ struct DiscoverArgs {
 }
 
 #[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The directory the artifacts were rendered to [default: wi-aws-out, unless --token-file].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// A real JWT SVID written by tbot, to check instead of a simulated one.
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+
+    /// With --token-file: fetch the issuer and JWKS from this proxy.
+    #[arg(
+        long,
+        value_name = "HOST[:PORT]",
+        requires = "token_file",
+        conflicts_with = "jwks"
+    )]
+    proxy: Option<String>,
+
+    /// With --token-file: the issuer's JWKS, from a file.
+    #[arg(long, value_name = "FILE", requires = "token_file")]
+    jwks: Option<PathBuf>,
+
+    #[command(flatten)]
+    connection: ConnectionArgs,
+
+    /// Print the checks as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
 struct DemoProxyArgs {
     /// Address to listen on (port 0 picks a free one).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:3443")]
@@ -149,6 +187,10 @@ struct RenderArgs {
 
     #[command(flatten)]
     connection: ConnectionArgs,
+
+    /// Do not run `verify` on the written files.
+    #[arg(long)]
+    no_verify: bool,
 }
 
 /// Terminal styling for status words; off when stdout is not a terminal or NO_COLOR is set.
@@ -196,6 +238,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Render(args)) => args,
         Some(Command::Discover(args)) => return ExitCode::from(discover_command(&args)),
         Some(Command::DemoProxy(args)) => return ExitCode::from(demo_proxy_command(&args)),
+        Some(Command::Verify(args)) => return ExitCode::from(verify_command(&args)),
         None => cli.render,
     };
     let Some(answers_file) = args.answers_file.clone() else {
@@ -302,7 +345,11 @@ fn render_command(answers_file: &Path, args: &RenderArgs) -> Result<u8> {
                 count(Outcome::Unchanged),
                 out.join("NEXT-STEPS.md").display()
             );
-            Ok(exit::OK)
+            if args.no_verify {
+                return Ok(exit::OK);
+            }
+            println!();
+            Ok(run_local_verify(out, false, &style))
         }
         Err(error @ WriteError::WouldOverwrite { .. }) => {
             eprintln!("wi-aws: {error}");
@@ -447,6 +494,149 @@ fn discover_report(findings: &discover::Findings, style: &Style) -> String {
         ));
     }
     out
+}
+
+fn print_checks(title: &str, checks: &[crate::verify::Check], style: &Style) {
+    use crate::verify::Status;
+    println!("{title}");
+    for check in checks {
+        let mark = match check.status {
+            Status::Pass => style.mark(true),
+            Status::Warn => style.paint("33", "!"),
+            Status::Skipped => style.paint("2", "-"),
+            Status::Fail => style.mark(false),
+        };
+        println!("  {mark} {:<18} {}", check.id, check.detail);
+        if let Some(error) = &check.aws_error {
+            println!("      AWS would answer: {error}");
+        }
+        if let Some(fix) = &check.fix {
+            println!("      fix: {fix}");
+        }
+    }
+    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
+    if failed == 0 {
+        println!("all {} checks passed", checks.len());
+    } else {
+        println!("{failed} of {} checks failed", checks.len());
+    }
+}
+
+fn report_checks(title: &str, checks: Vec<crate::verify::Check>, json: bool, style: &Style) -> u8 {
+    let report = crate::verify::Report { checks };
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(error) => {
+                eprintln!("wi-aws: {error}");
+                return exit::FAILURE;
+            }
+        }
+    } else {
+        print_checks(title, &report.checks, style);
+    }
+    if report.passed() {
+        exit::OK
+    } else {
+        exit::FAILURE
+    }
+}
+
+fn run_local_verify(out: &Path, json: bool, style: &Style) -> u8 {
+    match crate::verify::verify_dir(out) {
+        Ok(report) => report_checks(
+            &format!(
+                "verify {}: a local simulation of AWS STS (nothing is sent to AWS)",
+                out.display()
+            ),
+            report.checks,
+            json,
+            style,
+        ),
+        Err(error) => {
+            eprintln!("wi-aws: verify: {error}");
+            exit::BAD_INPUT
+        }
+    }
+}
+
+fn verify_command(args: &VerifyArgs) -> u8 {
+    let style = Style::detect();
+    let Some(token_file) = &args.token_file else {
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("wi-aws-out"));
+        return run_local_verify(&out, args.json, &style);
+    };
+    let setup = match &args.out {
+        None => None,
+        Some(out) => match crate::verify::Setup::read(out) {
+            Ok(setup) => Some(setup),
+            Err(error) => {
+                eprintln!("wi-aws: verify: {error}");
+                return exit::BAD_INPUT;
+            }
+        },
+    };
+    let (discovery_issuer, jwks) = match (&args.proxy, &args.jwks) {
+        (Some(proxy), _) => {
+            let (proxy, options) = match (ProxyAddress::parse(proxy), args.connection.options()) {
+                (Ok(proxy), Ok(options)) => (proxy, options),
+                (Err(error), _) => {
+                    eprintln!("wi-aws: --proxy {proxy:?}: {error}\n  fix: {}", error.fix());
+                    return exit::BAD_INPUT;
+                }
+                (_, Err(message)) => {
+                    eprintln!("wi-aws: {message}");
+                    return exit::BAD_INPUT;
+                }
+            };
+            match discover::block_on(discover::fetch_issuer(&proxy, &options)) {
+                Ok((issuer, jwks)) => (Some(issuer), jwks),
+                Err(error) => {
+                    eprintln!("wi-aws: {error}");
+                    return exit::FAILURE;
+                }
+            }
+        }
+        (None, Some(path)) => {
+            let parsed = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    serde_json::from_str(&text).map_err(|e| format!("not a JWKS: {e}"))
+                });
+            match parsed {
+                Ok(jwks) => (None, jwks),
+                Err(error) => {
+                    eprintln!("wi-aws: --jwks {}: {error}", path.display());
+                    return exit::BAD_INPUT;
+                }
+            }
+        }
+        (None, None) => {
+            eprintln!(
+                "wi-aws: --token-file needs the issuer's keys: give --proxy HOST or --jwks FILE"
+            );
+            return exit::BAD_INPUT;
+        }
+    };
+    let input = crate::verify::LiveInput {
+        token_file: token_file.clone(),
+        jwks,
+        discovery_issuer,
+        setup,
+    };
+    let checks = crate::verify::verify_live(&input, std::time::SystemTime::now());
+    report_checks(
+        &format!(
+            "verify {}: checked as AWS STS would (nothing is sent to AWS)",
+            token_file.display()
+        ),
+        checks,
+        args.json,
+        &style,
+    )
 }
 
 fn demo_proxy_command(args: &DemoProxyArgs) -> u8 {

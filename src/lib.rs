@@ -19,5 +19,6 @@ pub mod steps;
 pub mod tbot;
 pub mod teleport;
 pub mod thumbprint;
+pub mod verify;
 pub mod write;
 pub mod yaml;

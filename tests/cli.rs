@@ -248,22 +248,35 @@ fn render_with_template(dir: &Path, name: &str, template: &str, out: &str) -> Ou
 #[test]
 fn templates_dir_overrides_by_relative_path_and_rejects_unknown_names() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = render_with_template(
-        dir.path(),
-        "aws/env.hbs",
-        "export AWS_ROLE_ARN={{role_arn}}\n",
-        "out",
-    );
+    let template = "# ours\nexport AWS_ROLE_ARN={{role_arn}}\nexport AWS_WEB_IDENTITY_TOKEN_FILE={{token_file}}\n";
+    let output = render_with_template(dir.path(), "aws/env.hbs", template, "out");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(
         fs::read_to_string(dir.path().join("out/aws/env")).expect("read"),
-        "export AWS_ROLE_ARN=arn:aws:iam::123456789012:role/workload-id-demo\n"
+        "# ours\nexport AWS_ROLE_ARN=arn:aws:iam::123456789012:role/workload-id-demo\nexport AWS_WEB_IDENTITY_TOKEN_FILE=/opt/workload-identity/aws-jwt\n"
     );
 
     let output = render_with_template(dir.path(), "unknown.hbs", "x", "out2");
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("unknown.hbs is not a template wi-aws uses"));
     assert!(!dir.path().join("out2").exists());
+}
+
+#[test]
+fn verify_after_render_catches_an_override_that_breaks_the_setup() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = render_with_template(
+        dir.path(),
+        "aws/env.hbs",
+        "export AWS_ROLE_ARN={{role_arn}}\n",
+        "out",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("✗ env token file") && stdout.contains("1 of "),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -442,6 +455,239 @@ fn render_with_proxy_fills_cluster_name_and_thumbprint() {
     // A demo proxy listens on a port other than 443, which AWS cannot use: said, not hidden.
     assert!(
         text(&output.stderr).contains("carries port"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+/// Renders minimal answers against the running demo proxy into `dir/out`.
+fn render_against_demo(dir: &Path, demo: &RunningDemo) {
+    fs::write(
+        dir.join("answers.yaml"),
+        "version: 1\nteleport:\n  spiffe_path: /svc/example-service\n  bot: my-bot\naws:\n  account_id: \"123456789012\"\n  bucket: workload-id-demo\n",
+    )
+    .expect("write");
+    let output = wi_aws(
+        &[
+            "render",
+            "--answers-file",
+            "answers.yaml",
+            "--proxy",
+            &demo.proxy.authority(),
+            "--ca-file",
+            "ca.pem",
+            "--out",
+            "out",
+        ],
+        dir,
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert!(
+        text(&output.stdout).contains("checks passed"),
+        "render runs verify: {}",
+        text(&output.stdout)
+    );
+}
+
+fn demo_token(demo: &RunningDemo, spiffe_path: &str, ttl: u64) -> String {
+    let spiffe_id = format!("spiffe://{}{spiffe_path}", wi_aws::demo::DEMO_CLUSTER_NAME);
+    demo.proxy
+        .issuer
+        .issue(
+            &spiffe_id,
+            "sts.amazonaws.com",
+            std::time::Duration::from_secs(ttl),
+        )
+        .expect("token")
+}
+
+#[test]
+fn verify_live_accepts_the_demo_proxys_real_token() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = running_demo(dir.path());
+    render_against_demo(dir.path(), &demo);
+    fs::write(
+        dir.path().join("aws-jwt"),
+        demo_token(&demo, "/svc/example-service", 3600),
+    )
+    .expect("write");
+    let authority = demo.proxy.authority();
+    let args = [
+        "verify",
+        "--token-file",
+        "aws-jwt",
+        "--proxy",
+        &authority,
+        "--ca-file",
+        "ca.pem",
+        "--out",
+        "out",
+    ];
+    let output = wi_aws(&args, dir.path());
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("✓ discovery issuer"), "{stdout}");
+    assert!(stdout.contains("✓ trust policy "), "{stdout}");
+
+    // The same with the JWKS from a file and JSON output.
+    let jwks = serde_json::to_string(&demo.proxy.issuer.jwks()).expect("JSON");
+    fs::write(dir.path().join("jwks.json"), jwks).expect("write");
+    let output = wi_aws(
+        &[
+            "verify",
+            "--token-file",
+            "aws-jwt",
+            "--jwks",
+            "jwks.json",
+            "--out",
+            "out",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(
+        report["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .all(|c| c["status"] != "fail")
+    );
+}
+
+#[test]
+fn verify_live_explains_bad_real_tokens() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = running_demo(dir.path());
+    render_against_demo(dir.path(), &demo);
+    let authority = demo.proxy.authority();
+    let run = |token: &str| {
+        fs::write(dir.path().join("token"), token).expect("write");
+        let output = wi_aws(
+            &[
+                "verify",
+                "--token-file",
+                "token",
+                "--proxy",
+                &authority,
+                "--ca-file",
+                "ca.pem",
+                "--out",
+                "out",
+            ],
+            dir.path(),
+        );
+        (output.status.code(), text(&output.stdout))
+    };
+    let (code, stdout) = run(&demo_token(&demo, "/svc/example-service", 0).replace("\n", ""));
+    // A token whose exp is now is within the 5-minute leeway: a warning, not a failure.
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("! expiry"), "{stdout}");
+    let (code, stdout) = run(&demo_token(&demo, "/svc/other", 3600));
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("✗ trust policy ") && stdout.contains("AccessDenied"),
+        "{stdout}"
+    );
+    let (code, stdout) = run("this is not a token");
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("not a valid JWT"), "{stdout}");
+    let stranger =
+        wi_aws::jwt_svid::Issuer::generate(demo.proxy.issuer.issuer_url()).expect("issuer");
+    let (code, stdout) = run(&stranger
+        .issue(
+            "spiffe://demo.wi-aws.invalid/svc/example-service",
+            "sts.amazonaws.com",
+            std::time::Duration::from_secs(60),
+        )
+        .expect("token"));
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("is not in the issuer's JWKS"), "{stdout}");
+
+    let missing = wi_aws(
+        &[
+            "verify",
+            "--token-file",
+            "nope",
+            "--proxy",
+            &authority,
+            "--ca-file",
+            "ca.pem",
+        ],
+        dir.path(),
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stdout).contains("cannot read nope"));
+}
+
+#[test]
+fn verify_live_catches_a_discovery_issuer_that_is_not_the_provider() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = running_demo(dir.path());
+    render_against_demo(dir.path(), &demo);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let moved = runtime
+        .block_on(wi_aws::demo::DemoProxy::start(
+            "127.0.0.1:0".parse().expect("address"),
+            wi_aws::demo::DemoOptions {
+                issuer_override: Some("https://moved.example.com/workload-identity".into()),
+                ..Default::default()
+            },
+        ))
+        .expect("demo proxy");
+    fs::write(dir.path().join("ca2.pem"), &moved.ca_pem).expect("write");
+    let token = moved
+        .issuer
+        .issue(
+            "spiffe://demo.wi-aws.invalid/svc/example-service",
+            "sts.amazonaws.com",
+            std::time::Duration::from_secs(600),
+        )
+        .expect("token");
+    fs::write(dir.path().join("token"), token).expect("write");
+    let output = wi_aws(
+        &[
+            "verify",
+            "--token-file",
+            "token",
+            "--proxy",
+            &moved.authority(),
+            "--ca-file",
+            "ca2.pem",
+            "--out",
+            "out",
+        ],
+        dir.path(),
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("✗ discovery issuer"), "{stdout}");
+    assert!(stdout.contains("No OpenIDConnect provider found in your account for https://moved.example.com/workload-identity"), "{stdout}");
+}
+
+#[test]
+fn verify_without_rendered_files_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = wi_aws(&["verify", "--out", "nothing-here"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("render the artifacts first"),
         "{}",
         text(&output.stderr)
     );

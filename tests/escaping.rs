@@ -34,8 +34,7 @@ fn hostile_values_arrive_intact_in_every_format() {
         plan.audience
     );
 
-    let world = TerraformWorld::of(&plan);
-    let values = evaluate_terraform(artifact(&artifacts, "terraform/main.tf"), &world);
+    let values = terraform_values(artifact(&artifacts, "terraform/main.tf"), &plan);
     assert_eq!(
         values[".resource.aws_s3_bucket.workload.bucket"].as_str(),
         Some(plan.bucket.as_str())

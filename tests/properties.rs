@@ -183,8 +183,7 @@ fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
         &serde_json::json!(plan.provider_arn())
     );
 
-    let world = TerraformWorld::of(plan);
-    let values = evaluate_terraform(artifact(&artifacts, "terraform/main.tf"), &world);
+    let values = terraform_values(artifact(&artifacts, "terraform/main.tf"), plan);
     let decoded = |key: &str| -> serde_json::Value {
         serde_json::from_str(values[key].as_str().expect("jsonencode string")).expect("JSON")
     };

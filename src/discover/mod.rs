@@ -387,6 +387,47 @@ pub fn apply_findings(answers: &mut Answers, findings: &Findings) -> Vec<String>
     warnings
 }
 
+/// The issuer's discovery document `issuer` and its JWKS, as AWS fetches them.
+pub async fn fetch_issuer(
+    proxy: &ProxyAddress,
+    options: &Options,
+) -> Result<(String, jsonwebtoken::jwk::JwkSet), DiscoverError> {
+    let trust = tls::Trust::load(options.ca_file.as_deref())?;
+    let client = http::HttpClient::new(&trust, options.timeout, options.max_body)?;
+    let document: DiscoveryDocument = client
+        .get_json(&format!(
+            "{}/.well-known/openid-configuration",
+            proxy.issuer_url()
+        ))
+        .await
+        .map_err(|e| {
+            not_found(
+                e,
+                "Workload Identity is not enabled on this cluster (Teleport 16.4.3+ serves it)",
+            )
+        })?;
+    let jwks = client.get_json(&document.jwks_uri).await.map_err(|e| {
+        not_found(
+            e,
+            "the issuer's JWKS is missing; AWS could not verify any token",
+        )
+    })?;
+    Ok((document.issuer, jwks))
+}
+
+/// Runs a discovery future on a runtime of its own, for callers that are not async.
+pub fn block_on<T>(
+    future: impl std::future::Future<Output = Result<T, DiscoverError>>,
+) -> Result<T, DiscoverError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            DiscoverError::Internal(format!("cannot start the async runtime: {error}"))
+        })?
+        .block_on(future)
+}
+
 /// Runs discovery on a runtime of its own, for callers that are not async.
 pub fn discover_blocking(
     proxy: &ProxyAddress,

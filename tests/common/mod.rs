@@ -2,7 +2,6 @@
 //! artifact back with an independent parser.
 #![allow(dead_code)]
 
-use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use wi_aws::plan::{self, Plan};
@@ -95,141 +94,9 @@ pub fn shell_value(file: &Path, variable: &str) -> String {
     String::from_utf8(output.stdout).expect("utf-8")
 }
 
-fn jsonencode(args: FuncArgs) -> Result<hcl::Value, String> {
-    serde_json::to_string(&args[0])
-        .map(hcl::Value::String)
-        .map_err(|e| e.to_string())
-}
-
-/// Known Terraform attributes of the resources main.tf declares, as the provider would fill them.
-pub struct TerraformWorld {
-    pub provider_arn: String,
-    pub bucket_arn: String,
-    pub bucket: String,
-    pub role_name: String,
-    pub policy_arn: String,
-}
-
-impl TerraformWorld {
-    pub fn of(plan: &Plan) -> Self {
-        Self {
-            provider_arn: plan.provider_arn(),
-            bucket_arn: plan.bucket_arn(),
-            bucket: plan.bucket.clone(),
-            role_name: plan.role_name.clone(),
-            policy_arn: plan.policy_arn(),
-        }
-    }
-}
-
-/// Evaluates every attribute of main.tf with only what the file itself declares (plus
-/// `jsonencode`): any reference to an undeclared resource, data source or local fails.
-/// Returns the evaluated attributes keyed by `block_type.label1.label2.attribute`.
-pub fn evaluate_terraform(text: &str, world: &TerraformWorld) -> BTreeMap<String, hcl::Value> {
-    let body = hcl::parse(text).unwrap_or_else(|e| panic!("main.tf does not parse: {e}"));
-    let mut resources: BTreeMap<String, hcl::Map<String, hcl::Value>> = BTreeMap::new();
-    let mut data: BTreeMap<String, hcl::Map<String, hcl::Value>> = BTreeMap::new();
-    for block in body.blocks() {
-        let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
-        let attributes = |kind: &str| -> hcl::Value {
-            let mut object = hcl::Map::new();
-            let (arn, id, name) = match kind {
-                "aws_iam_openid_connect_provider" => (
-                    world.provider_arn.clone(),
-                    world.provider_arn.clone(),
-                    String::new(),
-                ),
-                "aws_s3_bucket" => (
-                    world.bucket_arn.clone(),
-                    world.bucket.clone(),
-                    world.bucket.clone(),
-                ),
-                "aws_iam_role" => (
-                    String::new(),
-                    world.role_name.clone(),
-                    world.role_name.clone(),
-                ),
-                "aws_iam_policy" => (
-                    world.policy_arn.clone(),
-                    world.policy_arn.clone(),
-                    String::new(),
-                ),
-                _ => (
-                    format!("<{kind}.arn>"),
-                    format!("<{kind}.id>"),
-                    String::new(),
-                ),
-            };
-            object.insert("arn".into(), hcl::Value::String(arn));
-            object.insert("id".into(), hcl::Value::String(id));
-            object.insert("name".into(), hcl::Value::String(name));
-            hcl::Value::Object(object)
-        };
-        match (block.identifier(), labels.as_slice()) {
-            ("resource", [kind, name]) => {
-                resources
-                    .entry((*kind).to_owned())
-                    .or_default()
-                    .insert((*name).to_owned(), attributes(kind));
-            }
-            ("data", [kind, name]) => {
-                data.entry((*kind).to_owned())
-                    .or_default()
-                    .insert((*name).to_owned(), attributes(kind));
-            }
-            _ => {}
-        }
-    }
-    let mut context = Context::new();
-    context.declare_func(
-        "jsonencode",
-        FuncDef::builder().param(ParamType::Any).build(jsonencode),
-    );
-    for (kind, objects) in &resources {
-        context.declare_var(kind.as_str(), hcl::Value::Object(objects.clone()));
-    }
-    let data_object: hcl::Map<String, hcl::Value> = data
-        .iter()
-        .map(|(kind, objects)| (kind.clone(), hcl::Value::Object(objects.clone())))
-        .collect();
-    context.declare_var("data", hcl::Value::Object(data_object));
-
-    let mut locals = hcl::Map::new();
-    for block in body.blocks().filter(|b| b.identifier() == "locals") {
-        for attribute in block.body().attributes() {
-            let value = attribute
-                .expr()
-                .evaluate(&context)
-                .unwrap_or_else(|e| panic!("local.{}: {e}", attribute.key()));
-            locals.insert(attribute.key().to_owned(), value);
-        }
-    }
-    context.declare_var("local", hcl::Value::Object(locals));
-
-    let mut evaluated = BTreeMap::new();
-    fn walk(
-        prefix: &str,
-        body: &hcl::Body,
-        context: &Context,
-        out: &mut BTreeMap<String, hcl::Value>,
-    ) {
-        for attribute in body.attributes() {
-            let key = format!("{prefix}.{}", attribute.key());
-            let value = attribute
-                .expr()
-                .evaluate(context)
-                .unwrap_or_else(|e| panic!("{key} does not resolve: {e}"));
-            out.insert(key, value);
-        }
-        for block in body.blocks() {
-            let mut name = format!("{prefix}.{}", block.identifier());
-            for label in block.labels() {
-                name.push('.');
-                name.push_str(label.as_str());
-            }
-            walk(&name, block.body(), context, out);
-        }
-    }
-    walk("", &body, &context, &mut evaluated);
-    evaluated
+/// Every attribute of main.tf, evaluated as Terraform would plan it (see
+/// `wi_aws::verify::terraform`); panics on a reference that does not resolve.
+pub fn terraform_values(text: &str, plan: &Plan) -> wi_aws::verify::terraform::Values {
+    wi_aws::verify::terraform::evaluate(text, plan.partition, &plan.account_id)
+        .unwrap_or_else(|error| panic!("main.tf: {error}"))
 }

@@ -1,0 +1,842 @@
+//! `wi-aws verify`: a local simulation of AWS STS that proves the rendered files work together.
+//!
+//! It reads the **written files** — never the answers in memory — issues a JWT SVID as Teleport
+//! would (an ephemeral RSA key that never touches disk), validates it as STS does, evaluates the
+//! trust policy with IAM's semantics, and checks that the AWS profile and the permissions point
+//! at the right role, token file and bucket. Each failure names the AWS error it would cause.
+
+pub mod policy;
+pub mod sts;
+pub mod terraform;
+
+use crate::aws::{self, AccessPreset};
+use crate::jwt_svid::Issuer;
+use crate::plan::Plan;
+use jsonwebtoken::jwk::JwkSet;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use thiserror::Error;
+
+/// Teleport's JWT SVIDs live for minutes; the simulated one too.
+const SIMULATED_TTL: Duration = Duration::from_secs(600);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    /// Not evaluated, because AWS would stop at an earlier failure.
+    Skipped,
+    Warn,
+    Fail,
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub id: &'static str,
+    pub status: Status,
+    pub detail: String,
+    /// The error AWS would answer with, for a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub fn pass(id: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            id,
+            status: Status::Pass,
+            detail: detail.into(),
+            aws_error: None,
+            fix: None,
+        }
+    }
+
+    pub fn skipped(id: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            id,
+            status: Status::Skipped,
+            detail: detail.into(),
+            aws_error: None,
+            fix: None,
+        }
+    }
+
+    pub fn warn(id: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            id,
+            status: Status::Warn,
+            detail: detail.into(),
+            aws_error: None,
+            fix: None,
+        }
+    }
+
+    pub fn fail(id: &'static str, detail: String, aws_error: &str, fix: &str) -> Self {
+        Self::fail_owned(id, detail, aws_error.to_owned(), fix.to_owned())
+    }
+
+    pub fn fail_owned(id: &'static str, detail: String, aws_error: String, fix: String) -> Self {
+        Self {
+            id,
+            status: Status::Fail,
+            detail,
+            aws_error: Some(aws_error),
+            fix: Some(fix),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.status != Status::Fail)
+    }
+
+    pub fn failed(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.status == Status::Fail)
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum VerifyError {
+    #[error("{path}: {detail}")]
+    File { path: String, detail: String },
+    #[error("cannot create the ephemeral issuer: {0}")]
+    Issuer(String),
+}
+
+/// The rendered files, read from an output directory.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// `answers.yaml`: where Teleport issues tokens from (proxy, cluster), and for which account.
+    pub plan: Plan,
+    pub trust_policy: Value,
+    pub permissions_policy: Value,
+    pub terraform: Result<terraform::Values, String>,
+    pub tbot: TbotOutput,
+    pub teleport_role_paths: Vec<String>,
+    pub profile: BTreeMap<String, String>,
+    pub profile_name: String,
+    pub env: BTreeMap<String, String>,
+    pub setup_script: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TbotOutput {
+    pub directory: String,
+    pub svid_path: String,
+    pub audience: String,
+    pub file_name: String,
+}
+
+fn read(dir: &Path, relative: &str) -> Result<String, VerifyError> {
+    std::fs::read_to_string(dir.join(relative)).map_err(|error| VerifyError::File {
+        path: dir.join(relative).display().to_string(),
+        detail: format!(
+            "{error} (render the artifacts first: wi-aws --answers-file F --out {})",
+            dir.display()
+        ),
+    })
+}
+
+fn parse_error(dir: &Path, relative: &str, detail: impl std::fmt::Display) -> VerifyError {
+    VerifyError::File {
+        path: dir.join(relative).display().to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+/// `[section]` → key → value, as botocore's INI reader sees it.
+pub fn parse_ini(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut sections: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut current = None;
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = Some(name.trim().to_owned());
+            sections.entry(name.trim().to_owned()).or_default();
+        } else if let (Some(section), Some((key, value))) = (&current, line.split_once('=')) {
+            sections
+                .entry(section.clone())
+                .or_default()
+                .insert(key.trim().to_owned(), value.trim().to_owned());
+        }
+    }
+    sections
+}
+
+/// The value of a POSIX shell word as written by [`crate::escape::shell_word`]: bare, or
+/// single-quoted with `'\''` for embedded quotes.
+pub fn unquote_shell_word(word: &str) -> String {
+    let mut out = String::new();
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => out.extend(chars.by_ref().take_while(|c| *c != '\'')),
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `NAME=word` and `export NAME=word` lines of a shell file.
+pub fn shell_assignments(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .map(|line| line.trim().strip_prefix("export ").unwrap_or(line.trim()))
+        .filter_map(|line| line.split_once('='))
+        .filter(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(|(name, word)| (name.to_owned(), unquote_shell_word(word)))
+        .collect()
+}
+
+impl Setup {
+    pub fn read(dir: &Path) -> Result<Self, VerifyError> {
+        let answers = read(dir, "answers.yaml")?;
+        let plan = crate::plan::from_answers_file(&answers)
+            .map_err(|problems| parse_error(dir, "answers.yaml", problems))?;
+        let json = |relative: &str| -> Result<Value, VerifyError> {
+            serde_json::from_str(&read(dir, relative)?).map_err(|e| parse_error(dir, relative, e))
+        };
+        let trust_policy = json("iam/trust-policy.json")?;
+        let permissions_policy = json("iam/permissions-policy.json")?;
+        let terraform = terraform::evaluate(
+            &read(dir, "terraform/main.tf")?,
+            plan.partition,
+            &plan.account_id,
+        );
+
+        let tbot_text = read(dir, "tbot/outputs.yaml")?;
+        let tbot_yaml: Value = crate::yaml::from_str(&tbot_text)
+            .map_err(|e| parse_error(dir, "tbot/outputs.yaml", e))?;
+        let output = &tbot_yaml["outputs"][0];
+        let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+        let tbot = TbotOutput {
+            directory: text(&output["destination"]["path"]),
+            svid_path: text(&output["svid"]["path"]),
+            audience: text(&output["jwts"][0]["audience"]),
+            file_name: text(&output["jwts"][0]["file_name"]),
+        };
+        let role_yaml: Value = crate::yaml::from_str(&read(dir, "teleport/role.yaml")?)
+            .map_err(|e| parse_error(dir, "teleport/role.yaml", e))?;
+        let teleport_role_paths = role_yaml["spec"]["allow"]["spiffe"]
+            .as_array()
+            .map(|rules| rules.iter().map(|r| text(&r["path"])).collect())
+            .unwrap_or_default();
+
+        let ini = parse_ini(&read(dir, "aws/config")?);
+        let (profile_name, profile) = ini
+            .into_iter()
+            .find(|(name, _)| name.starts_with("profile "))
+            .ok_or_else(|| parse_error(dir, "aws/config", "no [profile NAME] section"))?;
+        Ok(Self {
+            trust_policy,
+            permissions_policy,
+            terraform,
+            tbot,
+            teleport_role_paths,
+            profile,
+            profile_name: profile_name.trim_start_matches("profile ").to_owned(),
+            env: shell_assignments(&read(dir, "aws/env")?),
+            setup_script: shell_assignments(&read(dir, "aws-cli/setup.sh")?),
+            plan,
+        })
+    }
+
+    /// What the OIDC provider will be, as the Terraform creates (or finds) it.
+    pub fn provider(&self) -> sts::Provider {
+        let values = self.terraform.as_ref().ok();
+        let created = ".resource.aws_iam_openid_connect_provider.teleport";
+        let existing = ".data.aws_iam_openid_connect_provider.teleport";
+        let get = |key: &str| values.and_then(|v| terraform::string_attribute(v, key));
+        match (
+            get(&format!("{created}.url")),
+            get(&format!("{existing}.url")),
+        ) {
+            (Some(url), _) => sts::Provider {
+                url,
+                client_ids: values.and_then(|v| {
+                    terraform::list_attribute(v, &format!("{created}.client_id_list"))
+                }),
+            },
+            (None, Some(url)) => sts::Provider {
+                url,
+                client_ids: None,
+            },
+            // Without Terraform, the AWS CLI script says what it creates.
+            (None, None) => sts::Provider {
+                url: self
+                    .setup_script
+                    .get("provider_url")
+                    .cloned()
+                    .unwrap_or_default(),
+                client_ids: self.setup_script.get("audience").map(|a| vec![a.clone()]),
+            },
+        }
+    }
+
+    /// The token file tbot writes: its output directory joined with the JWT file name.
+    pub fn tbot_token_file(&self) -> String {
+        format!(
+            "{}/{}",
+            self.tbot.directory.trim_end_matches('/'),
+            self.tbot.file_name
+        )
+    }
+
+    /// The SPIFFE ID tbot asks for: the cluster's trust domain and tbot's `svid.path`.
+    pub fn spiffe_id(&self) -> String {
+        format!("spiffe://{}{}", self.plan.cluster_name, self.tbot.svid_path)
+    }
+
+    /// The role the artifacts create, from Terraform when it evaluates.
+    pub fn role_arn(&self) -> String {
+        let role = ".resource.aws_iam_role.workload";
+        match self
+            .terraform
+            .as_ref()
+            .ok()
+            .map(|v| terraform::string_attribute(v, &format!("{role}.name")))
+        {
+            Some(Some(name)) => {
+                let path = self
+                    .terraform
+                    .as_ref()
+                    .ok()
+                    .and_then(|v| terraform::string_attribute(v, &format!("{role}.path")))
+                    .unwrap_or_else(|| "/".into());
+                aws::role_arn(self.plan.partition, &self.plan.account_id, &path, &name)
+            }
+            _ => self.plan.role_arn(),
+        }
+    }
+}
+
+/// Runs every check on the files in `dir` with a freshly issued token.
+pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
+    let setup = Setup::read(dir)?;
+    let issuer = Issuer::generate(&setup.plan.issuer_url())
+        .map_err(|e| VerifyError::Issuer(e.to_string()))?;
+    let mut checks = vec![teleport_role_check(&setup)];
+    let token = issuer
+        .issue(&setup.spiffe_id(), &setup.tbot.audience, SIMULATED_TTL)
+        .map_err(|e| VerifyError::Issuer(e.to_string()))?;
+    // As tbot would: written to a private file, which the "SDK" then reads. The file goes away
+    // with the temporary directory; the signing key was never written anywhere.
+    let token = through_token_file(&token)
+        .map_err(|e| VerifyError::Issuer(format!("temporary token file: {e}")))?;
+    checks.push(Check::pass(
+        "issued",
+        format!(
+            "simulated JWT SVID: iss {}, sub {}, aud {}, RS256, kid {}",
+            setup.plan.issuer_url(),
+            setup.spiffe_id(),
+            setup.tbot.audience,
+            issuer.kid()
+        ),
+    ));
+    let mut token_checks = verify_token(&setup, &token, &issuer.jwks(), SystemTime::now(), false);
+    if checks[0].status == Status::Fail {
+        // Teleport would issue no token at all, so AWS would never see one.
+        for check in token_checks
+            .iter_mut()
+            .filter(|c| c.id.starts_with("trust policy"))
+        {
+            *check = Check::skipped(
+                check.id,
+                "not evaluated: Teleport issues no token for this SPIFFE path",
+            );
+        }
+    }
+    checks.extend(token_checks);
+    Ok(Report { checks })
+}
+
+fn through_token_file(token: &str) -> std::io::Result<String> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("aws-jwt");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(&path)?, token.as_bytes())?;
+    std::fs::read_to_string(&path)
+}
+
+/// Every check that depends on a token: STS's validation, the trust policy (as written in
+/// iam/trust-policy.json and in main.tf, each on its own), the profile, the permissions.
+pub fn verify_token(
+    setup: &Setup,
+    token: &str,
+    jwks: &JwkSet,
+    now: SystemTime,
+    live: bool,
+) -> Vec<Check> {
+    let provider = setup.provider();
+    let mut checks = vec![provider_url_check(&provider.url)];
+    let (token_checks, claims) = sts::validate(token, jwks, &provider, now, live);
+    // STS evaluates the trust policy only for a token it accepted.
+    let token_accepted = token_checks.iter().all(|c| c.status != Status::Fail);
+    checks.extend(token_checks);
+    let provider_arn = aws::oidc_provider_arn(
+        setup.plan.partition,
+        &setup.plan.account_id,
+        provider.url.trim_start_matches("https://"),
+    );
+    let terraform_trust = setup
+        .terraform
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|values| {
+            terraform::json_attribute(values, ".resource.aws_iam_role.workload.assume_role_policy")
+        });
+    for (id, policy) in [
+        ("trust policy", Ok(&setup.trust_policy)),
+        ("trust policy (tf)", terraform_trust.as_ref()),
+    ] {
+        checks.push(match (policy, &claims) {
+            (Err(error), _) => Check::skipped(id, format!("main.tf does not evaluate: {error}")),
+            (Ok(_), Some(_)) if !token_accepted => {
+                Check::skipped(id, "not evaluated: STS rejects the token first")
+            }
+            (Ok(policy), Some(claims)) => {
+                trust_policy_check(id, policy, &provider, &provider_arn, claims)
+            }
+            (Ok(_), None) => Check::skipped(id, "not evaluated: the token cannot be read"),
+        });
+    }
+    checks.push(terraform_check(setup, &provider));
+    checks.push(setup_script_check(setup, &provider));
+    checks.extend(profile_checks(setup));
+    let terraform_permissions = setup
+        .terraform
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|values| {
+            terraform::json_attribute(values, ".resource.aws_iam_policy.workload.policy")
+        });
+    checks.push(permissions_check(
+        "permissions",
+        setup,
+        &setup.permissions_policy,
+    ));
+    checks.push(match &terraform_permissions {
+        Ok(policy) => permissions_check("permissions (tf)", setup, policy),
+        Err(error) => Check::skipped(
+            "permissions (tf)",
+            format!("main.tf does not evaluate: {error}"),
+        ),
+    });
+    checks
+}
+
+fn teleport_role_check(setup: &Setup) -> Check {
+    let path = &setup.tbot.svid_path;
+    if setup
+        .teleport_role_paths
+        .iter()
+        .any(|allowed| aws::wildcard_match(allowed, path))
+    {
+        Check::pass(
+            "teleport role",
+            format!("allows the SPIFFE path {path} that tbot asks for"),
+        )
+    } else {
+        Check::fail_owned(
+            "teleport role",
+            format!("teleport/role.yaml allows {:?}, but tbot/outputs.yaml asks for {path:?}", setup.teleport_role_paths),
+            "(before AWS) Teleport refuses to issue the SVID and tbot writes no token: the SDK then fails to read the token file".into(),
+            "make spec.allow.spiffe[].path and tbot's svid.path the same path".into(),
+        )
+    }
+}
+
+fn provider_url_check(url: &str) -> Check {
+    let bad = |detail: String| {
+        Check::fail_owned(
+            "provider url",
+            detail,
+            "ValidationError when creating the OIDC provider".into(),
+            "use https://<proxy public address>/workload-identity".into(),
+        )
+    };
+    let Some(rest) = url.strip_prefix("https://") else {
+        return bad(format!("{url:?} must start with https://"));
+    };
+    if url.len() > 255 || rest.contains(['?', '#']) || rest.is_empty() {
+        return bad(format!(
+            "{url:?}: at most 255 characters, no query or fragment"
+        ));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        && !authority.ends_with(']')
+    {
+        return Check::warn(
+            "provider url",
+            format!(
+                "{url} carries a port: AWS documents that the provider URL should not contain one, and fetches the JWKS on 443"
+            ),
+        );
+    }
+    Check::pass("provider url", url.to_owned())
+}
+
+/// Mistakes in condition keys that evaluate silently to "no match".
+fn condition_key_lints(policy: &Value, prefix: &str) -> Vec<String> {
+    let mut lints = Vec::new();
+    for statement in policy["Statement"].as_array().into_iter().flatten() {
+        let Some(operators) = statement["Condition"].as_object() else {
+            continue;
+        };
+        for (operator, keys) in operators {
+            for (key, values) in keys.as_object().into_iter().flatten() {
+                let claim = key
+                    .rsplit_once(':')
+                    .map(|(_, claim)| claim)
+                    .unwrap_or_default();
+                let key_prefix = key.rsplit_once(':').map(|(p, _)| p).unwrap_or_default();
+                if key.starts_with("https://") {
+                    lints.push(format!("condition key {key:?} starts with https:// — IAM's keys are the provider URL without its scheme: {prefix}:{claim}"));
+                } else if !key_prefix.eq_ignore_ascii_case(prefix) && matches!(claim, "aud" | "sub")
+                {
+                    lints.push(format!("condition key {key:?} is not {prefix}:{claim} (the provider URL without https://, /workload-identity included)"));
+                }
+                let has_wildcard = match values {
+                    Value::String(s) => s.contains(['*', '?']),
+                    Value::Array(items) => items
+                        .iter()
+                        .any(|v| v.as_str().is_some_and(|s| s.contains(['*', '?']))),
+                    _ => false,
+                };
+                if has_wildcard
+                    && operator
+                        .trim_start_matches("ForAnyValue:")
+                        .trim_start_matches("ForAllValues:")
+                        .starts_with("StringEquals")
+                {
+                    lints.push(format!("{operator} compares {key} literally, so its '*' or '?' is not a wildcard — use StringLike"));
+                }
+            }
+        }
+    }
+    lints
+}
+
+fn trust_policy_check(
+    id: &'static str,
+    policy: &Value,
+    provider: &sts::Provider,
+    provider_arn: &str,
+    claims: &sts::Claims,
+) -> Check {
+    let prefix = provider.url.trim_start_matches("https://").to_owned();
+    let mut context = BTreeMap::new();
+    context.insert(format!("{prefix}:sub"), vec![claims.sub.clone()]);
+    context.insert(format!("{prefix}:aud"), claims.aud.clone());
+    let request = policy::Request {
+        action: "sts:AssumeRoleWithWebIdentity".into(),
+        federated: Some(provider_arn.to_owned()),
+        resource: None,
+        context,
+    };
+    let lints = condition_key_lints(policy, &prefix);
+    match policy::evaluate(policy, &request) {
+        policy::Decision::Allow(index) => {
+            let mut check = Check::pass(
+                id,
+                format!(
+                    "statement {} allows {provider_arn} for sub {}",
+                    index + 1,
+                    claims.sub
+                ),
+            );
+            if !lints.is_empty() {
+                check.status = Status::Warn;
+                check.detail = format!("{}; but {}", check.detail, lints.join("; "));
+            }
+            check
+        }
+        decision => {
+            let mut reasons = match decision {
+                policy::Decision::ExplicitDeny(index) => vec![format!(
+                    "statement {} explicitly denies it, and an explicit Deny wins over any Allow",
+                    index + 1
+                )],
+                policy::Decision::ImplicitDeny(reasons) => reasons,
+                policy::Decision::Allow(_) => Vec::new(),
+            };
+            reasons.extend(lints);
+            Check::fail_owned(
+                id,
+                reasons.join("; "),
+                "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity".into(),
+                format!(
+                    "allow Federated {provider_arn}, Action sts:AssumeRoleWithWebIdentity, with StringEquals {{\"{prefix}:aud\": {:?}, \"{prefix}:sub\": {:?}}}",
+                    claims.aud.first().cloned().unwrap_or_default(),
+                    claims.sub
+                ),
+            )
+        }
+    }
+}
+
+fn terraform_check(setup: &Setup, provider: &sts::Provider) -> Check {
+    match &setup.terraform {
+        Ok(_) => Check::pass(
+            "terraform",
+            format!(
+                "main.tf resolves every reference; its OIDC provider URL is {}",
+                provider.url
+            ),
+        ),
+        Err(error) => Check::fail_owned(
+            "terraform",
+            format!(
+                "terraform/main.tf: {}",
+                error.lines().next().unwrap_or_default()
+            ),
+            "terraform plan fails (Reference to undeclared resource)".into(),
+            "re-render the artifacts; every reference must name a declared resource".into(),
+        ),
+    }
+}
+
+/// The AWS CLI script must create a provider for the issuer Teleport signs with, with the
+/// audience the Terraform provider accepts, and the role of the answers.
+fn setup_script_check(setup: &Setup, provider: &sts::Provider) -> Check {
+    let script = &setup.setup_script;
+    let mut expected = vec![
+        ("provider_url", setup.plan.issuer_url()),
+        ("role_arn", setup.plan.role_arn()),
+    ];
+    if let Some(client_ids) = &provider.client_ids {
+        expected.push(("audience", client_ids.first().cloned().unwrap_or_default()));
+    }
+    for (name, value) in expected {
+        if script.get(name) != Some(&value) {
+            return Check::fail_owned(
+                "aws-cli script",
+                format!(
+                    "aws-cli/setup.sh sets {name}={:?}, but the other artifacts need {value:?}",
+                    script.get(name).cloned().unwrap_or_default()
+                ),
+                "resources created with the AWS CLI would not match the token or the profile"
+                    .into(),
+                "re-render instead of editing one file by hand".into(),
+            );
+        }
+    }
+    Check::pass(
+        "aws-cli script",
+        "creates the provider, audience and role the token and profile need",
+    )
+}
+
+/// `arn:<partition>:iam::<12 digits>:role/<path><name>`, with the empty region field.
+fn role_arn_problem(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "iam", "", account, resource]
+            if aws::parse_account_id(account).is_ok() && resource.starts_with("role/") =>
+        {
+            None
+        }
+        ["arn", _, "iam", account, ..] if aws::parse_account_id(account).is_ok() => Some(format!(
+            "{arn:?} lacks the empty region field: IAM ARNs are arn:PARTITION:iam::ACCOUNT:role/NAME (note the '::')"
+        )),
+        _ => Some(format!(
+            "{arn:?} is not a role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)"
+        )),
+    }
+}
+
+fn profile_checks(setup: &Setup) -> Vec<Check> {
+    let expected_role = setup.role_arn();
+    let token_file = setup.tbot_token_file();
+    let mut checks = Vec::new();
+    for (id, source, role, file) in [
+        (
+            "profile role",
+            format!("aws/config [profile {}]", setup.profile_name),
+            setup.profile.get("role_arn"),
+            setup.profile.get("web_identity_token_file"),
+        ),
+        (
+            "env role",
+            "aws/env".to_owned(),
+            setup.env.get("AWS_ROLE_ARN"),
+            setup.env.get("AWS_WEB_IDENTITY_TOKEN_FILE"),
+        ),
+    ] {
+        let role = role.cloned().unwrap_or_default();
+        checks.push(match role_arn_problem(&role) {
+            Some(problem) => Check::fail_owned(id, format!("{source}: {problem}"), "ValidationError: the role ARN is malformed (the SDK cannot call AssumeRoleWithWebIdentity)".into(), format!("use {expected_role}")),
+            None if role != expected_role => Check::fail_owned(id, format!("{source} names {role}, but the artifacts create {expected_role}"), "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (another role's trust policy does not trust this token)".into(), format!("use {expected_role}")),
+            None => Check::pass(id, format!("{source} assumes {role}")),
+        });
+        let file_id = if id == "profile role" {
+            "profile token file"
+        } else {
+            "env token file"
+        };
+        let file = file.cloned().unwrap_or_default();
+        checks.push(if file == token_file {
+            Check::pass(file_id, format!("{source} reads {file}, where tbot writes the JWT"))
+        } else {
+            Check::fail_owned(
+                file_id,
+                format!("{source} reads {file:?}, but tbot writes the JWT to {token_file:?}"),
+                "the SDK cannot read the token (No such file) or reads a stale one: InvalidIdentityToken / ExpiredTokenException".into(),
+                format!("set web_identity_token_file (AWS_WEB_IDENTITY_TOKEN_FILE) to {token_file}"),
+            )
+        });
+    }
+    checks
+}
+
+/// The actions each preset promises, on the bucket and on its objects.
+fn promised(setup: &Setup) -> (Vec<String>, Vec<String>) {
+    let plan = &setup.plan;
+    match plan.access {
+        // `full` promises everything the guide's test does, and more.
+        AccessPreset::Full => (
+            vec!["s3:ListBucket".into(), "s3:GetBucketPolicy".into()],
+            vec![
+                "s3:PutObject".into(),
+                "s3:GetObject".into(),
+                "s3:DeleteObject".into(),
+            ],
+        ),
+        _ => (plan.bucket_actions(), plan.object_actions()),
+    }
+}
+
+fn permissions_check(id: &'static str, setup: &Setup, policy: &Value) -> Check {
+    let bucket = setup.plan.bucket_arn();
+    let object = format!("{bucket}/wi-aws-verify-probe.txt");
+    let (bucket_actions, object_actions) = promised(setup);
+    let mut missing = Vec::new();
+    for (actions, resource) in [(&bucket_actions, &bucket), (&object_actions, &object)] {
+        for action in actions {
+            let request = policy::Request {
+                action: action.clone(),
+                resource: Some(resource.clone()),
+                ..policy::Request::default()
+            };
+            if !policy::evaluate(policy, &request).allowed() {
+                missing.push(format!("{action} on {resource}"));
+            }
+        }
+    }
+    if missing.is_empty() {
+        Check::pass(
+            id,
+            format!(
+                "access {} grants {} on the bucket and {} on its objects",
+                setup.plan.access.id(),
+                bucket_actions.join(", "),
+                object_actions.join(", ")
+            ),
+        )
+    } else {
+        Check::fail_owned(
+            id,
+            format!(
+                "access {} promises, but the policy does not grant: {}",
+                setup.plan.access.id(),
+                missing.join(", ")
+            ),
+            format!(
+                "AccessDenied when calling {} (the role is assumed, then S3 refuses)",
+                missing[0].split(' ').next().unwrap_or_default()
+            ),
+            "re-render the artifacts, or grant the actions on the bucket ARN and on bucket/*"
+                .into(),
+        )
+    }
+}
+
+/// Live mode: a real token (from tbot) against a JWKS, and the artifacts when given.
+pub struct LiveInput {
+    pub token_file: PathBuf,
+    pub jwks: JwkSet,
+    /// The `issuer` of the proxy's discovery document, when fetched from a proxy.
+    pub discovery_issuer: Option<String>,
+    pub setup: Option<Setup>,
+}
+
+pub fn verify_live(input: &LiveInput, now: SystemTime) -> Vec<Check> {
+    let token = match std::fs::read_to_string(&input.token_file) {
+        Ok(token) => token,
+        Err(error) => {
+            return vec![Check::fail_owned(
+                "token file",
+                format!("cannot read {}: {error}", input.token_file.display()),
+                "the SDK fails before calling STS: unable to read the web identity token file".into(),
+                "check that tbot is running and writes to this path, and that this user may read it".into(),
+            )];
+        }
+    };
+    let mut checks = vec![Check::pass(
+        "token file",
+        format!("read {}", input.token_file.display()),
+    )];
+    match &input.setup {
+        Some(setup) => {
+            let expected = setup.tbot_token_file();
+            if input.token_file != Path::new(&expected) {
+                checks.push(Check::warn(
+                    "token file",
+                    format!(
+                        "{} is not the file the artifacts name ({expected})",
+                        input.token_file.display()
+                    ),
+                ));
+            }
+            checks.extend(verify_token(setup, &token, &input.jwks, now, true));
+        }
+        None => {
+            let provider = sts::Provider {
+                url: input.discovery_issuer.clone().unwrap_or_default(),
+                client_ids: Some(vec![crate::plan::DEFAULT_AUDIENCE.to_owned()]),
+            };
+            let (token_checks, _) = sts::validate(&token, &input.jwks, &provider, now, true);
+            checks.extend(
+                token_checks
+                    .into_iter()
+                    .filter(|c| input.discovery_issuer.is_some() || c.id != "issuer"),
+            );
+        }
+    }
+    if let (Some(issuer), Some(setup)) = (&input.discovery_issuer, &input.setup) {
+        let provider = setup.provider();
+        checks.push(if *issuer == provider.url {
+            Check::pass("discovery issuer", format!("the proxy's discovery document names issuer {issuer}"))
+        } else {
+            Check::fail_owned(
+                "discovery issuer",
+                format!("the proxy's discovery document names issuer {issuer:?}, the provider URL is {:?}", provider.url),
+                format!("InvalidIdentityToken: No OpenIDConnect provider found in your account for {issuer}"),
+                "make the provider URL exactly the proxy's issuer".into(),
+            )
+        });
+    }
+    checks
+}

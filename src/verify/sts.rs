@@ -1,0 +1,273 @@
+//! A web identity token checked the way AWS STS checks it in `AssumeRoleWithWebIdentity`:
+//! size, algorithm, key, signature, expiry (with STS's five minutes of leeway), issuer against
+//! the OIDC provider URL, audience against its client IDs. Each step is its own check so a
+//! failure names the exact error AWS would answer with.
+
+use super::{Check, Status};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::Value;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// STS accepts tokens of 4 to 20,000 characters.
+pub const MAX_TOKEN_LEN: usize = 20_000;
+/// STS tolerates clock skew of up to five minutes past `exp`.
+pub const EXPIRY_LEEWAY_SECS: u64 = 300;
+/// Below this much remaining lifetime a live token is reported as expiring soon.
+pub const EXPIRING_SOON_SECS: u64 = 300;
+
+/// The IAM OIDC provider the token is presented against.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    pub url: String,
+    /// `None` when the provider exists already and its audiences cannot be seen from here.
+    pub client_ids: Option<Vec<String>>,
+}
+
+/// The claims STS and the trust policy look at, once the signature is checked.
+#[derive(Debug, Clone, Default)]
+pub struct Claims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: Vec<String>,
+}
+
+fn segment_json(segment: &str) -> Option<Value> {
+    let bytes = URL_SAFE_NO_PAD.decode(segment.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn claim_strings(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn now_secs(now: SystemTime) -> u64 {
+    now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+}
+
+/// Validates `token` against `jwks` and `provider`. Returns the checks and, when the token could
+/// be read at all, its claims (for the trust policy).
+pub fn validate(
+    token: &str,
+    jwks: &JwkSet,
+    provider: &Provider,
+    now: SystemTime,
+    live: bool,
+) -> (Vec<Check>, Option<Claims>) {
+    let mut checks = Vec::new();
+    let token = token.trim();
+    let invalid = |detail: String, fix: &str| {
+        Check::fail(
+            "token",
+            detail,
+            "InvalidIdentityToken: the token is not a valid JWT",
+            fix,
+        )
+    };
+    if token.len() < 4 || token.len() > MAX_TOKEN_LEN {
+        checks.push(Check::fail(
+            "token",
+            format!(
+                "{} characters; STS accepts 4 to {MAX_TOKEN_LEN}",
+                token.len()
+            ),
+            "ValidationError: WebIdentityToken fails to satisfy its length constraint",
+            "give the JWT SVID exactly as tbot writes it",
+        ));
+        return (checks, None);
+    }
+    let segments: Vec<&str> = token.split('.').collect();
+    let (Some(header), Some(payload)) = (
+        segments.first().and_then(|s| segment_json(s)),
+        segments.get(1).and_then(|s| segment_json(s)),
+    ) else {
+        checks.push(invalid(
+            "not three base64url JSON segments".into(),
+            "point the profile at tbot's JWT file, not another file",
+        ));
+        return (checks, None);
+    };
+    if segments.len() != 3 {
+        checks.push(invalid(
+            format!("{} segments; a signed JWT has 3", segments.len()),
+            "use the JWT SVID as tbot writes it",
+        ));
+        return (checks, None);
+    }
+    checks.push(Check::pass(
+        "token",
+        format!("{} characters, 3 segments", token.len()),
+    ));
+    let claims = Claims {
+        iss: payload
+            .get("iss")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        sub: payload
+            .get("sub")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        aud: claim_strings(payload.get("aud")),
+    };
+
+    let alg_name = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or("(none)")
+        .to_owned();
+    if !crate::discover::STS_ALGORITHMS.contains(&alg_name.as_str()) {
+        checks.push(Check::fail(
+            "algorithm",
+            format!("alg {alg_name:?}; STS accepts only RS256, RS384, RS512, ES256, ES384, ES512"),
+            "InvalidIdentityToken: the token's signing algorithm is not supported",
+            "Teleport signs with RS256; a token with another alg was not issued by it",
+        ));
+        return (checks, Some(claims));
+    }
+    checks.push(Check::pass(
+        "algorithm",
+        format!("{alg_name}, which STS accepts"),
+    ));
+
+    let kid = header.get("kid").and_then(Value::as_str);
+    let key = match kid {
+        Some(kid) => jwks.find(kid),
+        None if jwks.keys.len() == 1 => jwks.keys.first(),
+        None => None,
+    };
+    let Some(key) = key else {
+        checks.push(Check::fail(
+            "key",
+            format!("kid {:?} is not in the issuer's JWKS ({} key(s))", kid.unwrap_or("(none)"), jwks.keys.len()),
+            "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider",
+            "the token was signed by another issuer (or before a key rotation): check tbot's proxy address and that the JWKS is current",
+        ));
+        return (checks, Some(claims));
+    };
+    checks.push(Check::pass(
+        "key",
+        format!("kid {:?} found in the JWKS", kid.unwrap_or("(only key)")),
+    ));
+
+    let decoding_key = match DecodingKey::from_jwk(key) {
+        Ok(decoding_key) => decoding_key,
+        Err(error) => {
+            checks.push(Check::fail("signature", format!("the JWKS key cannot be used: {error}"), "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider", "publish an RSA or EC key in the JWKS"));
+            return (checks, Some(claims));
+        }
+    };
+    match alg_name.parse::<Algorithm>() {
+        Ok(algorithm) => {
+            let mut validation = Validation::new(algorithm);
+            validation.validate_aud = false;
+            validation.validate_exp = false;
+            validation.required_spec_claims.clear();
+            match jsonwebtoken::decode::<Value>(token, &decoding_key, &validation) {
+                Ok(_) => checks.push(Check::pass("signature", "valid, with the issuer's key")),
+                Err(error) => {
+                    checks.push(Check::fail(
+                        "signature",
+                        format!("does not verify: {error}"),
+                        "InvalidIdentityToken: the token's signature is invalid",
+                        "the token was altered or signed with another key: use the file tbot writes, unmodified",
+                    ));
+                    return (checks, Some(claims));
+                }
+            }
+        }
+        // ES512: accepted by STS, but not by the JWT library; Teleport signs with RS256.
+        Err(_) => checks.push(Check::warn(
+            "signature",
+            format!("{alg_name} signatures are not checked by wi-aws"),
+        )),
+    }
+
+    let now = now_secs(now);
+    match payload.get("exp").and_then(Value::as_u64) {
+        None => checks.push(Check::fail("expiry", "the token has no exp".into(), "InvalidIdentityToken: the token has no expiry", "use a JWT SVID issued by Teleport")),
+        Some(exp) if exp + EXPIRY_LEEWAY_SECS < now => checks.push(Check::fail(
+            "expiry",
+            format!("expired {}s ago, beyond STS's {EXPIRY_LEEWAY_SECS}s leeway", now - exp),
+            "ExpiredTokenException: Token expired",
+            "tbot renews the token before it expires: check that tbot is running and can reach the proxy",
+        )),
+        Some(exp) if exp < now => checks.push(Check::warn("expiry", format!("expired {}s ago, still within STS's {EXPIRY_LEEWAY_SECS}s leeway", now - exp))),
+        Some(exp) if live && exp - now < EXPIRING_SOON_SECS => checks.push(Check::warn("expiry", format!("expires in {}s; tbot should renew it soon", exp - now))),
+        Some(exp) => checks.push(Check::pass("expiry", format!("valid for {}s more", exp - now))),
+    }
+
+    checks.push(issuer_check(&claims.iss, &provider.url));
+    checks.push(audience_check(&claims.aud, provider));
+    (checks, Some(claims))
+}
+
+fn issuer_check(iss: &str, provider_url: &str) -> Check {
+    if iss == provider_url {
+        return Check::pass(
+            "issuer",
+            format!("iss equals the OIDC provider URL {provider_url}"),
+        );
+    }
+    let why = if iss.trim_end_matches('/') == provider_url.trim_end_matches('/') {
+        "they differ only by a trailing slash, and the comparison is exact"
+    } else if iss
+        .strip_prefix("http://")
+        .is_some_and(|rest| provider_url.ends_with(rest))
+    {
+        "the token's issuer uses http://; providers and issuers are https://"
+    } else if iss.eq_ignore_ascii_case(provider_url) {
+        "they differ in case, and the comparison is case-sensitive"
+    } else {
+        "they must be equal to the byte"
+    };
+    Check::fail_owned(
+        "issuer",
+        format!("the token's iss {iss:?} is not the OIDC provider URL {provider_url:?}: {why}"),
+        format!("InvalidIdentityToken: No OpenIDConnect provider found in your account for {iss}"),
+        "make the provider URL exactly https://<proxy public address>/workload-identity, as Teleport issues it".into(),
+    )
+}
+
+fn audience_check(aud: &[String], provider: &Provider) -> Check {
+    let Some(client_ids) = &provider.client_ids else {
+        return Check::warn(
+            "audience",
+            format!(
+                "the token's aud is {aud:?}; the existing provider's audiences cannot be read from here (aws-cli/setup.sh adds the audience if it is missing)"
+            ),
+        );
+    };
+    if aud.iter().any(|a| client_ids.contains(a)) {
+        Check::pass(
+            "audience",
+            format!("aud {aud:?} is among the provider's client IDs"),
+        )
+    } else {
+        Check::fail_owned(
+            "audience",
+            format!("the token's aud {aud:?} is not among the provider's client IDs {client_ids:?}"),
+            "InvalidIdentityToken: Incorrect token audience".into(),
+            "use the same audience in tbot's output (jwts[].audience) and the provider's client_id_list (sts.amazonaws.com)".into(),
+        )
+    }
+}
+
+/// The status of a list of checks: the worst of them.
+pub fn worst(checks: &[Check]) -> Status {
+    checks
+        .iter()
+        .map(|c| c.status)
+        .max()
+        .unwrap_or(Status::Pass)
+}

@@ -1,0 +1,477 @@
+//! `verify`, the local STS simulation: the rendered guide passes; every single edit to an
+//! artifact, and every kind of bad token, fails exactly the check that AWS would fail, with the
+//! error AWS would give.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::*;
+use serde_json::json;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use wi_aws::jwt_svid::Issuer;
+use wi_aws::verify::{self, Check, Setup, Status};
+
+fn rendered(answers: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let artifacts = render_plan(&plan_of(answers));
+    wi_aws::write::write_all(dir.path(), &artifacts, false).expect("writes");
+    dir
+}
+
+fn failed(checks: &[Check]) -> Vec<&Check> {
+    checks.iter().filter(|c| c.status == Status::Fail).collect()
+}
+
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{file} does not contain {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[test]
+fn every_rendered_case_passes_every_check() {
+    for (case, file) in CASES {
+        let dir = rendered(file);
+        let report = verify::verify_dir(dir.path()).expect("verifies");
+        assert!(report.passed(), "{case}: {:#?}", failed(&report.checks));
+        assert!(
+            report.checks.len() >= 18,
+            "{case}: {} checks",
+            report.checks.len()
+        );
+    }
+}
+
+/// One edit in one artifact → exactly one failed check, with the AWS error it causes.
+const EDITS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "iam/trust-policy.json",
+        "svc/example-service\"",
+        "svc/other\"",
+        "trust policy",
+        "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
+    ),
+    (
+        "tbot/outputs.yaml",
+        "audience: \"sts.amazonaws.com\"",
+        "audience: \"sts.example.com\"",
+        "audience",
+        "Incorrect token audience",
+    ),
+    (
+        "iam/trust-policy.json",
+        "\"example.teleport.sh/workload-identity:sub",
+        "\"https://example.teleport.sh/workload-identity:sub",
+        "trust policy",
+        "AccessDenied",
+    ),
+    (
+        "iam/trust-policy.json",
+        "\"example.teleport.sh/workload-identity:aud",
+        "\"example.teleport.sh:aud",
+        "trust policy",
+        "AccessDenied",
+    ),
+    (
+        "terraform/main.tf",
+        "\"${local.condition_key_prefix}:sub\"",
+        "\"https://${local.condition_key_prefix}:sub\"",
+        "trust policy (tf)",
+        "AccessDenied",
+    ),
+    (
+        "aws/config",
+        "role_arn = arn:aws:iam::123456789012",
+        "role_arn = arn:aws:iam:123456789012",
+        "profile role",
+        "ValidationError",
+    ),
+    (
+        "aws/config",
+        "role/workload-id-demo",
+        "role/someone-else",
+        "profile role",
+        "AccessDenied",
+    ),
+    (
+        "aws/config",
+        "web_identity_token_file = /opt/workload-identity/aws-jwt",
+        "web_identity_token_file = /opt/workload-identity/other-jwt",
+        "profile token file",
+        "No such file",
+    ),
+    (
+        "aws/env",
+        "AWS_WEB_IDENTITY_TOKEN_FILE=/opt/workload-identity/aws-jwt",
+        "AWS_WEB_IDENTITY_TOKEN_FILE=/tmp/aws-jwt",
+        "env token file",
+        "No such file",
+    ),
+    (
+        "terraform/main.tf",
+        "url             = \"https://example.teleport.sh/workload-identity\"",
+        "url             = \"https://example.teleport.sh/workload-identity/\"",
+        "issuer",
+        "No OpenIDConnect provider found in your account for https://example.teleport.sh/workload-identity",
+    ),
+    (
+        "terraform/main.tf",
+        "local.bucket_arn, \"",
+        "aws_s3_bucket.workload_id_demo.arn, \"",
+        "terraform",
+        "undeclared resource",
+    ),
+    (
+        "iam/permissions-policy.json",
+        "\"s3:*\"",
+        "\"s3:Get*\"",
+        "permissions",
+        "AccessDenied when calling s3:ListBucket",
+    ),
+    (
+        "teleport/role.yaml",
+        "path: \"/svc/example-service\"",
+        "path: \"/svc/other\"",
+        "teleport role",
+        "Teleport refuses to issue the SVID",
+    ),
+    (
+        "aws-cli/setup.sh",
+        "role_arn=arn:aws:iam::123456789012:role/workload-id-demo",
+        "role_arn=arn:aws:iam::123456789012:role/typo",
+        "aws-cli script",
+        "would not match",
+    ),
+    (
+        "aws-cli/setup.sh",
+        "provider_url=https://example.teleport.sh/workload-identity",
+        "provider_url=https://example.teleport.sh",
+        "aws-cli script",
+        "would not match",
+    ),
+];
+
+#[test]
+fn one_edit_fails_exactly_the_matching_check() {
+    let mut problems = Vec::new();
+    for (file, from, to, check, aws_error) in EDITS {
+        let dir = rendered("examples/answers.yaml");
+        edit(dir.path(), file, from, to);
+        let report = verify::verify_dir(dir.path()).expect("verifies");
+        let failures = failed(&report.checks);
+        let ids: Vec<&str> = failures.iter().map(|c| c.id).collect();
+        if ids != [*check] {
+            problems.push(format!(
+                "{file} {from:?} -> {to:?}: failed {ids:?}, expected [{check:?}]"
+            ));
+        } else if !failures[0]
+            .aws_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains(aws_error)
+            || failures[0].fix.is_none()
+        {
+            problems.push(format!(
+                "{file}: {check} says {:?}, expected {aws_error:?}",
+                failures[0].aws_error
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn an_explicit_deny_overrides_the_allow() {
+    let dir = rendered("examples/answers.yaml");
+    let path = dir.path().join("iam/trust-policy.json");
+    let mut policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    policy["Statement"].as_array_mut().expect("statements").push(json!({
+        "Effect": "Deny", "Principal": {"Federated": "*"}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringLike": {"example.teleport.sh/workload-identity:sub": "spiffe://example.teleport.sh/svc/*"}}
+    }));
+    // `Principal: {"Federated": "*"}` is not "*": the Deny must name the principal to apply.
+    policy["Statement"][1]["Principal"] = json!("*");
+    std::fs::write(&path, serde_json::to_string_pretty(&policy).expect("JSON")).expect("write");
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    let failures = failed(&report.checks);
+    assert_eq!(failures.len(), 1, "{failures:#?}");
+    assert!(
+        failures[0].detail.contains("explicitly denies it"),
+        "{}",
+        failures[0].detail
+    );
+}
+
+#[test]
+fn a_wildcard_under_string_equals_is_explained() {
+    let dir = rendered("examples/answers.yaml");
+    edit(
+        dir.path(),
+        "iam/trust-policy.json",
+        "svc/example-service\"",
+        "svc/*\"",
+    );
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    let failures = failed(&report.checks);
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0]
+            .detail
+            .contains("is not a wildcard — use StringLike"),
+        "{}",
+        failures[0].detail
+    );
+    // And StringLike makes the same wildcard work.
+    edit(
+        dir.path(),
+        "iam/trust-policy.json",
+        "StringEquals",
+        "StringLike",
+    );
+    assert!(verify::verify_dir(dir.path()).expect("verifies").passed());
+}
+
+/// The token-level suite: a Setup from the rendered guide, and crafted tokens.
+struct TokenLab {
+    _dir: tempfile::TempDir,
+    setup: Setup,
+    issuer: Issuer,
+}
+
+impl TokenLab {
+    fn new() -> Self {
+        let dir = rendered("examples/answers.yaml");
+        let setup = Setup::read(dir.path()).expect("reads");
+        let issuer =
+            Issuer::generate("https://example.teleport.sh/workload-identity").expect("issuer");
+        Self {
+            _dir: dir,
+            setup,
+            issuer,
+        }
+    }
+
+    fn claims(&self) -> serde_json::Value {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("time")
+            .as_secs();
+        json!({
+            "iss": "https://example.teleport.sh/workload-identity",
+            "sub": "spiffe://example.teleport.sh/svc/example-service",
+            "aud": "sts.amazonaws.com",
+            "iat": now,
+            "exp": now + 600,
+            "jti": "test",
+        })
+    }
+
+    fn check(&self, token: &str) -> Vec<Check> {
+        verify::verify_token(
+            &self.setup,
+            token,
+            &self.issuer.jwks(),
+            SystemTime::now(),
+            false,
+        )
+    }
+
+    fn with(&self, change: impl FnOnce(&mut serde_json::Value)) -> Vec<Check> {
+        let mut claims = self.claims();
+        change(&mut claims);
+        self.check(&self.issuer.sign(&claims).expect("signs"))
+    }
+}
+
+fn assert_fails(checks: &[Check], id: &str, text: &str) {
+    let failures = failed(checks);
+    assert_eq!(
+        failures.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [id],
+        "{failures:#?}"
+    );
+    let said = format!(
+        "{} {}",
+        failures[0].detail,
+        failures[0].aws_error.as_deref().unwrap_or_default()
+    );
+    assert!(said.contains(text), "{id}: {said}");
+}
+
+fn b64(value: &serde_json::Value) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+#[test]
+fn a_well_formed_token_passes() {
+    let lab = TokenLab::new();
+    let checks = lab.with(|_| {});
+    assert!(failed(&checks).is_empty(), "{:#?}", failed(&checks));
+}
+
+#[test]
+fn bad_tokens_fail_the_check_sts_would_fail() {
+    let lab = TokenLab::new();
+    assert_fails(
+        &lab.with(|c| c["aud"] = json!("other-audience")),
+        "audience",
+        "Incorrect token audience",
+    );
+    // The (tf) twin of the trust policy fails too: both documents refuse a foreign subject.
+    let foreign = lab.with(|c| c["sub"] = json!("spiffe://evil.example.com/svc/example-service"));
+    assert_eq!(
+        failed(&foreign).iter().map(|c| c.id).collect::<Vec<_>>(),
+        ["trust policy", "trust policy (tf)"]
+    );
+    assert_fails(
+        &lab.with(|c| c["iss"] = json!("https://example.teleport.sh/workload-identity/")),
+        "issuer",
+        "trailing slash",
+    );
+    assert_fails(
+        &lab.with(|c| c["iss"] = json!("http://example.teleport.sh/workload-identity")),
+        "issuer",
+        "http://",
+    );
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("time")
+        .as_secs();
+    assert_fails(
+        &lab.with(|c| c["exp"] = json!(now - 400)),
+        "expiry",
+        "ExpiredTokenException: Token expired",
+    );
+    let within = lab.with(|c| c["exp"] = json!(now - 100));
+    assert!(failed(&within).is_empty());
+    assert!(
+        within
+            .iter()
+            .any(|c| c.id == "expiry" && c.status == Status::Warn)
+    );
+}
+
+#[test]
+fn the_sub_of_the_tf_and_json_policies_is_compared_exactly() {
+    let lab = TokenLab::new();
+    let checks = lab.with(|c| c["sub"] = json!("spiffe://example.teleport.sh/svc/other"));
+    let ids: Vec<&str> = failed(&checks).iter().map(|c| c.id).collect();
+    assert_eq!(ids, ["trust policy", "trust policy (tf)"]);
+}
+
+#[test]
+fn forged_and_damaged_tokens_fail_before_the_trust_policy() {
+    let lab = TokenLab::new();
+    let good = lab.issuer.sign(&lab.claims()).expect("signs");
+    let parts: Vec<&str> = good.split('.').collect();
+
+    let none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        parts[1]
+    );
+    assert_fails(&lab.check(&none), "algorithm", "\"none\"");
+
+    // HS256 keyed with the RSA public key: the classic algorithm-confusion forgery.
+    let public_key = serde_json::to_string(&lab.issuer.jwks()).expect("JSON");
+    let hs256 = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &lab.claims(),
+        &jsonwebtoken::EncodingKey::from_secret(public_key.as_bytes()),
+    )
+    .expect("signs");
+    assert_fails(&lab.check(&hs256), "algorithm", "\"HS256\"");
+
+    let stranger =
+        Issuer::generate("https://example.teleport.sh/workload-identity").expect("issuer");
+    assert_fails(
+        &lab.check(&stranger.sign(&lab.claims()).expect("signs")),
+        "key",
+        "Couldn't retrieve verification key",
+    );
+
+    let mut claims = lab.claims();
+    claims["sub"] = json!("spiffe://example.teleport.sh/svc/admin");
+    let tampered = format!("{}.{}.{}", parts[0], b64(&claims), parts[2]);
+    assert_fails(&lab.check(&tampered), "signature", "signature is invalid");
+
+    let other = lab.issuer.sign(&json!({"sub": "x"})).expect("signs");
+    let bad_signature = format!(
+        "{}.{}.{}",
+        parts[0],
+        parts[1],
+        other.split('.').nth(2).expect("signature")
+    );
+    assert_fails(
+        &lab.check(&bad_signature),
+        "signature",
+        "signature is invalid",
+    );
+
+    let oversized = format!("{}.{}.{}", parts[0], "A".repeat(20_001), parts[2]);
+    assert_fails(&lab.check(&oversized), "token", "length");
+
+    assert_fails(&lab.check("not-a-jwt"), "token", "not a valid JWT");
+
+    // Trust policies are not evaluated for a token STS refuses.
+    let skipped = lab.check(&tampered);
+    assert!(
+        skipped
+            .iter()
+            .filter(|c| c.id.starts_with("trust policy"))
+            .all(|c| c.status == Status::Skipped)
+    );
+}
+
+#[test]
+fn the_issued_token_passes_an_independent_jwt_implementation() {
+    let python = repo_path(".build/venv/bin/python");
+    if !python.exists() {
+        // .ci/run builds this venv (with PyJWT); `cargo test` alone cannot.
+        eprintln!(
+            "{} missing: run .ci/run to cross-check with PyJWT",
+            python.display()
+        );
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the PyJWT cross-check"
+        );
+        return;
+    }
+    let issuer = Issuer::generate("https://example.teleport.sh/workload-identity").expect("issuer");
+    let token = issuer
+        .issue(
+            "spiffe://example.teleport.sh/svc/example-service",
+            "sts.amazonaws.com",
+            Duration::from_secs(600),
+        )
+        .expect("token");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("token"), &token).expect("write");
+    std::fs::write(
+        dir.path().join("jwks.json"),
+        serde_json::to_string(&issuer.jwks()).expect("JSON"),
+    )
+    .expect("write");
+    let output = std::process::Command::new(python)
+        .arg(repo_path("tests/crosscheck_jwt.py"))
+        .arg(dir.path().join("token"))
+        .arg(dir.path().join("jwks.json"))
+        .args([
+            "https://example.teleport.sh/workload-identity",
+            "sts.amazonaws.com",
+            "spiffe://example.teleport.sh/svc/example-service",
+        ])
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
