@@ -1,10 +1,11 @@
 //! Command line: parse, run the chosen job, map every failure to a message and an exit code.
 
-use crate::demo::{DemoOptions, DemoProxy};
+use crate::demo::{DemoOptions, DemoProxy, DemoSession};
 use crate::discover;
 use crate::plan::{self, Plan};
 use crate::problem::Advice;
 use crate::render::{self, Templates};
+use crate::steps::FieldId;
 use crate::teleport::ProxyAddress;
 use crate::write::{self, Outcome, WriteError};
 use anyhow::{Context, Result};
@@ -20,10 +21,15 @@ pub mod exit {
     pub const FAILURE: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
     pub const WOULD_OVERWRITE: u8 = 3;
+    /// The user left the wizard (Esc, Ctrl-C), as shells report SIGINT.
+    pub const INTERRUPTED: u8 = 130;
 }
 
 const AFTER_HELP: &str = "\
 Modes:
+  wi-aws                                         the wizard: asks, checks as you type, writes, verifies
+  wi-aws --demo                                  the wizard against a local DEMO proxy (no cluster needed)
+  wi-aws --edit answers.yaml                     the wizard, starting from a saved answers file
   wi-aws --answers-file answers.yaml --out DIR   render every artifact, no prompts (CI, scripts)
   wi-aws render --answers-file answers.yaml      the same, as a subcommand
   wi-aws render --answers-file F --proxy HOST    fill cluster name and thumbprint from the proxy
@@ -37,8 +43,8 @@ NEXT-STEPS.md and answers.yaml (the normalized answers, for replay).
 After writing, render runs `verify` on the files (unless --no-verify).
 
 Exit codes: 0 success; 1 failure (I/O, network, or a verify check failed); 2 invalid answers
-or usage (nothing written); 3 an existing file differs and --force was not given (nothing
-written).
+or usage, or no terminal for the wizard (nothing written); 3 an existing file differs and
+--force was not given (nothing written); 130 the wizard was left (nothing written).
 
 Environment: NO_COLOR disables colour.";
 
@@ -46,7 +52,7 @@ Environment: NO_COLOR disables colour.";
 #[command(
     name = "wi-aws",
     version,
-    about = "Set up Teleport Workload Identity -> AWS OIDC federation: render every artifact from your answers, write them safely.",
+    about = "Set up Teleport Workload Identity -> AWS OIDC federation: ask (or read) the answers, render every artifact, write them safely, prove they work.",
     after_help = AFTER_HELP,
     args_conflicts_with_subcommands = true
 )]
@@ -56,6 +62,25 @@ pub struct Cli {
 
     #[command(flatten)]
     render: RenderArgs,
+
+    #[command(flatten)]
+    wizard: WizardArgs,
+}
+
+/// Without --answers-file, `wi-aws` asks its questions on the terminal.
+#[derive(Debug, Args)]
+struct WizardArgs {
+    /// Ask one question per line (for plain terminals, logs and screen readers).
+    #[arg(long)]
+    plain: bool,
+
+    /// Try everything against a local DEMO Teleport proxy started for the run (not Teleport).
+    #[arg(long, conflicts_with = "answers_file")]
+    demo: bool,
+
+    /// Open the wizard with the answers of this file filled in.
+    #[arg(long, value_name = "FILE", conflicts_with = "answers_file")]
+    edit: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -234,14 +259,17 @@ impl Style {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    let args = match cli.command {
-        Some(Command::Render(args)) => args,
+    let (args, top_level) = match cli.command {
+        Some(Command::Render(args)) => (args, false),
         Some(Command::Discover(args)) => return ExitCode::from(discover_command(&args)),
         Some(Command::DemoProxy(args)) => return ExitCode::from(demo_proxy_command(&args)),
         Some(Command::Verify(args)) => return ExitCode::from(verify_command(&args)),
-        None => cli.render,
+        None => (cli.render, true),
     };
     let Some(answers_file) = args.answers_file.clone() else {
+        if top_level {
+            return ExitCode::from(wizard_command(&cli.wizard, &args));
+        }
         eprintln!("wi-aws: no answers given.");
         eprintln!(
             "  fix: run `wi-aws --answers-file answers.yaml --out DIR` (start from examples/answers.yaml); see `wi-aws --help`"
@@ -494,6 +522,136 @@ fn discover_report(findings: &discover::Findings, style: &Style) -> String {
         ));
     }
     out
+}
+
+fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
+    use crate::plain::{self, Ending, Terminal};
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        eprintln!(
+            "wi-aws: the wizard needs a terminal to ask its questions, and stdin or stdout is not one (CI, a pipe?)."
+        );
+        eprintln!(
+            "  fix: run `wi-aws render --answers-file answers.yaml --out DIR` (start from examples/answers.yaml)"
+        );
+        return exit::BAD_INPUT;
+    }
+    let mut answers = match &wizard.edit {
+        None => crate::answers::Answers::default(),
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let (answers, problems) = crate::answers::Answers::from_yaml(&text);
+                if problems
+                    .iter()
+                    .any(|p| p.field == crate::answers::FILE_PROBLEM)
+                {
+                    eprint!(
+                        "wi-aws: --edit {}: {}",
+                        path.display(),
+                        crate::problem::Problems(problems)
+                    );
+                    return exit::BAD_INPUT;
+                }
+                for problem in problems {
+                    println!("note: {problem} (ignored)");
+                }
+                answers
+            }
+            Err(error) => {
+                eprintln!(
+                    "wi-aws: cannot read {}: {error}\n  fix: check the path given to --edit",
+                    path.display()
+                );
+                return exit::BAD_INPUT;
+            }
+        },
+    };
+    let mut options = match args.connection.options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("wi-aws: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let demo = if wizard.demo {
+        match DemoSession::start(DemoOptions::default()) {
+            Ok(demo) => Some(demo),
+            Err(error) => {
+                eprintln!("wi-aws: cannot start the demo proxy: {error}");
+                return exit::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(demo) = &demo {
+        println!(
+            "DEMO mode: a local demo Teleport proxy (not Teleport) answers at {}.",
+            demo.proxy.authority()
+        );
+        println!(
+            "Press Enter to accept each default; the artifacts are for trying wi-aws, not for AWS."
+        );
+        options.ca_file = Some(demo.ca_file.path().to_path_buf());
+        for (id, value) in [
+            (FieldId::Proxy, demo.proxy.authority()),
+            (FieldId::SpiffePath, "/svc/example-service".to_owned()),
+            (FieldId::AccountId, "123456789012".to_owned()),
+            (FieldId::Bucket, "workload-id-demo".to_owned()),
+            (FieldId::Bot, "my-bot".to_owned()),
+        ] {
+            if answers.text(id).is_none() {
+                answers.set_text(id, value);
+            }
+        }
+    }
+    let discover = |proxy: &ProxyAddress| {
+        discover::discover_blocking(proxy, &options).map_err(|error| error.to_string())
+    };
+    let mut terminal = Terminal;
+    let ending = match plain::ask_all(&mut terminal, &mut answers, &discover) {
+        Ok(()) => plain::review_and_write(&mut terminal, &answers, &args.out),
+        Err(plain::Cancelled) => Ok(Ending::Cancelled),
+    };
+    match ending {
+        Ok(Ending::Written { verified: true }) | Ok(Ending::NotWritten) => exit::OK,
+        Ok(Ending::Written { verified: false }) => exit::FAILURE,
+        Ok(Ending::Cancelled) => {
+            offer_to_save(&mut terminal, &answers);
+            exit::INTERRUPTED
+        }
+        Err(error) => {
+            eprintln!("wi-aws: {error}");
+            exit::FAILURE
+        }
+    }
+}
+
+/// After the wizard was left: nothing is written unless the user asks to keep the answers.
+fn offer_to_save(terminal: &mut crate::plain::Terminal, answers: &crate::answers::Answers) {
+    use crate::plain::Prompter;
+    const PARTIAL: &str = "wi-aws-answers.partial.yaml";
+    println!("Left the wizard: no artifact was written.");
+    if *answers == crate::answers::Answers::default() {
+        return;
+    }
+    let save = terminal.confirm(
+        &format!("Save the answers given so far to {PARTIAL}?"),
+        "Continue later with: wi-aws --edit wi-aws-answers.partial.yaml",
+        false,
+    );
+    if save != Ok(true) {
+        return;
+    }
+    let artifact = crate::render::Artifact {
+        path: PARTIAL.into(),
+        contents: answers.to_yaml(),
+        executable: false,
+    };
+    match write::write_all(Path::new("."), &[artifact], false) {
+        Ok(_) => println!("Saved {PARTIAL}; continue with: wi-aws --edit {PARTIAL}"),
+        Err(error) => eprintln!("wi-aws: {error}"),
+    }
 }
 
 fn print_checks(title: &str, checks: &[crate::verify::Check], style: &Style) {

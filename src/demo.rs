@@ -450,6 +450,38 @@ fn percent_decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A demo proxy running on a runtime of its own, for callers that are not async (the wizard's
+/// `--demo`), with its CA in a temporary file to trust.
+pub struct DemoSession {
+    pub proxy: DemoProxy,
+    pub ca_file: tempfile::NamedTempFile,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl DemoSession {
+    pub fn start(options: DemoOptions) -> Result<Self, DemoError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|error| DemoError::Tls(format!("cannot start the async runtime: {error}")))?;
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        let proxy = runtime.block_on(DemoProxy::start(loopback, options))?;
+        let mut ca_file = tempfile::Builder::new()
+            .prefix("wi-aws-demo-ca-")
+            .suffix(".pem")
+            .tempfile()
+            .map_err(|error| DemoError::Tls(format!("cannot write the demo CA: {error}")))?;
+        std::io::Write::write_all(&mut ca_file, proxy.ca_pem.as_bytes())
+            .map_err(|error| DemoError::Tls(format!("cannot write the demo CA: {error}")))?;
+        Ok(Self {
+            proxy,
+            ca_file,
+            _runtime: runtime,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

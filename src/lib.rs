@@ -11,6 +11,7 @@ pub mod demo;
 pub mod discover;
 pub mod escape;
 pub mod jwt_svid;
+pub mod plain;
 pub mod plan;
 pub mod problem;
 pub mod render;

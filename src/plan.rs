@@ -13,6 +13,7 @@ use crate::steps::{FieldId, field};
 use crate::tbot;
 use crate::teleport::{self, ProxyAddress};
 use crate::thumbprint::{self, MAX_THUMBPRINTS};
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
@@ -203,6 +204,7 @@ impl Fallback {
 struct Checker<'a> {
     answers: &'a Answers,
     problems: Vec<Problem>,
+    defaults: BTreeMap<FieldId, String>,
 }
 
 impl Checker<'_> {
@@ -220,6 +222,9 @@ impl Checker<'_> {
         fallback: Fallback,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<T> {
+        if let Fallback::Default(value) = &fallback {
+            self.defaults.insert(id, value.clone());
+        }
         let given = self
             .answers
             .text(id)
@@ -247,6 +252,7 @@ impl Checker<'_> {
         let crate::steps::FieldKind::Choice(choices) = field(id).kind else {
             unreachable!("{id:?} is declared as a choice in steps::FIELDS");
         };
+        self.defaults.insert(id, default.to_owned());
         let value = self.answers.text(id).map(str::trim).unwrap_or(default);
         match choices.iter().find(|c| **c == value) {
             Some(choice) => Some(*choice),
@@ -260,10 +266,42 @@ impl Checker<'_> {
 
 /// Validates every answer, filling defaults; returns all problems if any.
 pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
+    assess(answers).result
+}
+
+/// The verdict on a set of answers, and the default of every field that has one given the
+/// other answers (what a front end offers when the user has not answered yet).
+pub struct Assessment {
+    pub result: Result<Plan, Vec<Problem>>,
+    pub defaults: BTreeMap<FieldId, String>,
+}
+
+impl Assessment {
+    /// The problems of one field (empty when it is fine, or when only other fields are wrong).
+    pub fn problems_of(&self, id: FieldId) -> Vec<&Problem> {
+        let key = field(id).key;
+        match &self.result {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems.iter().filter(|p| p.field == key).collect(),
+        }
+    }
+}
+
+pub fn assess(answers: &Answers) -> Assessment {
     let mut check = Checker {
         answers,
         problems: Vec::new(),
+        defaults: BTreeMap::new(),
     };
+    let result = check_all(&mut check);
+    Assessment {
+        result,
+        defaults: check.defaults,
+    }
+}
+
+fn check_all(check: &mut Checker<'_>) -> Result<Plan, Vec<Problem>> {
+    let answers = check.answers;
     let mut warnings = Vec::new();
 
     let proxy = check.text(
@@ -337,6 +375,7 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
         Fallback::Required("name the S3 bucket the workload may use"),
         aws::parse_bucket_name,
     );
+    check.defaults.insert(FieldId::CreateBucket, "true".into());
     let create_bucket = answers.flag(FieldId::CreateBucket).unwrap_or(true);
     let access = check
         .choice(FieldId::Access, DEFAULT_ACCESS.id())
@@ -417,7 +456,7 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
     );
 
     if !check.problems.is_empty() {
-        return Err(check.problems);
+        return Err(std::mem::take(&mut check.problems));
     }
     // Every value is Some here: each None above pushed a problem.
     let (

@@ -1,0 +1,933 @@
+//! The line-mode wizard: the questions of [`crate::steps`], one per line, with inquire.
+//!
+//! The question flow is written against the small [`Prompter`] trait, so it runs the same with
+//! inquire on a terminal and with scripted answers in the unit tests. Validation and defaults
+//! come from [`crate::plan::assess`], exactly as for an answers file.
+
+use crate::answers::{Answer, Answers};
+use crate::discover::Findings;
+use crate::plan::{self, Plan};
+use crate::steps::{FieldId, FieldKind, Step, field};
+use crate::teleport::ProxyAddress;
+use std::sync::Arc;
+
+/// Checks one typed answer; `Err` is the message shown under the prompt.
+pub type Validator = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
+/// The user left the wizard (Esc or Ctrl-C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+/// What the question flow needs from a terminal.
+pub trait Prompter {
+    fn text(
+        &mut self,
+        label: &str,
+        help: &str,
+        default: Option<&str>,
+        validator: Validator,
+    ) -> Result<String, Cancelled>;
+    fn select(
+        &mut self,
+        label: &str,
+        help: &str,
+        options: &[String],
+        start: usize,
+    ) -> Result<usize, Cancelled>;
+    fn confirm(&mut self, label: &str, help: &str, default: bool) -> Result<bool, Cancelled>;
+    /// A line of output.
+    fn say(&mut self, line: &str);
+    /// Runs slow work (network) while showing that something is happening.
+    fn busy<T>(&mut self, message: &str, work: impl FnOnce() -> T + Send) -> T
+    where
+        T: Send;
+}
+
+/// The first problem of `id` if `answers` had `answer` for it, as "rule — fix".
+fn problem_with(answers: &Answers, id: FieldId, answer: Answer) -> Result<(), String> {
+    let mut trial = answers.clone();
+    match &answer {
+        Answer::Text(text) if text.trim().is_empty() => trial.clear(id),
+        Answer::List(list) if list.is_empty() => trial.clear(id),
+        _ => trial.set(id, answer),
+    }
+    match plan::assess(&trial).problems_of(id).first() {
+        Some(problem) => Err(format!("{} — {}", problem.rule, problem.fix)),
+        None => Ok(()),
+    }
+}
+
+/// Splits "a, b c" into items: lists are typed on one line.
+pub fn split_list(input: &str) -> Vec<String> {
+    input
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn current_text(answers: &Answers, id: FieldId) -> Option<String> {
+    match answers.get(id) {
+        Some(Answer::Text(text)) => Some(text.clone()),
+        Some(Answer::List(list)) if !list.is_empty() => Some(list.join(", ")),
+        _ => None,
+    }
+}
+
+/// Asks one field by its kind; the default is the current answer, else the derived default.
+/// A default taken as it is (which a prompt may not validate) is checked too, and the question
+/// asked again while it is wrong.
+fn ask_field<P: Prompter>(
+    prompter: &mut P,
+    answers: &mut Answers,
+    id: FieldId,
+) -> Result<(), Cancelled> {
+    loop {
+        ask_field_once(prompter, answers, id)?;
+        match plan::assess(answers).problems_of(id).first() {
+            Some(problem) if matches!(field(id).kind, FieldKind::Text | FieldKind::List) => {
+                prompter.say(&format!(
+                    "  {}: {} — {}",
+                    field(id).key,
+                    problem.rule,
+                    problem.fix
+                ));
+                answers.clear(id);
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+fn ask_field_once<P: Prompter>(
+    prompter: &mut P,
+    answers: &mut Answers,
+    id: FieldId,
+) -> Result<(), Cancelled> {
+    let field = field(id);
+    let defaults = plan::assess(answers).defaults;
+    match field.kind {
+        FieldKind::Text => {
+            let default = current_text(answers, id).or_else(|| defaults.get(&id).cloned());
+            let snapshot = answers.clone();
+            let validator: Validator = Arc::new(move |input| {
+                problem_with(&snapshot, id, Answer::Text(input.trim().to_owned()))
+            });
+            let value = prompter.text(field.label, field.help, default.as_deref(), validator)?;
+            let value = value.trim().to_owned();
+            if value.is_empty() {
+                answers.clear(id);
+            } else {
+                answers.set_text(id, value);
+            }
+        }
+        FieldKind::List => {
+            let default = current_text(answers, id);
+            let snapshot = answers.clone();
+            let validator: Validator =
+                Arc::new(move |input| problem_with(&snapshot, id, Answer::List(split_list(input))));
+            let value = prompter.text(field.label, field.help, default.as_deref(), validator)?;
+            answers.set(id, Answer::List(split_list(&value)));
+        }
+        FieldKind::Choice(choices) => {
+            let current = answers
+                .text(id)
+                .map(str::to_owned)
+                .or_else(|| defaults.get(&id).cloned());
+            let start = current
+                .and_then(|c| choices.iter().position(|choice| *choice == c))
+                .unwrap_or(0);
+            let options: Vec<String> = choices.iter().map(|c| (*c).to_owned()).collect();
+            let index = prompter.select(field.label, field.help, &options, start)?;
+            answers.set_text(id, choices[index]);
+        }
+        FieldKind::Flag => {
+            let default = answers
+                .flag(id)
+                .unwrap_or(defaults.get(&id).is_some_and(|d| d == "true"));
+            let value = prompter.confirm(field.label, field.help, default)?;
+            answers.set(id, Answer::Flag(value));
+        }
+    }
+    Ok(())
+}
+
+/// The thumbprint step with discovery's findings: offer what the proxy showed.
+fn ask_thumbprint<P: Prompter>(
+    prompter: &mut P,
+    answers: &mut Answers,
+    findings: &Findings,
+) -> Result<(), Cancelled> {
+    let mut options = vec![format!(
+        "{} — the last certificate the proxy sends (AWS's rule)",
+        findings.chain_thumbprint
+    )];
+    let mut values = vec![vec![findings.chain_thumbprint.clone()]];
+    if findings.teleport_thumbprint != findings.chain_thumbprint {
+        options.push(format!(
+            "{} — what Teleport's /webapi/thumbprint says",
+            findings.teleport_thumbprint
+        ));
+        values.push(vec![findings.teleport_thumbprint.clone()]);
+    }
+    options.push("Enter thumbprints by hand".into());
+    options.push("None — the proxy's certificate chains to a public CA AWS trusts".into());
+    let field = field(FieldId::Thumbprints);
+    let choice = prompter.select(field.label, field.help, &options, 0)?;
+    match choice {
+        i if i < values.len() => answers.set(FieldId::Thumbprints, Answer::List(values[i].clone())),
+        i if i == values.len() => ask_field(prompter, answers, FieldId::Thumbprints)?,
+        _ => answers.set(FieldId::Thumbprints, Answer::List(Vec::new())),
+    }
+    Ok(())
+}
+
+fn describe_findings(findings: &Findings) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "  cluster {} (Teleport {})",
+            findings.cluster_name, findings.server_version
+        ),
+        format!(
+            "  thumbprint {} ({} certificate(s) sent)",
+            findings.chain_thumbprint,
+            findings.chain.len()
+        ),
+        format!("  issuer {}", findings.issuer),
+    ];
+    for check in findings.checks.iter().filter(|c| !c.ok) {
+        lines.push(format!("  ✗ {}: {}", check.name, check.detail));
+    }
+    lines
+}
+
+/// Asks every question of every step, in order. `discover` asks the proxy (it may fail: the
+/// wizard then continues offline).
+pub fn ask_all<P: Prompter>(
+    prompter: &mut P,
+    answers: &mut Answers,
+    discover: &(dyn Fn(&ProxyAddress) -> Result<Findings, String> + Sync),
+) -> Result<(), Cancelled> {
+    let mut findings = None;
+    for step in Step::ALL {
+        prompter.say(&format!("── {} ──", step.title()));
+        for field in step.fields() {
+            match field.id {
+                FieldId::Thumbprints if findings.is_some() => {
+                    if let Some(findings) = &findings {
+                        ask_thumbprint(prompter, answers, findings)?;
+                    }
+                }
+                FieldId::Actions if answers.text(FieldId::Access) != Some("custom") => {
+                    answers.clear(FieldId::Actions)
+                }
+                id => ask_field(prompter, answers, id)?,
+            }
+            if field.id == FieldId::Proxy {
+                findings = discover_into(prompter, answers, discover);
+            }
+        }
+        if step == Step::Spiffe {
+            if let Ok(plan) = plan::validate(answers) {
+                prompter.say(&format!("  SPIFFE ID: {}", plan.spiffe_id));
+            } else if let (Some(td), Some(path)) = (
+                answers.text(FieldId::ClusterName),
+                answers.text(FieldId::SpiffePath),
+            ) {
+                prompter.say(&format!(
+                    "  SPIFFE ID: spiffe://{td}{}",
+                    if path.starts_with('/') {
+                        path.to_owned()
+                    } else {
+                        format!("/{path}")
+                    }
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn discover_into<P: Prompter>(
+    prompter: &mut P,
+    answers: &mut Answers,
+    discover: &(dyn Fn(&ProxyAddress) -> Result<Findings, String> + Sync),
+) -> Option<Findings> {
+    let proxy = ProxyAddress::parse(answers.text(FieldId::Proxy)?).ok()?;
+    let result = prompter.busy(
+        &format!(
+            "Asking {} for its cluster name and thumbprint…",
+            proxy.authority()
+        ),
+        || discover(&proxy),
+    );
+    match result {
+        Ok(findings) => {
+            // Discovery answers only what is still open; it never overrides the user.
+            let mut filled = answers.clone();
+            filled.clear(FieldId::Thumbprints);
+            for warning in crate::discover::apply_findings(&mut filled, &findings) {
+                prompter.say(&format!("  warning: {warning}"));
+            }
+            if let (None, Some(cluster)) = (
+                answers.text(FieldId::ClusterName),
+                filled.text(FieldId::ClusterName),
+            ) {
+                answers.set_text(FieldId::ClusterName, cluster.to_owned());
+            }
+            prompter.say(&format!("Found {}:", proxy.authority()));
+            for line in describe_findings(&findings) {
+                prompter.say(&line);
+            }
+            Some(findings)
+        }
+        Err(reason) => {
+            prompter.say(&format!("Could not ask the proxy: {reason}"));
+            prompter.say("Continuing offline: give the cluster name and thumbprint by hand.");
+            None
+        }
+    }
+}
+
+/// The answers as a two-column summary, every default written out.
+pub fn summary(plan: &Plan) -> Vec<String> {
+    let answers = plan.to_answers();
+    crate::steps::FIELDS
+        .iter()
+        .filter_map(|field| {
+            current_text(&answers, field.id)
+                .or_else(|| answers.flag(field.id).map(|f| f.to_string()))
+                .map(|value| format!("  {:<22} {value}", field.key))
+        })
+        .collect()
+}
+
+/// The real terminal, through inquire.
+pub struct Terminal;
+
+fn cancelled(error: inquire::InquireError) -> Cancelled {
+    match error {
+        inquire::InquireError::OperationCanceled | inquire::InquireError::OperationInterrupted => {
+            Cancelled
+        }
+        other => {
+            eprintln!("wi-aws: the terminal failed: {other}");
+            Cancelled
+        }
+    }
+}
+
+impl Prompter for Terminal {
+    fn text(
+        &mut self,
+        label: &str,
+        help: &str,
+        default: Option<&str>,
+        validator: Validator,
+    ) -> Result<String, Cancelled> {
+        let mut prompt = inquire::Text::new(label).with_help_message(help);
+        if let Some(default) = default {
+            prompt = prompt.with_default(default);
+        }
+        let prompt = prompt.with_validator(move |input: &str| {
+            Ok(match validator(input) {
+                Ok(()) => inquire::validator::Validation::Valid,
+                Err(message) => inquire::validator::Validation::Invalid(message.into()),
+            })
+        });
+        prompt.prompt().map_err(cancelled)
+    }
+
+    fn select(
+        &mut self,
+        label: &str,
+        help: &str,
+        options: &[String],
+        start: usize,
+    ) -> Result<usize, Cancelled> {
+        let options: Vec<String> = options.to_vec();
+        inquire::Select::new(label, options.clone())
+            .with_help_message(help)
+            .with_starting_cursor(start)
+            .raw_prompt()
+            .map(|choice| choice.index)
+            .map_err(cancelled)
+    }
+
+    fn confirm(&mut self, label: &str, help: &str, default: bool) -> Result<bool, Cancelled> {
+        inquire::Confirm::new(label)
+            .with_help_message(help)
+            .with_default(default)
+            .prompt()
+            .map_err(cancelled)
+    }
+
+    fn say(&mut self, line: &str) {
+        println!("{line}");
+    }
+
+    fn busy<T>(&mut self, message: &str, work: impl FnOnce() -> T + Send) -> T
+    where
+        T: Send,
+    {
+        use std::io::{IsTerminal, Write};
+        use std::sync::atomic::{AtomicBool, Ordering};
+        if !std::io::stderr().is_terminal() {
+            eprintln!("{message}");
+            return work();
+        }
+        let done = Arc::new(AtomicBool::new(false));
+        let spinner = {
+            let done = done.clone();
+            let message = message.to_owned();
+            std::thread::spawn(move || {
+                const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+                let mut frame = 0;
+                while !done.load(Ordering::Relaxed) {
+                    eprint!("\r{} {message}", FRAMES[frame % FRAMES.len()]);
+                    let _ = std::io::stderr().flush();
+                    frame += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                eprint!("\r\x1b[2K");
+                let _ = std::io::stderr().flush();
+            })
+        };
+        let result = work();
+        done.store(true, Ordering::Relaxed);
+        let _ = spinner.join();
+        result
+    }
+}
+
+/// How a wizard run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// Files written; whether every verify check passed.
+    Written {
+        verified: bool,
+    },
+    /// The user chose not to write.
+    NotWritten,
+    Cancelled,
+}
+
+/// Review, confirm, write, verify and say what comes next.
+pub fn review_and_write<P: Prompter>(
+    prompter: &mut P,
+    answers: &Answers,
+    out: &std::path::Path,
+) -> Result<Ending, String> {
+    let plan = plan::validate(answers)
+        .map_err(|problems| crate::problem::Problems(problems).to_string())?;
+    let templates = crate::render::Templates::embedded().map_err(|e| e.to_string())?;
+    let artifacts = crate::render::render(&plan, &templates).map_err(|e| e.to_string())?;
+    let planned = crate::write::preview(out, &artifacts).map_err(|e| e.to_string())?;
+
+    prompter.say("── Review ──");
+    for line in summary(&plan) {
+        prompter.say(&line);
+    }
+    for warning in &plan.warnings {
+        prompter.say(&format!("  warning: {warning}"));
+    }
+    prompter.say(&format!("Files in {}:", out.display()));
+    for file in &planned {
+        let what = match (file.outcome, file.overwrites) {
+            (crate::write::Outcome::Created, _) => "create",
+            (crate::write::Outcome::Updated, true) => "update (differs from the file there)",
+            (crate::write::Outcome::Updated, false) => "update (mode)",
+            (crate::write::Outcome::Unchanged, _) => "unchanged",
+        };
+        prompter.say(&format!("  {:<10} {}", what, file.path));
+    }
+    let overwrites = planned.iter().filter(|p| p.overwrites).count();
+    let write = match prompter.confirm(
+        &format!("Write {} files to {}?", planned.len(), out.display()),
+        "Writes atomically; answers.yaml is saved with them for replay.",
+        true,
+    ) {
+        Ok(write) => write,
+        Err(Cancelled) => return Ok(Ending::Cancelled),
+    };
+    if !write {
+        prompter.say("Nothing written.");
+        return Ok(Ending::NotWritten);
+    }
+    if overwrites > 0 {
+        let label = format!("{overwrites} existing file(s) differ; replace them?");
+        match prompter.confirm(
+            &label,
+            "Say no to keep them; nothing is written then.",
+            false,
+        ) {
+            Ok(true) => {}
+            Ok(false) => {
+                prompter
+                    .say("Nothing written: choose another --out directory, or replace the files.");
+                return Ok(Ending::NotWritten);
+            }
+            Err(Cancelled) => return Ok(Ending::Cancelled),
+        }
+    }
+    prompter.say("── Write ──");
+    let written = crate::write::write_all(out, &artifacts, true).map_err(|e| e.to_string())?;
+    for file in &written {
+        prompter.say(&format!(
+            "  {:<9} {}",
+            file.outcome.word(),
+            out.join(&file.path).display()
+        ));
+    }
+    prompter.say("── Verify ──");
+    let report = crate::verify::verify_dir(out).map_err(|e| e.to_string())?;
+    for check in &report.checks {
+        let mark = match check.status {
+            crate::verify::Status::Pass => "✓",
+            crate::verify::Status::Warn => "!",
+            crate::verify::Status::Skipped => "-",
+            crate::verify::Status::Fail => "✗",
+        };
+        prompter.say(&format!("  {mark} {:<18} {}", check.id, check.detail));
+        if let Some(error) = &check.aws_error {
+            prompter.say(&format!("      AWS would answer: {error}"));
+        }
+    }
+    let verified = report.passed();
+    prompter.say("── Done ──");
+    prompter.say(&format!(
+        "Next steps: {}",
+        out.join("NEXT-STEPS.md").display()
+    ));
+    prompter.say(&format!(
+        "Answers saved to {} — replay with: wi-aws --answers-file {} --out {}",
+        out.join("answers.yaml").display(),
+        out.join("answers.yaml").display(),
+        out.display()
+    ));
+    Ok(Ending::Written { verified })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A reply to the next prompt.
+    #[derive(Debug, Clone)]
+    enum Reply {
+        /// Typed text; `""` takes the default. Rejected text is recorded and the prompt asked again.
+        Type(&'static str),
+        Pick(usize),
+        Yes,
+        No,
+        Cancel,
+    }
+
+    #[derive(Default)]
+    struct Script {
+        replies: VecDeque<Reply>,
+        asked: Vec<String>,
+        rejected: Vec<(String, String)>,
+        said: Vec<String>,
+    }
+
+    impl Script {
+        fn new(replies: &[Reply]) -> Self {
+            Self {
+                replies: replies.iter().cloned().collect(),
+                ..Self::default()
+            }
+        }
+
+        fn next(&mut self, label: &str) -> Reply {
+            self.asked.push(label.to_owned());
+            self.replies.pop_front().unwrap_or_else(|| {
+                panic!(
+                    "no scripted reply for {label:?}; asked so far: {:?}",
+                    self.asked
+                )
+            })
+        }
+    }
+
+    impl Prompter for Script {
+        fn text(
+            &mut self,
+            label: &str,
+            _help: &str,
+            default: Option<&str>,
+            validator: Validator,
+        ) -> Result<String, Cancelled> {
+            loop {
+                match self.next(label) {
+                    // As inquire does: an empty line takes the default without validating it.
+                    Reply::Type("") if default.is_some() => {
+                        return Ok(default.unwrap_or_default().to_owned());
+                    }
+                    Reply::Type(typed) => match validator(typed) {
+                        Ok(()) => return Ok(typed.to_owned()),
+                        Err(message) => self.rejected.push((label.to_owned(), message)),
+                    },
+                    Reply::Cancel => return Err(Cancelled),
+                    other => panic!("{label}: expected text, scripted {other:?}"),
+                }
+            }
+        }
+
+        fn select(
+            &mut self,
+            label: &str,
+            _help: &str,
+            options: &[String],
+            start: usize,
+        ) -> Result<usize, Cancelled> {
+            match self.next(label) {
+                Reply::Pick(index) => {
+                    assert!(
+                        index < options.len(),
+                        "{label}: no option {index} in {options:?}"
+                    );
+                    Ok(index)
+                }
+                Reply::Type("") => Ok(start),
+                Reply::Cancel => Err(Cancelled),
+                other => panic!("{label}: expected a pick, scripted {other:?}"),
+            }
+        }
+
+        fn confirm(&mut self, label: &str, _help: &str, default: bool) -> Result<bool, Cancelled> {
+            match self.next(label) {
+                Reply::Yes => Ok(true),
+                Reply::No => Ok(false),
+                Reply::Type("") => Ok(default),
+                Reply::Cancel => Err(Cancelled),
+                other => panic!("{label}: expected yes/no, scripted {other:?}"),
+            }
+        }
+
+        fn say(&mut self, line: &str) {
+            self.said.push(line.to_owned());
+        }
+
+        fn busy<T>(&mut self, message: &str, work: impl FnOnce() -> T + Send) -> T
+        where
+            T: Send,
+        {
+            self.said.push(message.to_owned());
+            work()
+        }
+    }
+
+    fn offline(_: &ProxyAddress) -> Result<Findings, String> {
+        Err("connection refused".into())
+    }
+
+    use Reply::{Cancel, Pick, Type, Yes};
+
+    /// The guide's example, typed in full with the proxy offline.
+    const GUIDE: &[Reply] = &[
+        Type("example.teleport.sh"),  // proxy
+        Type(""),                     // cluster name: default = proxy host
+        Type("/svc/example-service"), // SPIFFE path
+        Type("9E:99:A4:8A:99:60:B1:49:26:BB:7F:3B:02:E2:2D:A2:B0:AB:72:80"), // thumbprints
+        Type(""),                     // partition: aws
+        Type("123456789012"),         // account
+        Type(""),                     // region: us-east-1
+        Type(""),                     // provider: create
+        Type("workload-id-demo"),     // bucket
+        Type(""),                     // create bucket: yes
+        Pick(0),                      // access: full
+        Type("workload-id-s3-full-access"), // policy
+        Type("workload-id-demo"),     // role
+        Type(""),                     // role path
+        Type(""),                     // profile: = role
+        Type(""),                     // session name: none
+        Type("my-workload-aws"),      // teleport role
+        Type("my-bot"),               // bot
+        Type(""),                     // output dir
+        Type(""),                     // jwt file
+        Type(""),                     // audience
+    ];
+
+    #[test]
+    fn the_guides_answers_make_the_guides_plan() {
+        let mut script = Script::new(GUIDE);
+        let mut answers = Answers::default();
+        ask_all(&mut script, &mut answers, &offline).expect("completes");
+        let plan = plan::validate(&answers).expect("valid");
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/answers.yaml"
+        ))
+        .expect("example");
+        assert_eq!(
+            plan,
+            plan::from_answers_file(&example).expect("example is valid")
+        );
+        assert!(script.rejected.is_empty(), "{:?}", script.rejected);
+        assert!(
+            script
+                .said
+                .iter()
+                .any(|l| l.contains("Could not ask the proxy: connection refused"))
+        );
+        assert!(
+            script
+                .said
+                .iter()
+                .any(|l| l == "  SPIFFE ID: spiffe://example.teleport.sh/svc/example-service")
+        );
+        // Every step was announced, in order.
+        let steps: Vec<&String> = script
+            .said
+            .iter()
+            .filter(|l| l.starts_with("── "))
+            .collect();
+        assert_eq!(steps.len(), Step::ALL.len());
+    }
+
+    #[test]
+    fn every_validator_rejects_with_the_answers_file_message_then_accepts() {
+        // Each bad reply is rejected with the rule of that field, then the good one is taken.
+        let mut replies = Vec::new();
+        let mut expected = Vec::new();
+        for reply in GUIDE {
+            let bad = match replies.len() - expected.len() {
+                0 => Some(("https://example.teleport.sh", "without a scheme")),
+                2 => Some(("/svc/../x", "'..' segment")),
+                3 => Some(("abc", "40 hex digits")),
+                5 => Some(("12345", "exactly 12 digits")),
+                6 => Some(("us-gov-west-1", "in partition aws-us-gov")),
+                8 => Some(("My_Bucket", "only lowercase")),
+                11 => Some(("has space", "IAM policy names")),
+                12 => Some(("a/b", "IAM role names")),
+                13 => Some(("workloads", "an IAM path is")),
+                14 => Some(("default", "[default]")),
+                15 => Some(("x", "role session names")),
+                16 => Some(("-x", "Teleport role names")),
+                17 => Some(("", "required")),
+                18 => Some(("relative", "absolute path")),
+                19 => Some(("../x", "a file name is")),
+                20 => Some(("has space", "printable characters")),
+                _ => None,
+            };
+            if let Some((input, rule)) = bad {
+                replies.push(Type(input));
+                expected.push(rule);
+            }
+            replies.push(reply.clone());
+        }
+        let mut script = Script::new(&replies);
+        let mut answers = Answers::default();
+        ask_all(&mut script, &mut answers, &offline).expect("completes");
+        assert!(plan::validate(&answers).is_ok());
+        assert_eq!(
+            script.rejected.len(),
+            expected.len(),
+            "{:#?}",
+            script.rejected
+        );
+        for ((label, message), rule) in script.rejected.iter().zip(&expected) {
+            assert!(
+                message.contains(rule),
+                "{label}: {message:?} lacks {rule:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn custom_access_asks_for_actions_and_other_presets_do_not() {
+        let mut replies: Vec<Reply> = GUIDE.to_vec();
+        replies[10] = Pick(4); // custom
+        replies.insert(11, Type("s3:GetObject, s3:PutObject"));
+        let mut script = Script::new(&replies);
+        let mut answers = Answers::default();
+        ask_all(&mut script, &mut answers, &offline).expect("completes");
+        assert_eq!(
+            answers.list(FieldId::Actions),
+            Some(&["s3:GetObject".to_owned(), "s3:PutObject".to_owned()][..])
+        );
+        assert!(
+            script
+                .asked
+                .iter()
+                .any(|l| l == field(FieldId::Actions).label)
+        );
+
+        let mut script = Script::new(GUIDE);
+        ask_all(&mut script, &mut Answers::default(), &offline).expect("completes");
+        assert!(
+            !script
+                .asked
+                .iter()
+                .any(|l| l == field(FieldId::Actions).label)
+        );
+    }
+
+    #[test]
+    fn discovery_fills_the_cluster_and_offers_the_chains_thumbprint() {
+        let findings = Findings {
+            proxy: "example.teleport.sh".into(),
+            cluster_name: "cluster.example.com".into(),
+            server_version: "17.0.0".into(),
+            chain: Vec::new(),
+            chain_thumbprint: "a".repeat(40),
+            teleport_thumbprint: "b".repeat(40),
+            issuer: "https://example.teleport.sh/workload-identity".into(),
+            jwks_uri: String::new(),
+            keys: Vec::new(),
+            checks: Vec::new(),
+        };
+        let found = move |_: &ProxyAddress| Ok(findings.clone());
+        let mut replies: Vec<Reply> = GUIDE.to_vec();
+        replies[3] = Pick(0); // the chain's thumbprint, offered first
+        let mut script = Script::new(&replies);
+        let mut answers = Answers::default();
+        ask_all(&mut script, &mut answers, &found).expect("completes");
+        assert_eq!(
+            answers.text(FieldId::ClusterName),
+            Some("cluster.example.com")
+        );
+        assert_eq!(
+            answers.list(FieldId::Thumbprints),
+            Some(&["a".repeat(40)][..])
+        );
+        assert!(
+            script
+                .said
+                .iter()
+                .any(|l| l.contains("cluster cluster.example.com (Teleport 17.0.0)"))
+        );
+    }
+
+    #[test]
+    fn prefilled_answers_are_the_defaults() {
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/answers.yaml"
+        ))
+        .expect("example");
+        let (prefilled, problems) = Answers::from_yaml(&example);
+        assert!(problems.is_empty());
+        // Enter on every question keeps every answer.
+        let replies = vec![Type(""); GUIDE.len()];
+        let mut script = Script::new(&replies);
+        let mut answers = prefilled.clone();
+        ask_all(&mut script, &mut answers, &offline).expect("completes");
+        assert_eq!(plan::validate(&answers), plan::validate(&prefilled));
+    }
+
+    #[test]
+    fn an_invalid_prefilled_answer_is_asked_again() {
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/answers.yaml"
+        ))
+        .expect("example");
+        let (mut answers, _) =
+            Answers::from_yaml(&example.replace("\"123456789012\"", "\"12345\""));
+        let mut replies = vec![Type(""); GUIDE.len()];
+        replies.insert(6, Type("123456789012"));
+        let mut script = Script::new(&replies);
+        ask_all(&mut script, &mut answers, &offline).expect("completes");
+        assert_eq!(answers.text(FieldId::AccountId), Some("123456789012"));
+        assert!(
+            script
+                .said
+                .iter()
+                .any(|l| l.contains("aws.account_id: an AWS account ID is exactly 12 digits")),
+            "{:?}",
+            script.said
+        );
+    }
+
+    #[test]
+    fn cancelling_at_any_question_stops_the_flow() {
+        for at in [0, 5, GUIDE.len() - 1] {
+            let mut replies: Vec<Reply> = GUIDE[..at].to_vec();
+            replies.push(Cancel);
+            let mut script = Script::new(&replies);
+            let mut answers = Answers::default();
+            assert_eq!(ask_all(&mut script, &mut answers, &offline), Err(Cancelled));
+            // What was answered before cancelling is kept, for saving on request.
+            assert_eq!(answers.text(FieldId::Proxy).is_some(), at > 0);
+            assert_eq!(script.asked.len(), at + 1);
+        }
+    }
+
+    #[test]
+    fn lists_split_on_commas_and_spaces() {
+        assert_eq!(split_list(" a, b  c,,"), ["a", "b", "c"]);
+        assert!(split_list("  ").is_empty());
+    }
+
+    #[test]
+    fn summary_lists_every_answer() {
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/answers.yaml"
+        ))
+        .expect("example");
+        let lines = summary(&plan::from_answers_file(&example).expect("valid"));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("aws.account_id") && l.contains("123456789012"))
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("aws.create_bucket") && l.contains("true"))
+        );
+    }
+
+    #[test]
+    fn review_writes_verifies_and_replays() {
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/answers.yaml"
+        ))
+        .expect("example");
+        let (answers, _) = Answers::from_yaml(&example);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut script = Script::new(&[Yes]);
+        assert_eq!(
+            review_and_write(&mut script, &answers, dir.path()),
+            Ok(Ending::Written { verified: true })
+        );
+        assert!(script.said.iter().any(|l| l.contains("✓ trust policy")));
+        let saved = std::fs::read_to_string(dir.path().join("answers.yaml")).expect("saved");
+        assert_eq!(
+            plan::from_answers_file(&saved),
+            plan::from_answers_file(&example)
+        );
+
+        // A changed file is only replaced when the user says so.
+        std::fs::write(dir.path().join("aws/config"), "mine").expect("edit");
+        let mut script = Script::new(&[Yes, Reply::No]);
+        assert_eq!(
+            review_and_write(&mut script, &answers, dir.path()),
+            Ok(Ending::NotWritten)
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("aws/config")).expect("read"),
+            "mine"
+        );
+        let mut script = Script::new(&[Cancel]);
+        assert_eq!(
+            review_and_write(&mut script, &answers, dir.path()),
+            Ok(Ending::Cancelled)
+        );
+        let mut script = Script::new(&[Yes, Yes]);
+        assert!(matches!(
+            review_and_write(&mut script, &answers, dir.path()),
+            Ok(Ending::Written { .. })
+        ));
+        assert_ne!(
+            std::fs::read_to_string(dir.path().join("aws/config")).expect("read"),
+            "mine"
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! The real binary on a real terminal: `wi-aws --plain --demo` driven through tmux with the
+//! guide's example answers, then compared with `wi-aws render` of the answers it saved.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-J", "-S", "-400", "-t", "wizard"])
+    }
+
+    /// Waits until `text` is on screen; panics with the screen after `limit`.
+    fn wait_for(&self, text: &str, limit: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.screen().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "{text:?} did not appear within {limit:?}; the screen:\n{}",
+            self.screen()
+        );
+    }
+
+    /// Answers the prompt whose label is `label`: waits for it, types `keys` and Enter.
+    fn answer(&self, label: &str, keys: &[&str]) {
+        self.wait_for(&format!("? {label}"), Duration::from_secs(20));
+        for key in keys {
+            self.run(&["send-keys", "-t", "wizard", key]);
+        }
+        self.run(&["send-keys", "-t", "wizard", "Enter"]);
+        // The prompt is redrawn as answered ("> label ...") before the next one.
+        self.wait_for(&format!("> {label}"), Duration::from_secs(20));
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .display()
+                    .to_string();
+                found.push((relative, std::fs::read(&path).expect("read")));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the tmux test: .ci/run installs tmux"
+        );
+        eprintln!("tmux is not installed: skipping the terminal test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let binary = env!("CARGO_BIN_EXE_wi-aws");
+    let tmux = Tmux {
+        socket: format!("wi-aws-test-{}", std::process::id()),
+    };
+    let command =
+        format!("{binary} --plain --demo --out wizard-out; echo WIZARD-EXIT=$?; sleep 60");
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "wizard",
+        "-x",
+        "160",
+        "-y",
+        "50",
+        "-c",
+        &dir.path().display().to_string(),
+        &command,
+    ]);
+
+    // The guide's example, where the demo does not fix the answer (proxy, cluster, thumbprint).
+    tmux.answer("Teleport proxy public address", &[]);
+    tmux.wait_for("Found 127.0.0.1:", Duration::from_secs(20));
+    tmux.answer("Cluster name (SPIFFE trust domain)", &[]);
+    tmux.answer("SPIFFE ID path of the workload", &[]);
+    tmux.answer("TLS thumbprints of the proxy", &[]);
+    tmux.answer("AWS partition", &[]);
+    tmux.answer("AWS account ID", &[]);
+    tmux.answer("AWS region", &[]);
+    tmux.answer("OIDC provider", &[]);
+    tmux.answer("S3 bucket name", &[]);
+    tmux.answer("Create the bucket?", &[]);
+    tmux.answer("Access to the bucket", &["Up", "Up"]);
+    tmux.answer("IAM policy name", &["workload-id-s3-full-access"]);
+    tmux.answer("IAM role name", &["workload-id-demo"]);
+    tmux.answer("IAM role path", &[]);
+    tmux.answer("AWS CLI profile name", &[]);
+    tmux.answer("Role session name (optional)", &[]);
+    tmux.answer("Teleport role name", &["my-workload-aws"]);
+    tmux.answer("Bot name", &[]);
+    tmux.answer("tbot output directory", &[]);
+    tmux.answer("JWT file name", &[]);
+    tmux.answer("JWT audience", &[]);
+    tmux.wait_for("Write 11 files to wizard-out?", Duration::from_secs(20));
+    tmux.run(&["send-keys", "-t", "wizard", "y", "Enter"]);
+    tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(30));
+    let screen = tmux.screen();
+    assert!(screen.contains("WIZARD-EXIT=0"), "{screen}");
+    assert!(screen.contains("✓ trust policy "), "{screen}");
+    assert!(screen.contains("> Access to the bucket full"), "{screen}");
+
+    let wizard_out = dir.path().join("wizard-out");
+    let saved = std::fs::read_to_string(wizard_out.join("answers.yaml")).expect("answers saved");
+    assert!(
+        saved.contains("role_name: workload-id-demo") && saved.contains("access: full"),
+        "{saved}"
+    );
+    let render = Command::new(binary)
+        .args([
+            "render",
+            "--answers-file",
+            "wizard-out/answers.yaml",
+            "--out",
+            "render-out",
+            "--no-verify",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("render runs");
+    assert!(
+        render.status.success(),
+        "{}",
+        String::from_utf8_lossy(&render.stderr)
+    );
+    assert_eq!(files(&wizard_out), files(&dir.path().join("render-out")));
+}
+
+#[test]
+fn without_a_terminal_the_wizard_refuses_at_once() {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_wi-aws"))
+        .arg("--plain")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("render --answers-file"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
