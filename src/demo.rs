@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 
 pub const DEMO_CLUSTER_NAME: &str = "demo.wi-aws.invalid";
 pub const DEMO_VERSION: &str = "17.0.0";
-/// How long a request may take to arrive; a stalled client does not hold a task forever.
+/// How long a connection may stay open; a stalled client does not hold a task forever.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
 
@@ -308,39 +308,49 @@ async fn serve_connection(
     tcp: tokio::net::TcpStream,
     state: Arc<State>,
 ) -> std::io::Result<()> {
+    tcp.set_nodelay(true)?;
     let mut stream = acceptor.accept(tcp).await?;
-    let mut head = Vec::new();
+    let mut pending = Vec::new();
     let mut buffer = [0u8; 2048];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let read = stream.read(&mut buffer).await?;
-        if read == 0 || head.len() > MAX_REQUEST_HEAD {
-            return Ok(());
+    // Keep-alive, as Teleport's proxy: requests are GETs without bodies, one after another.
+    loop {
+        let end = loop {
+            if let Some(position) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                break position + 4;
+            }
+            let read = stream.read(&mut buffer).await?;
+            if read == 0 || pending.len() > MAX_REQUEST_HEAD {
+                return stream.shutdown().await;
+            }
+            pending.extend_from_slice(&buffer[..read]);
+        };
+        let head: Vec<u8> = pending.drain(..end).collect();
+        let request_line = String::from_utf8_lossy(&head)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let mut parts = request_line.split_whitespace();
+        let response = match (parts.next(), parts.next()) {
+            (Some("GET"), Some(target)) => route(&state, target),
+            _ => Response::bad_request("only GET is served"),
+        };
+        let mut message = format!(
+            "HTTP/1.1 {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-wi-aws-demo: true\r\n",
+            response.status,
+            response.content_type,
+            response.body.len()
+        );
+        if let Some(location) = &response.location {
+            message.push_str(&format!("location: {location}\r\n"));
         }
-        head.extend_from_slice(&buffer[..read]);
+        message.push_str("\r\n");
+        // One write per response: a head and body written apart would wait on delayed ACKs.
+        let mut bytes = message.into_bytes();
+        bytes.extend_from_slice(&response.body);
+        stream.write_all(&bytes).await?;
+        stream.flush().await?;
     }
-    let request_line = String::from_utf8_lossy(&head)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let mut parts = request_line.split_whitespace();
-    let response = match (parts.next(), parts.next()) {
-        (Some("GET"), Some(target)) => route(&state, target),
-        _ => Response::bad_request("only GET is served"),
-    };
-    let mut message = format!(
-        "HTTP/1.1 {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-wi-aws-demo: true\r\nconnection: close\r\n",
-        response.status,
-        response.content_type,
-        response.body.len()
-    );
-    if let Some(location) = &response.location {
-        message.push_str(&format!("location: {location}\r\n"));
-    }
-    message.push_str("\r\n");
-    stream.write_all(message.as_bytes()).await?;
-    stream.write_all(&response.body).await?;
-    stream.shutdown().await
 }
 
 fn route(state: &State, target: &str) -> Response {

@@ -388,7 +388,7 @@ pub fn verify_token(
 ) -> Vec<Check> {
     let provider = setup.provider();
     let mut checks = vec![provider_url_check(&provider.url)];
-    let (token_checks, claims) = sts::validate(token, jwks, &provider, now, live);
+    let (token_checks, claims) = sts::validate(token, &jwks.clone().into(), &provider, now, live);
     // STS evaluates the trust policy only for a token it accepted.
     let token_accepted = token_checks.iter().all(|c| c.status != Status::Fail);
     checks.extend(token_checks);
@@ -817,7 +817,8 @@ pub fn verify_live(input: &LiveInput, now: SystemTime) -> Vec<Check> {
                 url: input.discovery_issuer.clone().unwrap_or_default(),
                 client_ids: Some(vec![crate::plan::DEFAULT_AUDIENCE.to_owned()]),
             };
-            let (token_checks, _) = sts::validate(&token, &input.jwks, &provider, now, true);
+            let (token_checks, _) =
+                sts::validate(&token, &input.jwks.clone().into(), &provider, now, true);
             checks.extend(
                 token_checks
                     .into_iter()

@@ -18,6 +18,150 @@ pub const EXPIRY_LEEWAY_SECS: u64 = 300;
 /// Below this much remaining lifetime a live token is reported as expiring soon.
 pub const EXPIRING_SOON_SECS: u64 = 300;
 
+/// An issuer's JWKS with every key decoded once, so validating many tokens does not rebuild
+/// the same RSA key each time.
+pub struct VerificationKeys {
+    set: JwkSet,
+    decoded: Vec<Result<PreparedKey, String>>,
+}
+
+/// A JWKS key ready to verify: RSA keys parsed once by aws-lc for each RS algorithm (the
+/// JWT library would parse the key again for every signature), other keys through the JWT
+/// library.
+pub struct PreparedKey {
+    decoding: DecodingKey,
+    rsa: Option<[aws_lc_rs::signature::ParsedPublicKey; 3]>,
+}
+
+/// DER of a PKCS#1 RSAPublicKey: SEQUENCE { INTEGER n, INTEGER e }.
+fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
+    fn length(len: usize, out: &mut Vec<u8>) {
+        match len {
+            0..=0x7f => out.push(len as u8),
+            _ => {
+                let bytes: Vec<u8> = len
+                    .to_be_bytes()
+                    .into_iter()
+                    .skip_while(|b| *b == 0)
+                    .collect();
+                out.push(0x80 | bytes.len() as u8);
+                out.extend(bytes);
+            }
+        }
+    }
+    fn integer(value: &[u8], out: &mut Vec<u8>) {
+        let value: Vec<u8> = value.iter().copied().skip_while(|b| *b == 0).collect();
+        let pad = value.first().is_none_or(|b| b & 0x80 != 0);
+        out.push(0x02);
+        length(value.len() + usize::from(pad), out);
+        if pad {
+            out.push(0);
+        }
+        out.extend(value);
+    }
+    let mut body = Vec::new();
+    integer(n, &mut body);
+    integer(e, &mut body);
+    let mut der = vec![0x30];
+    length(body.len(), &mut der);
+    der.extend(body);
+    der
+}
+
+fn prepare(jwk: &jsonwebtoken::jwk::Jwk) -> Result<PreparedKey, String> {
+    use aws_lc_rs::signature::{
+        ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA384,
+        RSA_PKCS1_2048_8192_SHA512,
+    };
+    let decoding = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
+    let rsa = match &jwk.algorithm {
+        jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) => {
+            let n = URL_SAFE_NO_PAD
+                .decode(&rsa.n)
+                .map_err(|e| format!("n: {e}"))?;
+            let e = URL_SAFE_NO_PAD
+                .decode(&rsa.e)
+                .map_err(|e| format!("e: {e}"))?;
+            let der = rsa_public_key_der(&n, &e);
+            let parse = |algorithm| {
+                ParsedPublicKey::new(algorithm, &der).map_err(|e| format!("RSA key: {e}"))
+            };
+            Some([
+                parse(&RSA_PKCS1_2048_8192_SHA256)?,
+                parse(&RSA_PKCS1_2048_8192_SHA384)?,
+                parse(&RSA_PKCS1_2048_8192_SHA512)?,
+            ])
+        }
+        _ => None,
+    };
+    Ok(PreparedKey { decoding, rsa })
+}
+
+impl PreparedKey {
+    /// Checks the signature of `token` (three segments) made with `algorithm`.
+    fn verify(&self, token: &str, algorithm: Algorithm) -> Result<(), String> {
+        let rsa_index = match algorithm {
+            Algorithm::RS256 => Some(0),
+            Algorithm::RS384 => Some(1),
+            Algorithm::RS512 => Some(2),
+            _ => None,
+        };
+        match (rsa_index, &self.rsa) {
+            (Some(index), Some(keys)) => {
+                let (message, signature) = token.rsplit_once('.').ok_or("no signature segment")?;
+                let signature = URL_SAFE_NO_PAD
+                    .decode(signature)
+                    .map_err(|_| "the signature is not base64url")?;
+                keys[index]
+                    .verify_sig(message.as_bytes(), &signature)
+                    .map_err(|_| "InvalidSignature".to_owned())
+            }
+            (Some(_), None) => Err(format!(
+                "{algorithm:?} needs an RSA key, and the JWKS key is not one"
+            )),
+            (None, _) => {
+                let mut validation = Validation::new(algorithm);
+                validation.validate_aud = false;
+                validation.validate_exp = false;
+                validation.required_spec_claims.clear();
+                jsonwebtoken::decode::<serde::de::IgnoredAny>(token, &self.decoding, &validation)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+impl From<JwkSet> for VerificationKeys {
+    fn from(set: JwkSet) -> Self {
+        let decoded = set.keys.iter().map(prepare).collect();
+        Self { set, decoded }
+    }
+}
+
+impl VerificationKeys {
+    fn find(&self, kid: Option<&str>) -> Option<&Result<PreparedKey, String>> {
+        let index = match kid {
+            Some(kid) => self
+                .set
+                .keys
+                .iter()
+                .position(|k| k.common.key_id.as_deref() == Some(kid)),
+            None if self.set.keys.len() == 1 => Some(0),
+            None => None,
+        };
+        index.and_then(|i| self.decoded.get(i))
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.keys.is_empty()
+    }
+}
+
 /// The IAM OIDC provider the token is presented against.
 #[derive(Debug, Clone)]
 pub struct Provider {
@@ -58,7 +202,7 @@ fn now_secs(now: SystemTime) -> u64 {
 /// be read at all, its claims (for the trust policy).
 pub fn validate(
     token: &str,
-    jwks: &JwkSet,
+    keys: &VerificationKeys,
     provider: &Provider,
     now: SystemTime,
     live: bool,
@@ -141,15 +285,10 @@ pub fn validate(
     ));
 
     let kid = header.get("kid").and_then(Value::as_str);
-    let key = match kid {
-        Some(kid) => jwks.find(kid),
-        None if jwks.keys.len() == 1 => jwks.keys.first(),
-        None => None,
-    };
-    let Some(key) = key else {
+    let Some(key) = keys.find(kid) else {
         checks.push(Check::fail(
             "key",
-            format!("kid {:?} is not in the issuer's JWKS ({} key(s))", kid.unwrap_or("(none)"), jwks.keys.len()),
+            format!("kid {:?} is not in the issuer's JWKS ({} key(s))", kid.unwrap_or("(none)"), keys.len()),
             "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider",
             "the token was signed by another issuer (or before a key rotation): check tbot's proxy address and that the JWKS is current",
         ));
@@ -160,7 +299,7 @@ pub fn validate(
         format!("kid {:?} found in the JWKS", kid.unwrap_or("(only key)")),
     ));
 
-    let decoding_key = match DecodingKey::from_jwk(key) {
+    let decoding_key = match key {
         Ok(decoding_key) => decoding_key,
         Err(error) => {
             checks.push(Check::fail("signature", format!("the JWKS key cannot be used: {error}"), "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider", "publish an RSA or EC key in the JWKS"));
@@ -168,24 +307,18 @@ pub fn validate(
         }
     };
     match alg_name.parse::<Algorithm>() {
-        Ok(algorithm) => {
-            let mut validation = Validation::new(algorithm);
-            validation.validate_aud = false;
-            validation.validate_exp = false;
-            validation.required_spec_claims.clear();
-            match jsonwebtoken::decode::<Value>(token, &decoding_key, &validation) {
-                Ok(_) => checks.push(Check::pass("signature", "valid, with the issuer's key")),
-                Err(error) => {
-                    checks.push(Check::fail(
-                        "signature",
-                        format!("does not verify: {error}"),
-                        "InvalidIdentityToken: the token's signature is invalid",
-                        "the token was altered or signed with another key: use the file tbot writes, unmodified",
-                    ));
-                    return (checks, Some(claims));
-                }
+        Ok(algorithm) => match decoding_key.verify(token, algorithm) {
+            Ok(()) => checks.push(Check::pass("signature", "valid, with the issuer's key")),
+            Err(error) => {
+                checks.push(Check::fail(
+                    "signature",
+                    format!("does not verify: {error}"),
+                    "InvalidIdentityToken: the token's signature is invalid",
+                    "the token was altered or signed with another key: use the file tbot writes, unmodified",
+                ));
+                return (checks, Some(claims));
             }
-        }
+        },
         // ES512: accepted by STS, but not by the JWT library; Teleport signs with RS256.
         Err(_) => checks.push(Check::warn(
             "signature",

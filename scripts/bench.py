@@ -1,0 +1,139 @@
+"""The rows of scripts/bench.sh. usage: bench.py WI_AWS THROUGHPUT_BENCH VENV_PYTHON"""
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+wi_aws, throughput, venv_python = sys.argv[1:4]
+work = tempfile.mkdtemp(prefix="wi-aws-bench-")
+rows = []
+
+
+def median_ms(command, runs=15, shell=False, setup=None):
+    times = []
+    for _ in range(runs):
+        if setup:
+            setup()
+        start = time.perf_counter()
+        subprocess.run(command, shell=shell, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def row(name, ours, theirs, unit, target, better="lower"):
+    ratio = ours / theirs if theirs else float("nan")
+    rows.append((name, ours, theirs, unit, ratio, target))
+    print(f"{name:<44} {ours:>12.2f} {theirs:>12.2f} {unit:<8} {ratio:>7.2f}x  {target}", flush=True)
+
+
+print(f"{'row':<44} {'wi-aws':>12} {'reference':>12} {'unit':<8} {'ratio':>8}  target")
+
+# 1. Rendering vs envsubst over as many template files (the floor for "fill in files").
+templates = []
+for root, _, files in os.walk("templates"):
+    templates += [os.path.join(root, f) for f in files if f.endswith(".hbs")]
+counter = [0]
+
+
+def fresh_out():
+    counter[0] += 1
+
+
+render = lambda extra: lambda: subprocess.run(
+    [wi_aws, "--answers-file", "examples/answers.yaml", "--out", f"{work}/render-{counter[0]}", *extra],
+    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+env = dict(os.environ, region="us-east-1", bucket="workload-id-demo")
+floor_script = " ; ".join(f"envsubst < {t} > {work}/envsubst-{i}" for i, t in enumerate(templates))
+floor = median_ms(["sh", "-c", floor_script])
+
+
+def timed(action, runs=15):
+    times = []
+    for _ in range(runs):
+        fresh_out()
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+row(f"render, no verify ({len(templates)} files) vs envsubst", timed(render(["--no-verify"])), floor, "ms", "<= 3x")
+row("render + verify (RSA-2048 keygen) vs envsubst", timed(render([])), floor, "ms", "(info)")
+
+# 2. Thumbprint of a live proxy vs AWS's documented openssl pipeline.
+demo = subprocess.Popen([wi_aws, "demo-proxy", "--listen", "127.0.0.1:0", "--ca-out", f"{work}/ca.pem"],
+                        stdout=subprocess.PIPE, text=True)
+address = demo.stdout.readline().split()[-1]
+pipeline = (f"openssl s_client -showcerts -connect {address} </dev/null 2>/dev/null"
+            " | awk '/BEGIN CERT/{c=\"\"} {c=c $0 \"\\n\"} /END CERT/{l=c} END{printf \"%s\", l}'"
+            " | openssl x509 -noout -fingerprint -sha1")
+row("discover (TLS + 4 GETs + checks) vs openssl", median_ms([wi_aws, "discover", "--proxy", address, "--ca-file", f"{work}/ca.pem", "--json"]),
+    median_ms(pipeline, shell=True), "ms", "< 1x (faster)")
+demo.terminate()
+
+# 3. JWT RS256 validations per second: in process, vs PyJWT, vs the RSA verify floor.
+output = subprocess.run([throughput], check=True, capture_output=True, text=True).stdout
+ours = float(re.search(r"validation as STS.*?(\d+)/s", output).group(1))
+subprocess.run([throughput, "export", work], check=True)
+pyjwt = subprocess.run([venv_python, "-c", f"""
+import jwt, json, time
+token = open('{work}/token').read()
+key = jwt.PyJWKSet.from_dict(json.load(open('{work}/jwks.json'))).keys[0].key
+n, start = 0, time.perf_counter()
+while time.perf_counter() - start < 2:
+    jwt.decode(token, key, algorithms=['RS256'], audience='sts.amazonaws.com', issuer='https://example.teleport.sh/workload-identity')
+    n += 1
+print(n / (time.perf_counter() - start))
+"""], check=True, capture_output=True, text=True).stdout
+speed = subprocess.run(["openssl", "speed", "-seconds", "2", "rsa2048"], capture_output=True, text=True).stdout
+openssl_verify = float(re.search(r"rsa 2048 bits\s+\S+\s+\S+\s+\S+\s+(\S+)", speed).group(1))
+row("JWT RS256 validations/s vs PyJWT", ours, float(pyjwt), "per s", ">= 3x", "higher")
+row("JWT RS256 validations/s vs openssl verify/s", ours, openssl_verify, "per s", ">= 0.8x", "higher")
+
+# 4. Scale: N sequential renders in one process.
+for count in (1, 10, 100, 1000):
+    line = subprocess.run([throughput, "scale", str(count)], check=True, capture_output=True, text=True).stdout
+    seconds, peak = re.search(r"([\d.]+) s, peak RSS (\d+) KiB", line).groups()
+    print(f"{'scale: ' + str(count) + ' renders':<44} {float(seconds) * 1000:>12.2f} {'':>12} {'ms':<8} {'':>8}  peak RSS {int(peak)} KiB"
+          + ("  (target: 1000 in < 1 s)" if count == 1000 else ""))
+
+# 5. Startup, size, memory.
+help_ms = median_ms([wi_aws, "--help"])
+true_ms = median_ms(["true"])
+row("wi-aws --help vs `true` (process start)", help_ms, true_ms, "ms", "(info)")
+print(f"{'binary size (release, stripped)':<44} {os.path.getsize(wi_aws) / 1048576:>12.2f} {'':>12} MiB")
+peak = subprocess.run(["/usr/bin/time", "-f", "%M", wi_aws, "--answers-file", "examples/answers.yaml", "--out", f"{work}/rss"],
+                      capture_output=True, text=True).stderr.strip().splitlines()[-1]
+print(f"{'peak RSS of render + verify':<44} {int(peak):>12} {'':>12} KiB")
+
+# 6. The wizard at rest and under keys: line mode in tmux (the full-screen one is not built yet).
+socket = f"wi-aws-bench-{os.getpid()}"
+tmux = lambda *args: subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True).stdout
+tmux("new-session", "-d", "-s", "w", "-x", "120", "-y", "40", f"{wi_aws} --plain --out {work}/wizard")
+deadline = time.time() + 10
+while "Teleport proxy public address" not in tmux("capture-pane", "-p", "-t", "w") and time.time() < deadline:
+    time.sleep(0.05)
+pid = tmux("list-panes", "-t", "w", "-F", "#{pane_pid}").strip()
+ticks = lambda: sum(int(v) for v in open(f"/proc/{pid}/stat").read().split(")")[1].split()[11:13])
+before = ticks()
+time.sleep(10)
+idle_cpu = (ticks() - before) / os.sysconf("SC_CLK_TCK") / 10 * 100
+latencies = []
+for char in "abcdefghij":
+    tmux("send-keys", "-t", "w", char)
+    start = time.perf_counter()
+    while True:
+        screen = tmux("capture-pane", "-p", "-t", "w")
+        if re.search(r"\? Teleport proxy public address.*" + "abcdefghij"[: "abcdefghij".index(char) + 1], screen):
+            break
+        if time.perf_counter() - start > 2:
+            break
+    latencies.append((time.perf_counter() - start) * 1000)
+tmux("kill-server")
+print(f"{'line wizard idle CPU over 10 s':<44} {idle_cpu:>12.2f} {'':>12} %        {'':>8}  target < 1%")
+print(f"{'line wizard key-to-screen latency (median)':<44} {statistics.median(latencies):>12.2f} {'':>12} ms       {'':>8}  (includes tmux polling)")
