@@ -392,18 +392,34 @@ fn render_command(answers_file: &Path, args: &RenderArgs) -> Result<u8> {
 }
 
 /// Discovery for `render --proxy`: the findings, or the exit code after saying why not.
+/// `--proxy` and the connection flags, checked; the exit code after saying what is wrong.
+fn proxy_and_options(
+    proxy: &str,
+    connection: &ConnectionArgs,
+) -> Result<(ProxyAddress, discover::Options), u8> {
+    let proxy = ProxyAddress::parse(proxy).map_err(|error| {
+        eprintln!("wi-aws: --proxy {proxy:?}: {error}\n  fix: {}", error.fix());
+        exit::BAD_INPUT
+    })?;
+    let options = connection.options().map_err(|message| {
+        eprintln!("wi-aws: {message}");
+        exit::BAD_INPUT
+    })?;
+    Ok((proxy, options))
+}
+
+/// Prints a value as pretty JSON; the exit code if it cannot be.
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), u8> {
+    let text = serde_json::to_string_pretty(value).map_err(|error| {
+        eprintln!("wi-aws: {error}");
+        exit::FAILURE
+    })?;
+    println!("{text}");
+    Ok(())
+}
+
 fn discover_for_render(proxy: &str, connection: &ConnectionArgs) -> Result<discover::Findings, u8> {
-    let (proxy, options) = match (ProxyAddress::parse(proxy), connection.options()) {
-        (Ok(proxy), Ok(options)) => (proxy, options),
-        (Err(error), _) => {
-            eprintln!("wi-aws: --proxy {proxy:?}: {error}\n  fix: {}", error.fix());
-            return Err(exit::BAD_INPUT);
-        }
-        (_, Err(message)) => {
-            eprintln!("wi-aws: {message}");
-            return Err(exit::BAD_INPUT);
-        }
-    };
+    let (proxy, options) = proxy_and_options(proxy, connection)?;
     match discover::discover_blocking(&proxy, &options) {
         Ok(findings) => {
             for check in findings.checks.iter().filter(|c| !c.ok) {
@@ -419,23 +435,9 @@ fn discover_for_render(proxy: &str, connection: &ConnectionArgs) -> Result<disco
 }
 
 fn discover_command(args: &DiscoverArgs) -> u8 {
-    let proxy = match ProxyAddress::parse(&args.proxy) {
-        Ok(proxy) => proxy,
-        Err(error) => {
-            eprintln!(
-                "wi-aws: --proxy {:?}: {error}\n  fix: {}",
-                args.proxy,
-                error.fix()
-            );
-            return exit::BAD_INPUT;
-        }
-    };
-    let options = match args.connection.options() {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("wi-aws: {message}");
-            return exit::BAD_INPUT;
-        }
+    let (proxy, options) = match proxy_and_options(&args.proxy, &args.connection) {
+        Ok(checked) => checked,
+        Err(code) => return code,
     };
     let findings = match discover::discover_blocking(&proxy, &options) {
         Ok(findings) => findings,
@@ -445,12 +447,8 @@ fn discover_command(args: &DiscoverArgs) -> u8 {
         }
     };
     if args.json {
-        match serde_json::to_string_pretty(&findings) {
-            Ok(json) => println!("{json}"),
-            Err(error) => {
-                eprintln!("wi-aws: {error}");
-                return exit::FAILURE;
-            }
+        if let Err(code) = print_json(&findings) {
+            return code;
         }
     } else {
         print!("{}", discover_report(&findings, &Style::detect()));
@@ -657,38 +655,22 @@ fn offer_to_save(terminal: &mut crate::plain::Terminal, answers: &crate::answers
 fn print_checks(title: &str, checks: &[crate::verify::Check], style: &Style) {
     use crate::verify::Status;
     println!("{title}");
-    for check in checks {
-        let mark = match check.status {
-            Status::Pass => style.mark(true),
-            Status::Warn => style.paint("33", "!"),
-            Status::Skipped => style.paint("2", "-"),
-            Status::Fail => style.mark(false),
-        };
-        println!("  {mark} {:<18} {}", check.id, check.detail);
-        if let Some(error) = &check.aws_error {
-            println!("      AWS would answer: {error}");
-        }
-        if let Some(fix) = &check.fix {
-            println!("      fix: {fix}");
-        }
-    }
-    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
-    if failed == 0 {
-        println!("all {} checks passed", checks.len());
-    } else {
-        println!("{failed} of {} checks failed", checks.len());
+    let mark = |status: Status| match status {
+        Status::Pass => style.paint("32", status.mark()),
+        Status::Warn => style.paint("33", status.mark()),
+        Status::Skipped => style.paint("2", status.mark()),
+        Status::Fail => style.paint("31", status.mark()),
+    };
+    for line in crate::verify::checklist(checks, mark) {
+        println!("{line}");
     }
 }
 
 fn report_checks(title: &str, checks: Vec<crate::verify::Check>, json: bool, style: &Style) -> u8 {
     let report = crate::verify::Report { checks };
     if json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
-            Err(error) => {
-                eprintln!("wi-aws: {error}");
-                return exit::FAILURE;
-            }
+        if let Err(code) = print_json(&report) {
+            return code;
         }
     } else {
         print_checks(title, &report.checks, style);
@@ -739,16 +721,9 @@ fn verify_command(args: &VerifyArgs) -> u8 {
     };
     let (discovery_issuer, jwks) = match (&args.proxy, &args.jwks) {
         (Some(proxy), _) => {
-            let (proxy, options) = match (ProxyAddress::parse(proxy), args.connection.options()) {
-                (Ok(proxy), Ok(options)) => (proxy, options),
-                (Err(error), _) => {
-                    eprintln!("wi-aws: --proxy {proxy:?}: {error}\n  fix: {}", error.fix());
-                    return exit::BAD_INPUT;
-                }
-                (_, Err(message)) => {
-                    eprintln!("wi-aws: {message}");
-                    return exit::BAD_INPUT;
-                }
+            let (proxy, options) = match proxy_and_options(proxy, &args.connection) {
+                Ok(checked) => checked,
+                Err(code) => return code,
             };
             match discover::block_on(discover::fetch_issuer(&proxy, &options)) {
                 Ok((issuer, jwks)) => (Some(issuer), jwks),

@@ -482,17 +482,8 @@ pub fn review_and_write<P: Prompter>(
     }
     prompter.say("── Verify ──");
     let report = crate::verify::verify_dir(out).map_err(|e| e.to_string())?;
-    for check in &report.checks {
-        let mark = match check.status {
-            crate::verify::Status::Pass => "✓",
-            crate::verify::Status::Warn => "!",
-            crate::verify::Status::Skipped => "-",
-            crate::verify::Status::Fail => "✗",
-        };
-        prompter.say(&format!("  {mark} {:<18} {}", check.id, check.detail));
-        if let Some(error) = &check.aws_error {
-            prompter.say(&format!("      AWS would answer: {error}"));
-        }
+    for line in crate::verify::checklist(&report.checks, |status| status.mark().to_owned()) {
+        prompter.say(&line);
     }
     let verified = report.passed();
     prompter.say("── Done ──");

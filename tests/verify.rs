@@ -190,11 +190,9 @@ fn an_explicit_deny_overrides_the_allow() {
     let mut policy: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
     policy["Statement"].as_array_mut().expect("statements").push(json!({
-        "Effect": "Deny", "Principal": {"Federated": "*"}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringLike": {"example.teleport.sh/workload-identity:sub": "spiffe://example.teleport.sh/svc/*"}}
     }));
-    // `Principal: {"Federated": "*"}` is not "*": the Deny must name the principal to apply.
-    policy["Statement"][1]["Principal"] = json!("*");
     std::fs::write(&path, serde_json::to_string_pretty(&policy).expect("JSON")).expect("write");
     let report = verify::verify_dir(dir.path()).expect("verifies");
     let failures = failed(&report.checks);

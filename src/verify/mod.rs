@@ -107,6 +107,44 @@ impl Report {
     }
 }
 
+impl Status {
+    /// The checklist mark: ✓, !, - or ✗.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Self::Pass => "✓",
+            Self::Warn => "!",
+            Self::Skipped => "-",
+            Self::Fail => "✗",
+        }
+    }
+}
+
+/// The checklist as a person reads it, one line per check (with the AWS error and the fix of
+/// each failure) and a closing count; `mark` may colour the marks.
+pub fn checklist(checks: &[Check], mark: impl Fn(Status) -> String) -> Vec<String> {
+    let mut lines = Vec::new();
+    for check in checks {
+        lines.push(format!(
+            "  {} {:<18} {}",
+            mark(check.status),
+            check.id,
+            check.detail
+        ));
+        if let Some(error) = &check.aws_error {
+            lines.push(format!("      AWS would answer: {error}"));
+        }
+        if let Some(fix) = &check.fix {
+            lines.push(format!("      fix: {fix}"));
+        }
+    }
+    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
+    lines.push(match failed {
+        0 => format!("all {} checks passed", checks.len()),
+        _ => format!("{failed} of {} checks failed", checks.len()),
+    });
+    lines
+}
+
 #[derive(Debug, Error)]
 pub enum VerifyError {
     #[error("{path}: {detail}")]

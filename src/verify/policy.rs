@@ -40,7 +40,8 @@ impl Decision {
     }
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+/// A JSON string or list of strings (policy elements and JWT claims take both forms).
+pub fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(items)) => items

@@ -183,17 +183,6 @@ fn segment_json(segment: &str) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-fn claim_strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn now_secs(now: SystemTime) -> u64 {
     now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
 }
@@ -262,7 +251,7 @@ pub fn validate(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned(),
-        aud: claim_strings(payload.get("aud")),
+        aud: super::policy::strings(payload.get("aud")),
     };
 
     let alg_name = header
