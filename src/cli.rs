@@ -27,14 +27,15 @@ pub mod exit {
 
 const AFTER_HELP: &str = "\
 Modes:
-  wi-aws                                         the wizard: asks, checks as you type, writes, verifies
-  wi-aws --demo                                  the wizard against a local DEMO proxy (no cluster needed)
-  wi-aws --edit answers.yaml                     the wizard, starting from a saved answers file
-  wi-aws --answers-file answers.yaml --out DIR   render every artifact, no prompts (CI, scripts)
-  wi-aws render --answers-file answers.yaml      the same, as a subcommand
-  wi-aws render --answers-file F --proxy HOST    fill cluster name and thumbprint from the proxy
-  wi-aws discover --proxy HOST                   what the proxy says, checked as AWS would
-  wi-aws demo-proxy                              a local DEMO Teleport proxy to try all of this
+  wi-aws                          the wizard: asks, checks, writes, verifies
+  wi-aws --demo                   the wizard against a local DEMO proxy
+  wi-aws --edit F                 the wizard, starting from saved answers
+  wi-aws --answers-file F         render every artifact, no prompts (CI)
+  wi-aws render --answers-file F  the same, as a subcommand
+    … --proxy HOST                with cluster name and thumbprint from the proxy
+  wi-aws discover --proxy HOST    what the proxy says, checked as AWS would
+  wi-aws verify [--out DIR]       prove the written files work together
+  wi-aws demo-proxy               a local DEMO Teleport proxy to try all this
 
 Artifacts written to DIR: terraform/main.tf, iam/trust-policy.json, iam/permissions-policy.json,
 aws-cli/setup.sh, teleport/role.yaml, teleport/setup.sh, tbot/outputs.yaml, aws/config, aws/env,
@@ -337,19 +338,19 @@ fn render_command(answers_file: &Path, args: &RenderArgs) -> Result<u8> {
     if args.dry_run {
         let planned = write::preview(out, &artifacts)?;
         for p in &planned {
-            let what = match (p.outcome, p.overwrites) {
-                (Outcome::Updated, true) if !args.force => {
-                    "would overwrite (differs; needs --force)"
-                }
-                (Outcome::Created, _) => "would create",
-                (Outcome::Updated, _) => "would update",
-                (Outcome::Unchanged, _) => "unchanged",
+            let what = match p.outcome {
+                Outcome::Created => "would create",
+                Outcome::Updated => "would update",
+                Outcome::Unchanged => "unchanged",
             };
-            println!(
-                "{:<42} {}",
-                style.outcome(p.outcome, what),
-                out.join(&p.path).display()
-            );
+            let note = if p.overwrites && !args.force {
+                "  (differs from the file there: needs --force)"
+            } else {
+                ""
+            };
+            // Pad before colouring: escape codes would count as width.
+            let what = style.outcome(p.outcome, &format!("{what:<12}"));
+            println!("{what} {}{note}", out.join(&p.path).display());
         }
         println!("dry run: nothing written to {}", out.display());
         return Ok(exit::OK);
@@ -357,11 +358,8 @@ fn render_command(answers_file: &Path, args: &RenderArgs) -> Result<u8> {
     match write::write_all(out, &artifacts, args.force) {
         Ok(written) => {
             for p in &written {
-                println!(
-                    "{:<9} {}",
-                    style.outcome(p.outcome, p.outcome.word()),
-                    out.join(&p.path).display()
-                );
+                let word = style.outcome(p.outcome, &format!("{:<9}", p.outcome.word()));
+                println!("{word} {}", out.join(&p.path).display());
             }
             let count = |o: Outcome| written.iter().filter(|p| p.outcome == o).count();
             println!(
