@@ -169,6 +169,64 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     assert_eq!(files(&wizard_out), files(&dir.path().join("render-out")));
 }
 
+fn tmux_or_skip() -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must run the tmux tests: .ci/run installs tmux"
+    );
+    eprintln!("tmux is not installed: skipping the terminal test");
+    false
+}
+
+#[test]
+fn leaving_the_wizard_writes_nothing_and_saves_the_answers_on_request() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let binary = env!("CARGO_BIN_EXE_wi-aws");
+    let tmux = Tmux {
+        socket: format!("wi-aws-test-leave-{}", std::process::id()),
+    };
+    let command =
+        format!("{binary} --plain --demo --out wizard-out; echo WIZARD-EXIT=$?; sleep 60");
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "wizard",
+        "-x",
+        "160",
+        "-y",
+        "50",
+        "-c",
+        &dir.path().display().to_string(),
+        &command,
+    ]);
+    tmux.answer("Teleport proxy public address", &[]);
+    tmux.wait_for("? Cluster name", Duration::from_secs(20));
+    tmux.run(&["send-keys", "-t", "wizard", "Escape"]);
+    tmux.wait_for("Save the answers given so far", Duration::from_secs(10));
+    tmux.run(&["send-keys", "-t", "wizard", "y", "Enter"]);
+    tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(10));
+    let screen = tmux.screen();
+    assert!(screen.contains("WIZARD-EXIT=130"), "{screen}");
+    assert!(screen.contains("no artifact was written"), "{screen}");
+    assert!(!dir.path().join("wizard-out").exists());
+    let saved = std::fs::read_to_string(dir.path().join("wi-aws-answers.partial.yaml"))
+        .expect("partial answers saved");
+    let (answers, problems) = wi_aws::answers::Answers::from_yaml(&saved);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(
+        answers
+            .text(wi_aws::steps::FieldId::Proxy)
+            .is_some_and(|p| p.starts_with("127.0.0.1:"))
+    );
+}
+
 #[test]
 fn without_a_terminal_the_wizard_refuses_at_once() {
     let started = Instant::now();
