@@ -53,6 +53,34 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// `wi-aws --plain --demo --out wizard-out` in a detached session in `dir`; the shell then
+    /// prints the exit code as WIZARD-EXIT=N.
+    fn start_wizard(name: &str, dir: &Path) -> Self {
+        let tmux = Tmux {
+            socket: format!("wi-aws-test-{name}-{}", std::process::id()),
+        };
+        let binary = env!("CARGO_BIN_EXE_wi-aws");
+        let command =
+            format!("{binary} --plain --demo --out wizard-out; echo WIZARD-EXIT=$?; sleep 60");
+        let dir = dir.display().to_string();
+        tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "wizard",
+            "-x",
+            "160",
+            "-y",
+            "50",
+            "-c",
+            &dir,
+            &command,
+        ]);
+        tmux
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         self.run(&["kill-server"]);
@@ -83,34 +111,12 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the tmux test: .ci/run installs tmux"
-        );
-        eprintln!("tmux is not installed: skipping the terminal test");
+    if !tmux_or_skip() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let binary = env!("CARGO_BIN_EXE_wi-aws");
-    let tmux = Tmux {
-        socket: format!("wi-aws-test-{}", std::process::id()),
-    };
-    let command =
-        format!("{binary} --plain --demo --out wizard-out; echo WIZARD-EXIT=$?; sleep 60");
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "wizard",
-        "-x",
-        "160",
-        "-y",
-        "50",
-        "-c",
-        &dir.path().display().to_string(),
-        &command,
-    ]);
+    let tmux = Tmux::start_wizard("write", dir.path());
 
     // The guide's example, where the demo does not fix the answer (proxy, cluster, thumbprint).
     tmux.answer("Teleport proxy public address", &[]);
@@ -187,25 +193,7 @@ fn leaving_the_wizard_writes_nothing_and_saves_the_answers_on_request() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let binary = env!("CARGO_BIN_EXE_wi-aws");
-    let tmux = Tmux {
-        socket: format!("wi-aws-test-leave-{}", std::process::id()),
-    };
-    let command =
-        format!("{binary} --plain --demo --out wizard-out; echo WIZARD-EXIT=$?; sleep 60");
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "wizard",
-        "-x",
-        "160",
-        "-y",
-        "50",
-        "-c",
-        &dir.path().display().to_string(),
-        &command,
-    ]);
+    let tmux = Tmux::start_wizard("leave", dir.path());
     tmux.answer("Teleport proxy public address", &[]);
     tmux.wait_for("? Cluster name", Duration::from_secs(20));
     tmux.run(&["send-keys", "-t", "wizard", "Escape"]);
