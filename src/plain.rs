@@ -505,6 +505,8 @@ mod tests {
     use super::*;
     use std::collections::VecDeque;
 
+    const EXAMPLE: &str = include_str!("../examples/answers.yaml");
+
     /// A reply to the next prompt.
     #[derive(Debug, Clone)]
     enum Reply {
@@ -648,11 +650,7 @@ mod tests {
         let mut answers = Answers::default();
         ask_all(&mut script, &mut answers, &offline).expect("completes");
         let plan = plan::validate(&answers).expect("valid");
-        let example = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/answers.yaml"
-        ))
-        .expect("example");
+        let example = EXAMPLE.to_owned();
         assert_eq!(
             plan,
             plan::from_answers_file(&example).expect("example is valid")
@@ -795,11 +793,7 @@ mod tests {
 
     #[test]
     fn prefilled_answers_are_the_defaults() {
-        let example = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/answers.yaml"
-        ))
-        .expect("example");
+        let example = EXAMPLE.to_owned();
         let (prefilled, problems) = Answers::from_yaml(&example);
         assert!(problems.is_empty());
         // Enter on every question keeps every answer.
@@ -812,11 +806,7 @@ mod tests {
 
     #[test]
     fn an_invalid_prefilled_answer_is_asked_again() {
-        let example = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/answers.yaml"
-        ))
-        .expect("example");
+        let example = EXAMPLE.to_owned();
         let (mut answers, _) =
             Answers::from_yaml(&example.replace("\"123456789012\"", "\"12345\""));
         let mut replies = vec![Type(""); GUIDE.len()];
@@ -856,11 +846,7 @@ mod tests {
 
     #[test]
     fn summary_lists_every_answer() {
-        let example = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/answers.yaml"
-        ))
-        .expect("example");
+        let example = EXAMPLE.to_owned();
         let lines = summary(&plan::from_answers_file(&example).expect("valid"));
         assert!(
             lines
@@ -876,11 +862,7 @@ mod tests {
 
     #[test]
     fn review_writes_verifies_and_replays() {
-        let example = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/answers.yaml"
-        ))
-        .expect("example");
+        let example = EXAMPLE.to_owned();
         let (answers, _) = Answers::from_yaml(&example);
         let dir = tempfile::tempdir().expect("temp dir");
         let mut script = Script::new(&[Yes]);
