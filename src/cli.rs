@@ -5,7 +5,6 @@ use crate::discover;
 use crate::plan::{self, Plan};
 use crate::problem::Advice;
 use crate::render::{self, Templates};
-use crate::steps::FieldId;
 use crate::teleport::ProxyAddress;
 use crate::write::{self, Outcome, WriteError};
 use anyhow::{Context, Result};
@@ -589,17 +588,7 @@ fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
             "Press Enter to accept each default; the artifacts are for trying wi-aws, not for AWS."
         );
         options.ca_file = Some(demo.ca_file.path().to_path_buf());
-        for (id, value) in [
-            (FieldId::Proxy, demo.proxy.authority()),
-            (FieldId::SpiffePath, "/svc/example-service".to_owned()),
-            (FieldId::AccountId, "123456789012".to_owned()),
-            (FieldId::Bucket, "workload-id-demo".to_owned()),
-            (FieldId::Bot, "my-bot".to_owned()),
-        ] {
-            if answers.text(id).is_none() {
-                answers.set_text(id, value);
-            }
-        }
+        demo.prefill(&mut answers);
     }
     let discover = |proxy: &ProxyAddress| {
         discover::discover_blocking(proxy, &options).map_err(|error| error.to_string())

@@ -490,6 +490,23 @@ impl DemoSession {
             _runtime: runtime,
         })
     }
+
+    /// Fills the answers a demo run cannot discover with the guide's example values (the
+    /// user's own answers stay), so every question of a demo has a working default.
+    pub fn prefill(&self, answers: &mut crate::answers::Answers) {
+        use crate::steps::FieldId;
+        for (id, value) in [
+            (FieldId::Proxy, self.proxy.authority()),
+            (FieldId::SpiffePath, "/svc/example-service".to_owned()),
+            (FieldId::AccountId, "123456789012".to_owned()),
+            (FieldId::Bucket, "workload-id-demo".to_owned()),
+            (FieldId::Bot, "my-bot".to_owned()),
+        ] {
+            if answers.text(id).is_none() {
+                answers.set_text(id, value);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

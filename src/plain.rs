@@ -264,17 +264,10 @@ fn discover_into<P: Prompter>(
     );
     match result {
         Ok(findings) => {
-            // Discovery answers only what is still open; it never overrides the user.
-            let mut filled = answers.clone();
-            filled.clear(FieldId::Thumbprints);
-            for warning in crate::discover::apply_findings(&mut filled, &findings) {
+            // Discovery answers only what is still open; it never overrides the user, and
+            // the thumbprint is asked next with the findings on offer.
+            for warning in crate::discover::apply_findings(answers, &findings) {
                 prompter.say(&format!("  warning: {warning}"));
-            }
-            if let (None, Some(cluster)) = (
-                answers.text(FieldId::ClusterName),
-                filled.text(FieldId::ClusterName),
-            ) {
-                answers.set_text(FieldId::ClusterName, cluster.to_owned());
             }
             prompter.say(&format!("Found {}:", proxy.authority()));
             for line in describe_findings(&findings) {
