@@ -73,6 +73,16 @@ impl Advice for LoadError {
     }
 }
 
+/// Splits "a, b c" into items: lists are typed on one line.
+pub fn split_list(input: &str) -> Vec<String> {
+    input
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 impl Answers {
     pub fn get(&self, id: FieldId) -> Option<&Answer> {
         self.values.get(&id)
@@ -110,6 +120,29 @@ impl Answers {
 
     pub fn clear(&mut self, id: FieldId) {
         self.values.remove(&id);
+    }
+
+    /// A text or list answer as one line to edit (a list as `a, b`); `None` when unanswered.
+    pub fn line(&self, id: FieldId) -> Option<String> {
+        match self.values.get(&id) {
+            Some(Answer::Text(text)) => Some(text.clone()),
+            Some(Answer::List(list)) if !list.is_empty() => Some(list.join(", ")),
+            _ => None,
+        }
+    }
+
+    /// Sets a text or list answer from one typed line; an empty line clears it, so the
+    /// default applies.
+    pub fn set_line(&mut self, id: FieldId, line: &str) {
+        let answer = match field(id).kind {
+            FieldKind::List => Answer::List(split_list(line)),
+            _ => Answer::Text(line.trim().to_owned()),
+        };
+        match &answer {
+            Answer::Text(text) if text.is_empty() => self.clear(id),
+            Answer::List(list) if list.is_empty() => self.clear(id),
+            _ => self.set(id, answer),
+        }
     }
 
     /// Reads an answers file. Returns the answers that could be read together with every

@@ -4,7 +4,7 @@
 //! inquire on a terminal and with scripted answers in the unit tests. Validation and defaults
 //! come from [`crate::plan::assess`], exactly as for an answers file.
 
-use crate::answers::{Answer, Answers};
+use crate::answers::{Answer, Answers, split_list};
 use crate::discover::Findings;
 use crate::plan::{self, Plan};
 use crate::steps::{FieldId, FieldKind, Step, field};
@@ -57,24 +57,6 @@ fn problem_with(answers: &Answers, id: FieldId, answer: Answer) -> Result<(), St
     }
 }
 
-/// Splits "a, b c" into items: lists are typed on one line.
-pub fn split_list(input: &str) -> Vec<String> {
-    input
-        .split([',', ' '])
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn current_text(answers: &Answers, id: FieldId) -> Option<String> {
-    match answers.get(id) {
-        Some(Answer::Text(text)) => Some(text.clone()),
-        Some(Answer::List(list)) if !list.is_empty() => Some(list.join(", ")),
-        _ => None,
-    }
-}
-
 /// Asks one field by its kind; the default is the current answer, else the derived default.
 /// A default taken as it is (which a prompt may not validate) is checked too, and the question
 /// asked again while it is wrong.
@@ -109,7 +91,7 @@ fn ask_field_once<P: Prompter>(
     let defaults = plan::assess(answers).defaults;
     match field.kind {
         FieldKind::Text => {
-            let default = current_text(answers, id).or_else(|| defaults.get(&id).cloned());
+            let default = answers.line(id).or_else(|| defaults.get(&id).cloned());
             let snapshot = answers.clone();
             let validator: Validator = Arc::new(move |input| {
                 problem_with(&snapshot, id, Answer::Text(input.trim().to_owned()))
@@ -123,7 +105,7 @@ fn ask_field_once<P: Prompter>(
             }
         }
         FieldKind::List => {
-            let default = current_text(answers, id);
+            let default = answers.line(id);
             let snapshot = answers.clone();
             let validator: Validator =
                 Arc::new(move |input| problem_with(&snapshot, id, Answer::List(split_list(input))));
@@ -228,22 +210,10 @@ pub fn ask_all<P: Prompter>(
                 findings = discover_into(prompter, answers, discover);
             }
         }
-        if step == Step::Spiffe {
-            if let Ok(plan) = plan::validate(answers) {
-                prompter.say(&format!("  SPIFFE ID: {}", plan.spiffe_id));
-            } else if let (Some(td), Some(path)) = (
-                answers.text(FieldId::ClusterName),
-                answers.text(FieldId::SpiffePath),
-            ) {
-                prompter.say(&format!(
-                    "  SPIFFE ID: spiffe://{td}{}",
-                    if path.starts_with('/') {
-                        path.to_owned()
-                    } else {
-                        format!("/{path}")
-                    }
-                ));
-            }
+        if step == Step::Spiffe
+            && let Some(id) = plan::spiffe_id_preview(answers)
+        {
+            prompter.say(&format!("  SPIFFE ID: {id}"));
         }
     }
     Ok(())
@@ -289,7 +259,8 @@ pub fn summary(plan: &Plan) -> Vec<String> {
     crate::steps::FIELDS
         .iter()
         .filter_map(|field| {
-            current_text(&answers, field.id)
+            answers
+                .line(field.id)
                 .or_else(|| answers.flag(field.id).map(|f| f.to_string()))
                 .map(|value| format!("  {:<22} {value}", field.key))
         })

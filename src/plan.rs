@@ -271,6 +271,7 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
 
 /// The verdict on a set of answers, and the default of every field that has one given the
 /// other answers (what a front end offers when the user has not answered yet).
+#[derive(Debug, Clone)]
 pub struct Assessment {
     pub result: Result<Plan, Vec<Problem>>,
     pub defaults: BTreeMap<FieldId, String>,
@@ -285,6 +286,24 @@ impl Assessment {
             Err(problems) => problems.iter().filter(|p| p.field == key).collect(),
         }
     }
+}
+
+/// The workload's SPIFFE ID as the answers stand, for a live preview: the cluster name (or its
+/// default) and the path, when both are valid; the plan may still lack later answers.
+pub fn spiffe_id_preview(answers: &Answers) -> Option<String> {
+    let defaults;
+    let trust_domain = match answers.text(FieldId::ClusterName) {
+        Some(name) => name,
+        None => {
+            defaults = assess(answers).defaults;
+            defaults.get(&FieldId::ClusterName)?
+        }
+    };
+    let trust_domain = spiffe::parse_trust_domain(trust_domain).ok()?;
+    let path = answers.text(FieldId::SpiffePath)?;
+    SpiffeId::for_workload(&trust_domain, path)
+        .ok()
+        .map(|id| id.to_string())
 }
 
 pub fn assess(answers: &Answers) -> Assessment {
