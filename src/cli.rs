@@ -531,8 +531,8 @@ fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
         );
         return exit::BAD_INPUT;
     }
-    let mut answers = match &wizard.edit {
-        None => crate::answers::Answers::default(),
+    let (mut answers, ignored) = match &wizard.edit {
+        None => (crate::answers::Answers::default(), Vec::new()),
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => {
                 let (answers, problems) = crate::answers::Answers::from_yaml(&text);
@@ -547,10 +547,7 @@ fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
                     );
                     return exit::BAD_INPUT;
                 }
-                for problem in problems {
-                    println!("note: {problem} (ignored)");
-                }
-                answers
+                (answers, problems)
             }
             Err(error) => {
                 eprintln!(
@@ -568,6 +565,13 @@ fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
             return exit::BAD_INPUT;
         }
     };
+    let templates = match wizard_templates(args) {
+        Ok(templates) => templates,
+        Err(message) => {
+            eprintln!("wi-aws: {message}");
+            return exit::BAD_INPUT;
+        }
+    };
     let demo = if wizard.demo {
         match DemoSession::start(DemoOptions::default()) {
             Ok(demo) => Some(demo),
@@ -580,6 +584,58 @@ fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
         None
     };
     if let Some(demo) = &demo {
+        options.ca_file = Some(demo.ca_file.path().to_path_buf());
+        demo.prefill(&mut answers);
+    }
+
+    if !wizard.plain && crate::tui::terminal_can_draw() {
+        let notice = (!ignored.is_empty()).then(|| {
+            format!(
+                "{} answer(s) of --edit were ignored: {}",
+                ignored.len(),
+                ignored
+                    .iter()
+                    .map(|p| p.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+        let setup = crate::tui::Setup {
+            answers: answers.clone(),
+            out: args.out.clone(),
+            force: args.force,
+            demo: demo.as_ref().map(|d| d.proxy.authority()),
+            templates,
+            notice,
+        };
+        let theme = crate::tui::Theme {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        match crate::tui::run(setup, options.clone(), theme) {
+            Ok(ending) => {
+                for line in &ending.summary {
+                    println!("{line}");
+                }
+                return match ending.exit {
+                    crate::tui::Exit::Finished { verified: true } => exit::OK,
+                    crate::tui::Exit::Finished { verified: false } => exit::FAILURE,
+                    crate::tui::Exit::Left { .. } => exit::INTERRUPTED,
+                };
+            }
+            Err(crate::tui::TuiError::Unavailable(error)) => {
+                eprintln!("wi-aws: no full-screen wizard ({error}); asking line by line instead.");
+            }
+            Err(error) => {
+                eprintln!("wi-aws: {error}");
+                return exit::FAILURE;
+            }
+        }
+    }
+
+    for problem in ignored {
+        println!("note: {problem} (ignored)");
+    }
+    if let Some(demo) = &demo {
         println!(
             "DEMO mode: a local demo Teleport proxy (not Teleport) answers at {}.",
             demo.proxy.authority()
@@ -587,8 +643,6 @@ fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
         println!(
             "Press Enter to accept each default; the artifacts are for trying wi-aws, not for AWS."
         );
-        options.ca_file = Some(demo.ca_file.path().to_path_buf());
-        demo.prefill(&mut answers);
     }
     let discover = |proxy: &ProxyAddress| {
         discover::discover_blocking(proxy, &options).map_err(|error| error.to_string())
@@ -610,6 +664,15 @@ fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
             exit::FAILURE
         }
     }
+}
+
+/// The wizard's templates: the embedded ones, with `--templates` overriding them.
+fn wizard_templates(args: &RenderArgs) -> Result<Templates, String> {
+    let overrides = match &args.templates {
+        Some(dir) => read_template_dir(dir).map_err(|error| format!("{error:#}"))?,
+        None => BTreeMap::new(),
+    };
+    Templates::with_overrides(&overrides).map_err(|error| error.to_string())
 }
 
 /// After the wizard was left: nothing is written unless the user asks to keep the answers.

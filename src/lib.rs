@@ -20,6 +20,7 @@ pub mod steps;
 pub mod tbot;
 pub mod teleport;
 pub mod thumbprint;
+pub mod tui;
 pub mod verify;
 pub mod write;
 pub mod yaml;

@@ -1,0 +1,256 @@
+//! The full-screen wizard: `wi-aws` on a terminal.
+//!
+//! Elm-style: [`app`] holds the state and the one pure transition (`update(msg) -> commands`),
+//! [`view`] draws the state, and this module is the runtime between them and the world. It
+//! waits on the terminal's events, the results of background work and signals in one
+//! `tokio::select!`, so an idle wizard sleeps (a timer runs only while a spinner turns), and a
+//! slow proxy never holds up a key. The terminal is restored however the wizard ends: normally,
+//! on an error (a guard), on a panic (a hook) and on SIGTERM/SIGHUP.
+
+pub mod app;
+pub mod editor;
+pub mod view;
+
+pub use app::{App, Command, Exit, Msg, Setup};
+pub use view::Theme;
+
+use crate::render::Artifact;
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, Stdout};
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Spinner speed; the timer exists only while something runs.
+const TICK: Duration = Duration::from_millis(100);
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    /// The terminal cannot do full-screen (no raw mode or alternate screen): use the line
+    /// prompts instead.
+    #[error("the terminal cannot show the full-screen wizard: {0}")]
+    Unavailable(io::Error),
+    #[error("the terminal failed: {0}")]
+    Terminal(io::Error),
+}
+
+/// How the wizard ended, and what to print on the normal screen afterwards.
+pub struct Ending {
+    pub exit: Exit,
+    pub summary: Vec<String>,
+}
+
+/// Whether this terminal should get the full-screen wizard at all.
+pub fn terminal_can_draw() -> bool {
+    !matches!(std::env::var("TERM").as_deref(), Ok("dumb") | Err(_))
+}
+
+/// Runs the wizard until it ends; discovery uses `options`.
+pub fn run(
+    setup: Setup,
+    options: crate::discover::Options,
+    theme: Theme,
+) -> Result<Ending, TuiError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(TuiError::Terminal)?;
+    let result = runtime.block_on(async {
+        let mut screen = Screen::enter().map_err(TuiError::Unavailable)?;
+        let (app, commands) = App::new(setup);
+        event_loop(&mut screen.terminal, app, commands, &options, theme).await
+    });
+    // Work still running (a slow proxy) is abandoned, not awaited.
+    runtime.shutdown_background();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    mut app: App,
+    commands: Vec<Command>,
+    options: &crate::discover::Options,
+    theme: Theme,
+) -> Result<Ending, TuiError> {
+    let (sender, mut results) = tokio::sync::mpsc::unbounded_channel();
+    let mut events = EventStream::new();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+
+    let size = terminal.size().map_err(TuiError::Terminal)?;
+    app.update(Msg::Resize {
+        width: size.width,
+        height: size.height,
+    });
+    for command in commands {
+        start(command, &sender, options);
+    }
+    loop {
+        terminal
+            .draw(|frame| view::draw(&app, frame, theme))
+            .map_err(TuiError::Terminal)?;
+        if let Some(exit) = app.exit.clone() {
+            let summary = match &exit {
+                Exit::Finished { .. } => view::done_lines(&app),
+                Exit::Left { saved } => {
+                    let mut lines = vec!["Left the wizard: no artifact was written.".to_owned()];
+                    if let Some(saved) = saved {
+                        lines.push(format!(
+                            "Saved the answers to {saved}; continue with: wi-aws --edit {saved}"
+                        ));
+                    }
+                    lines
+                }
+            };
+            return Ok(Ending { exit, summary });
+        }
+        let msg = loop {
+            let msg = tokio::select! {
+                event = events.next() => match event {
+                    Some(Ok(event)) => message_of(event),
+                    Some(Err(error)) => return Err(TuiError::Terminal(error)),
+                    // The terminal is gone.
+                    None => Some(Msg::Terminate),
+                },
+                Some(msg) = results.recv() => Some(msg),
+                _ = ticker.tick(), if app.busy() => Some(Msg::Tick),
+                _ = terminate.recv() => Some(Msg::Terminate),
+                _ = hangup.recv() => Some(Msg::Terminate),
+            };
+            if let Some(msg) = msg {
+                break msg;
+            }
+        };
+        for command in app.update(msg) {
+            start(command, &sender, options);
+        }
+    }
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal, TuiError> {
+    tokio::signal::unix::signal(kind).map_err(TuiError::Terminal)
+}
+
+/// The terminal events the wizard reacts to; focus changes and key releases are not.
+fn message_of(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
+    }
+}
+
+/// Runs a command in the background; its result comes back on `sender`.
+fn start(command: Command, sender: &UnboundedSender<Msg>, options: &crate::discover::Options) {
+    let sender = sender.clone();
+    match command {
+        Command::Discover(proxy) => {
+            let options = options.clone();
+            tokio::spawn(async move {
+                let result = crate::discover::discover(&proxy, &options)
+                    .await
+                    .map(Box::new)
+                    .map_err(|error| error.to_string());
+                let _ = sender.send(Msg::Discovered {
+                    proxy: proxy.authority(),
+                    result,
+                });
+            });
+        }
+        Command::Preview { out, artifacts } => blocking(sender, move || {
+            Msg::Previewed(crate::write::preview(&out, &artifacts).map_err(|e| e.to_string()))
+        }),
+        Command::Write {
+            out,
+            artifacts,
+            force,
+        } => blocking(sender, move || {
+            Msg::Written(
+                crate::write::write_all(&out, &artifacts, force)
+                    .map_err(|error| format!("{error} (fix: {})", error.fix())),
+            )
+        }),
+        Command::Verify { out } => blocking(sender, move || {
+            Msg::Verified(crate::verify::verify_dir(&out).map_err(|e| e.to_string()))
+        }),
+        Command::SavePartial { contents } => blocking(sender, move || {
+            let artifact = Artifact {
+                path: app::PARTIAL_ANSWERS.to_owned(),
+                contents,
+                executable: false,
+            };
+            Msg::Saved(
+                crate::write::write_all(Path::new("."), &[artifact], false)
+                    .map(|_| ())
+                    .map_err(|error| format!("{error} (fix: {})", error.fix())),
+            )
+        }),
+    }
+}
+
+fn blocking(sender: UnboundedSender<Msg>, work: impl FnOnce() -> Msg + Send + 'static) {
+    tokio::task::spawn_blocking(move || {
+        let _ = sender.send(work());
+    });
+}
+
+/// The terminal in full-screen mode for as long as this lives.
+struct Screen {
+    terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl Screen {
+    fn enter() -> io::Result<Self> {
+        install_panic_hook();
+        enable_raw_mode()?;
+        let entered = execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)
+            .and_then(|()| Terminal::new(CrosstermBackend::new(io::stdout())));
+        match entered {
+            Ok(terminal) => Ok(Self { terminal }),
+            Err(error) => {
+                restore_terminal();
+                Err(error)
+            }
+        }
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// A panic prints its message on the normal screen, in a usable terminal.
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            previous(info);
+        }));
+    });
+}

@@ -1,0 +1,1072 @@
+//! `draw(app, frame)`: the whole screen from the state, nothing else. Pure, so every screen is
+//! a snapshot test on ratatui's `TestBackend`.
+
+use super::app::{
+    App, DiscoveryState, Item, Overlay, Progress, Screen, StepState, checklist_lines,
+};
+use crate::steps::{FieldId, FieldKind, Step, field};
+use crate::verify::Status;
+use crate::write::{Outcome, Planned};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Padding, Paragraph, Wrap};
+
+/// Smallest terminal the layout is made for.
+pub const MIN_SIZE: (u16, u16) = (60, 16);
+const SIDEBAR_WIDTH: u16 = 14;
+/// Width of a field's name column.
+const NAME_WIDTH: usize = 18;
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Colours, or none (`NO_COLOR`, a monochrome terminal): then emphasis is bold, reverse and dim
+/// only, and every state still has its own mark (✓ ✗ ! ▸).
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    fn tint(self, color: Color, fallback: Modifier) -> Style {
+        if self.color {
+            Style::new().fg(color)
+        } else {
+            Style::new().add_modifier(fallback)
+        }
+    }
+    fn accent(self) -> Style {
+        self.tint(Color::Cyan, Modifier::BOLD)
+    }
+    fn ok(self) -> Style {
+        self.tint(Color::Green, Modifier::empty())
+    }
+    fn bad(self) -> Style {
+        self.tint(Color::Red, Modifier::BOLD)
+    }
+    fn warn(self) -> Style {
+        self.tint(Color::Yellow, Modifier::empty())
+    }
+    fn dim(self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new().add_modifier(Modifier::DIM)
+        }
+    }
+    fn selected(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+    fn bold(self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+}
+
+pub fn draw(app: &App, frame: &mut Frame, theme: Theme) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let message = format!(
+            "wi-aws needs a terminal of at least {}×{}; this one is {}×{}. Enlarge it, or run `wi-aws --plain`.",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let status_rows = u16::from(app.status.is_some());
+    let [title, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(status_rows),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_title(app, frame, title, theme);
+    let [sidebar, main] =
+        Layout::horizontal([Constraint::Length(SIDEBAR_WIDTH), Constraint::Min(0)]).areas(body);
+    draw_sidebar(app, frame, sidebar, theme);
+    let position = Screen::ALL
+        .iter()
+        .position(|s| *s == app.screen)
+        .unwrap_or(0)
+        + 1;
+    let block = Block::bordered().title(Span::styled(
+        format!(" {position}/{} {} ", Screen::ALL.len(), app.screen.title()),
+        theme.bold(),
+    ));
+    let inner = block.inner(main);
+    frame.render_widget(block, main);
+    match app.screen {
+        Screen::Ask(step) => draw_ask(app, step, frame, inner, theme),
+        Screen::Review => draw_review(app, frame, inner, theme),
+        Screen::Write => draw_write(app, frame, inner, theme),
+        Screen::Verify => draw_verify(app, frame, inner, theme),
+        Screen::Done => draw_done(app, frame, inner, theme),
+    }
+    if let Some(message) = &app.status {
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::raw(" "),
+                Span::styled(message, theme.warn()),
+            ])),
+            status,
+        );
+    }
+    frame.render_widget(
+        Paragraph::new(Line::styled(format!(" {}", footer_keys(app)), theme.dim())),
+        footer,
+    );
+    match &app.overlay {
+        Some(Overlay::Help) => draw_help(app, frame, theme),
+        Some(Overlay::Quit { saving, problem }) => {
+            draw_quit(app, *saving, problem.as_deref(), frame, theme)
+        }
+        None => {}
+    }
+}
+
+fn draw_title(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let right = match &app.demo {
+        Some(proxy) => format!("DEMO proxy {proxy} (not Teleport) "),
+        None => format!("→ {} ", app.out.display()),
+    };
+    let left = " wi-aws · Workload Identity → AWS";
+    let right = truncate(
+        &right,
+        usize::from(area.width).saturating_sub(left.chars().count() + 1),
+    );
+    let gap = usize::from(area.width).saturating_sub(left.chars().count() + right.chars().count());
+    let right_style = if app.demo.is_some() {
+        theme.warn()
+    } else {
+        theme.dim()
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(left, theme.bold()),
+            Span::raw(" ".repeat(gap)),
+            Span::styled(right, right_style),
+        ])),
+        area,
+    );
+}
+
+fn draw_sidebar(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let lines: Vec<Line> = Screen::ALL
+        .iter()
+        .map(|screen| {
+            let (mark, style) = match app.step_state(*screen) {
+                StepState::Current => ("▸", theme.accent().add_modifier(Modifier::BOLD)),
+                StepState::Done => ("✓", theme.ok()),
+                StepState::Errors => ("✗", theme.bad()),
+                StepState::Pending => ("·", theme.dim()),
+            };
+            let title_style = if app.screen == *screen {
+                theme.bold()
+            } else {
+                Style::new()
+            };
+            Line::from(vec![
+                Span::styled(format!("{mark} "), style),
+                Span::styled(screen.title(), title_style),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::new().padding(Padding::left(1))),
+        area,
+    );
+}
+
+/// Wraps at spaces to `width` columns; a word longer than the width (an ARN, a URL) is
+/// broken across lines rather than cut.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.len() > width {
+            if word.len() <= width {
+                lines.push(std::mem::take(&mut line));
+            } else if used + 1 < width {
+                // Fill the rest of this line with the start of the long word.
+                line.push(' ');
+                let room = width - used - 1;
+                line.extend(word.drain(..room));
+                lines.push(std::mem::take(&mut line));
+            } else {
+                lines.push(std::mem::take(&mut line));
+            }
+        } else if used > 0 {
+            line.push(' ');
+        }
+        while word.len() > width {
+            lines.push(word.drain(..width).collect());
+        }
+        line.extend(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn spinner(app: &App) -> &'static str {
+    SPINNER[app.spinner % SPINNER.len()]
+}
+
+/// A question step: its fields (scrolled to keep the cursor in view), what the step knows so
+/// far, and the help of the field under the cursor.
+fn draw_ask(app: &App, step: Step, frame: &mut Frame, area: Rect, theme: Theme) {
+    let width = usize::from(area.width);
+    let info = step_info(app, step, width.saturating_sub(1), theme);
+    let help = focused_help(app, width.saturating_sub(2));
+    let help_rows = (help.len() as u16 + 1).min(6);
+    let info_rows = (info.len() as u16).min(area.height / 3);
+    let [fields_area, info_area, help_area] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(info_rows),
+        Constraint::Length(help_rows),
+    ])
+    .areas(area);
+
+    let value_width = width.saturating_sub(NAME_WIDTH + 3).max(8);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cursor_row = 0;
+    let mut cursor = None;
+    for (index, item) in app.items().iter().enumerate() {
+        let focused = index == app.focus;
+        if focused {
+            cursor_row = lines.len();
+        }
+        let (name, value, caret) = item_value(app, *item, focused, value_width, theme);
+        if let Some(column) = caret {
+            cursor = Some((lines.len(), NAME_WIDTH + 2 + column));
+        }
+        let marker = if focused {
+            Span::styled("▸ ", theme.accent())
+        } else {
+            Span::raw("  ")
+        };
+        let name_style = if focused { theme.bold() } else { Style::new() };
+        let mut spans = vec![
+            marker,
+            Span::styled(format!("{name:<NAME_WIDTH$} "), name_style),
+        ];
+        spans.extend(value);
+        lines.push(Line::from(spans));
+        if let Item::Field(id) = item {
+            for problem in app.problems(*id) {
+                let text = format!("✗ {}", problem.rule);
+                for (n, row) in wrap(&text, width.saturating_sub(6)).into_iter().enumerate() {
+                    let indent = if n == 0 { "    " } else { "      " };
+                    lines.push(Line::styled(format!("{indent}{row}"), theme.bad()));
+                }
+                if focused {
+                    for row in wrap(&format!("fix: {}", problem.fix), width.saturating_sub(6)) {
+                        lines.push(Line::styled(format!("      {row}"), theme.warn()));
+                    }
+                }
+            }
+        }
+    }
+    let height = usize::from(fields_area.height);
+    // Keep the cursor's row and the lines under it (its errors) in view.
+    let scroll = (cursor_row + 3).saturating_sub(height).min(cursor_row);
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
+    frame.render_widget(Paragraph::new(shown), fields_area);
+    if let Some((row, column)) = cursor
+        && app.overlay.is_none()
+        && row >= scroll
+        && row - scroll < height
+    {
+        frame.set_cursor_position(Position::new(
+            fields_area.x + column as u16,
+            fields_area.y + (row - scroll) as u16,
+        ));
+    }
+    frame.render_widget(Paragraph::new(info), info_area);
+    if let Some(Item::Field(id)) = app.focused() {
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .title(Span::styled(format!(" {} ", field(id).label), theme.dim()));
+        let text: Vec<Line> = help
+            .into_iter()
+            .map(|l| Line::styled(format!(" {l}"), theme.dim()))
+            .collect();
+        frame.render_widget(Paragraph::new(text).block(block), help_area);
+    } else if let Some(Item::ThumbprintSource) = app.focused() {
+        let block = Block::new().borders(Borders::TOP);
+        let text: Vec<Line> = help
+            .into_iter()
+            .map(|l| Line::styled(format!(" {l}"), theme.dim()))
+            .collect();
+        frame.render_widget(Paragraph::new(text).block(block), help_area);
+    }
+}
+
+fn focused_help(app: &App, width: usize) -> Vec<String> {
+    match app.focused() {
+        Some(Item::Field(id)) => {
+            let field = field(id);
+            let mut text = wrap(field.help, width);
+            text.push(format!("answers.yaml: {}", field.key));
+            text
+        }
+        Some(Item::ThumbprintSource) => wrap(
+            "AWS pins the last certificate the proxy sends. Teleport's endpoint and the chain disagree when TLS is terminated in front of the proxy; choose by hand then.",
+            width,
+        ),
+        None => Vec::new(),
+    }
+}
+
+/// The name column, the value spans, and the cursor's column in the value when editing.
+fn item_value(
+    app: &App,
+    item: Item,
+    focused: bool,
+    width: usize,
+    theme: Theme,
+) -> (&'static str, Vec<Span<'static>>, Option<usize>) {
+    let id = match item {
+        Item::ThumbprintSource => {
+            let text = app.thumbprint_source.describe();
+            let spans = if focused {
+                vec![Span::styled(format!("◂ {text} ▸"), theme.accent())]
+            } else {
+                vec![Span::raw(text)]
+            };
+            return ("use", spans, None);
+        }
+        Item::Field(id) => id,
+    };
+    let field = field(id);
+    let name = field.name();
+    let default = app.default_of(id);
+    let placeholder = |text: String| Span::styled(text, theme.dim());
+    let missing = || match id {
+        FieldId::Thumbprints => "none: the proxy's CA is public",
+        FieldId::SessionName => "none: the SDK picks one",
+        _ => "required",
+    };
+    match field.kind {
+        FieldKind::Text | FieldKind::List if focused => {
+            let (shown, column) = app.editor.window(width);
+            let mut spans = vec![Span::styled(shown, theme.accent())];
+            if app.editor.text().is_empty() {
+                spans.push(placeholder(match default {
+                    Some(default) => format!("{default} (default)"),
+                    None => missing().to_owned(),
+                }));
+            }
+            (name, spans, Some(column))
+        }
+        FieldKind::Text | FieldKind::List => {
+            let spans = match (app.answers.line(id), default) {
+                (Some(text), _) => vec![Span::raw(truncate(&text, width))],
+                (None, Some(default)) => {
+                    vec![placeholder(truncate(
+                        &format!("{default} (default)"),
+                        width,
+                    ))]
+                }
+                (None, None) => vec![placeholder(missing().to_owned())],
+            };
+            (name, spans, None)
+        }
+        FieldKind::Choice(_) | FieldKind::Flag => {
+            let given = match field.kind {
+                FieldKind::Flag => app.answers.flag(id).map(yes_no),
+                _ => app.answers.text(id).map(str::to_owned),
+            };
+            let value = given.clone().or_else(|| {
+                default.map(|d| match field.kind {
+                    FieldKind::Flag => yes_no(d == "true"),
+                    _ => d.to_owned(),
+                })
+            });
+            let value = value.unwrap_or_default();
+            let spans = if focused {
+                vec![Span::styled(format!("◂ {value} ▸"), theme.accent())]
+            } else if given.is_none() {
+                vec![placeholder(format!("{value} (default)"))]
+            } else {
+                vec![Span::raw(value)]
+            };
+            (name, spans, None)
+        }
+    }
+}
+
+fn yes_no(flag: bool) -> String {
+    if flag { "yes" } else { "no" }.to_owned()
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// What a step shows under its fields: discovery, the SPIFFE ID, the thumbprints compared.
+fn step_info(app: &App, step: Step, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let mut wrapped = |text: &str, style: Style, lines: &mut Vec<Line<'static>>| {
+        for row in wrap(text, width) {
+            lines.push(Line::styled(row, style));
+        }
+    };
+    match step {
+        Step::Cluster => match &app.discovery {
+            None => wrapped(
+                "The proxy is asked for its cluster name, version and thumbprint when you leave its field.",
+                theme.dim(),
+                &mut lines,
+            ),
+            Some(discovery) => match &discovery.state {
+                DiscoveryState::Running => wrapped(
+                    &format!(
+                        "{} Asking {} for its cluster name, version and thumbprint…",
+                        spinner(app),
+                        discovery.proxy
+                    ),
+                    theme.accent(),
+                    &mut lines,
+                ),
+                DiscoveryState::Found { findings, warnings } => {
+                    wrapped(
+                        &format!(
+                            "✓ {}: cluster {}, Teleport {}",
+                            discovery.proxy, findings.cluster_name, findings.server_version
+                        ),
+                        theme.ok(),
+                        &mut lines,
+                    );
+                    wrapped(
+                        &format!("  issuer {}", findings.issuer),
+                        theme.dim(),
+                        &mut lines,
+                    );
+                    for check in findings.checks.iter().filter(|c| !c.ok) {
+                        wrapped(
+                            &format!("✗ {}: {}", check.name, check.detail),
+                            theme.bad(),
+                            &mut lines,
+                        );
+                    }
+                    for warning in warnings {
+                        wrapped(&format!("! {warning}"), theme.warn(), &mut lines);
+                    }
+                }
+                DiscoveryState::Failed(reason) => {
+                    wrapped(
+                        &format!("✗ Could not ask {}: {reason}", discovery.proxy),
+                        theme.bad(),
+                        &mut lines,
+                    );
+                    wrapped(
+                        "Going on offline: type the cluster name; Ctrl-R asks again.",
+                        theme.dim(),
+                        &mut lines,
+                    );
+                }
+            },
+        },
+        Step::Spiffe => {
+            let trust_domain = app
+                .answers
+                .text(FieldId::ClusterName)
+                .or(app.default_of(FieldId::ClusterName))
+                .unwrap_or("?");
+            lines.push(Line::from(vec![
+                Span::styled("Trust domain  ", theme.dim()),
+                Span::raw(trust_domain.to_owned()),
+                Span::styled(" (the cluster name)", theme.dim()),
+            ]));
+            lines.push(Line::from(vec![
+                Span::styled("SPIFFE ID     ", theme.dim()),
+                match crate::plan::spiffe_id_preview(&app.answers) {
+                    Some(id) => Span::styled(id, theme.ok().add_modifier(Modifier::BOLD)),
+                    None => Span::styled("(type a valid path)", theme.dim()),
+                },
+            ]));
+        }
+        Step::Thumbprint => match &app.discovery {
+            Some(discovery) => match &discovery.state {
+                DiscoveryState::Found { findings, .. } => {
+                    let same = findings.teleport_thumbprint == findings.chain_thumbprint;
+                    lines.push(Line::from(vec![
+                        Span::styled("TLS chain ", theme.dim()),
+                        Span::raw(findings.chain_thumbprint.clone()),
+                        Span::styled(" (last sent)", theme.dim()),
+                    ]));
+                    lines.push(Line::from(vec![
+                        Span::styled("Teleport  ", theme.dim()),
+                        Span::raw(findings.teleport_thumbprint.clone()),
+                        if same {
+                            Span::styled(" ✓ same", theme.ok())
+                        } else {
+                            Span::styled(" ✗ differs", theme.bad())
+                        },
+                    ]));
+                    if let Some(check) = findings.checks.iter().find(|c| c.name == "thumbprint") {
+                        let style = if check.ok { theme.dim() } else { theme.warn() };
+                        wrapped(&check.detail, style, &mut lines);
+                    }
+                }
+                DiscoveryState::Running => wrapped(
+                    &format!(
+                        "{} Still asking {}; type thumbprints by hand meanwhile, or wait.",
+                        spinner(app),
+                        discovery.proxy
+                    ),
+                    theme.accent(),
+                    &mut lines,
+                ),
+                DiscoveryState::Failed(_) => offline_thumbprint(&mut wrapped, theme, &mut lines),
+            },
+            None => offline_thumbprint(&mut wrapped, theme, &mut lines),
+        },
+        Step::Aws | Step::Teleport => {}
+        Step::Tbot => {
+            if let Ok(plan) = crate::plan::validate(&app.answers) {
+                lines.push(Line::from(vec![
+                    Span::styled("Token file  ", theme.dim()),
+                    Span::raw(plan.token_file()),
+                ]));
+                lines.push(Line::from(vec![
+                    Span::styled("Role        ", theme.dim()),
+                    Span::raw(plan.role_arn()),
+                ]));
+            }
+        }
+    }
+    lines
+}
+
+fn offline_thumbprint(
+    wrapped: &mut impl FnMut(&str, Style, &mut Vec<Line<'static>>),
+    theme: Theme,
+    lines: &mut Vec<Line<'static>>,
+) {
+    wrapped(
+        "Offline: take it from `curl https://PROXY/webapi/thumbprint`, or leave it empty when the proxy's certificate comes from a public CA.",
+        theme.dim(),
+        lines,
+    );
+}
+
+fn outcome_mark(planned: &Planned) -> &'static str {
+    match (planned.outcome, planned.overwrites) {
+        (Outcome::Created, _) => "+",
+        (Outcome::Updated, true) => "!",
+        (Outcome::Updated, false) => "~",
+        (Outcome::Unchanged, _) => "=",
+    }
+}
+
+fn draw_review(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let Some(review) = &app.review else { return };
+    let width = usize::from(area.width);
+    let planned = match &review.planned {
+        Some(Ok(planned)) => Some(planned.as_slice()),
+        _ => None,
+    };
+    let summary = match &review.planned {
+        None => Line::styled(
+            format!("{} Comparing with {}…", spinner(app), app.out.display()),
+            theme.accent(),
+        ),
+        Some(Err(problem)) => Line::styled(
+            format!("✗ Cannot read {}: {problem}", app.out.display()),
+            theme.bad(),
+        ),
+        Some(Ok(planned)) => {
+            let count = |wanted: &[&str]| {
+                planned
+                    .iter()
+                    .filter(|p| wanted.contains(&outcome_mark(p)))
+                    .count()
+            };
+            Line::from(vec![
+                Span::raw(format!(
+                    "{} files in {}: ",
+                    planned.len(),
+                    app.out.display()
+                )),
+                Span::styled(format!("+{} new", count(&["+"])), theme.ok()),
+                Span::raw(" · "),
+                Span::styled(format!("~{} changed", count(&["~", "!"])), theme.warn()),
+                Span::raw(" · "),
+                Span::styled(format!("={} unchanged", count(&["="])), theme.dim()),
+            ])
+        }
+    };
+    let columns = if width >= 64 { 2 } else { 1 };
+    let rows = review.artifacts.len().div_ceil(columns);
+    let cell = width / columns;
+    let mut grid: Vec<Line> = Vec::new();
+    for row in 0..rows {
+        let mut spans = Vec::new();
+        for column in 0..columns {
+            let index = column * rows + row;
+            let Some(artifact) = review.artifacts.get(index) else {
+                continue;
+            };
+            let mark = planned.and_then(|p| p.get(index)).map_or(" ", outcome_mark);
+            let pointer = if index == review.selected { "▸" } else { " " };
+            let text = format!(
+                "{pointer}{mark} {:<w$}",
+                artifact.path,
+                w = cell.saturating_sub(3)
+            );
+            let style = if index == review.selected {
+                theme.selected()
+            } else if mark == "!" {
+                theme.bad()
+            } else {
+                Style::new()
+            };
+            spans.push(Span::styled(truncate(&text, cell), style));
+        }
+        grid.push(Line::from(spans));
+    }
+    let mut notes: Vec<Line> = Vec::new();
+    for warning in &review.warnings {
+        for row in wrap(&format!("! {warning}"), width) {
+            notes.push(Line::styled(row, theme.warn()));
+        }
+    }
+    let overwrites = review.overwrites();
+    if !overwrites.is_empty() {
+        notes.insert(
+            0,
+            Line::styled(
+                truncate(
+                    &format!(
+                        "! {} file(s) there differ and would be replaced: {}",
+                        overwrites.len(),
+                        overwrites.join(", ")
+                    ),
+                    width,
+                ),
+                theme.bad(),
+            ),
+        );
+    }
+    notes.truncate(3);
+    let [summary_area, grid_area, notes_area, preview_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(rows as u16),
+        Constraint::Length(notes.len() as u16),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(summary), summary_area);
+    frame.render_widget(Paragraph::new(grid), grid_area);
+    frame.render_widget(Paragraph::new(notes), notes_area);
+
+    let Some(artifact) = review.artifacts.get(review.selected) else {
+        return;
+    };
+    let total = artifact.contents.lines().count();
+    let height = usize::from(preview_area.height.saturating_sub(1));
+    let first = review.scroll.min(total.saturating_sub(1));
+    let last = (first + height).min(total);
+    let block = Block::new().borders(Borders::TOP).title(Span::styled(
+        format!(
+            " {} · lines {}–{last} of {total} ",
+            artifact.path,
+            first + 1
+        ),
+        theme.bold(),
+    ));
+    let text: Vec<Line> = artifact
+        .contents
+        .lines()
+        .skip(first)
+        .take(height)
+        .map(|line| Line::raw(line.replace('\t', "    ")))
+        .collect();
+    frame.render_widget(Paragraph::new(text).block(block), preview_area);
+}
+
+fn draw_write(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let Some(review) = &app.review else { return };
+    let mut lines: Vec<Line> = Vec::new();
+    let planned = match &review.planned {
+        Some(Ok(planned)) => planned.as_slice(),
+        _ => &[],
+    };
+    let width = usize::from(area.width);
+    match &app.writing {
+        Progress::Running => lines.push(Line::styled(
+            format!("{} Writing {} files…", spinner(app), planned.len()),
+            theme.accent(),
+        )),
+        Progress::Finished(Err(problem)) => {
+            for row in wrap(&format!("✗ Writing failed: {problem}"), width) {
+                lines.push(Line::styled(row, theme.bad()));
+            }
+            lines.push(Line::raw(
+                "Files written before the failure are complete (each is replaced atomically).",
+            ));
+        }
+        _ => {
+            lines.push(Line::styled(
+                format!("Write {} files to {}?", planned.len(), app.out.display()),
+                theme.bold(),
+            ));
+            lines.push(Line::raw(""));
+            for file in planned {
+                let (word, style) = match (file.outcome, file.overwrites) {
+                    (Outcome::Created, _) => ("create", theme.ok()),
+                    (Outcome::Updated, true) => ("replace", theme.bad()),
+                    (Outcome::Updated, false) => ("chmod", theme.warn()),
+                    (Outcome::Unchanged, _) => ("keep", theme.dim()),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {word:<8} "), style),
+                    Span::raw(file.path.clone()),
+                ]));
+            }
+            lines.push(Line::raw(""));
+            let overwrites = review.overwrites();
+            if !overwrites.is_empty() && !app.force {
+                for row in wrap(
+                    &format!(
+                        "{} file(s) there differ from what would be written. F replaces them; Esc keeps them and writes nothing.",
+                        overwrites.len()
+                    ),
+                    width,
+                ) {
+                    lines.push(Line::styled(row, theme.bad()));
+                }
+            } else {
+                lines.push(Line::raw(
+                    "Each file is written to a temporary file, then renamed into place.",
+                ));
+                lines.push(Line::raw(
+                    "answers.yaml is saved with them, to replay with --answers-file.",
+                ));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn draw_verify(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let mut lines: Vec<Line> = Vec::new();
+    if let Progress::Finished(Ok(written)) = &app.writing {
+        let created = written
+            .iter()
+            .filter(|p| p.outcome == Outcome::Created)
+            .count();
+        let updated = written
+            .iter()
+            .filter(|p| p.outcome == Outcome::Updated)
+            .count();
+        lines.push(Line::styled(
+            format!(
+                "Wrote {} ({created} created, {updated} updated, {} unchanged).",
+                app.out.display(),
+                written.len() - created - updated
+            ),
+            theme.dim(),
+        ));
+    }
+    match &app.verifying {
+        Progress::NotStarted => {}
+        Progress::Running => lines.push(Line::styled(
+            format!(
+                "{} Issuing a JWT SVID and checking every file as AWS STS would…",
+                spinner(app)
+            ),
+            theme.accent(),
+        )),
+        Progress::Finished(Err(problem)) => {
+            for row in wrap(
+                &format!("✗ verify could not run: {problem}"),
+                usize::from(area.width),
+            ) {
+                lines.push(Line::styled(row, theme.bad()));
+            }
+        }
+        Progress::Finished(Ok(report)) => {
+            let rows = verify_rows(report, usize::from(area.width));
+            let height = usize::from(area.height).saturating_sub(lines.len() + 1);
+            let summary_style = if report.passed() {
+                theme.ok().add_modifier(Modifier::BOLD)
+            } else {
+                theme.bad()
+            };
+            for (row, status) in rows.iter().skip(app.verify_scroll).take(height) {
+                lines.push(checklist_row(row, *status, theme));
+            }
+            if let Some(summary) = checklist_lines(report).last() {
+                lines.push(Line::styled(summary.clone(), summary_style));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Columns before a check's detail: "  ✓ " and the padded id.
+const CHECK_INDENT: usize = 23;
+
+/// The checklist without its closing count, wrapped to `width`: each row with the status of
+/// the check it belongs to (the first row of a check carries the mark).
+pub fn verify_rows(report: &crate::verify::Report, width: usize) -> Vec<(String, Option<Status>)> {
+    let lines = checklist_lines(report);
+    let mut statuses = report.checks.iter().map(|c| c.status);
+    let mut rows = Vec::new();
+    for line in &lines[..lines.len().saturating_sub(1)] {
+        let is_check = !line.starts_with("      ");
+        let status = if is_check { statuses.next() } else { None };
+        let (head, rest) = if is_check {
+            let split = line
+                .char_indices()
+                .nth(CHECK_INDENT)
+                .map_or(line.len(), |(index, _)| index);
+            line.split_at(split)
+        } else {
+            ("      ", line.trim_start())
+        };
+        let indent = if is_check { CHECK_INDENT } else { 8 };
+        for (n, part) in wrap(rest, width.saturating_sub(indent))
+            .into_iter()
+            .enumerate()
+        {
+            let prefix = if n == 0 {
+                head.to_owned()
+            } else {
+                " ".repeat(indent)
+            };
+            rows.push((
+                format!("{prefix}{part}"),
+                if n == 0 { status } else { None },
+            ));
+        }
+    }
+    rows
+}
+
+/// The main pane's inner width on a terminal `width` columns wide.
+pub fn main_width(width: u16) -> usize {
+    usize::from(width.saturating_sub(SIDEBAR_WIDTH + 2))
+}
+
+/// A checklist row, its mark coloured by the check's status.
+fn checklist_row(row: &str, status: Option<Status>, theme: Theme) -> Line<'static> {
+    let Some(status) = status else {
+        return Line::raw(row.to_owned());
+    };
+    let style = match status {
+        Status::Pass => theme.ok(),
+        Status::Warn => theme.warn(),
+        Status::Skipped => theme.dim(),
+        Status::Fail => theme.bad(),
+    };
+    let split = row.char_indices().nth(4).map_or(row.len(), |(i, _)| i);
+    let (mark, rest) = row.split_at(split);
+    Line::from(vec![
+        Span::styled(mark.to_owned(), style),
+        Span::raw(rest.to_owned()),
+    ])
+}
+
+/// The closing words, also printed on the normal screen after the wizard ends.
+pub fn done_lines(app: &App) -> Vec<String> {
+    let out = app.out.display();
+    let mut lines = Vec::new();
+    match &app.verifying {
+        Progress::Finished(Ok(report)) if report.passed() => {
+            lines.push("✓ The files fit together: every verify check passed.".to_owned())
+        }
+        Progress::Finished(Ok(report)) => lines.push(format!(
+            "✗ {} verify check(s) failed: Esc goes back to fix the answers, then write again.",
+            report.failed().count()
+        )),
+        _ => lines.push("✗ verify did not run to the end.".to_owned()),
+    }
+    lines.push(String::new());
+    lines.push(format!("Next steps, in {out}/NEXT-STEPS.md:"));
+    let next_steps = app.review.as_ref().and_then(|review| {
+        review
+            .artifacts
+            .iter()
+            .find(|artifact| artifact.path == "NEXT-STEPS.md")
+    });
+    for heading in next_steps
+        .map(|artifact| artifact.contents.lines())
+        .into_iter()
+        .flatten()
+        .filter_map(|line| line.strip_prefix("## "))
+        .filter(|heading| heading.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        lines.push(format!("  {heading}"));
+    }
+    lines.push(String::new());
+    lines.push(format!("Answers       {out}/answers.yaml"));
+    lines.push(format!(
+        "Replay        wi-aws --answers-file {out}/answers.yaml --out {out}"
+    ));
+    lines.push(format!("Verify again  wi-aws verify --out {out}"));
+    lines
+}
+
+fn draw_done(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let lines: Vec<Line> = done_lines(app)
+        .into_iter()
+        .enumerate()
+        .map(|(index, line)| match index {
+            0 if line.starts_with('✓') => {
+                Line::styled(line, theme.ok().add_modifier(Modifier::BOLD))
+            }
+            0 => Line::styled(line, theme.bad()),
+            _ => Line::raw(line),
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+fn footer_keys(app: &App) -> String {
+    if let Some(overlay) = &app.overlay {
+        return match overlay {
+            Overlay::Help => "any key closes the help".into(),
+            Overlay::Quit { .. } => "s save and leave · y leave without saving · n stay".into(),
+        };
+    }
+    match app.screen {
+        Screen::Ask(_) => match app.focused() {
+            Some(Item::Field(id))
+                if matches!(field(id).kind, FieldKind::Text | FieldKind::List) =>
+            {
+                "Tab/↑↓ field · Enter continue · Esc back · ? help · Ctrl-C quit".into()
+            }
+            _ => "←→ change · Tab/↑↓ field · Enter continue · Esc back · ? help · q quit".into(),
+        },
+        Screen::Review => "↑↓ file · PgUp/PgDn scroll · Enter continue · Esc back · q quit".into(),
+        Screen::Write => match &app.review {
+            Some(review) if !review.overwrites().is_empty() && !app.force => {
+                "F replace and write · Esc back · q quit".into()
+            }
+            _ => "Enter write · Esc back · q quit".into(),
+        },
+        Screen::Verify => "↑↓ scroll · Enter continue · Esc back to the review · q quit".into(),
+        Screen::Done => "Enter or q exit · Esc back".into(),
+    }
+}
+
+/// A box in the middle of the screen.
+fn popup(frame: &mut Frame, width: u16, height: u16) -> Rect {
+    let area = frame.area();
+    let area = area.centered(
+        Constraint::Length(width.min(area.width)),
+        Constraint::Length(height.min(area.height)),
+    );
+    frame.render_widget(Clear, area);
+    area
+}
+
+const KEYS: &[(&str, &str)] = &[
+    ("Tab ↓ / Shift-Tab ↑", "next / previous field"),
+    ("← →  Space", "change a choice"),
+    ("Enter", "continue to the next step"),
+    ("Esc", "back one step"),
+    ("Ctrl-U  Ctrl-W", "clear the field / delete a word"),
+    ("Ctrl-R", "ask the proxy again (Cluster)"),
+    ("PgUp PgDn", "scroll the preview"),
+    ("q  Ctrl-C", "leave (asks when answers are unsaved)"),
+];
+
+fn draw_help(app: &App, frame: &mut Frame, theme: Theme) {
+    let area = popup(frame, 70, 18);
+    let block = Block::bordered().title(Span::styled(" Help ", theme.bold()));
+    let inner_width = usize::from(area.width.saturating_sub(2));
+    let mut lines: Vec<Line> = KEYS
+        .iter()
+        .map(|(keys, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {keys:<20}"), theme.accent()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    if let Some(Item::Field(id)) = app.focused() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!(" {} ({})", field(id).label, field(id).key),
+            theme.bold(),
+        ));
+        for row in wrap(field(id).help, inner_width.saturating_sub(2)) {
+            lines.push(Line::raw(format!(" {row}")));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn draw_quit(app: &App, saving: bool, problem: Option<&str>, frame: &mut Frame, theme: Theme) {
+    let area = popup(frame, 64, 9);
+    let block = Block::bordered().title(Span::styled(" Leave the wizard? ", theme.bold()));
+    let mut lines = vec![
+        Line::raw(" Nothing has been written. Your answers are not saved."),
+        Line::raw(""),
+    ];
+    if saving {
+        lines.push(Line::styled(
+            format!(" {} Saving…", spinner(app)),
+            theme.accent(),
+        ));
+    } else {
+        lines.push(Line::from(vec![
+            Span::styled(" s ", theme.accent()),
+            Span::raw(format!(
+                "save them to {} and leave",
+                super::app::PARTIAL_ANSWERS
+            )),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled(" y ", theme.accent()),
+            Span::raw("leave without saving"),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled(" n ", theme.accent()),
+            Span::raw("stay (also Esc)"),
+        ]));
+    }
+    if let Some(problem) = problem {
+        for row in wrap(&format!("✗ {problem}"), 60) {
+            lines.push(Line::styled(format!(" {row}"), theme.bad()));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_words_and_breaks_long_ones() {
+        assert_eq!(wrap("one two three", 8), ["one two", "three"]);
+        assert_eq!(
+            wrap("arn: arn:aws:iam::123456789012:role/x", 12),
+            ["arn: arn:aws", ":iam::123456", "789012:role/", "x"]
+        );
+        assert!(wrap("   ", 10).is_empty());
+        for line in wrap(&"word ".repeat(50), 17) {
+            assert!(line.chars().count() <= 17, "{line:?}");
+        }
+    }
+}
