@@ -57,12 +57,21 @@ impl Tmux {
     /// `wi-aws --plain --demo --out wizard-out` in a detached session in `dir`; the shell then
     /// prints the exit code as WIZARD-EXIT=N.
     fn start_wizard(name: &str, dir: &Path) -> Self {
+        Self::start(name, dir, "--plain --demo --out wizard-out", (160, 50))
+    }
+
+    /// `wi-aws ARGS` on a terminal of `size` columns × rows.
+    fn start(name: &str, dir: &Path, args: &str, size: (u16, u16)) -> Self {
+        let binary = env!("CARGO_BIN_EXE_wi-aws");
+        Self::start_command(name, dir, &format!("{binary} {args}"), size)
+    }
+
+    fn start_command(name: &str, dir: &Path, command: &str, size: (u16, u16)) -> Self {
         let tmux = Tmux {
             socket: format!("wi-aws-test-{name}-{}", std::process::id()),
         };
-        let binary = env!("CARGO_BIN_EXE_wi-aws");
-        let command =
-            format!("{binary} --plain --demo --out wizard-out; echo WIZARD-EXIT=$?; sleep 60");
+        let command = format!("{command}; echo WIZARD-EXIT=$?; sleep 60");
+        let (width, height) = (size.0.to_string(), size.1.to_string());
         let dir = dir.display().to_string();
         tmux.run(&[
             "new-session",
@@ -70,14 +79,26 @@ impl Tmux {
             "-s",
             "wizard",
             "-x",
-            "160",
+            &width,
             "-y",
-            "50",
+            &height,
             "-c",
             &dir,
             &command,
         ]);
         tmux
+    }
+}
+
+impl Tmux {
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.run(&["send-keys", "-t", "wizard", key]);
+        }
+    }
+
+    fn type_text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "wizard", "-l", text]);
     }
 }
 
@@ -115,7 +136,6 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let binary = env!("CARGO_BIN_EXE_wi-aws");
     let tmux = Tmux::start_wizard("write", dir.path());
 
     // The guide's example, where the demo does not fix the answer (proxy, cluster, thumbprint).
@@ -149,13 +169,23 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     assert!(screen.contains("✓ trust policy "), "{screen}");
     assert!(screen.contains("> Access to the bucket full"), "{screen}");
 
-    let wizard_out = dir.path().join("wizard-out");
+    assert_replays(dir.path());
+}
+
+/// The files the wizard wrote to `wizard-out` are exactly what `render` makes of the answers it
+/// saved there, which are the guide's typed ones.
+fn assert_replays(dir: &Path) {
+    let wizard_out = dir.join("wizard-out");
     let saved = std::fs::read_to_string(wizard_out.join("answers.yaml")).expect("answers saved");
-    assert!(
-        saved.contains("role_name: workload-id-demo") && saved.contains("access: full"),
-        "{saved}"
-    );
-    let render = Command::new(binary)
+    for typed in [
+        "role_name: workload-id-demo",
+        "access: full",
+        "policy_name: workload-id-s3-full-access",
+        "role: my-workload-aws",
+    ] {
+        assert!(saved.contains(typed), "{typed:?} not in\n{saved}");
+    }
+    let render = Command::new(env!("CARGO_BIN_EXE_wi-aws"))
         .args([
             "render",
             "--answers-file",
@@ -164,7 +194,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
             "render-out",
             "--no-verify",
         ])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .output()
         .expect("render runs");
     assert!(
@@ -172,7 +202,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
         "{}",
         String::from_utf8_lossy(&render.stderr)
     );
-    assert_eq!(files(&wizard_out), files(&dir.path().join("render-out")));
+    assert_eq!(files(&wizard_out), files(&dir.join("render-out")));
 }
 
 fn tmux_or_skip() -> bool {
@@ -227,4 +257,106 @@ fn without_a_terminal_the_wizard_refuses_at_once() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("render --answers-file"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn the_full_screen_wizard_in_demo_mode_writes_what_render_writes() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = Tmux::start("tui", dir.path(), "--demo --out wizard-out", (80, 24));
+    let wait = |text: &str| tmux.wait_for(text, Duration::from_secs(20));
+    wait("1/10 Cluster");
+    // Discovery runs in the background and fills the cluster name and the thumbprint.
+    wait("✓ 127.0.0.1:");
+    tmux.keys(&["Enter"]);
+    wait("spiffe://demo.wi-aws.invalid/svc/example-service");
+    tmux.keys(&["Enter"]);
+    wait("◂ the TLS chain's (AWS's rule) ▸");
+    tmux.keys(&["Enter"]);
+    wait("4/10 AWS");
+    // The guide's answers where the defaults differ: access full, its policy and role names.
+    tmux.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Left", "Left"]);
+    wait("◂ full ▸");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("workload-id-s3-full-access");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("workload-id-demo");
+    wait("workload-id-demo (default)");
+    tmux.keys(&["Enter"]);
+    wait("5/10 Teleport");
+    tmux.type_text("my-workload-aws");
+    tmux.keys(&["Enter"]);
+    wait("6/10 tbot");
+    tmux.keys(&["Enter"]);
+    wait("+11 new");
+    tmux.keys(&["Enter"]);
+    wait("Write 11 files to wizard-out?");
+    tmux.keys(&["Enter"]);
+    wait("checks passed");
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("9/10 Verify") && !screen.contains("✗"),
+        "{screen}"
+    );
+    tmux.keys(&["Enter"]);
+    wait("10/10 Done");
+    tmux.keys(&["Enter"]);
+    wait("WIZARD-EXIT=");
+    let screen = tmux.screen();
+    // The terminal is back to normal: the closing words are on the shell's screen.
+    assert!(screen.contains("WIZARD-EXIT=0"), "{screen}");
+    assert!(screen.contains("every verify check passed"), "{screen}");
+    assert_replays(dir.path());
+}
+
+#[test]
+fn the_full_screen_wizard_asks_before_losing_answers_and_saves_them() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = Tmux::start("tui-leave", dir.path(), "--demo --out wizard-out", (80, 24));
+    tmux.wait_for("✓ 127.0.0.1:", Duration::from_secs(20));
+    tmux.keys(&["Enter", "BSpace"]);
+    tmux.wait_for("2/10 SPIFFE ID", Duration::from_secs(10));
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("Leave the wizard?", Duration::from_secs(10));
+    tmux.keys(&["s"]);
+    tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(10));
+    let screen = tmux.screen();
+    assert!(screen.contains("WIZARD-EXIT=130"), "{screen}");
+    assert!(
+        screen.contains("wi-aws --edit wi-aws-answers.partial.yaml"),
+        "{screen}"
+    );
+    assert!(!dir.path().join("wizard-out").exists());
+    let saved = std::fs::read_to_string(dir.path().join("wi-aws-answers.partial.yaml"))
+        .expect("partial answers saved");
+    assert!(
+        saved.contains("spiffe_path: /svc/example-servic\n"),
+        "{saved}"
+    );
+}
+
+#[test]
+fn a_dumb_terminal_gets_the_line_prompts() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let binary = env!("CARGO_BIN_EXE_wi-aws");
+    let tmux = Tmux::start_command(
+        "dumb",
+        dir.path(),
+        &format!("env TERM=dumb {binary} --demo --out wizard-out"),
+        (80, 24),
+    );
+    tmux.wait_for("? Teleport proxy public address", Duration::from_secs(20));
+    assert!(!tmux.screen().contains("1/10 Cluster"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Save the answers given so far", Duration::from_secs(10));
+    tmux.keys(&["n", "Enter"]);
+    tmux.wait_for("WIZARD-EXIT=130", Duration::from_secs(10));
 }

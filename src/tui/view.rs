@@ -223,14 +223,6 @@ fn draw_ask(app: &App, step: Step, frame: &mut Frame, area: Rect, theme: Theme) 
     let info = step_info(app, step, width.saturating_sub(1), theme);
     let help = focused_help(app, width.saturating_sub(2));
     let help_rows = (help.len() as u16 + 1).min(6);
-    let info_rows = (info.len() as u16).min(area.height / 3);
-    let [fields_area, info_area, help_area] = Layout::vertical([
-        Constraint::Min(3),
-        Constraint::Length(info_rows),
-        Constraint::Length(help_rows),
-    ])
-    .areas(area);
-
     let value_width = width.saturating_sub(NAME_WIDTH + 3).max(8);
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor_row = 0;
@@ -271,6 +263,20 @@ fn draw_ask(app: &App, step: Step, frame: &mut Frame, area: Rect, theme: Theme) 
             }
         }
     }
+    // The fields keep their rows (or at least 3); what the step knows gets the rest.
+    let field_rows = (lines.len() as u16).max(3);
+    let info_rows = (info.len() as u16).min(
+        area.height
+            .saturating_sub(help_rows)
+            .saturating_sub(field_rows)
+            .max(area.height / 4),
+    );
+    let [fields_area, info_area, help_area] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(info_rows),
+        Constraint::Length(help_rows),
+    ])
+    .areas(area);
     let height = usize::from(fields_area.height);
     // Keep the cursor's row and the lines under it (its errors) in view.
     let scroll = (cursor_row + 3).saturating_sub(height).min(cursor_row);
@@ -1014,8 +1020,13 @@ fn draw_help(app: &App, frame: &mut Frame, theme: Theme) {
 fn draw_quit(app: &App, saving: bool, problem: Option<&str>, frame: &mut Frame, theme: Theme) {
     let area = popup(frame, 64, 9);
     let block = Block::bordered().title(Span::styled(" Leave the wizard? ", theme.bold()));
+    let written = matches!(app.writing, Progress::Finished(Ok(_)));
     let mut lines = vec![
-        Line::raw(" Nothing has been written. Your answers are not saved."),
+        Line::raw(if written {
+            " The files are written; your answers changed since are not saved."
+        } else {
+            " Nothing has been written. Your answers are not saved."
+        }),
         Line::raw(""),
     ];
     if saving {

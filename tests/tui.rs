@@ -1,0 +1,701 @@
+//! The full-screen wizard without a terminal: `App::update` driven by messages, and every
+//! screen drawn by `view::draw` on ratatui's `TestBackend` at 80×24.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use std::path::PathBuf;
+use wi_aws::answers::Answers;
+use wi_aws::discover::tls::CertificateSummary;
+use wi_aws::discover::{Check, Findings};
+use wi_aws::render::Templates;
+use wi_aws::steps::{FieldId, Step};
+use wi_aws::tui::app::{
+    Command, DiscoveryState, Exit, Item, Msg, Overlay, PARTIAL_ANSWERS, Progress, Screen, Setup,
+    StepState, ThumbprintSource,
+};
+use wi_aws::tui::{App, Theme, view};
+
+const CHAIN: &str = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
+const TELEPORT: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// What a new user of the guide has to give; everything else has a default.
+fn given() -> Answers {
+    let mut answers = Answers::default();
+    for (id, value) in [
+        (FieldId::Proxy, "example.teleport.sh"),
+        (FieldId::SpiffePath, "/svc/example-service"),
+        (FieldId::AccountId, "123456789012"),
+        (FieldId::Bucket, "workload-id-demo"),
+        (FieldId::Bot, "my-bot"),
+    ] {
+        answers.set_text(id, value);
+    }
+    answers
+}
+
+fn start(answers: Answers) -> (App, Vec<Command>) {
+    App::new(Setup {
+        answers,
+        out: PathBuf::from("wi-aws-out"),
+        force: false,
+        demo: None,
+        templates: Templates::embedded().expect("templates"),
+        notice: None,
+    })
+}
+
+fn findings(teleport_thumbprint: &str) -> Box<Findings> {
+    Box::new(Findings {
+        proxy: "example.teleport.sh".into(),
+        cluster_name: "example.teleport.sh".into(),
+        server_version: "17.4.2".into(),
+        chain: vec![
+            CertificateSummary {
+                subject: "CN=example.teleport.sh".into(),
+                issuer: "CN=R11, O=Let's Encrypt, C=US".into(),
+                not_after: "2027-01-01".into(),
+                is_ca: false,
+                self_signed: false,
+                thumbprint: TELEPORT.into(),
+            },
+            CertificateSummary {
+                subject: "CN=R11, O=Let's Encrypt, C=US".into(),
+                issuer: "CN=ISRG Root X1, O=Internet Security Research Group, C=US".into(),
+                not_after: "2027-03-12".into(),
+                is_ca: true,
+                self_signed: false,
+                thumbprint: CHAIN.into(),
+            },
+        ],
+        chain_thumbprint: CHAIN.into(),
+        teleport_thumbprint: teleport_thumbprint.into(),
+        issuer: "https://example.teleport.sh/workload-identity".into(),
+        jwks_uri: "https://example.teleport.sh/workload-identity/jwt-jwks.json".into(),
+        keys: Vec::new(),
+        checks: vec![Check {
+            name: "thumbprint",
+            ok: teleport_thumbprint == CHAIN,
+            detail: if teleport_thumbprint == CHAIN {
+                format!(
+                    "{CHAIN}: certificate #2 of 2 (an intermediate CA, CN=R11), the last one sent — AWS's rule"
+                )
+            } else {
+                format!(
+                    "Teleport's {teleport_thumbprint} is certificate #1 of 2 (the server's own certificate); AWS pins the last certificate sent, certificate #2 of 2: {CHAIN}. Use {CHAIN}"
+                )
+            },
+        }],
+    })
+}
+
+/// The wizard after the proxy answered.
+fn discovered(answers: Answers, teleport_thumbprint: &str) -> App {
+    let (mut app, commands) = start(answers);
+    assert!(matches!(commands.as_slice(), [Command::Discover(_)]));
+    app.update(Msg::Discovered {
+        proxy: "example.teleport.sh".into(),
+        result: Ok(findings(teleport_thumbprint)),
+    });
+    app
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn press(app: &mut App, codes: &[KeyCode]) -> Vec<Command> {
+    codes
+        .iter()
+        .flat_map(|code| app.update(key(*code)))
+        .collect()
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(key(KeyCode::Char(c)));
+    }
+}
+
+/// Selects a field of the current step by moving the cursor to it.
+fn focus(app: &mut App, id: FieldId) {
+    let index = app
+        .items()
+        .iter()
+        .position(|item| *item == Item::Field(id))
+        .unwrap_or_else(|| panic!("{id:?} is not on {:?}", app.screen));
+    while app.focus < index {
+        app.update(key(KeyCode::Tab));
+    }
+    while app.focus > index {
+        app.update(key(KeyCode::BackTab));
+    }
+}
+
+fn draw(app: &App, width: u16, height: u16, theme: Theme) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| view::draw(app, frame, theme))
+        .expect("draws");
+    terminal
+}
+
+/// The screen's characters, one line per row, trailing spaces cut.
+fn screen_text(app: &App) -> String {
+    let terminal = draw(app, 80, 24, Theme { color: true });
+    let buffer = terminal.backend().buffer();
+    let mut rows = Vec::new();
+    for y in 0..buffer.area.height {
+        let row: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol().to_owned())
+            .collect();
+        rows.push(row.trim_end().to_owned());
+    }
+    rows.join("\n")
+}
+
+fn snapshot(name: &str, app: &App) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(common::repo_path("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    let screen = mask_key_ids(&screen_text(app));
+    settings.bind(|| insta::assert_snapshot!(format!("tui__{name}"), screen));
+}
+
+/// Key IDs are random per run (16 hex digits): masked with as many characters, so the frame
+/// stays aligned.
+fn mask_key_ids(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            .count();
+        let bounded = |c: Option<&char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+        if run == 16 && bounded(i.checked_sub(1).and_then(|j| chars.get(j))) {
+            out.push_str(&"#".repeat(16));
+            i += 16;
+        } else {
+            out.extend(&chars[i..i + run.max(1)]);
+            i += run.max(1);
+        }
+    }
+    out
+}
+
+fn go_to(app: &mut App, screen: Screen) {
+    let mut guard = 0;
+    while app.screen != screen {
+        app.update(key(KeyCode::Enter));
+        guard += 1;
+        assert!(guard < 12, "stuck on {:?}: {:?}", app.screen, app.status);
+    }
+}
+
+/// The review, with the disk compared: nothing there yet.
+fn reviewed() -> App {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, Screen::Review);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let review = app.review.as_ref().expect("review");
+    let planned = wi_aws::write::preview(dir.path(), &review.artifacts).expect("preview");
+    app.update(Msg::Previewed(Ok(planned)));
+    app
+}
+
+/// Writes the reviewed files for real and verifies them, as the runtime would.
+fn written_and_verified(mut app: App) -> (App, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let commands = press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
+    let [
+        Command::Write {
+            artifacts, force, ..
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("expected a write, got {commands:?}");
+    };
+    assert!(!force);
+    let written = wi_aws::write::write_all(dir.path(), artifacts, false).expect("writes");
+    let commands = app.update(Msg::Written(Ok(written)));
+    assert!(matches!(commands.as_slice(), [Command::Verify { .. }]));
+    assert_eq!(app.screen, Screen::Verify);
+    let report = wi_aws::verify::verify_dir(dir.path()).expect("verifies");
+    app.update(Msg::Verified(Ok(report)));
+    (app, dir)
+}
+
+// ---- every screen at 80×24 ----
+
+#[test]
+fn snapshot_cluster_while_asking_the_proxy() {
+    let (app, _) = start(given());
+    snapshot("cluster_asking", &app);
+}
+
+#[test]
+fn snapshot_cluster_found() {
+    let app = discovered(given(), CHAIN);
+    snapshot("cluster_found", &app);
+}
+
+#[test]
+fn snapshot_cluster_offline() {
+    let (mut app, _) = start(given());
+    app.update(Msg::Discovered {
+        proxy: "example.teleport.sh".into(),
+        result: Err("cannot connect to example.teleport.sh:443: connection refused".into()),
+    });
+    snapshot("cluster_offline", &app);
+}
+
+#[test]
+fn snapshot_spiffe_id_preview() {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, Screen::Ask(Step::Spiffe));
+    snapshot("spiffe", &app);
+}
+
+#[test]
+fn snapshot_thumbprints_compared() {
+    let mut app = discovered(given(), TELEPORT);
+    go_to(&mut app, Screen::Ask(Step::Thumbprint));
+    snapshot("thumbprint_differs", &app);
+}
+
+#[test]
+fn snapshot_thumbprint_typed_by_hand_offline() {
+    let (mut app, _) = start(given());
+    app.update(Msg::Discovered {
+        proxy: "example.teleport.sh".into(),
+        result: Err("timed out".into()),
+    });
+    go_to(&mut app, Screen::Ask(Step::Thumbprint));
+    type_text(&mut app, "9E:99:A4:8A");
+    snapshot("thumbprint_offline_error", &app);
+}
+
+#[test]
+fn snapshot_aws_defaults() {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, Screen::Ask(Step::Aws));
+    snapshot("aws", &app);
+}
+
+#[test]
+fn snapshot_aws_with_errors_inline() {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, Screen::Ask(Step::Aws));
+    focus(&mut app, FieldId::Bucket);
+    app.update(ctrl('u'));
+    type_text(&mut app, "My_Bucket");
+    focus(&mut app, FieldId::AccountId);
+    app.update(key(KeyCode::Backspace));
+    app.update(key(KeyCode::Enter));
+    snapshot("aws_errors", &app);
+}
+
+#[test]
+fn snapshot_teleport_and_tbot() {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, Screen::Ask(Step::Teleport));
+    snapshot("teleport", &app);
+    go_to(&mut app, Screen::Ask(Step::Tbot));
+    snapshot("tbot", &app);
+}
+
+#[test]
+fn snapshot_review_with_preview_scrolled() {
+    let mut app = reviewed();
+    snapshot("review", &app);
+    press(&mut app, &[KeyCode::Down, KeyCode::PageDown]);
+    snapshot("review_trust_policy_scrolled", &app);
+}
+
+#[test]
+fn snapshot_write_refuses_to_replace_without_asking() {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, Screen::Review);
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("aws")).expect("mkdir");
+    std::fs::write(dir.path().join("aws/config"), "[profile mine]\n").expect("write");
+    let review = app.review.as_ref().expect("review");
+    let planned = wi_aws::write::preview(dir.path(), &review.artifacts).expect("preview");
+    app.update(Msg::Previewed(Ok(planned)));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Write);
+    // Enter does not replace a file with other content; F does.
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(app.status.as_deref().is_some_and(|s| s.contains("press F")));
+    snapshot("write_replace", &app);
+    let commands = app.update(key(KeyCode::Char('f')));
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::Write { force: true, .. }]
+    ));
+    assert_eq!(app.writing, Progress::Running);
+}
+
+#[test]
+fn snapshot_verify_checklist_and_done() {
+    let (mut app, _dir) = written_and_verified(reviewed());
+    snapshot("verify", &app);
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Done);
+    snapshot("done", &app);
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.exit, Some(Exit::Finished { verified: true }));
+}
+
+#[test]
+fn snapshot_help_and_leave_overlays() {
+    let mut app = discovered(given(), CHAIN);
+    app.update(key(KeyCode::Char('?')));
+    snapshot("help", &app);
+    app.update(key(KeyCode::Char('x')));
+    assert_eq!(app.overlay, None, "any key closes the help");
+    type_text(&mut app, "x");
+    app.update(ctrl('c'));
+    snapshot("leave", &app);
+}
+
+#[test]
+fn a_terminal_too_small_says_so() {
+    let (app, _) = start(given());
+    let terminal = draw(&app, 50, 12, Theme { color: true });
+    let text: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|cell| cell.symbol())
+        .collect();
+    assert!(text.contains("at least 60×16"), "{text}");
+}
+
+#[test]
+fn no_color_means_no_colour_on_any_screen() {
+    let (app, _dir) = written_and_verified(reviewed());
+    let mut aws = discovered(given(), TELEPORT);
+    go_to(&mut aws, Screen::Ask(Step::Aws));
+    aws.update(key(KeyCode::Tab));
+    aws.update(ctrl('u'));
+    for app in [&app, &aws] {
+        for color in [false, true] {
+            let terminal = draw(app, 80, 24, Theme { color });
+            let coloured = terminal
+                .backend()
+                .buffer()
+                .content()
+                .iter()
+                .filter(|cell| cell.fg != Color::Reset || cell.bg != Color::Reset)
+                .count();
+            assert_eq!(
+                coloured == 0,
+                !color,
+                "color {color}: {coloured} coloured cells"
+            );
+        }
+    }
+}
+
+// ---- update: navigation, validation, discovery, leaving ----
+
+#[test]
+fn fields_and_steps_are_walked_with_tab_arrows_enter_and_esc() {
+    let mut app = discovered(given(), CHAIN);
+    assert_eq!(app.focused(), Some(Item::Field(FieldId::Proxy)));
+    press(&mut app, &[KeyCode::Tab]);
+    assert_eq!(app.focused(), Some(Item::Field(FieldId::ClusterName)));
+    press(&mut app, &[KeyCode::Down, KeyCode::Down]);
+    assert_eq!(app.focus, 1, "the cursor stops at the last field");
+    press(&mut app, &[KeyCode::Up, KeyCode::Up]);
+    assert_eq!(app.focus, 0);
+    press(&mut app, &[KeyCode::Enter]);
+    assert_eq!(app.screen, Screen::Ask(Step::Spiffe));
+    assert_eq!(app.step_state(Screen::Ask(Step::Cluster)), StepState::Done);
+    assert_eq!(
+        app.step_state(Screen::Ask(Step::Spiffe)),
+        StepState::Current
+    );
+    assert_eq!(app.step_state(Screen::Ask(Step::Aws)), StepState::Pending);
+    press(&mut app, &[KeyCode::Esc]);
+    assert_eq!(app.screen, Screen::Ask(Step::Cluster));
+    // Nothing was changed: Esc on the first step leaves without asking.
+    press(&mut app, &[KeyCode::Esc]);
+    assert_eq!(app.exit, Some(Exit::Left { saved: None }));
+}
+
+#[test]
+fn errors_show_as_you_type_and_block_continuing() {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, Screen::Ask(Step::Aws));
+    focus(&mut app, FieldId::AccountId);
+    app.update(key(KeyCode::Backspace));
+    let problems = app.problems(FieldId::AccountId);
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].rule.contains("exactly 12 digits"),
+        "{problems:?}"
+    );
+    // The same message as for an answers file.
+    let mut file_answers = app.answers.clone();
+    file_answers.set_text(FieldId::AccountId, "12345678901");
+    let from_file = wi_aws::plan::validate(&file_answers).expect_err("invalid");
+    assert_eq!(from_file[0].rule, problems[0].rule);
+
+    focus(&mut app, FieldId::Bucket);
+    app.update(key(KeyCode::Enter));
+    assert_eq!(
+        app.screen,
+        Screen::Ask(Step::Aws),
+        "a problem keeps the step"
+    );
+    assert_eq!(app.focused(), Some(Item::Field(FieldId::AccountId)));
+    assert_eq!(app.step_state(Screen::Ask(Step::Aws)), StepState::Current);
+    type_text(&mut app, "2");
+    assert!(app.problems(FieldId::AccountId).is_empty());
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Ask(Step::Teleport));
+}
+
+#[test]
+fn an_empty_required_field_is_an_error_only_once_the_step_is_left() {
+    let (mut app, _) = start(Answers::default());
+    assert!(app.problems(FieldId::Proxy).is_empty());
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Ask(Step::Cluster));
+    assert!(app.problems(FieldId::Proxy)[0].rule.contains("required"));
+    type_text(&mut app, "https://example.teleport.sh");
+    assert!(app.problems(FieldId::Proxy)[0].rule.contains("scheme"));
+}
+
+#[test]
+fn choices_cycle_and_custom_access_asks_for_actions() {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, Screen::Ask(Step::Aws));
+    focus(&mut app, FieldId::Access);
+    assert!(!app.items().contains(&Item::Field(FieldId::Actions)));
+    app.update(key(KeyCode::Right)); // read-write → write-only
+    app.update(key(KeyCode::Right)); // → custom
+    assert_eq!(app.answers.text(FieldId::Access), Some("custom"));
+    assert!(app.items().contains(&Item::Field(FieldId::Actions)));
+    app.update(key(KeyCode::Tab));
+    type_text(&mut app, "s3:GetObject, s3:PutObject");
+    assert_eq!(
+        app.answers.list(FieldId::Actions),
+        Some(&["s3:GetObject".to_owned(), "s3:PutObject".to_owned()][..])
+    );
+    app.update(key(KeyCode::BackTab));
+    app.update(key(KeyCode::Right)); // custom → full (wraps)
+    assert_eq!(app.answers.text(FieldId::Access), Some("full"));
+    assert_eq!(app.answers.list(FieldId::Actions), None);
+    // `q` is a letter in a text field and "leave" on a choice.
+    focus(&mut app, FieldId::Region);
+    type_text(&mut app, "q");
+    assert_eq!(app.answers.text(FieldId::Region), Some("q"));
+    assert!(app.overlay.is_none());
+    focus(&mut app, FieldId::Partition);
+    app.update(key(KeyCode::Char('q')));
+    assert!(matches!(app.overlay, Some(Overlay::Quit { .. })));
+}
+
+#[test]
+fn flags_toggle_with_space_and_answer_y_or_n() {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, Screen::Ask(Step::Aws));
+    focus(&mut app, FieldId::CreateBucket);
+    app.update(key(KeyCode::Char(' ')));
+    assert_eq!(app.answers.flag(FieldId::CreateBucket), Some(false));
+    app.update(key(KeyCode::Char('y')));
+    assert_eq!(app.answers.flag(FieldId::CreateBucket), Some(true));
+}
+
+#[test]
+fn discovery_fills_what_is_open_and_a_new_proxy_takes_it_back() {
+    let mut answers = given();
+    answers.set_text(FieldId::Proxy, "proxy.example.com");
+    let (mut app, commands) = start(answers);
+    let [Command::Discover(proxy)] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(proxy.authority(), "proxy.example.com");
+    assert!(app.busy(), "the spinner turns while the proxy is asked");
+    // A stale answer, for another address, changes nothing.
+    app.update(Msg::Discovered {
+        proxy: "other.example.com".into(),
+        result: Ok(findings(CHAIN)),
+    });
+    assert_eq!(app.answers.text(FieldId::ClusterName), None);
+    app.update(Msg::Discovered {
+        proxy: "proxy.example.com".into(),
+        result: Ok(findings(CHAIN)),
+    });
+    assert!(!app.busy(), "idle: no timer runs");
+    assert_eq!(
+        app.answers.text(FieldId::ClusterName),
+        Some("example.teleport.sh")
+    );
+    assert_eq!(
+        app.answers.list(FieldId::Thumbprints),
+        Some(&[CHAIN.to_owned()][..])
+    );
+    assert_eq!(app.thumbprint_source, ThumbprintSource::Chain);
+
+    // Another proxy: the filled values go, and that proxy is asked when the field is left.
+    app.update(ctrl('u'));
+    type_text(&mut app, "second.example.com");
+    assert!(
+        app.update(key(KeyCode::Char('x'))).is_empty(),
+        "not while typing"
+    );
+    app.update(key(KeyCode::Backspace));
+    let commands = app.update(key(KeyCode::Tab));
+    assert!(
+        matches!(commands.as_slice(), [Command::Discover(p)] if p.authority() == "second.example.com")
+    );
+    assert_eq!(app.answers.text(FieldId::ClusterName), None);
+    assert_eq!(app.answers.list(FieldId::Thumbprints), None);
+    app.update(Msg::Discovered {
+        proxy: "second.example.com".into(),
+        result: Err("connection refused".into()),
+    });
+    assert!(matches!(
+        app.discovery.as_ref().map(|d| &d.state),
+        Some(DiscoveryState::Failed(_))
+    ));
+    // Ctrl-R asks again.
+    let commands = app.update(ctrl('r'));
+    assert!(matches!(commands.as_slice(), [Command::Discover(_)]));
+}
+
+#[test]
+fn the_thumbprint_is_chosen_among_what_the_proxy_showed() {
+    let mut app = discovered(given(), TELEPORT);
+    go_to(&mut app, Screen::Ask(Step::Thumbprint));
+    assert_eq!(app.items(), [Item::ThumbprintSource]);
+    app.update(key(KeyCode::Right));
+    assert_eq!(app.thumbprint_source, ThumbprintSource::Teleport);
+    assert_eq!(
+        app.answers.list(FieldId::Thumbprints),
+        Some(&[TELEPORT.to_owned()][..])
+    );
+    app.update(key(KeyCode::Right));
+    assert_eq!(
+        app.items(),
+        [Item::ThumbprintSource, Item::Field(FieldId::Thumbprints)]
+    );
+    app.update(key(KeyCode::Right));
+    assert_eq!(app.thumbprint_source, ThumbprintSource::Public);
+    assert!(
+        app.answers
+            .list(FieldId::Thumbprints)
+            .is_some_and(<[String]>::is_empty)
+    );
+}
+
+#[test]
+fn leaving_with_unsaved_answers_asks_and_can_save_them() {
+    let (mut app, _) = start(given());
+    app.update(ctrl('c'));
+    assert_eq!(
+        app.exit,
+        Some(Exit::Left { saved: None }),
+        "nothing to lose"
+    );
+
+    let (mut app, _) = start(given());
+    type_text(&mut app, "x");
+    assert!(app.unsaved());
+    app.update(ctrl('c'));
+    assert!(matches!(app.overlay, Some(Overlay::Quit { .. })));
+    app.update(key(KeyCode::Char('n')));
+    assert_eq!((app.overlay.clone(), app.exit.clone()), (None, None));
+
+    app.update(ctrl('c'));
+    let commands = app.update(key(KeyCode::Char('s')));
+    let [Command::SavePartial { contents }] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    let (saved, problems) = Answers::from_yaml(contents);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(saved, app.answers);
+    // Keys wait while saving; a failure is shown and the user chooses again.
+    assert!(app.update(key(KeyCode::Char('y'))).is_empty());
+    assert_eq!(app.exit, None);
+    app.update(Msg::Saved(Err("read-only file system".into())));
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Quit { problem: Some(p), .. }) if p.contains("read-only"))
+    );
+    app.update(key(KeyCode::Char('s')));
+    app.update(Msg::Saved(Ok(())));
+    assert_eq!(
+        app.exit,
+        Some(Exit::Left {
+            saved: Some(PARTIAL_ANSWERS.into())
+        })
+    );
+
+    // A second Ctrl-C at the question leaves without saving.
+    let (mut app, _) = start(given());
+    type_text(&mut app, "x");
+    app.update(ctrl('c'));
+    app.update(ctrl('c'));
+    assert_eq!(app.exit, Some(Exit::Left { saved: None }));
+}
+
+#[test]
+fn written_answers_are_saved_and_the_exit_says_whether_verify_passed() {
+    let (mut app, _dir) = written_and_verified(reviewed());
+    assert!(!app.unsaved());
+    app.update(key(KeyCode::Char('q')));
+    assert_eq!(app.exit, Some(Exit::Finished { verified: true }));
+
+    let mut app = reviewed();
+    press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
+    app.update(Msg::Written(Ok(Vec::new())));
+    app.update(Msg::Terminate);
+    assert_eq!(app.exit, Some(Exit::Finished { verified: false }));
+}
+
+#[test]
+fn a_failed_write_stays_on_the_write_screen() {
+    let mut app = reviewed();
+    press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
+    let commands = app.update(Msg::Written(Err("permission denied".into())));
+    assert!(commands.is_empty());
+    assert_eq!(app.screen, Screen::Write);
+    assert!(matches!(&app.writing, Progress::Finished(Err(e)) if e.contains("permission denied")));
+    // Enter tries again.
+    let commands = app.update(key(KeyCode::Enter));
+    assert!(matches!(commands.as_slice(), [Command::Write { .. }]));
+}
+
+#[test]
+fn pasted_text_lands_in_the_field_without_line_breaks() {
+    let (mut app, _) = start(Answers::default());
+    app.update(Msg::Paste("example.teleport.sh\n".into()));
+    assert_eq!(
+        app.answers.text(FieldId::Proxy),
+        Some("example.teleport.sh")
+    );
+}
+
+#[test]
+fn the_saved_answers_replay_to_the_same_files() {
+    let (app, dir) = written_and_verified(reviewed());
+    let saved = std::fs::read_to_string(dir.path().join("answers.yaml")).expect("saved");
+    let plan = wi_aws::plan::from_answers_file(&saved).expect("valid");
+    let replayed = common::render_plan(&plan);
+    let review = app.review.as_ref().expect("review");
+    assert_eq!(replayed, review.artifacts);
+}
