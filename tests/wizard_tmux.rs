@@ -360,3 +360,32 @@ fn a_dumb_terminal_gets_the_line_prompts() {
     tmux.keys(&["n", "Enter"]);
     tmux.wait_for("WIZARD-EXIT=130", Duration::from_secs(10));
 }
+
+#[test]
+fn sigterm_restores_the_terminal_and_writes_nothing() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = Tmux::start("tui-term", dir.path(), "--demo --out wizard-out", (80, 24));
+    tmux.wait_for("✓ 127.0.0.1:", Duration::from_secs(20));
+    let shell = tmux.run(&["list-panes", "-t", "wizard", "-F", "#{pane_pid}"]);
+    let wizard = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .expect("pgrep runs");
+    let pid = String::from_utf8_lossy(&wizard.stdout).trim().to_owned();
+    assert!(!pid.is_empty(), "no wizard process under the pane's shell");
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(10));
+    let screen = tmux.screen();
+    assert!(screen.contains("WIZARD-EXIT=130"), "{screen}");
+    assert!(screen.contains("no artifact was written"), "{screen}");
+    // Back on the normal screen, not the wizard's.
+    assert!(!screen.contains("1/10 Cluster"), "{screen}");
+    assert!(!dir.path().join("wizard-out").exists());
+}
