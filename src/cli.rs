@@ -26,9 +26,10 @@ pub mod exit {
 
 const AFTER_HELP: &str = "\
 Modes:
-  wi-aws                          the wizard: asks, checks, writes, verifies
+  wi-aws                          the full-screen wizard: asks, checks, writes, verifies
   wi-aws --demo                   the wizard against a local DEMO proxy
   wi-aws --edit F                 the wizard, starting from saved answers
+  wi-aws --plain                  the wizard, one question per line (also when TERM=dumb)
   wi-aws --answers-file F         render every artifact, no prompts (CI)
   wi-aws render --answers-file F  the same, as a subcommand
     … --proxy HOST                with cluster name and thumbprint from the proxy
@@ -70,7 +71,8 @@ pub struct Cli {
 /// Without --answers-file, `wi-aws` asks its questions on the terminal.
 #[derive(Debug, Args)]
 struct WizardArgs {
-    /// Ask one question per line (for plain terminals, logs and screen readers).
+    /// Ask one question per line instead of the full-screen wizard (for plain terminals, logs
+    /// and screen readers; chosen by itself when TERM=dumb or the terminal cannot go full-screen).
     #[arg(long)]
     plain: bool,
 
