@@ -699,3 +699,44 @@ fn the_saved_answers_replay_to_the_same_files() {
     let review = app.review.as_ref().expect("review");
     assert_eq!(replayed, review.artifacts);
 }
+
+#[test]
+fn the_preview_pages_to_the_last_line_and_no_further() {
+    for height in [24, 40] {
+        let mut app = reviewed();
+        app.update(Msg::Resize { width: 80, height });
+        let total = app.review.as_ref().expect("review").artifacts[0]
+            .contents
+            .lines()
+            .count();
+        press(&mut app, &[KeyCode::End]);
+        let end = app.review.as_ref().expect("review").scroll;
+        press(&mut app, &[KeyCode::PageDown, KeyCode::Char(' ')]);
+        assert_eq!(app.review.as_ref().expect("review").scroll, end);
+        let mut terminal = Terminal::new(TestBackend::new(80, height)).expect("terminal");
+        terminal
+            .draw(|frame| view::draw(&app, frame, Theme { color: false }))
+            .expect("draws");
+        let text: String = terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|cell| cell.symbol())
+            .collect();
+        let shown = format!("lines {}–{total} of {total}", end + 1);
+        assert!(text.contains(&shown), "{height} rows: {shown:?} not shown");
+        // The last line of the file is on screen.
+        let last = app.review.as_ref().expect("review").artifacts[0]
+            .contents
+            .lines()
+            .rfind(|l| !l.trim().is_empty())
+            .expect("a line");
+        assert!(
+            text.contains(last.trim()),
+            "{height} rows: {last:?} not shown"
+        );
+        press(&mut app, &[KeyCode::Home]);
+        assert_eq!(app.review.as_ref().expect("review").scroll, 0);
+    }
+}

@@ -319,6 +319,14 @@ fn the_full_screen_wizard_asks_before_losing_answers_and_saves_them() {
     let dir = tempfile::tempdir().expect("temp dir");
     let tmux = Tmux::start("tui-leave", dir.path(), "--demo --out wizard-out", (80, 24));
     tmux.wait_for("✓ 127.0.0.1:", Duration::from_secs(20));
+    // It follows the terminal's size, down to a note when too small, and back.
+    tmux.run(&["resize-window", "-t", "wizard", "-x", "50", "-y", "12"]);
+    tmux.wait_for(
+        "needs a terminal of at least 60×16",
+        Duration::from_secs(10),
+    );
+    tmux.run(&["resize-window", "-t", "wizard", "-x", "80", "-y", "24"]);
+    tmux.wait_for("1/10 Cluster", Duration::from_secs(10));
     tmux.keys(&["Enter", "BSpace"]);
     tmux.wait_for("2/10 SPIFFE ID", Duration::from_secs(10));
     tmux.keys(&["C-c"]);

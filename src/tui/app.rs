@@ -812,7 +812,7 @@ impl App {
     }
 
     fn on_review_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        let page = self.page();
+        let page = super::view::review_preview_rows(self);
         let Some(review) = &mut self.review else {
             return Vec::new();
         };
@@ -849,11 +849,6 @@ impl App {
             _ => {}
         }
         Vec::new()
-    }
-
-    /// Rows of text a page of the preview or the checklist holds.
-    fn page(&self) -> usize {
-        usize::from(self.viewport.1.saturating_sub(12)).max(1)
     }
 
     fn on_write_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -906,8 +901,7 @@ impl App {
             }
             _ => 0,
         };
-        // The checklist has the pane less the written line and the closing count.
-        let page = usize::from(self.viewport.1.saturating_sub(6)).max(1);
+        let page = super::view::checklist_rows_visible(self);
         let max_scroll = lines.saturating_sub(page);
         match key.code {
             KeyCode::Up | KeyCode::Char('k') => {

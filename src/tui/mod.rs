@@ -194,7 +194,13 @@ fn start(command: Command, sender: &UnboundedSender<Msg>, options: &crate::disco
             Msg::Saved(
                 crate::write::write_all(Path::new("."), &[artifact], false)
                     .map(|_| ())
-                    .map_err(|error| format!("{error} (fix: {})", error.fix())),
+                    .map_err(|error| match error {
+                        crate::write::WriteError::WouldOverwrite { .. } => format!(
+                            "{} exists with other answers: move it away and press s again, or y to leave without saving",
+                            app::PARTIAL_ANSWERS
+                        ),
+                        other => format!("{other} (fix: {})", other.fix()),
+                    }),
             )
         }),
     }

@@ -2,7 +2,7 @@
 //! a snapshot test on ratatui's `TestBackend`.
 
 use super::app::{
-    App, DiscoveryState, Item, Overlay, Progress, Screen, StepState, checklist_lines,
+    App, DiscoveryState, Item, Overlay, Progress, Review, Screen, StepState, checklist_lines,
 };
 use crate::steps::{FieldId, FieldKind, Step, field};
 use crate::verify::Status;
@@ -613,7 +613,7 @@ fn draw_review(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             ])
         }
     };
-    let columns = if width >= 64 { 2 } else { 1 };
+    let columns = review_columns(width);
     let rows = review.artifacts.len().div_ceil(columns);
     let cell = width / columns;
     let mut grid: Vec<Line> = Vec::new();
@@ -642,30 +642,10 @@ fn draw_review(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         }
         grid.push(Line::from(spans));
     }
-    let mut notes: Vec<Line> = Vec::new();
-    for warning in &review.warnings {
-        for row in wrap(&format!("! {warning}"), width) {
-            notes.push(Line::styled(row, theme.warn()));
-        }
-    }
-    let overwrites = review.overwrites();
-    if !overwrites.is_empty() {
-        notes.insert(
-            0,
-            Line::styled(
-                truncate(
-                    &format!(
-                        "! {} file(s) there differ and would be replaced: {}",
-                        overwrites.len(),
-                        overwrites.join(", ")
-                    ),
-                    width,
-                ),
-                theme.bad(),
-            ),
-        );
-    }
-    notes.truncate(3);
+    let notes: Vec<Line> = review_notes(review, width)
+        .into_iter()
+        .map(|(text, bad)| Line::styled(text, if bad { theme.bad() } else { theme.warn() }))
+        .collect();
     let [summary_area, grid_area, notes_area, preview_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(rows as u16),
@@ -682,7 +662,7 @@ fn draw_review(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     };
     let total = artifact.contents.lines().count();
     let height = usize::from(preview_area.height.saturating_sub(1));
-    let first = review.scroll.min(total.saturating_sub(1));
+    let first = review.scroll.min(total.saturating_sub(height));
     let last = (first + height).min(total);
     let block = Block::new().borders(Borders::TOP).title(Span::styled(
         format!(
@@ -700,6 +680,51 @@ fn draw_review(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         .map(|line| Line::raw(line.replace('\t', "    ")))
         .collect();
     frame.render_widget(Paragraph::new(text).block(block), preview_area);
+}
+
+fn review_columns(width: usize) -> usize {
+    if width >= 64 { 2 } else { 1 }
+}
+
+/// What the review says above the preview (files that would be replaced, the plan's warnings),
+/// at most 3 rows; `true` marks a replacement.
+fn review_notes(review: &Review, width: usize) -> Vec<(String, bool)> {
+    let mut notes = Vec::new();
+    let overwrites = review.overwrites();
+    if !overwrites.is_empty() {
+        notes.push((
+            truncate(
+                &format!(
+                    "! {} file(s) there differ and would be replaced: {}",
+                    overwrites.len(),
+                    overwrites.join(", ")
+                ),
+                width,
+            ),
+            true,
+        ));
+    }
+    for warning in &review.warnings {
+        for row in wrap(&format!("! {warning}"), width) {
+            notes.push((row, false));
+        }
+    }
+    notes.truncate(3);
+    notes
+}
+
+/// Rows of file text the review shows on this terminal (as `draw_review` lays it out): a page.
+pub fn review_preview_rows(app: &App) -> usize {
+    let Some(review) = &app.review else {
+        return 1;
+    };
+    let width = main_width(app.viewport.0);
+    let grid = review.artifacts.len().div_ceil(review_columns(width));
+    let notes = review_notes(review, width).len();
+    // Title, footer, status line and the pane's borders; then summary, grid, notes and the
+    // preview's own top border.
+    let pane = usize::from(app.viewport.1).saturating_sub(4 + usize::from(app.status.is_some()));
+    pane.saturating_sub(1 + grid + notes + 1).max(1)
 }
 
 fn draw_write(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -860,6 +885,13 @@ pub fn verify_rows(report: &crate::verify::Report, width: usize) -> Vec<(String,
         }
     }
     rows
+}
+
+/// Rows of checklist the verify screen shows on this terminal: a page.
+pub fn checklist_rows_visible(app: &App) -> usize {
+    // Title, footer, status line and the pane's borders; then the written line and the count.
+    let pane = usize::from(app.viewport.1).saturating_sub(4 + usize::from(app.status.is_some()));
+    pane.saturating_sub(2).max(1)
 }
 
 /// The main pane's inner width on a terminal `width` columns wide.
