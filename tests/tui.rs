@@ -147,9 +147,9 @@ fn draw(app: &App, width: u16, height: u16, theme: Theme) -> Terminal<TestBacken
     terminal
 }
 
-/// The screen's characters, one line per row, trailing spaces cut.
-fn screen_text(app: &App) -> String {
-    let terminal = draw(app, 80, 24, Theme { color: true });
+/// The screen's characters at `width`×`height`, one line per row, trailing spaces cut.
+fn rows(app: &App, width: u16, height: u16) -> String {
+    let terminal = draw(app, width, height, Theme { color: true });
     let buffer = terminal.backend().buffer();
     let mut rows = Vec::new();
     for y in 0..buffer.area.height {
@@ -159,6 +159,10 @@ fn screen_text(app: &App) -> String {
         rows.push(row.trim_end().to_owned());
     }
     rows.join("\n")
+}
+
+fn screen_text(app: &App) -> String {
+    rows(app, 80, 24)
 }
 
 fn snapshot(name: &str, app: &App) {
@@ -248,21 +252,20 @@ fn snapshot_cluster_found() {
     snapshot("cluster_found", &app);
 }
 
-#[test]
-fn snapshot_cluster_offline() {
+/// The wizard after the proxy could not be asked.
+fn offline(reason: &str) -> App {
     let (mut app, _) = start(given());
     app.update(Msg::Discovered {
         proxy: "example.teleport.sh".into(),
-        result: Err("cannot connect to example.teleport.sh:443: connection refused".into()),
+        result: Err(reason.into()),
     });
-    snapshot("cluster_offline", &app);
+    app
 }
 
 #[test]
-fn snapshot_spiffe_id_preview() {
-    let mut app = discovered(given(), CHAIN);
-    go_to(&mut app, Screen::Ask(Step::Spiffe));
-    snapshot("spiffe", &app);
+fn snapshot_cluster_offline() {
+    let app = offline("cannot connect to example.teleport.sh:443: connection refused");
+    snapshot("cluster_offline", &app);
 }
 
 #[test]
@@ -274,21 +277,10 @@ fn snapshot_thumbprints_compared() {
 
 #[test]
 fn snapshot_thumbprint_typed_by_hand_offline() {
-    let (mut app, _) = start(given());
-    app.update(Msg::Discovered {
-        proxy: "example.teleport.sh".into(),
-        result: Err("timed out".into()),
-    });
+    let mut app = offline("timed out");
     go_to(&mut app, Screen::Ask(Step::Thumbprint));
     type_text(&mut app, "9E:99:A4:8A");
     snapshot("thumbprint_offline_error", &app);
-}
-
-#[test]
-fn snapshot_aws_defaults() {
-    let mut app = discovered(given(), CHAIN);
-    go_to(&mut app, Screen::Ask(Step::Aws));
-    snapshot("aws", &app);
 }
 
 #[test]
@@ -305,12 +297,17 @@ fn snapshot_aws_with_errors_inline() {
 }
 
 #[test]
-fn snapshot_teleport_and_tbot() {
+fn snapshot_each_question_step_with_its_defaults() {
     let mut app = discovered(given(), CHAIN);
-    go_to(&mut app, Screen::Ask(Step::Teleport));
-    snapshot("teleport", &app);
-    go_to(&mut app, Screen::Ask(Step::Tbot));
-    snapshot("tbot", &app);
+    for (step, name) in [
+        (Step::Spiffe, "spiffe"),
+        (Step::Aws, "aws"),
+        (Step::Teleport, "teleport"),
+        (Step::Tbot, "tbot"),
+    ] {
+        go_to(&mut app, Screen::Ask(step));
+        snapshot(name, &app);
+    }
 }
 
 #[test]
@@ -371,14 +368,7 @@ fn snapshot_help_and_leave_overlays() {
 #[test]
 fn a_terminal_too_small_says_so() {
     let (app, _) = start(given());
-    let terminal = draw(&app, 50, 12, Theme { color: true });
-    let text: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|cell| cell.symbol())
-        .collect();
+    let text = rows(&app, 50, 12).replace('\n', " ");
     assert!(text.contains("at least 60×16"), "{text}");
 }
 
@@ -713,17 +703,7 @@ fn the_preview_pages_to_the_last_line_and_no_further() {
         let end = app.review.as_ref().expect("review").scroll;
         press(&mut app, &[KeyCode::PageDown, KeyCode::Char(' ')]);
         assert_eq!(app.review.as_ref().expect("review").scroll, end);
-        let mut terminal = Terminal::new(TestBackend::new(80, height)).expect("terminal");
-        terminal
-            .draw(|frame| view::draw(&app, frame, Theme { color: false }))
-            .expect("draws");
-        let text: String = terminal
-            .backend()
-            .buffer()
-            .content()
-            .iter()
-            .map(|cell| cell.symbol())
-            .collect();
+        let text = rows(&app, 80, height);
         let shown = format!("lines {}–{total} of {total}", end + 1);
         assert!(text.contains(&shown), "{height} rows: {shown:?} not shown");
         // The last line of the file is on screen.

@@ -66,6 +66,13 @@ impl Tmux {
         Self::start_command(name, dir, &format!("{binary} {args}"), size)
     }
 
+    /// `wi-aws --demo --out wizard-out`, full-screen at 80×24, once the proxy has answered.
+    fn start_tui(name: &str, dir: &Path) -> Self {
+        let tmux = Self::start(name, dir, "--demo --out wizard-out", (80, 24));
+        tmux.wait_for("✓ 127.0.0.1:", Duration::from_secs(20));
+        tmux
+    }
+
     fn start_command(name: &str, dir: &Path, command: &str, size: (u16, u16)) -> Self {
         let tmux = Tmux {
             socket: format!("wi-aws-test-{name}-{}", std::process::id()),
@@ -265,11 +272,9 @@ fn the_full_screen_wizard_in_demo_mode_writes_what_render_writes() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let tmux = Tmux::start("tui", dir.path(), "--demo --out wizard-out", (80, 24));
-    let wait = |text: &str| tmux.wait_for(text, Duration::from_secs(20));
-    wait("1/10 Cluster");
     // Discovery runs in the background and fills the cluster name and the thumbprint.
-    wait("✓ 127.0.0.1:");
+    let tmux = Tmux::start_tui("tui", dir.path());
+    let wait = |text: &str| tmux.wait_for(text, Duration::from_secs(20));
     tmux.keys(&["Enter"]);
     wait("spiffe://demo.wi-aws.invalid/svc/example-service");
     tmux.keys(&["Enter"]);
@@ -317,8 +322,7 @@ fn the_full_screen_wizard_asks_before_losing_answers_and_saves_them() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let tmux = Tmux::start("tui-leave", dir.path(), "--demo --out wizard-out", (80, 24));
-    tmux.wait_for("✓ 127.0.0.1:", Duration::from_secs(20));
+    let tmux = Tmux::start_tui("tui-leave", dir.path());
     // It follows the terminal's size, down to a note when too small, and back.
     tmux.run(&["resize-window", "-t", "wizard", "-x", "50", "-y", "12"]);
     tmux.wait_for(
@@ -375,8 +379,7 @@ fn sigterm_restores_the_terminal_and_writes_nothing() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let tmux = Tmux::start("tui-term", dir.path(), "--demo --out wizard-out", (80, 24));
-    tmux.wait_for("✓ 127.0.0.1:", Duration::from_secs(20));
+    let tmux = Tmux::start_tui("tui-term", dir.path());
     let shell = tmux.run(&["list-panes", "-t", "wizard", "-F", "#{pane_pid}"]);
     let wizard = Command::new("pgrep")
         .args(["-P", shell.trim()])
