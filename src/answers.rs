@@ -342,6 +342,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lists_split_on_commas_and_spaces() {
+        assert_eq!(split_list(" a, b  c,,"), ["a", "b", "c"]);
+        assert!(split_list("  ").is_empty());
+    }
+
+    #[test]
+    fn a_line_sets_and_clears_text_and_list_answers() {
+        let mut answers = Answers::default();
+        answers.set_line(FieldId::Thumbprints, "a, b");
+        assert_eq!(answers.line(FieldId::Thumbprints).as_deref(), Some("a, b"));
+        answers.set_line(FieldId::Bucket, "  my-bucket ");
+        assert_eq!(answers.text(FieldId::Bucket), Some("my-bucket"));
+        answers.set_line(FieldId::Bucket, " ");
+        answers.set_line(FieldId::Thumbprints, ",");
+        assert_eq!(answers, Answers::default());
+    }
+
+    #[test]
     fn suggests_near_keys() {
         assert_eq!(
             suggest("aws.acount_id", FIELDS.iter().map(|f| f.key)).as_deref(),

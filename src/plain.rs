@@ -803,12 +803,6 @@ mod tests {
     }
 
     #[test]
-    fn lists_split_on_commas_and_spaces() {
-        assert_eq!(split_list(" a, b  c,,"), ["a", "b", "c"]);
-        assert!(split_list("  ").is_empty());
-    }
-
-    #[test]
     fn summary_lists_every_answer() {
         let example = EXAMPLE.to_owned();
         let lines = summary(&plan::from_answers_file(&example).expect("valid"));

@@ -720,3 +720,18 @@ fn the_preview_pages_to_the_last_line_and_no_further() {
         assert_eq!(app.review.as_ref().expect("review").scroll, 0);
     }
 }
+
+#[test]
+fn answers_of_edit_that_were_ignored_are_said_on_the_first_screen() {
+    let (app, _) = App::new(Setup {
+        answers: given(),
+        out: PathBuf::from("wi-aws-out"),
+        force: false,
+        demo: Some("127.0.0.1:3443".into()),
+        templates: Templates::embedded().expect("templates"),
+        notice: Some("1 answer(s) of --edit were ignored: aws.colour".into()),
+    });
+    let screen = screen_text(&app);
+    assert!(screen.contains("were ignored: aws.colour"), "{screen}");
+    assert!(screen.contains("DEMO proxy 127.0.0.1:3443"), "{screen}");
+}

@@ -757,8 +757,9 @@ impl App {
         commands
     }
 
-    /// Renders the artifacts and asks the runtime to compare them with the disk; with problems
-    /// left in any step, goes to the first one instead.
+    /// Renders the artifacts and asks the runtime to compare them with the disk. Each step is
+    /// checked as it is left, so problems here come from a rule spanning steps: the cursor
+    /// goes to the first of them instead.
     fn enter_review(&mut self) -> Vec<Command> {
         let plan = match plan::validate(&self.answers) {
             Ok(plan) => plan,
