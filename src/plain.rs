@@ -4,7 +4,7 @@
 //! inquire on a terminal and with scripted answers in the unit tests. Validation and defaults
 //! come from [`crate::plan::assess`], exactly as for an answers file.
 
-use crate::answers::{Answer, Answers, split_list};
+use crate::answers::{Answer, Answers};
 use crate::discover::Findings;
 use crate::plan::{self, Plan};
 use crate::steps::{FieldId, FieldKind, Step, field};
@@ -43,14 +43,10 @@ pub trait Prompter {
         T: Send;
 }
 
-/// The first problem of `id` if `answers` had `answer` for it, as "rule — fix".
-fn problem_with(answers: &Answers, id: FieldId, answer: Answer) -> Result<(), String> {
+/// The first problem of `id` if `line` were typed for it, as "rule — fix".
+fn problem_with(answers: &Answers, id: FieldId, line: &str) -> Result<(), String> {
     let mut trial = answers.clone();
-    match &answer {
-        Answer::Text(text) if text.trim().is_empty() => trial.clear(id),
-        Answer::List(list) if list.is_empty() => trial.clear(id),
-        _ => trial.set(id, answer),
-    }
+    trial.set_line(id, line);
     match plan::assess(&trial).problems_of(id).first() {
         Some(problem) => Err(format!("{} — {}", problem.rule, problem.fix)),
         None => Ok(()),
@@ -90,27 +86,12 @@ fn ask_field_once<P: Prompter>(
     let field = field(id);
     let defaults = plan::assess(answers).defaults;
     match field.kind {
-        FieldKind::Text => {
+        FieldKind::Text | FieldKind::List => {
             let default = answers.line(id).or_else(|| defaults.get(&id).cloned());
             let snapshot = answers.clone();
-            let validator: Validator = Arc::new(move |input| {
-                problem_with(&snapshot, id, Answer::Text(input.trim().to_owned()))
-            });
+            let validator: Validator = Arc::new(move |input| problem_with(&snapshot, id, input));
             let value = prompter.text(field.label, field.help, default.as_deref(), validator)?;
-            let value = value.trim().to_owned();
-            if value.is_empty() {
-                answers.clear(id);
-            } else {
-                answers.set_text(id, value);
-            }
-        }
-        FieldKind::List => {
-            let default = answers.line(id);
-            let snapshot = answers.clone();
-            let validator: Validator =
-                Arc::new(move |input| problem_with(&snapshot, id, Answer::List(split_list(input))));
-            let value = prompter.text(field.label, field.help, default.as_deref(), validator)?;
-            answers.set(id, Answer::List(split_list(&value)));
+            answers.set_line(id, &value);
         }
         FieldKind::Choice(choices) => {
             let current = answers

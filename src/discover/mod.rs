@@ -433,13 +433,7 @@ pub fn discover_blocking(
     proxy: &ProxyAddress,
     options: &Options,
 ) -> Result<Findings, DiscoverError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| {
-            DiscoverError::Internal(format!("cannot start the async runtime: {error}"))
-        })?
-        .block_on(discover(proxy, options))
+    block_on(discover(proxy, options))
 }
 
 #[cfg(test)]
