@@ -220,6 +220,11 @@ struct RenderArgs {
     no_verify: bool,
 }
 
+/// `NO_COLOR` set and not empty (https://no-color.org).
+fn no_colour_requested() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
 /// Terminal styling for status words; off when stdout is not a terminal or NO_COLOR is set.
 struct Style {
     colour: bool,
@@ -227,9 +232,8 @@ struct Style {
 
 impl Style {
     fn detect() -> Self {
-        let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Self {
-            colour: !no_colour && std::io::stdout().is_terminal(),
+            colour: !no_colour_requested() && std::io::stdout().is_terminal(),
         }
     }
 
@@ -611,7 +615,7 @@ fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
             notice,
         };
         let theme = crate::tui::Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: !no_colour_requested(),
         };
         match crate::tui::run(setup, options.clone(), theme) {
             Ok(ending) => {

@@ -761,7 +761,8 @@ impl App {
     /// checked as it is left, so problems here come from a rule spanning steps: the cursor
     /// goes to the first of them instead.
     fn enter_review(&mut self) -> Vec<Command> {
-        let plan = match plan::validate(&self.answers) {
+        // The assessment is redone on every change, so it is the plan of these answers.
+        let plan = match self.assessment.result.clone() {
             Ok(plan) => plan,
             Err(problems) => {
                 self.show_first_problem(&problems);
@@ -1026,9 +1027,4 @@ fn cycle_step(key: KeyEvent) -> Option<isize> {
         KeyCode::Left => Some(-1),
         _ => None,
     }
-}
-
-/// The verify report as the checklist lines the CLI prints.
-pub fn checklist_lines(report: &Report) -> Vec<String> {
-    crate::verify::checklist(&report.checks, |status| status.mark().to_owned())
 }

@@ -1,11 +1,9 @@
 //! `draw(app, frame)`: the whole screen from the state, nothing else. Pure, so every screen is
 //! a snapshot test on ratatui's `TestBackend`.
 
-use super::app::{
-    App, DiscoveryState, Item, Overlay, Progress, Review, Screen, StepState, checklist_lines,
-};
+use super::app::{App, DiscoveryState, Item, Overlay, Progress, Review, Screen, StepState};
 use crate::steps::{FieldId, FieldKind, Step, field};
-use crate::verify::Status;
+use crate::verify::{ChecklistRow, Status};
 use crate::write::{Outcome, Planned};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -540,7 +538,7 @@ fn step_info(app: &App, step: Step, width: usize, theme: Theme) -> Vec<Line<'sta
         },
         Step::Aws | Step::Teleport => {}
         Step::Tbot => {
-            if let Ok(plan) = crate::plan::validate(&app.answers) {
+            if let Ok(plan) = &app.assessment.result {
                 lines.push(Line::from(vec![
                     Span::styled("Token file  ", theme.dim()),
                     Span::raw(plan.token_file()),
@@ -836,52 +834,37 @@ fn draw_verify(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             } else {
                 theme.bad()
             };
-            for (row, status) in rows.iter().skip(app.verify_scroll).take(height) {
-                lines.push(checklist_row(row, *status, theme));
+            for row in rows.iter().skip(app.verify_scroll).take(height) {
+                lines.push(checklist_row(row, theme));
             }
-            if let Some(summary) = checklist_lines(report).last() {
-                lines.push(Line::styled(summary.clone(), summary_style));
-            }
+            lines.push(Line::styled(
+                crate::verify::checklist_summary(&report.checks),
+                summary_style,
+            ));
         }
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// Columns before a check's detail: "  ✓ " and the padded id.
-const CHECK_INDENT: usize = 23;
-
-/// The checklist without its closing count, wrapped to `width`: each row with the status of
-/// the check it belongs to (the first row of a check carries the mark).
-pub fn verify_rows(report: &crate::verify::Report, width: usize) -> Vec<(String, Option<Status>)> {
-    let lines = checklist_lines(report);
-    let mut statuses = report.checks.iter().map(|c| c.status);
+/// The checklist without its closing count, wrapped to `width`: a long detail continues under
+/// itself, and only a check's first row carries its status.
+pub fn verify_rows(report: &crate::verify::Report, width: usize) -> Vec<ChecklistRow> {
     let mut rows = Vec::new();
-    for line in &lines[..lines.len().saturating_sub(1)] {
-        let is_check = !line.starts_with("      ");
-        let status = if is_check { statuses.next() } else { None };
-        let (head, rest) = if is_check {
-            let split = line
-                .char_indices()
-                .nth(CHECK_INDENT)
-                .map_or(line.len(), |(index, _)| index);
-            line.split_at(split)
-        } else {
-            ("      ", line.trim_start())
-        };
-        let indent = if is_check { CHECK_INDENT } else { 8 };
-        for (n, part) in wrap(rest, width.saturating_sub(indent))
+    for row in crate::verify::checklist_rows(&report.checks, |status| status.mark().to_owned()) {
+        let indent = row.lead.chars().count();
+        for (n, part) in wrap(&row.text, width.saturating_sub(indent))
             .into_iter()
             .enumerate()
         {
-            let prefix = if n == 0 {
-                head.to_owned()
-            } else {
-                " ".repeat(indent)
-            };
-            rows.push((
-                format!("{prefix}{part}"),
-                if n == 0 { status } else { None },
-            ));
+            rows.push(ChecklistRow {
+                status: if n == 0 { row.status } else { None },
+                lead: if n == 0 {
+                    row.lead.clone()
+                } else {
+                    " ".repeat(indent)
+                },
+                text: part,
+            });
         }
     }
     rows
@@ -900,21 +883,17 @@ pub fn main_width(width: u16) -> usize {
 }
 
 /// A checklist row, its mark coloured by the check's status.
-fn checklist_row(row: &str, status: Option<Status>, theme: Theme) -> Line<'static> {
-    let Some(status) = status else {
-        return Line::raw(row.to_owned());
+fn checklist_row(row: &ChecklistRow, theme: Theme) -> Line<'static> {
+    let style = match row.status {
+        None => Style::new(),
+        Some(Status::Pass) => theme.ok(),
+        Some(Status::Warn) => theme.warn(),
+        Some(Status::Skipped) => theme.dim(),
+        Some(Status::Fail) => theme.bad(),
     };
-    let style = match status {
-        Status::Pass => theme.ok(),
-        Status::Warn => theme.warn(),
-        Status::Skipped => theme.dim(),
-        Status::Fail => theme.bad(),
-    };
-    let split = row.char_indices().nth(4).map_or(row.len(), |(i, _)| i);
-    let (mark, rest) = row.split_at(split);
     Line::from(vec![
-        Span::styled(mark.to_owned(), style),
-        Span::raw(rest.to_owned()),
+        Span::styled(row.lead.clone(), style),
+        Span::raw(row.text.clone()),
     ])
 }
 

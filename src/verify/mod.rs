@@ -119,29 +119,56 @@ impl Status {
     }
 }
 
-/// The checklist as a person reads it, one line per check (with the AWS error and the fix of
-/// each failure) and a closing count; `mark` may colour the marks.
-pub fn checklist(checks: &[Check], mark: impl Fn(Status) -> String) -> Vec<String> {
-    let mut lines = Vec::new();
+/// One row of the checklist before it is printed: `lead` is the mark and id on a check's own
+/// row (then `status` is the check's) or the indentation of its AWS error and fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecklistRow {
+    pub status: Option<Status>,
+    pub lead: String,
+    pub text: String,
+}
+
+/// The rows of the checklist: one per check, then the AWS error and the fix of each failure;
+/// `mark` may colour the marks.
+pub fn checklist_rows(checks: &[Check], mark: impl Fn(Status) -> String) -> Vec<ChecklistRow> {
+    let mut rows = Vec::new();
+    let note = |text: String| ChecklistRow {
+        status: None,
+        lead: "      ".into(),
+        text,
+    };
     for check in checks {
-        lines.push(format!(
-            "  {} {:<18} {}",
-            mark(check.status),
-            check.id,
-            check.detail
-        ));
+        rows.push(ChecklistRow {
+            status: Some(check.status),
+            lead: format!("  {} {:<18} ", mark(check.status), check.id),
+            text: check.detail.clone(),
+        });
         if let Some(error) = &check.aws_error {
-            lines.push(format!("      AWS would answer: {error}"));
+            rows.push(note(format!("AWS would answer: {error}")));
         }
         if let Some(fix) = &check.fix {
-            lines.push(format!("      fix: {fix}"));
+            rows.push(note(format!("fix: {fix}")));
         }
     }
+    rows
+}
+
+/// The closing count: all passed, or how many failed.
+pub fn checklist_summary(checks: &[Check]) -> String {
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
-    lines.push(match failed {
+    match failed {
         0 => format!("all {} checks passed", checks.len()),
         _ => format!("{failed} of {} checks failed", checks.len()),
-    });
+    }
+}
+
+/// The checklist as a person reads it, one line per row and the closing count.
+pub fn checklist(checks: &[Check], mark: impl Fn(Status) -> String) -> Vec<String> {
+    let mut lines: Vec<String> = checklist_rows(checks, mark)
+        .into_iter()
+        .map(|row| row.lead + &row.text)
+        .collect();
+    lines.push(checklist_summary(checks));
     lines
 }
 
