@@ -61,8 +61,11 @@ fn evaluate_trust_policy(bencher: divan::Bencher) {
     let policy: serde_json::Value = serde_json::from_str(&trust.contents).expect("JSON");
     let prefix = plan.condition_key_prefix();
     let mut context = std::collections::BTreeMap::new();
-    context.insert(format!("{prefix}:sub"), vec![plan.spiffe_id.to_string()]);
-    context.insert(format!("{prefix}:aud"), vec![plan.audience.clone()]);
+    context.insert(
+        format!("{prefix}:sub"),
+        vec![plan.workload.spiffe_id.to_string()],
+    );
+    context.insert(format!("{prefix}:aud"), vec![plan.tbot.audience.clone()]);
     let request = policy::Request {
         action: "sts:AssumeRoleWithWebIdentity".into(),
         federated: Some(plan.provider_arn()),

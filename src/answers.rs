@@ -4,17 +4,14 @@
 //! Loading never stops at the first problem: unknown keys and values of the wrong shape are all
 //! collected, with their line numbers, so one run shows everything to fix.
 
-use crate::problem::{Advice, Problem};
-use crate::steps::{FIELDS, FieldId, FieldKind, SECTIONS, field, field_by_key};
+use crate::problem::{Advice, Location, Problem};
+use crate::steps::{FIELDS, Field, FieldId, FieldKind, SECTIONS, Shown, field, field_by_key};
 use crate::yaml::{self, Mapping, Value};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// The only version of the answers format so far.
 pub const FORMAT_VERSION: u64 = 1;
-
-/// The field name of problems with the file as a whole (syntax, not a mapping).
-pub const FILE_PROBLEM: &str = "(file)";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -83,7 +80,36 @@ pub fn split_list(input: &str) -> Vec<String> {
         .collect()
 }
 
+impl Answer {
+    /// The answer as one line to edit or show (a list as `a, b`, a flag as `true`).
+    pub fn line(&self) -> String {
+        match self {
+            Answer::Text(text) => text.clone(),
+            Answer::Flag(flag) => flag.to_string(),
+            Answer::List(list) => list.join(", "),
+        }
+    }
+}
+
 impl Answers {
+    /// Whether a wizard asks `field` given the other answers; a hidden field stays unanswered.
+    pub fn shows(&self, field: &Field) -> bool {
+        match field.shown {
+            Shown::Always => true,
+            Shown::When(choice, id) => self.text(choice) == Some(id),
+        }
+    }
+
+    /// Clears the answers of fields the other answers hide: they would be errors (actions
+    /// without the custom preset), and the user cannot see them to fix them.
+    pub fn clear_hidden(&mut self) {
+        for field in FIELDS {
+            if !self.shows(field) {
+                self.clear(field.id);
+            }
+        }
+    }
+
     pub fn get(&self, id: FieldId) -> Option<&Answer> {
         self.values.get(&id)
     }
@@ -125,9 +151,9 @@ impl Answers {
     /// A text or list answer as one line to edit (a list as `a, b`); `None` when unanswered.
     pub fn line(&self, id: FieldId) -> Option<String> {
         match self.values.get(&id) {
-            Some(Answer::Text(text)) => Some(text.clone()),
-            Some(Answer::List(list)) if !list.is_empty() => Some(list.join(", ")),
-            _ => None,
+            Some(Answer::Flag(_)) | None => None,
+            Some(Answer::List(list)) if list.is_empty() => None,
+            Some(answer) => Some(answer.line()),
         }
     }
 
@@ -154,7 +180,7 @@ impl Answers {
             Ok(document) => document,
             Err(error) => {
                 let mut problem =
-                    Problem::new(FILE_PROBLEM, None, &LoadError::Syntax(error.message));
+                    Problem::new(Location::File, None, &LoadError::Syntax(error.message));
                 problem.line = error.line;
                 return (answers, vec![problem]);
             }
@@ -162,22 +188,22 @@ impl Answers {
         let Value::Mapping(top) = document else {
             return (
                 answers,
-                vec![Problem::new(FILE_PROBLEM, None, &LoadError::NotAMapping)],
+                vec![Problem::new(Location::File, None, &LoadError::NotAMapping)],
             );
         };
-        let mut located = |key: &str, value: Option<String>, error: LoadError| {
-            let (section, name) = match key.split_once('.') {
-                Some((section, name)) => (section, Some(name)),
-                None => (key, None),
-            };
-            let mut problem = Problem::new(key, value.as_deref(), &error);
-            problem.line = yaml::line_of(text, section, name);
+        let mut located = |location: Location, value: Option<String>, error: LoadError| {
+            let mut problem = Problem::new(location, value.as_deref(), &error);
+            problem.line = line_of(text, &problem.location);
             problems.push(problem);
         };
 
         match top.get("version") {
             Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => {}
-            other => located("version", other.map(scalar_text), LoadError::Version),
+            other => located(
+                Location::Key("version".into()),
+                other.map(scalar_text),
+                LoadError::Version,
+            ),
         }
         for (key, value) in &top {
             let section = key_text(key);
@@ -188,14 +214,18 @@ impl Answers {
                 let suggestion = suggest(&section, SECTIONS.iter().copied());
                 let mut known = vec!["version"];
                 known.extend_from_slice(SECTIONS);
-                located(&section, None, LoadError::UnknownKey { suggestion, known });
+                located(
+                    Location::Key(section),
+                    None,
+                    LoadError::UnknownKey { suggestion, known },
+                );
                 continue;
             }
             let entries = match value {
                 Value::Mapping(entries) => entries,
                 Value::Null => continue,
                 _ => {
-                    located(&section, None, LoadError::SectionNotAMapping);
+                    located(Location::Key(section), None, LoadError::SectionNotAMapping);
                     continue;
                 }
             };
@@ -215,14 +245,18 @@ impl Answers {
                         .filter(|f| f.section() == section)
                         .map(|f| f.name())
                         .collect();
-                    located(&key, None, LoadError::UnknownKey { suggestion, known });
+                    located(
+                        Location::Key(key),
+                        None,
+                        LoadError::UnknownKey { suggestion, known },
+                    );
                     continue;
                 };
                 match read_value(field.kind, value) {
                     Ok(Some(answer)) => answers.set(field.id, answer),
                     Ok(None) => {}
                     Err(expected) => located(
-                        &key,
+                        Location::Field(field.id),
                         Some(scalar_text(value)),
                         LoadError::WrongKind { expected },
                     ),
@@ -260,6 +294,12 @@ impl Answers {
         // Serializing a mapping of strings, bools and lists of strings cannot fail.
         yaml::to_string(&Value::Mapping(top)).unwrap_or_default()
     }
+}
+
+/// The line of `location` in the answers file `text`, when it is there.
+pub fn line_of(text: &str, location: &Location) -> Option<usize> {
+    let (section, name) = location.section_and_name()?;
+    yaml::line_of(text, section, name)
 }
 
 /// YAML reads digits with an `e` (or a `.`) as a floating-point number and drops digits, so

@@ -32,7 +32,11 @@ impl Partition {
         Self::AwsEusc,
     ];
 
-    pub fn id(self) -> &'static str {
+    /// The ids as written in `answers.yaml`, in [`Self::ALL`] order: the one list every front
+    /// end offers and the validator accepts.
+    pub const IDS: [&'static str; 8] = crate::choice::choice_ids!(Partition, 8);
+
+    pub const fn id(self) -> &'static str {
         match self {
             Self::Aws => "aws",
             Self::AwsCn => "aws-cn",
@@ -321,6 +325,36 @@ pub fn parse_s3_action(value: &str) -> Result<String, AwsError> {
     Ok(value.to_owned())
 }
 
+/// The audience (client ID) STS expects in web identity tokens.
+pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
+
+/// Whether the artifacts create the IAM OIDC provider or refer to one the account has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderMode {
+    /// The artifacts create the IAM OIDC provider.
+    Create,
+    /// The account already has a provider for this issuer; the artifacts only refer to it.
+    Existing,
+}
+
+impl ProviderMode {
+    pub const ALL: [ProviderMode; 2] = [Self::Create, Self::Existing];
+    /// The ids as written in `answers.yaml`, in [`Self::ALL`] order.
+    pub const IDS: [&'static str; 2] = crate::choice::choice_ids!(ProviderMode, 2);
+
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Existing => "existing",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.id() == value)
+    }
+}
+
 /// What the workload may do with the bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -342,7 +376,10 @@ impl AccessPreset {
         Self::Custom,
     ];
 
-    pub fn id(self) -> &'static str {
+    /// The ids as written in `answers.yaml`, in [`Self::ALL`] order.
+    pub const IDS: [&'static str; 5] = crate::choice::choice_ids!(AccessPreset, 5);
+
+    pub const fn id(self) -> &'static str {
         match self {
             Self::Full => "full",
             Self::ReadOnly => "read-only",

@@ -544,7 +544,7 @@ fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
                 let (answers, problems) = crate::answers::Answers::from_yaml(&text);
                 if problems
                     .iter()
-                    .any(|p| p.field == crate::answers::FILE_PROBLEM)
+                    .any(|p| p.location == crate::problem::Location::File)
                 {
                     eprint!(
                         "wi-aws: --edit {}: {}",
@@ -601,7 +601,7 @@ fn wizard_command(wizard: &WizardArgs, args: &RenderArgs) -> u8 {
                 ignored.len(),
                 ignored
                     .iter()
-                    .map(|p| p.field.as_str())
+                    .map(|p| p.location.key())
                     .collect::<Vec<_>>()
                     .join(", ")
             )

@@ -6,6 +6,7 @@
 
 pub mod answers;
 pub mod aws;
+mod choice;
 pub mod cli;
 pub mod demo;
 pub mod discover;

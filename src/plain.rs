@@ -84,20 +84,19 @@ fn ask_field_once<P: Prompter>(
     id: FieldId,
 ) -> Result<(), Cancelled> {
     let field = field(id);
-    let defaults = plan::assess(answers).defaults;
+    let assessment = plan::assess(answers);
     match field.kind {
         FieldKind::Text | FieldKind::List => {
-            let default = answers.line(id).or_else(|| defaults.get(&id).cloned());
+            let default = answers
+                .line(id)
+                .or_else(|| assessment.default_text(id).map(str::to_owned));
             let snapshot = answers.clone();
             let validator: Validator = Arc::new(move |input| problem_with(&snapshot, id, input));
             let value = prompter.text(field.label, field.help, default.as_deref(), validator)?;
             answers.set_line(id, &value);
         }
         FieldKind::Choice(choices) => {
-            let current = answers
-                .text(id)
-                .map(str::to_owned)
-                .or_else(|| defaults.get(&id).cloned());
+            let current = answers.text(id).or(assessment.default_text(id));
             let start = current
                 .and_then(|c| choices.iter().position(|choice| *choice == c))
                 .unwrap_or(0);
@@ -108,7 +107,8 @@ fn ask_field_once<P: Prompter>(
         FieldKind::Flag => {
             let default = answers
                 .flag(id)
-                .unwrap_or(defaults.get(&id).is_some_and(|d| d == "true"));
+                .or(assessment.default_flag(id))
+                .unwrap_or(false);
             let value = prompter.confirm(field.label, field.help, default)?;
             answers.set(id, Answer::Flag(value));
         }
@@ -182,9 +182,7 @@ pub fn ask_all<P: Prompter>(
                         ask_thumbprint(prompter, answers, findings)?;
                     }
                 }
-                FieldId::Actions if answers.text(FieldId::Access) != Some("custom") => {
-                    answers.clear(FieldId::Actions)
-                }
+                _ if !answers.shows(field) => answers.clear_hidden(),
                 id => ask_field(prompter, answers, id)?,
             }
             if field.id == FieldId::Proxy {

@@ -5,37 +5,19 @@
 //! name from the SPIFFE path, the region from the partition, …) and written back by
 //! [`Plan::to_answers`], so a saved `answers.yaml` replays exactly.
 
-use crate::answers::{Answer, Answers, FILE_PROBLEM};
-use crate::aws::{self, AccessPreset, Partition};
-use crate::problem::{Advice, Problem, Problems};
+use crate::answers::{Answer, Answers};
+use crate::aws::{self, AccessPreset, Partition, ProviderMode};
+use crate::problem::{Advice, Location, Problem, Problems};
 use crate::spiffe::{self, SpiffeId};
-use crate::steps::{FieldId, field};
+use crate::steps::{FieldDefault, FieldId, FieldKind, field};
 use crate::tbot;
 use crate::teleport::{self, ProxyAddress};
 use crate::thumbprint::{self, MAX_THUMBPRINTS};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use thiserror::Error;
 
-pub const DEFAULT_AUDIENCE: &str = "sts.amazonaws.com";
-pub const DEFAULT_ROLE_PATH: &str = "/";
-const DEFAULT_ACCESS: AccessPreset = AccessPreset::ReadWrite;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderMode {
-    /// The artifacts create the IAM OIDC provider.
-    Create,
-    /// The account already has a provider for this issuer; the artifacts only refer to it.
-    Existing,
-}
-
-impl ProviderMode {
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Create => "create",
-            Self::Existing => "existing",
-        }
-    }
-}
+pub use crate::aws::DEFAULT_AUDIENCE;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PlanError {
@@ -54,13 +36,27 @@ impl Advice for PlanError {
     }
 }
 
-/// Everything the artifacts need, checked and with defaults filled in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+/// The Teleport cluster the workload's identity comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cluster {
     pub proxy: ProxyAddress,
+    /// The SPIFFE trust domain.
     pub cluster_name: String,
-    pub spiffe_id: SpiffeId,
+    /// SHA-1 of the certificate AWS pins for the proxy, lowercase hex.
     pub thumbprints: Vec<String>,
+}
+
+/// The workload: its SPIFFE ID and what lets its bot issue it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Workload {
+    pub spiffe_id: SpiffeId,
+    pub teleport_role: String,
+    pub bot: String,
+}
+
+/// The AWS side: the account, the provider, the bucket, the role and the profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwsSetup {
     pub partition: Partition,
     pub account_id: String,
     pub region: String,
@@ -75,192 +71,236 @@ pub struct Plan {
     pub role_path: String,
     pub profile: String,
     pub session_name: Option<String>,
-    pub teleport_role: String,
-    pub bot: String,
+}
+
+/// Where tbot writes the token on the workload's host, and for which audience.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TbotSetup {
     pub output_dir: String,
     pub jwt_file: String,
     pub audience: String,
+}
+
+/// Everything the artifacts need, checked and with defaults filled in. Templates see each
+/// section under its name (`{{aws.bucket}}`); `answers.yaml` is the answers as checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub cluster: Cluster,
+    pub workload: Workload,
+    pub aws: AwsSetup,
+    pub tbot: TbotSetup,
+    /// The answers as checked, every default written out.
+    #[serde(skip)]
+    answers: Answers,
     /// Things that are valid but likely to surprise; shown, never fatal.
     pub warnings: Vec<String>,
 }
 
 impl Plan {
     pub fn issuer_url(&self) -> String {
-        self.proxy.issuer_url()
+        self.cluster.proxy.issuer_url()
     }
 
     /// The prefix of the trust policy's condition keys: the issuer without `https://`.
     pub fn condition_key_prefix(&self) -> String {
-        self.proxy.issuer_host_path()
+        self.cluster.proxy.issuer_host_path()
     }
 
     pub fn provider_arn(&self) -> String {
         aws::oidc_provider_arn(
-            self.partition,
-            &self.account_id,
-            &self.proxy.issuer_host_path(),
+            self.aws.partition,
+            &self.aws.account_id,
+            &self.cluster.proxy.issuer_host_path(),
         )
     }
 
     pub fn role_arn(&self) -> String {
+        let aws = &self.aws;
         aws::role_arn(
-            self.partition,
-            &self.account_id,
-            &self.role_path,
-            &self.role_name,
+            aws.partition,
+            &aws.account_id,
+            &aws.role_path,
+            &aws.role_name,
         )
     }
 
     pub fn policy_arn(&self) -> String {
+        let aws = &self.aws;
         aws::policy_arn(
-            self.partition,
-            &self.account_id,
-            &self.role_path,
-            &self.policy_name,
+            aws.partition,
+            &aws.account_id,
+            &aws.role_path,
+            &aws.policy_name,
         )
     }
 
     pub fn bucket_arn(&self) -> String {
-        aws::bucket_arn(self.partition, &self.bucket)
+        aws::bucket_arn(self.aws.partition, &self.aws.bucket)
     }
 
     /// The file the AWS profile reads: tbot's output directory joined with the JWT file name.
     pub fn token_file(&self) -> String {
-        format!("{}/{}", self.output_dir, self.jwt_file)
+        format!("{}/{}", self.tbot.output_dir, self.tbot.jwt_file)
     }
 
     pub fn bucket_actions(&self) -> Vec<String> {
-        match self.access {
-            AccessPreset::Custom => self.custom_actions.clone(),
-            preset => preset
-                .bucket_actions()
-                .iter()
-                .map(|a| (*a).to_owned())
-                .collect(),
-        }
+        self.actions(AccessPreset::bucket_actions)
     }
 
     pub fn object_actions(&self) -> Vec<String> {
-        match self.access {
-            AccessPreset::Custom => self.custom_actions.clone(),
-            preset => preset
-                .object_actions()
-                .iter()
-                .map(|a| (*a).to_owned())
-                .collect(),
+        self.actions(AccessPreset::object_actions)
+    }
+
+    fn actions(&self, of_preset: fn(AccessPreset) -> &'static [&'static str]) -> Vec<String> {
+        match self.aws.access {
+            AccessPreset::Custom => self.aws.custom_actions.clone(),
+            preset => of_preset(preset).iter().map(|a| (*a).to_owned()).collect(),
         }
     }
 
     /// The normalized answers, every default written out, for `answers.yaml`.
     pub fn to_answers(&self) -> Answers {
-        let mut answers = Answers::default();
-        let mut text = |id, value: &str| answers.set_text(id, value);
-        text(FieldId::Proxy, &self.proxy.authority());
-        text(FieldId::ClusterName, &self.cluster_name);
-        text(FieldId::SpiffePath, self.spiffe_id.path());
-        text(FieldId::Partition, self.partition.id());
-        text(FieldId::AccountId, &self.account_id);
-        text(FieldId::Region, &self.region);
-        text(FieldId::OidcProvider, self.provider.id());
-        text(FieldId::Bucket, &self.bucket);
-        text(FieldId::Access, self.access.id());
-        text(FieldId::PolicyName, &self.policy_name);
-        text(FieldId::RoleName, &self.role_name);
-        text(FieldId::RolePath, &self.role_path);
-        text(FieldId::Profile, &self.profile);
-        if let Some(session) = &self.session_name {
-            text(FieldId::SessionName, session);
-        }
-        text(FieldId::TeleportRole, &self.teleport_role);
-        text(FieldId::Bot, &self.bot);
-        text(FieldId::OutputDir, &self.output_dir);
-        text(FieldId::JwtFile, &self.jwt_file);
-        text(FieldId::Audience, &self.audience);
-        answers.set(FieldId::Thumbprints, Answer::List(self.thumbprints.clone()));
-        answers.set(FieldId::CreateBucket, Answer::Flag(self.create_bucket));
-        if self.access == AccessPreset::Custom {
-            answers.set(FieldId::Actions, Answer::List(self.custom_actions.clone()));
-        }
-        answers
+        self.answers.clone()
     }
 }
 
-/// What to use when an answer is missing.
-enum Fallback {
-    /// There is no default; the hint says what to give.
-    Required(&'static str),
-    Default(String),
-    /// The default is derived from another answer that is itself broken or missing.
-    Blocked,
+/// A parsed answer written back as it is saved (normalized: trimmed, lowercase hex, …).
+trait Normalized {
+    fn answer(&self) -> Answer;
 }
 
-impl Fallback {
-    fn derived<T>(from: Option<&T>, derive: impl FnOnce(&T) -> String) -> Self {
-        from.map_or(Self::Blocked, |value| Self::Default(derive(value)))
+impl Normalized for String {
+    fn answer(&self) -> Answer {
+        Answer::Text(self.clone())
     }
 }
 
-/// Collects problems while validating, so one run reports all of them.
+impl Normalized for ProxyAddress {
+    fn answer(&self) -> Answer {
+        Answer::Text(self.authority())
+    }
+}
+
+impl Normalized for SpiffeId {
+    fn answer(&self) -> Answer {
+        Answer::Text(self.path().to_owned())
+    }
+}
+
+/// Collects problems while validating, so one run reports all of them, and the normalized
+/// answer and default of every field on the way.
 struct Checker<'a> {
     answers: &'a Answers,
     problems: Vec<Problem>,
-    defaults: BTreeMap<FieldId, String>,
+    defaults: BTreeMap<FieldId, Answer>,
+    normalized: Answers,
 }
 
 impl Checker<'_> {
     fn report(&mut self, id: FieldId, value: Option<&str>, error: &dyn Advice) {
         self.problems
-            .push(Problem::new(field(id).key, value, error));
+            .push(Problem::new(Location::Field(id), value, error));
     }
 
-    /// Checks a text answer, or falls back as `fallback` says. `None` if it is missing without
-    /// a default, or broken (both reported), or if its default depends on a broken answer
-    /// (reported there, not again here).
-    fn text<T, E: Advice>(
+    /// Checks a text answer, or falls back to the field's default (`derived`, for a default
+    /// derived from other answers: `None` when those are broken or missing). `None` if it is
+    /// missing without a default, or broken (both reported), or if its default depends on a
+    /// broken answer (reported there, not again here).
+    fn text<T: Normalized, E: Advice>(
         &mut self,
         id: FieldId,
-        fallback: Fallback,
+        derived: Option<String>,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<T> {
-        if let Fallback::Default(value) = &fallback {
-            self.defaults.insert(id, value.clone());
+        let fallback = match field(id).default {
+            FieldDefault::Text(text) => Some(text.to_owned()),
+            FieldDefault::Derived => derived,
+            FieldDefault::Required(_) | FieldDefault::Optional(_) | FieldDefault::Flag(_) => None,
+        };
+        if let Some(value) = &fallback {
+            self.defaults.insert(id, Answer::Text(value.clone()));
         }
         let given = self
             .answers
             .text(id)
             .map(str::trim)
             .filter(|t| !t.is_empty());
-        let value = match (given, fallback) {
-            (Some(given), _) => given.to_owned(),
-            (None, Fallback::Default(value)) => value,
-            (None, Fallback::Blocked) => return None,
-            (None, Fallback::Required(hint)) => {
+        let value = match (given, fallback, field(id).default) {
+            (Some(given), _, _) => given.to_owned(),
+            (None, Some(value), _) => value,
+            (None, None, FieldDefault::Required(hint)) => {
                 self.report(id, None, &PlanError::Required { hint });
                 return None;
             }
+            (None, None, _) => return None,
         };
-        match parse(&value) {
-            Ok(parsed) => Some(parsed),
-            Err(error) => {
-                self.report(id, Some(&value), &error);
-                None
-            }
+        let parsed = parse(&value)
+            .map_err(|error| self.report(id, Some(&value), &error))
+            .ok()?;
+        self.normalized.set(id, parsed.answer());
+        Some(parsed)
+    }
+
+    /// An optional text answer: `Some(None)` when it is not given.
+    fn optional_text<T: Normalized, E: Advice>(
+        &mut self,
+        id: FieldId,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<Option<T>> {
+        let given = self.answers.text(id).is_some_and(|t| !t.trim().is_empty());
+        match self.text(id, None, parse) {
+            None if given => None,
+            parsed => Some(parsed),
         }
     }
 
-    fn choice(&mut self, id: FieldId, default: &'static str) -> Option<&'static str> {
-        let crate::steps::FieldKind::Choice(choices) = field(id).kind else {
-            unreachable!("{id:?} is declared as a choice in steps::FIELDS");
+    /// A choice: the id given or the field's default, if it is one of the field's choices.
+    fn choice<T>(&mut self, id: FieldId, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        let (FieldKind::Choice(choices), FieldDefault::Text(default)) =
+            (field(id).kind, field(id).default)
+        else {
+            unreachable!("{id:?} is declared as a choice with a default in steps::FIELDS");
         };
-        self.defaults.insert(id, default.to_owned());
+        self.defaults.insert(id, Answer::Text(default.to_owned()));
         let value = self.answers.text(id).map(str::trim).unwrap_or(default);
         match choices.iter().find(|c| **c == value) {
-            Some(choice) => Some(*choice),
+            Some(choice) => {
+                self.normalized.set(id, Answer::Text((*choice).to_owned()));
+                parse(choice)
+            }
             None => {
                 self.report(id, Some(value), &PlanError::NotAChoice { choices });
                 None
             }
         }
+    }
+
+    fn flag(&mut self, id: FieldId) -> bool {
+        let FieldDefault::Flag(default) = field(id).default else {
+            unreachable!("{id:?} is declared as a flag with a default in steps::FIELDS");
+        };
+        self.defaults.insert(id, Answer::Flag(default));
+        let value = self.answers.flag(id).unwrap_or(default);
+        self.normalized.set(id, Answer::Flag(value));
+        value
+    }
+
+    /// A list whose items are each checked and normalized; duplicates are dropped.
+    fn list<E: Advice>(
+        &mut self,
+        id: FieldId,
+        parse: impl Fn(&str) -> Result<String, E>,
+    ) -> Vec<String> {
+        let mut items = Vec::new();
+        for raw in self.answers.list(id).unwrap_or_default() {
+            match parse(raw) {
+                Ok(item) if !items.contains(&item) => items.push(item),
+                Ok(_) => {}
+                Err(error) => self.report(id, Some(raw), &error),
+            }
+        }
+        self.normalized.set(id, Answer::List(items.clone()));
+        items
     }
 }
 
@@ -274,16 +314,34 @@ pub fn validate(answers: &Answers) -> Result<Plan, Vec<Problem>> {
 #[derive(Debug, Clone)]
 pub struct Assessment {
     pub result: Result<Plan, Vec<Problem>>,
-    pub defaults: BTreeMap<FieldId, String>,
+    pub defaults: BTreeMap<FieldId, Answer>,
 }
 
 impl Assessment {
     /// The problems of one field (empty when it is fine, or when only other fields are wrong).
     pub fn problems_of(&self, id: FieldId) -> Vec<&Problem> {
-        let key = field(id).key;
         match &self.result {
             Ok(_) => Vec::new(),
-            Err(problems) => problems.iter().filter(|p| p.field == key).collect(),
+            Err(problems) => problems
+                .iter()
+                .filter(|p| p.location == Location::Field(id))
+                .collect(),
+        }
+    }
+
+    /// The default of a text or choice field, as it is shown.
+    pub fn default_text(&self, id: FieldId) -> Option<&str> {
+        match self.defaults.get(&id) {
+            Some(Answer::Text(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The default of a yes/no field.
+    pub fn default_flag(&self, id: FieldId) -> Option<bool> {
+        match self.defaults.get(&id) {
+            Some(Answer::Flag(flag)) => Some(*flag),
+            _ => None,
         }
     }
 }
@@ -291,12 +349,12 @@ impl Assessment {
 /// The workload's SPIFFE ID as the answers stand, for a live preview: the cluster name (or its
 /// default) and the path, when both are valid; the plan may still lack later answers.
 pub fn spiffe_id_preview(answers: &Answers) -> Option<String> {
-    let defaults;
+    let assessment;
     let trust_domain = match answers.text(FieldId::ClusterName) {
         Some(name) => name,
         None => {
-            defaults = assess(answers).defaults;
-            defaults.get(&FieldId::ClusterName)?
+            assessment = assess(answers);
+            assessment.default_text(FieldId::ClusterName)?
         }
     };
     let trust_domain = spiffe::parse_trust_domain(trust_domain).ok()?;
@@ -311,48 +369,47 @@ pub fn assess(answers: &Answers) -> Assessment {
         answers,
         problems: Vec::new(),
         defaults: BTreeMap::new(),
+        normalized: Answers::default(),
     };
-    let result = check_all(&mut check);
+    // Each section is checked in full even when an earlier one is broken, so every problem
+    // is reported at once; a default derived from a broken answer is simply not offered.
+    let cluster = check_cluster(&mut check);
+    let spiffe_id = check_spiffe_id(&mut check, cluster.as_ref());
+    let aws = check_aws(&mut check, spiffe_id.as_ref());
+    let workload = check_workload(&mut check, spiffe_id, aws.as_ref());
+    let tbot = check_tbot(&mut check);
+    let result = match (cluster, workload, aws, tbot) {
+        (Some(cluster), Some(workload), Some(aws), Some(tbot)) if check.problems.is_empty() => {
+            let mut plan = Plan {
+                cluster,
+                workload,
+                aws,
+                tbot,
+                answers: std::mem::take(&mut check.normalized),
+                warnings: Vec::new(),
+            };
+            plan.warnings = warnings(&plan);
+            Ok(plan)
+        }
+        // Every section that is None pushed a problem.
+        _ => Err(std::mem::take(&mut check.problems)),
+    };
     Assessment {
         result,
         defaults: check.defaults,
     }
 }
 
-fn check_all(check: &mut Checker<'_>) -> Result<Plan, Vec<Problem>> {
-    let answers = check.answers;
-    let mut warnings = Vec::new();
-
-    let proxy = check.text(
-        FieldId::Proxy,
-        Fallback::Required("give the proxy's public address, e.g. example.teleport.sh"),
-        ProxyAddress::parse,
-    );
+fn check_cluster(check: &mut Checker<'_>) -> Option<Cluster> {
+    let proxy = check.text(FieldId::Proxy, None, ProxyAddress::parse);
     let cluster_name = check.text(
         FieldId::ClusterName,
-        Fallback::derived(proxy.as_ref(), |p| {
-            p.host().trim_matches(['[', ']']).to_owned()
-        }),
+        proxy
+            .as_ref()
+            .map(|p| p.host().trim_matches(['[', ']']).to_owned()),
         spiffe::parse_trust_domain,
     );
-    let spiffe_id = match &cluster_name {
-        Some(trust_domain) => check.text(
-            FieldId::SpiffePath,
-            Fallback::Required("name the workload, e.g. /svc/example-service"),
-            |path| SpiffeId::for_workload(trust_domain, path),
-        ),
-        None => None,
-    };
-
-    let mut thumbprints = Vec::new();
-    let given_thumbprints = answers.list(FieldId::Thumbprints).unwrap_or_default();
-    for raw in given_thumbprints {
-        match thumbprint::normalize(raw) {
-            Ok(normalized) if !thumbprints.contains(&normalized) => thumbprints.push(normalized),
-            Ok(_) => {}
-            Err(error) => check.report(FieldId::Thumbprints, Some(raw), &error),
-        }
-    }
+    let thumbprints = check.list(FieldId::Thumbprints, thumbprint::normalize);
     if thumbprints.len() > MAX_THUMBPRINTS {
         check.report(
             FieldId::Thumbprints,
@@ -360,210 +417,169 @@ fn check_all(check: &mut Checker<'_>) -> Result<Plan, Vec<Problem>> {
             &thumbprint::ThumbprintError::TooMany,
         );
     }
+    Some(Cluster {
+        proxy: proxy?,
+        cluster_name: cluster_name?,
+        thumbprints,
+    })
+}
 
-    let partition = check
-        .choice(FieldId::Partition, Partition::Aws.id())
-        .and_then(|id| Partition::parse(id).ok());
-    let account_id = check.text(
-        FieldId::AccountId,
-        Fallback::Required("give the 12-digit account ID (`aws sts get-caller-identity`)"),
-        aws::parse_account_id,
-    );
-    let region = check
-        .text(
-            FieldId::Region,
-            Fallback::derived(partition.as_ref(), |p| p.default_region().to_owned()),
-            |region| match partition {
-                Some(partition) => aws::parse_region(region, partition).map(Some),
-                // The partition is broken and reported; the region cannot be checked against it.
-                None => Ok(None),
-            },
-        )
-        .flatten();
-    let provider = check
-        .choice(FieldId::OidcProvider, ProviderMode::Create.id())
-        .map(|mode| {
-            if mode == ProviderMode::Existing.id() {
-                ProviderMode::Existing
-            } else {
-                ProviderMode::Create
-            }
-        });
-    let bucket = check.text(
-        FieldId::Bucket,
-        Fallback::Required("name the S3 bucket the workload may use"),
-        aws::parse_bucket_name,
-    );
-    check.defaults.insert(FieldId::CreateBucket, "true".into());
-    let create_bucket = answers.flag(FieldId::CreateBucket).unwrap_or(true);
-    let access = check
-        .choice(FieldId::Access, DEFAULT_ACCESS.id())
-        .and_then(AccessPreset::parse);
+/// The SPIFFE ID, checked against the cluster's trust domain (so only once that is valid).
+fn check_spiffe_id(check: &mut Checker<'_>, cluster: Option<&Cluster>) -> Option<SpiffeId> {
+    let trust_domain = match cluster {
+        Some(cluster) => cluster.cluster_name.clone(),
+        // The proxy may be broken while the cluster name is fine: still check the path.
+        None => {
+            spiffe::parse_trust_domain(check.answers.text(FieldId::ClusterName)?.trim()).ok()?
+        }
+    };
+    check.text(FieldId::SpiffePath, None, |path| {
+        SpiffeId::for_workload(&trust_domain, path)
+    })
+}
 
-    let mut custom_actions = Vec::new();
-    let given_actions = answers.list(FieldId::Actions).unwrap_or_default();
-    match access {
-        Some(AccessPreset::Custom) if given_actions.is_empty() => {
-            check.report(FieldId::Actions, None, &aws::AwsError::NoActions);
-        }
-        Some(AccessPreset::Custom) => {
-            for raw in given_actions {
-                match aws::parse_s3_action(raw.trim()) {
-                    Ok(action) if !custom_actions.contains(&action) => custom_actions.push(action),
-                    Ok(_) => {}
-                    Err(error) => check.report(FieldId::Actions, Some(raw), &error),
-                }
-            }
-        }
-        Some(_) if !given_actions.is_empty() => {
-            check.report(FieldId::Actions, None, &aws::AwsError::ActionsWithoutCustom);
-        }
-        _ => {}
+/// The IAM role name: as given when valid, else derived from the SPIFFE ID. The Teleport role
+/// and the profile derive their defaults from it.
+fn effective_role_name(answers: &Answers, spiffe_id: Option<&SpiffeId>) -> Option<String> {
+    match answers.text(FieldId::RoleName).map(str::trim) {
+        Some(given) if !given.is_empty() => aws::parse_role_name(given).ok(),
+        _ => spiffe_id.map(default_role_name),
     }
+}
 
+fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<AwsSetup> {
+    let partition = check.choice(FieldId::Partition, |id| Partition::parse(id).ok());
+    let account_id = check.text(FieldId::AccountId, None, aws::parse_account_id);
+    let region = check.text(
+        FieldId::Region,
+        partition.map(|p| p.default_region().to_owned()),
+        |region| match partition {
+            Some(partition) => aws::parse_region(region, partition),
+            // The partition is broken and reported; the region cannot be checked against it.
+            None => Ok(region.to_owned()),
+        },
+    );
+    let provider = check.choice(FieldId::OidcProvider, ProviderMode::parse);
+    let bucket = check.text(FieldId::Bucket, None, aws::parse_bucket_name);
+    let create_bucket = check.flag(FieldId::CreateBucket);
+    let access = check.choice(FieldId::Access, AccessPreset::parse);
+    let custom_actions = check_actions(check, access);
     let role_name = check.text(
         FieldId::RoleName,
-        Fallback::derived(spiffe_id.as_ref(), default_role_name),
+        spiffe_id.map(default_role_name),
         aws::parse_role_name,
     );
-    let role_path = check.text(
-        FieldId::RolePath,
-        Fallback::Default(DEFAULT_ROLE_PATH.to_owned()),
-        aws::parse_iam_path,
-    );
+    let role_path = check.text(FieldId::RolePath, None, aws::parse_iam_path);
     let policy_name = check.text(
         FieldId::PolicyName,
-        Fallback::derived(role_name.as_ref().zip(access).as_ref(), |(role, access)| {
-            format!("{role}-s3-{}", access.id())
-        }),
+        role_name
+            .as_ref()
+            .zip(access)
+            .map(|(role, access)| format!("{role}-s3-{}", access.id())),
         aws::parse_policy_name,
     );
     let profile = check.text(
         FieldId::Profile,
-        Fallback::derived(role_name.as_ref(), |role| default_profile(role)),
+        role_name.as_deref().map(default_profile),
         aws::parse_profile_name,
     );
-    let session_name = check.text(
-        FieldId::SessionName,
-        Fallback::Blocked,
-        aws::parse_session_name,
-    );
+    let session_name = check.optional_text(FieldId::SessionName, aws::parse_session_name);
+    Some(AwsSetup {
+        partition: partition?,
+        account_id: account_id?,
+        region: region?,
+        provider: provider?,
+        bucket: bucket?,
+        create_bucket,
+        access: access?,
+        custom_actions,
+        policy_name: policy_name?,
+        role_name: role_name?,
+        role_path: role_path?,
+        profile: profile?,
+        session_name: session_name?,
+    })
+}
+
+/// `aws.actions`: required with the custom preset, refused with any other.
+fn check_actions(check: &mut Checker<'_>, access: Option<AccessPreset>) -> Vec<String> {
+    let given = check.answers.list(FieldId::Actions).unwrap_or_default();
+    match access {
+        Some(AccessPreset::Custom) if given.is_empty() => {
+            check.report(FieldId::Actions, None, &aws::AwsError::NoActions);
+            Vec::new()
+        }
+        Some(AccessPreset::Custom) => {
+            check.list(FieldId::Actions, |raw| aws::parse_s3_action(raw.trim()))
+        }
+        Some(_) if !given.is_empty() => {
+            check.report(FieldId::Actions, None, &aws::AwsError::ActionsWithoutCustom);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn check_workload(
+    check: &mut Checker<'_>,
+    spiffe_id: Option<SpiffeId>,
+    aws: Option<&AwsSetup>,
+) -> Option<Workload> {
+    let role_name = match aws {
+        Some(aws) => Some(aws.role_name.clone()),
+        None => effective_role_name(check.answers, spiffe_id.as_ref()),
+    };
     let teleport_role = check.text(
         FieldId::TeleportRole,
-        Fallback::derived(role_name.as_ref(), |role| default_teleport_role(role)),
+        role_name.as_deref().map(default_teleport_role),
         |v| teleport::parse_resource_name(v, "role"),
     );
-    let bot = check.text(
-        FieldId::Bot,
-        Fallback::Required("give the name of the bot tbot runs as (`tctl bots ls`)"),
-        |v| teleport::parse_resource_name(v, "bot"),
-    );
-    let output_dir = check.text(
-        FieldId::OutputDir,
-        Fallback::Default(tbot::DEFAULT_OUTPUT_DIR.to_owned()),
-        tbot::parse_output_dir,
-    );
-    let jwt_file = check.text(
-        FieldId::JwtFile,
-        Fallback::Default(tbot::DEFAULT_JWT_FILE.to_owned()),
-        tbot::parse_file_name,
-    );
-    let audience = check.text(
-        FieldId::Audience,
-        Fallback::Default(DEFAULT_AUDIENCE.to_owned()),
-        aws::parse_audience,
-    );
+    let bot = check.text(FieldId::Bot, None, |v| {
+        teleport::parse_resource_name(v, "bot")
+    });
+    Some(Workload {
+        spiffe_id: spiffe_id?,
+        teleport_role: teleport_role?,
+        bot: bot?,
+    })
+}
 
-    if !check.problems.is_empty() {
-        return Err(std::mem::take(&mut check.problems));
-    }
-    // Every value is Some here: each None above pushed a problem.
-    let (
-        Some(proxy),
-        Some(cluster_name),
-        Some(spiffe_id),
-        Some(partition),
-        Some(account_id),
-        Some(region),
-        Some(provider),
-        Some(bucket),
-        Some(access),
-        Some(policy_name),
-        Some(role_name),
-        Some(role_path),
-        Some(profile),
-        Some(teleport_role),
-        Some(bot),
-        Some(output_dir),
-        Some(jwt_file),
-        Some(audience),
-    ) = (
-        proxy,
-        cluster_name,
-        spiffe_id,
-        partition,
-        account_id,
-        region,
-        provider,
-        bucket,
-        access,
-        policy_name,
-        role_name,
-        role_path,
-        profile,
-        teleport_role,
-        bot,
-        output_dir,
-        jwt_file,
-        audience,
-    )
-    else {
-        unreachable!("a missing value always records a problem");
-    };
+fn check_tbot(check: &mut Checker<'_>) -> Option<TbotSetup> {
+    let output_dir = check.text(FieldId::OutputDir, None, tbot::parse_output_dir);
+    let jwt_file = check.text(FieldId::JwtFile, None, tbot::parse_file_name);
+    let audience = check.text(FieldId::Audience, None, aws::parse_audience);
+    Some(TbotSetup {
+        output_dir: output_dir?,
+        jwt_file: jwt_file?,
+        audience: audience?,
+    })
+}
 
+/// Valid choices that are likely to surprise.
+fn warnings(plan: &Plan) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let proxy = &plan.cluster.proxy;
     if let Some(port) = proxy.port() {
         warnings.push(format!(
             "the issuer {} carries port {port}: AWS documents that an OIDC provider URL should not contain a port, and AWS fetches the JWKS over HTTPS on 443 — serve the proxy's public address on 443 for real federation",
             proxy.issuer_url()
         ));
     }
-    if thumbprints.is_empty() && provider == ProviderMode::Create {
+    let provider = plan.aws.provider;
+    if plan.cluster.thumbprints.is_empty() && provider == ProviderMode::Create {
         warnings.push("no thumbprint given: AWS accepts that only when the proxy's certificate chains to a public CA it trusts; for a private CA add the thumbprint (`curl https://PROXY/webapi/thumbprint`)".into());
     }
     if provider == ProviderMode::Existing {
         warnings.push(format!(
-            "the existing OIDC provider for {} must list {audience:?} among its audiences (client IDs); aws-cli/setup.sh checks this",
-            proxy.issuer_url()
+            "the existing OIDC provider for {} must list {:?} among its audiences (client IDs); aws-cli/setup.sh checks this",
+            proxy.issuer_url(),
+            plan.tbot.audience
         ));
     }
-    if access == AccessPreset::Full {
+    if plan.aws.access == AccessPreset::Full {
         warnings.push("access `full` grants s3:* on the bucket, including deleting it and changing its policy; prefer read-write or a custom list in production".into());
     }
-    Ok(Plan {
-        proxy,
-        cluster_name,
-        spiffe_id,
-        thumbprints,
-        partition,
-        account_id,
-        region,
-        provider,
-        bucket,
-        create_bucket,
-        access,
-        custom_actions,
-        policy_name,
-        role_name,
-        role_path,
-        profile,
-        session_name,
-        teleport_role,
-        bot,
-        output_dir,
-        jwt_file,
-        audience,
-        warnings,
-    })
+    warnings
 }
 
 /// The IAM role name derived from a SPIFFE ID: its path segments joined with '-', cut to the
@@ -628,7 +644,7 @@ pub fn from_answers_file_filled(
     fill: impl FnOnce(&mut Answers),
 ) -> Result<Plan, Problems> {
     let (mut answers, mut problems) = Answers::from_yaml(text);
-    if problems.iter().any(|p| p.field == FILE_PROBLEM) {
+    if problems.iter().any(|p| p.location == Location::File) {
         // Nothing could be read: every field would be reported missing.
         return Err(Problems(problems));
     }
@@ -639,17 +655,15 @@ pub fn from_answers_file_filled(
         Err(rule_problems) => {
             for mut problem in rule_problems {
                 // A value of the wrong shape was already reported, and then read as missing.
-                if problems.iter().any(|p| p.field == problem.field) {
+                if problems.iter().any(|p| p.location == problem.location) {
                     continue;
                 }
-                if let Some((section, name)) = problem.field.split_once('.') {
-                    problem.line = crate::yaml::line_of(text, section, Some(name));
-                }
+                problem.line = crate::answers::line_of(text, &problem.location);
                 problems.push(problem);
             }
         }
     }
-    problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.field.clone()));
+    problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.location.clone()));
     Err(Problems(problems))
 }
 

@@ -4,6 +4,7 @@
 //! and which implements [`Advice`] for the fix; this is where they meet the field they were
 //! checking, so the answers file, the line prompts and the wizard all say the same thing.
 
+use crate::steps::{FieldId, field};
 use std::fmt;
 
 /// What to do about a broken rule, in the user's words.
@@ -11,10 +12,48 @@ pub trait Advice: std::error::Error {
     fn fix(&self) -> String;
 }
 
+/// Where in the answers a problem is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Location {
+    /// The file as a whole (not YAML, not a mapping).
+    File,
+    /// A known field.
+    Field(FieldId),
+    /// A key path that is not a field: `version`, a section, an unknown key.
+    Key(String),
+}
+
+impl Location {
+    /// The key path in `answers.yaml`: `aws.account_id`, `version`, or `(file)`.
+    pub fn key(&self) -> &str {
+        match self {
+            Self::File => "(file)",
+            Self::Field(id) => field(*id).key,
+            Self::Key(key) => key,
+        }
+    }
+
+    /// The section and the name within it, for finding the line.
+    pub fn section_and_name(&self) -> Option<(&str, Option<&str>)> {
+        match self {
+            Self::File => None,
+            other => Some(match other.key().split_once('.') {
+                Some((section, name)) => (section, Some(name)),
+                None => (other.key(), None),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// The dotted key of the field in `answers.yaml`, e.g. `aws.account_id`.
-    pub field: String,
+    pub location: Location,
     /// The value as the user gave it (empty when the field was missing).
     pub value: Option<String>,
     pub rule: String,
@@ -24,9 +63,9 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(field: &str, value: Option<&str>, error: &dyn Advice) -> Self {
+    pub fn new(location: Location, value: Option<&str>, error: &dyn Advice) -> Self {
         Self {
-            field: field.to_owned(),
+            location,
             value: value.map(str::to_owned),
             rule: error.to_string(),
             fix: error.fix(),
@@ -38,8 +77,8 @@ impl Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "line {line}: {}", self.field)?,
-            None => write!(f, "{}", self.field)?,
+            Some(line) => write!(f, "line {line}: {}", self.location)?,
+            None => write!(f, "{}", self.location)?,
         }
         match &self.value {
             Some(value) => write!(f, " = {value:?}: {}", self.rule)?,

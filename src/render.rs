@@ -6,9 +6,9 @@
 //! JSON and YAML output is parsed back before it is returned, so a broken template is caught here
 //! rather than by AWS or tctl.
 
-use crate::aws::AccessPreset;
+use crate::aws::{AccessPreset, ProviderMode};
 use crate::escape;
-use crate::plan::{Plan, ProviderMode};
+use crate::plan::Plan;
 use handlebars::{Handlebars, handlebars_helper};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -153,7 +153,9 @@ fn template_name(artifact: &ArtifactKind) -> String {
     format!("{}.hbs", artifact.path)
 }
 
-/// The values templates may use. Kept flat and named in the user's words.
+/// The values templates may use: every section of the plan under its name (`{{aws.bucket}}`,
+/// `{{workload.teleport_role}}`; an unanswered optional value is null), and the values derived
+/// from them, flat and named in the user's words (`{{role_arn}}`).
 pub fn context(plan: &Plan) -> Value {
     let bucket_actions = plan.bucket_actions();
     let object_actions = plan.object_actions();
@@ -162,47 +164,32 @@ pub fn context(plan: &Plan) -> Value {
             .iter()
             .any(|a| crate::aws::action_matches(a, action))
     };
-    json!({
-        "proxy": plan.proxy.authority(),
-        "cluster_name": plan.cluster_name,
+    let derived = json!({
         "issuer_url": plan.issuer_url(),
         "condition_key_prefix": plan.condition_key_prefix(),
-        "spiffe_id": plan.spiffe_id.to_string(),
-        "spiffe_path": plan.spiffe_id.path(),
-        "thumbprints": plan.thumbprints,
-        "partition": plan.partition.id(),
-        "account_id": plan.account_id,
-        "region": plan.region,
+        "spiffe_id": plan.workload.spiffe_id.to_string(),
+        "spiffe_path": plan.workload.spiffe_id.path(),
         // us-east-1 is the one region where S3 refuses an explicit LocationConstraint.
-        "location_constraint": plan.region != "us-east-1",
-        "create_provider": plan.provider == ProviderMode::Create,
-        "provider_mode": plan.provider.id(),
+        "location_constraint": plan.aws.region != "us-east-1",
+        "create_provider": plan.aws.provider == ProviderMode::Create,
         "provider_arn": plan.provider_arn(),
-        "bucket": plan.bucket,
         "bucket_arn": plan.bucket_arn(),
-        "s3_uri": format!("s3://{}", plan.bucket),
-        "create_bucket": plan.create_bucket,
-        "access": plan.access.id(),
+        "s3_uri": format!("s3://{}", plan.aws.bucket),
         "bucket_actions": bucket_actions,
         "object_actions": object_actions,
-        "same_actions": matches!(plan.access, AccessPreset::Full | AccessPreset::Custom),
+        "same_actions": matches!(plan.aws.access, AccessPreset::Full | AccessPreset::Custom),
         "can_write": allows(&object_actions, "s3:PutObject"),
         "can_list": allows(&bucket_actions, "s3:ListBucket"),
-        "policy_name": plan.policy_name,
         "policy_arn": plan.policy_arn(),
-        "role_name": plan.role_name,
-        "role_path": plan.role_path,
         "role_arn": plan.role_arn(),
-        "profile": plan.profile,
-        "session_name": plan.session_name,
-        "teleport_role": plan.teleport_role,
-        "bot": plan.bot,
-        "output_dir": plan.output_dir,
-        "jwt_file": plan.jwt_file,
         "token_file": plan.token_file(),
-        "audience": plan.audience,
-        "warnings": plan.warnings,
-    })
+    });
+    // A plan of strings, lists and flags always serializes.
+    let mut context = serde_json::to_value(plan).unwrap_or_default();
+    if let (Value::Object(context), Value::Object(derived)) = (&mut context, derived) {
+        context.extend(derived);
+    }
+    context
 }
 
 /// Renders every artifact for a plan, `answers.yaml` last.

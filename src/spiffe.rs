@@ -157,6 +157,13 @@ impl std::fmt::Display for SpiffeId {
     }
 }
 
+/// Written as the full ID, `spiffe://trust-domain/path`.
+impl serde::Serialize for SpiffeId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,11 @@
 //! The questions, once: every field of `answers.yaml` with its key, step, label, help and kind.
 //!
 //! The answers-file loader, the line prompts and the full-screen wizard all walk this list, so a
-//! field is added, renamed or explained in exactly one place. Rules and defaults live in
-//! [`crate::plan`], which every front end calls to validate.
+//! field is added, renamed or explained in exactly one place. A field's fixed default and when
+//! it is shown live here too; its rule and any default derived from other answers live in its
+//! section's check in `plan`, which every front end calls to validate.
+
+use crate::aws::{AccessPreset, Partition, ProviderMode};
 
 /// The wizard's steps, in order. The answers file groups fields by section instead (see
 /// [`Field::key`]); a step may take fields from several sections.
@@ -79,6 +82,28 @@ pub enum FieldId {
     Audience,
 }
 
+/// What a field holds when it is not answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldDefault {
+    /// No default: it must be answered; the hint says what to give.
+    Required(&'static str),
+    /// This text (for a choice: this id).
+    Text(&'static str),
+    Flag(bool),
+    /// Derived from other answers by its section's check (the role name from the SPIFFE path, …).
+    Derived,
+    /// Optional: left out when not answered, which means what the text says.
+    Optional(&'static str),
+}
+
+/// When a field is asked: the wizards skip a hidden field, and its answer must stay empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Always,
+    /// Only when the choice field has this id.
+    When(FieldId, &'static str),
+}
+
 #[derive(Debug)]
 pub struct Field {
     pub id: FieldId,
@@ -88,6 +113,8 @@ pub struct Field {
     pub label: &'static str,
     pub help: &'static str,
     pub kind: FieldKind,
+    pub default: FieldDefault,
+    pub shown: Shown,
 }
 
 impl Field {
@@ -102,19 +129,6 @@ impl Field {
     }
 }
 
-pub const PARTITIONS: &[&str] = &[
-    "aws",
-    "aws-cn",
-    "aws-us-gov",
-    "aws-iso",
-    "aws-iso-b",
-    "aws-iso-e",
-    "aws-iso-f",
-    "aws-eusc",
-];
-pub const PROVIDER_MODES: &[&str] = &["create", "existing"];
-pub const ACCESS_PRESETS: &[&str] = &["full", "read-only", "read-write", "write-only", "custom"];
-
 /// The sections of `answers.yaml` besides the top-level `version`.
 pub const SECTIONS: &[&str] = &["teleport", "aws", "tbot"];
 
@@ -126,6 +140,10 @@ pub const FIELDS: &[Field] = &[
         label: "Teleport proxy public address",
         help: "host[:port] of the Teleport Proxy Service, as `tsh status` shows it. AWS must reach https://HOST/workload-identity from the internet.",
         kind: FieldKind::Text,
+        default: FieldDefault::Required(
+            "give the proxy's public address, e.g. example.teleport.sh",
+        ),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::ClusterName,
@@ -134,6 +152,8 @@ pub const FIELDS: &[Field] = &[
         label: "Cluster name (SPIFFE trust domain)",
         help: "The Teleport cluster name, which is the trust domain of every SPIFFE ID it issues. Defaults to the proxy host.",
         kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::SpiffePath,
@@ -142,6 +162,8 @@ pub const FIELDS: &[Field] = &[
         label: "SPIFFE ID path of the workload",
         help: "The path part of the workload's SPIFFE ID, e.g. /svc/example-service. Name the workload, not the AWS role it will assume: one identity can be trusted by many roles.",
         kind: FieldKind::Text,
+        default: FieldDefault::Required("name the workload, e.g. /svc/example-service"),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::Thumbprints,
@@ -150,6 +172,8 @@ pub const FIELDS: &[Field] = &[
         label: "TLS thumbprints of the proxy",
         help: "SHA-1 of the last certificate the proxy sends (`curl https://PROXY/webapi/thumbprint`). AWS ignores it for certificates from public CAs, but private CAs need it. Up to 5.",
         kind: FieldKind::List,
+        default: FieldDefault::Optional("none: the proxy's CA is public"),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::Partition,
@@ -157,7 +181,9 @@ pub const FIELDS: &[Field] = &[
         step: Step::Aws,
         label: "AWS partition",
         help: "aws for commercial regions, aws-us-gov for GovCloud, aws-cn for China. It is part of every ARN.",
-        kind: FieldKind::Choice(PARTITIONS),
+        kind: FieldKind::Choice(&Partition::IDS),
+        default: FieldDefault::Text(Partition::Aws.id()),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::AccountId,
@@ -166,6 +192,10 @@ pub const FIELDS: &[Field] = &[
         label: "AWS account ID",
         help: "The 12-digit account that will hold the OIDC provider and the role (`aws sts get-caller-identity`).",
         kind: FieldKind::Text,
+        default: FieldDefault::Required(
+            "give the 12-digit account ID (`aws sts get-caller-identity`)",
+        ),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::Region,
@@ -174,6 +204,8 @@ pub const FIELDS: &[Field] = &[
         label: "AWS region",
         help: "Where the bucket lives and the default region of the profile. Defaults to the partition's first region.",
         kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::OidcProvider,
@@ -181,7 +213,9 @@ pub const FIELDS: &[Field] = &[
         step: Step::Aws,
         label: "OIDC provider",
         help: "create: make a new IAM OIDC provider for the cluster. existing: the account already trusts this cluster's issuer (one provider serves every workload).",
-        kind: FieldKind::Choice(PROVIDER_MODES),
+        kind: FieldKind::Choice(&ProviderMode::IDS),
+        default: FieldDefault::Text(ProviderMode::Create.id()),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::Bucket,
@@ -190,6 +224,8 @@ pub const FIELDS: &[Field] = &[
         label: "S3 bucket name",
         help: "The bucket the workload may use. Bucket names are global across AWS.",
         kind: FieldKind::Text,
+        default: FieldDefault::Required("name the S3 bucket the workload may use"),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::CreateBucket,
@@ -198,6 +234,8 @@ pub const FIELDS: &[Field] = &[
         label: "Create the bucket?",
         help: "true: the artifacts create it (private, encrypted, versioned). false: it exists already.",
         kind: FieldKind::Flag,
+        default: FieldDefault::Flag(true),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::Access,
@@ -205,7 +243,9 @@ pub const FIELDS: &[Field] = &[
         step: Step::Aws,
         label: "Access to the bucket",
         help: "full = s3:* (as in Teleport's guide); read-only; read-write; write-only; custom = the actions you list in aws.actions.",
-        kind: FieldKind::Choice(ACCESS_PRESETS),
+        kind: FieldKind::Choice(&AccessPreset::IDS),
+        default: FieldDefault::Text(AccessPreset::ReadWrite.id()),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::Actions,
@@ -214,6 +254,8 @@ pub const FIELDS: &[Field] = &[
         label: "Custom S3 actions",
         help: "Only with access: custom. Actions such as s3:GetObject, granted on the bucket and its objects.",
         kind: FieldKind::List,
+        default: FieldDefault::Optional("none"),
+        shown: Shown::When(FieldId::Access, AccessPreset::Custom.id()),
     },
     Field {
         id: FieldId::PolicyName,
@@ -222,6 +264,8 @@ pub const FIELDS: &[Field] = &[
         label: "IAM policy name",
         help: "The managed policy that grants the bucket access.",
         kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::RoleName,
@@ -230,6 +274,8 @@ pub const FIELDS: &[Field] = &[
         label: "IAM role name",
         help: "The role the workload assumes. Defaults to the SPIFFE path joined with '-'.",
         kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::RolePath,
@@ -238,6 +284,8 @@ pub const FIELDS: &[Field] = &[
         label: "IAM role path",
         help: "Optional IAM path for the role and policy, e.g. /workloads/. It becomes part of their ARNs.",
         kind: FieldKind::Text,
+        default: FieldDefault::Text("/"),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::Profile,
@@ -246,6 +294,8 @@ pub const FIELDS: &[Field] = &[
         label: "AWS CLI profile name",
         help: "The [profile NAME] section written for ~/.aws/config.",
         kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::SessionName,
@@ -254,6 +304,8 @@ pub const FIELDS: &[Field] = &[
         label: "Role session name (optional)",
         help: "Shown in CloudTrail next to the role. Left out, the AWS SDK picks one.",
         kind: FieldKind::Text,
+        default: FieldDefault::Optional("none: the SDK picks one"),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::TeleportRole,
@@ -262,6 +314,8 @@ pub const FIELDS: &[Field] = &[
         label: "Teleport role name",
         help: "The Teleport role that allows issuing the SPIFFE ID (spec.allow.spiffe).",
         kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::Bot,
@@ -270,6 +324,8 @@ pub const FIELDS: &[Field] = &[
         label: "Bot name",
         help: "The existing Machine ID bot that tbot runs as (`tctl bots ls`). It gets the role above.",
         kind: FieldKind::Text,
+        default: FieldDefault::Required("give the name of the bot tbot runs as (`tctl bots ls`)"),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::OutputDir,
@@ -278,6 +334,8 @@ pub const FIELDS: &[Field] = &[
         label: "tbot output directory",
         help: "Absolute directory where tbot writes the SVIDs on the workload's host.",
         kind: FieldKind::Text,
+        default: FieldDefault::Text(crate::tbot::DEFAULT_OUTPUT_DIR),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::JwtFile,
@@ -286,6 +344,8 @@ pub const FIELDS: &[Field] = &[
         label: "JWT file name",
         help: "File name of the JWT SVID inside the output directory; the AWS profile reads it.",
         kind: FieldKind::Text,
+        default: FieldDefault::Text(crate::tbot::DEFAULT_JWT_FILE),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::Audience,
@@ -294,6 +354,8 @@ pub const FIELDS: &[Field] = &[
         label: "JWT audience",
         help: "The `aud` tbot puts in the JWT and the client ID the OIDC provider accepts. AWS expects sts.amazonaws.com.",
         kind: FieldKind::Text,
+        default: FieldDefault::Text(crate::aws::DEFAULT_AUDIENCE),
+        shown: Shown::Always,
     },
 ];
 

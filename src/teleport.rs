@@ -153,6 +153,13 @@ pub fn parse_resource_name(value: &str, kind: &'static str) -> Result<String, Te
     Ok(value.to_owned())
 }
 
+/// Written as the authority (`host[:port]`), as in `answers.yaml`.
+impl serde::Serialize for ProxyAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.authority())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,8 @@ use common::*;
 use serde_json::json;
 use std::path::Path;
 use wi_aws::aws::AccessPreset;
-use wi_aws::plan::{Plan, ProviderMode};
+use wi_aws::aws::ProviderMode;
+use wi_aws::plan::Plan;
 use wi_aws::render::{ARTIFACTS, Artifact};
 
 fn snapshot_settings() -> insta::Settings {
@@ -31,7 +32,7 @@ fn snapshots_of_every_artifact() {
 }
 
 fn expected_trust_policy(plan: &Plan) -> serde_json::Value {
-    let prefix = plan.proxy.issuer_host_path();
+    let prefix = plan.cluster.proxy.issuer_host_path();
     json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -39,8 +40,8 @@ fn expected_trust_policy(plan: &Plan) -> serde_json::Value {
             "Principal": { "Federated": plan.provider_arn() },
             "Action": "sts:AssumeRoleWithWebIdentity",
             "Condition": { "StringEquals": {
-                format!("{prefix}:aud"): plan.audience,
-                format!("{prefix}:sub"): plan.spiffe_id.to_string(),
+                format!("{prefix}:aud"): plan.tbot.audience,
+                format!("{prefix}:sub"): plan.workload.spiffe_id.to_string(),
             }}
         }]
     })
@@ -92,7 +93,7 @@ fn permissions_policy_grants_the_preset_on_bucket_and_objects() {
 #[test]
 fn presets_expand_as_documented() {
     let gov = plan_of(CASES[1].1);
-    assert_eq!(gov.access, AccessPreset::ReadOnly);
+    assert_eq!(gov.aws.access, AccessPreset::ReadOnly);
     assert_eq!(gov.object_actions(), ["s3:GetObject"]);
     let deep = plan_of(CASES[2].1);
     // Duplicates are dropped, order kept.
@@ -130,18 +131,18 @@ fn terraform_references_resolve_and_policies_equal_the_json_files() {
         };
         assert_eq!(
             string(".resource.aws_iam_role.workload.name"),
-            plan.role_name
+            plan.aws.role_name
         );
         assert_eq!(
             string(".resource.aws_iam_role.workload.path"),
-            plan.role_path
+            plan.aws.role_path
         );
         assert_eq!(
             string(".resource.aws_iam_policy.workload.name"),
-            plan.policy_name
+            plan.aws.policy_name
         );
-        assert_eq!(string(".provider.aws.region"), plan.region);
-        match plan.provider {
+        assert_eq!(string(".provider.aws.region"), plan.aws.region);
+        match plan.aws.provider {
             ProviderMode::Create => {
                 let key = ".resource.aws_iam_openid_connect_provider.teleport";
                 assert_eq!(string(&format!("{key}.url")), plan.issuer_url());
@@ -151,10 +152,10 @@ fn terraform_references_resolve_and_policies_equal_the_json_files() {
                     .iter()
                     .map(|v| v.as_str().expect("string").to_owned())
                     .collect();
-                assert_eq!(thumbprints, plan.thumbprints);
+                assert_eq!(thumbprints, plan.cluster.thumbprints);
                 assert_eq!(
                     values[&format!("{key}.client_id_list")],
-                    hcl::Value::Array(vec![plan.audience.clone().into()])
+                    hcl::Value::Array(vec![plan.tbot.audience.clone().into()])
                 );
             }
             ProviderMode::Existing => {
@@ -165,11 +166,11 @@ fn terraform_references_resolve_and_policies_equal_the_json_files() {
             }
         }
         let declares_bucket = values.contains_key(".resource.aws_s3_bucket.workload.bucket");
-        assert_eq!(declares_bucket, plan.create_bucket, "{case}");
-        if plan.create_bucket {
+        assert_eq!(declares_bucket, plan.aws.create_bucket, "{case}");
+        if plan.aws.create_bucket {
             assert_eq!(
                 string(".resource.aws_s3_bucket.workload.bucket"),
-                plan.bucket
+                plan.aws.bucket
             );
         }
     }
@@ -185,11 +186,11 @@ fn teleport_role_and_tbot_output_carry_the_spiffe_path() {
         assert_eq!(role["version"], "v6");
         assert_eq!(
             role["metadata"]["name"].as_str(),
-            Some(plan.teleport_role.as_str())
+            Some(plan.workload.teleport_role.as_str())
         );
         assert_eq!(
             role["spec"]["allow"]["spiffe"][0]["path"].as_str(),
-            Some(plan.spiffe_id.path())
+            Some(plan.workload.spiffe_id.path())
         );
 
         let outputs = yaml(&artifacts, "tbot/outputs.yaml");
@@ -198,16 +199,19 @@ fn teleport_role_and_tbot_output_carry_the_spiffe_path() {
         assert_eq!(output["destination"]["type"], "directory");
         assert_eq!(
             output["destination"]["path"].as_str(),
-            Some(plan.output_dir.as_str())
+            Some(plan.tbot.output_dir.as_str())
         );
-        assert_eq!(output["svid"]["path"].as_str(), Some(plan.spiffe_id.path()));
+        assert_eq!(
+            output["svid"]["path"].as_str(),
+            Some(plan.workload.spiffe_id.path())
+        );
         assert_eq!(
             output["jwts"][0]["audience"].as_str(),
-            Some(plan.audience.as_str())
+            Some(plan.tbot.audience.as_str())
         );
         assert_eq!(
             output["jwts"][0]["file_name"].as_str(),
-            Some(plan.jwt_file.as_str())
+            Some(plan.tbot.jwt_file.as_str())
         );
     }
 }
@@ -218,14 +222,17 @@ fn aws_profile_points_at_the_role_and_tbots_token_file() {
         let plan = plan_of(file);
         let artifacts = render_plan(&plan);
         let config = ini(artifact(&artifacts, "aws/config"));
-        let profile = &config[&format!("profile {}", plan.profile)];
+        let profile = &config[&format!("profile {}", plan.aws.profile)];
         assert_eq!(profile["role_arn"], plan.role_arn(), "{case}");
         assert_eq!(
             profile["web_identity_token_file"],
-            format!("{}/{}", plan.output_dir, plan.jwt_file)
+            format!("{}/{}", plan.tbot.output_dir, plan.tbot.jwt_file)
         );
-        assert_eq!(profile["region"], plan.region);
-        assert_eq!(profile.get("role_session_name"), plan.session_name.as_ref());
+        assert_eq!(profile["region"], plan.aws.region);
+        assert_eq!(
+            profile.get("role_session_name"),
+            plan.aws.session_name.as_ref()
+        );
     }
 }
 
@@ -301,21 +308,27 @@ fn none_of_the_upstream_guides_errors_appear() {
         // 3: condition keys built from the provider URL keep "https://".
         assert!(!everything.contains(".url}:"), "{case}");
         assert!(
-            !everything.contains(&format!("https://{}:", plan.proxy.issuer_host_path())),
+            !everything.contains(&format!(
+                "https://{}:",
+                plan.cluster.proxy.issuer_host_path()
+            )),
             "{case}"
         );
         // 4: a role ARN without the empty region field.
         assert!(
-            !everything.contains(&format!("arn:{}:iam:{}", plan.partition, plan.account_id)),
+            !everything.contains(&format!(
+                "arn:{}:iam:{}",
+                plan.aws.partition, plan.aws.account_id
+            )),
             "{case}"
         );
         // 5: a condition key without /workload-identity.
         assert!(
-            !everything.contains(&format!("{}:sub", plan.proxy.authority())),
+            !everything.contains(&format!("{}:sub", plan.cluster.proxy.authority())),
             "{case}"
         );
         assert!(
-            !everything.contains(&format!("{}:aud", plan.proxy.authority())),
+            !everything.contains(&format!("{}:aud", plan.cluster.proxy.authority())),
             "{case}"
         );
     }

@@ -632,7 +632,7 @@ fn each_bad_answer_gives_one_precise_problem() {
             continue;
         }
         let problem = &problems[0];
-        if problem.field != case.field
+        if problem.location.key() != case.field
             || !problem.rule.contains(case.rule)
             || problem.fix.is_empty()
         {

@@ -303,7 +303,7 @@ fn a_template_producing_invalid_json_is_caught() {
     let output = render_with_template(
         dir.path(),
         "iam/trust-policy.json.hbs",
-        "{\"a\": {{role_name}}}\n",
+        "{\"a\": {{aws.role_name}}}\n",
         "out",
     );
     assert_eq!(output.status.code(), Some(2));

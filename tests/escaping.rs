@@ -11,14 +11,14 @@ const HOSTILE: &str =
 
 fn hostile_plan() -> wi_aws::plan::Plan {
     let mut plan = plan_of("examples/answers.yaml");
-    plan.bucket = format!("bucket-{HOSTILE}");
-    plan.role_name = format!("role-{HOSTILE}");
-    plan.policy_name = format!("policy-{HOSTILE}");
-    plan.teleport_role = format!("trole-{HOSTILE}");
-    plan.bot = format!("bot-{HOSTILE}");
-    plan.output_dir = format!("/dir-{HOSTILE}");
-    plan.audience = format!("aud-{HOSTILE}");
-    plan.region = format!("region-{HOSTILE}");
+    plan.aws.bucket = format!("bucket-{HOSTILE}");
+    plan.aws.role_name = format!("role-{HOSTILE}");
+    plan.aws.policy_name = format!("policy-{HOSTILE}");
+    plan.workload.teleport_role = format!("trole-{HOSTILE}");
+    plan.workload.bot = format!("bot-{HOSTILE}");
+    plan.tbot.output_dir = format!("/dir-{HOSTILE}");
+    plan.tbot.audience = format!("aud-{HOSTILE}");
+    plan.aws.region = format!("region-{HOSTILE}");
     plan
 }
 
@@ -28,43 +28,43 @@ fn hostile_values_arrive_intact_in_every_format() {
     let artifacts = render_plan(&plan);
 
     let trust = json(&artifacts, "iam/trust-policy.json");
-    let prefix = plan.proxy.issuer_host_path();
+    let prefix = plan.cluster.proxy.issuer_host_path();
     assert_eq!(
         trust["Statement"][0]["Condition"]["StringEquals"][format!("{prefix}:aud")],
-        plan.audience
+        plan.tbot.audience
     );
 
     let values = terraform_values(artifact(&artifacts, "terraform/main.tf"), &plan);
     assert_eq!(
         values[".resource.aws_s3_bucket.workload.bucket"].as_str(),
-        Some(plan.bucket.as_str())
+        Some(plan.aws.bucket.as_str())
     );
     assert_eq!(
         values[".resource.aws_iam_role.workload.name"].as_str(),
-        Some(plan.role_name.as_str())
+        Some(plan.aws.role_name.as_str())
     );
     assert_eq!(
         values[".provider.aws.region"].as_str(),
-        Some(plan.region.as_str())
+        Some(plan.aws.region.as_str())
     );
     assert_eq!(
         values[".locals.audience"].as_str(),
-        Some(plan.audience.as_str())
+        Some(plan.tbot.audience.as_str())
     );
 
     let role = yaml(&artifacts, "teleport/role.yaml");
     assert_eq!(
         role["metadata"]["name"].as_str(),
-        Some(plan.teleport_role.as_str())
+        Some(plan.workload.teleport_role.as_str())
     );
     let tbot = yaml(&artifacts, "tbot/outputs.yaml");
     assert_eq!(
         tbot["outputs"][0]["destination"]["path"].as_str(),
-        Some(plan.output_dir.as_str())
+        Some(plan.tbot.output_dir.as_str())
     );
     assert_eq!(
         tbot["outputs"][0]["jwts"][0]["audience"].as_str(),
-        Some(plan.audience.as_str())
+        Some(plan.tbot.audience.as_str())
     );
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -75,7 +75,7 @@ fn hostile_values_arrive_intact_in_every_format() {
         shell_value(&env, "AWS_WEB_IDENTITY_TOKEN_FILE"),
         plan.token_file()
     );
-    assert_eq!(shell_value(&env, "AWS_REGION"), plan.region);
+    assert_eq!(shell_value(&env, "AWS_REGION"), plan.aws.region);
     // The setup script's variables hold the values, not the result of running them.
     let setup = dir.path().join("aws-cli/setup.sh");
     let assignments: String = std::fs::read_to_string(&setup)
@@ -88,16 +88,16 @@ fn hostile_values_arrive_intact_in_every_format() {
         .collect();
     let vars = dir.path().join("vars.sh");
     std::fs::write(&vars, assignments).expect("write");
-    assert_eq!(shell_value(&vars, "bucket"), plan.bucket);
-    assert_eq!(shell_value(&vars, "role_name"), plan.role_name);
-    assert_eq!(shell_value(&vars, "audience"), plan.audience);
+    assert_eq!(shell_value(&vars, "bucket"), plan.aws.bucket);
+    assert_eq!(shell_value(&vars, "role_name"), plan.aws.role_name);
+    assert_eq!(shell_value(&vars, "audience"), plan.tbot.audience);
     assert!(!std::path::Path::new("/tmp/pwned").exists());
 }
 
 #[test]
 fn a_line_break_never_reaches_the_ini_profile() {
     let mut plan = plan_of("examples/answers.yaml");
-    plan.profile = "ok]\n[profile evil]\ncredential_process = /bin/sh -c id\n[x".to_owned();
+    plan.aws.profile = "ok]\n[profile evil]\ncredential_process = /bin/sh -c id\n[x".to_owned();
     let templates = Templates::embedded().expect("templates");
     match render::render(&plan, &templates) {
         Err(RenderError::Ini { path, .. }) => assert_eq!(path, "aws/config"),

@@ -169,14 +169,14 @@ fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
 
     let trust = json(&artifacts, "iam/trust-policy.json");
     let conditions = &trust["Statement"][0]["Condition"]["StringEquals"];
-    let prefix = plan.proxy.issuer_host_path();
+    let prefix = plan.cluster.proxy.issuer_host_path();
     prop_assert_eq!(
         &conditions[format!("{prefix}:aud")],
-        &serde_json::json!(plan.audience)
+        &serde_json::json!(plan.tbot.audience)
     );
     prop_assert_eq!(
         &conditions[format!("{prefix}:sub")],
-        &serde_json::json!(plan.spiffe_id.to_string())
+        &serde_json::json!(plan.workload.spiffe_id.to_string())
     );
     prop_assert_eq!(
         &trust["Statement"][0]["Principal"]["Federated"],
@@ -197,26 +197,26 @@ fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
     );
     prop_assert_eq!(
         values[".resource.aws_iam_role.workload.path"].as_str(),
-        Some(plan.role_path.as_str())
+        Some(plan.aws.role_path.as_str())
     );
 
     let tbot = yaml(&artifacts, "tbot/outputs.yaml");
     prop_assert_eq!(
         tbot["outputs"][0]["destination"]["path"].as_str(),
-        Some(plan.output_dir.as_str())
+        Some(plan.tbot.output_dir.as_str())
     );
     prop_assert_eq!(
         tbot["outputs"][0]["jwts"][0]["audience"].as_str(),
-        Some(plan.audience.as_str())
+        Some(plan.tbot.audience.as_str())
     );
     let role = yaml(&artifacts, "teleport/role.yaml");
     prop_assert_eq!(
         role["spec"]["allow"]["spiffe"][0]["path"].as_str(),
-        Some(plan.spiffe_id.path())
+        Some(plan.workload.spiffe_id.path())
     );
 
     let config = ini(artifact(&artifacts, "aws/config"));
-    let profile = &config[&format!("profile {}", plan.profile)];
+    let profile = &config[&format!("profile {}", plan.aws.profile)];
     prop_assert_eq!(&profile["role_arn"], &plan.role_arn());
     prop_assert_eq!(&profile["web_identity_token_file"], &plan.token_file());
 

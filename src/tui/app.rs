@@ -9,7 +9,7 @@ use super::editor::{Edit, Editor};
 use crate::answers::{Answer, Answers};
 use crate::discover::Findings;
 use crate::plan::{self, Assessment};
-use crate::problem::Problem;
+use crate::problem::{Location, Problem};
 use crate::render::{Artifact, Templates};
 use crate::steps::{FieldId, FieldKind, Step, field};
 use crate::teleport::ProxyAddress;
@@ -353,8 +353,7 @@ impl App {
                 FieldId::Thumbprints => {
                     !choosing || self.thumbprint_source == ThumbprintSource::Manual
                 }
-                FieldId::Actions => self.answers.text(FieldId::Access) == Some("custom"),
-                _ => true,
+                _ => self.answers.shows(field),
             };
             if shown {
                 items.push(Item::Field(field.id));
@@ -388,7 +387,7 @@ impl App {
     }
 
     pub fn default_of(&self, id: FieldId) -> Option<&str> {
-        self.assessment.defaults.get(&id).map(String::as_str)
+        self.assessment.default_text(id)
     }
 
     pub fn step_state(&self, screen: Screen) -> StepState {
@@ -609,10 +608,7 @@ impl App {
                             .unwrap_or(0);
                         let next = (current as isize + step).rem_euclid(options.len() as isize);
                         self.answers.set_text(id, options[next as usize]);
-                        if id == FieldId::Access && options[next as usize] != "custom" {
-                            // The list is hidden and would be an error with another preset.
-                            self.answers.clear(FieldId::Actions);
-                        }
+                        self.answers.clear_hidden();
                         self.changed(id);
                     }
                 }
@@ -620,7 +616,7 @@ impl App {
                     let current = self
                         .answers
                         .flag(id)
-                        .or_else(|| self.default_of(id).map(|d| d == "true"))
+                        .or(self.assessment.default_flag(id))
                         .unwrap_or(false);
                     let next = match key.code {
                         KeyCode::Char('y' | 'Y') => Some(true),
@@ -797,7 +793,7 @@ impl App {
             self.attempted.insert(step);
             let items = self.items_of(step);
             let bad = items.iter().position(|item| {
-                matches!(item, Item::Field(id) if problems.iter().any(|p| p.field == field(*id).key))
+                matches!(item, Item::Field(id) if problems.iter().any(|p| p.location == Location::Field(*id)))
             });
             if let Some(index) = bad {
                 self.show(Screen::Ask(step));

@@ -2,7 +2,7 @@
 //! a snapshot test on ratatui's `TestBackend`.
 
 use super::app::{App, DiscoveryState, Item, Overlay, Progress, Review, Screen, StepState};
-use crate::steps::{FieldId, FieldKind, Step, field};
+use crate::steps::{FieldDefault, FieldId, FieldKind, Step, field};
 use crate::verify::{ChecklistRow, Status};
 use crate::write::{Outcome, Planned};
 use ratatui::Frame;
@@ -350,9 +350,8 @@ fn item_value(
     let name = field.name();
     let default = app.default_of(id);
     let placeholder = |text: String| Span::styled(text, theme.dim());
-    let missing = || match id {
-        FieldId::Thumbprints => "none: the proxy's CA is public",
-        FieldId::SessionName => "none: the SDK picks one",
+    let missing = || match field.default {
+        FieldDefault::Optional(when_empty) => when_empty,
         _ => "required",
     };
     match field.kind {
@@ -385,11 +384,9 @@ fn item_value(
                 FieldKind::Flag => app.answers.flag(id).map(yes_no),
                 _ => app.answers.text(id).map(str::to_owned),
             };
-            let value = given.clone().or_else(|| {
-                default.map(|d| match field.kind {
-                    FieldKind::Flag => yes_no(d == "true"),
-                    _ => d.to_owned(),
-                })
+            let value = given.clone().or_else(|| match field.kind {
+                FieldKind::Flag => app.assessment.default_flag(id).map(yes_no),
+                _ => default.map(str::to_owned),
             });
             let value = value.unwrap_or_default();
             let spans = if focused {

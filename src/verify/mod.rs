@@ -281,8 +281,8 @@ impl Setup {
         let permissions_policy = json("iam/permissions-policy.json")?;
         let terraform = terraform::evaluate(
             &read(dir, "terraform/main.tf")?,
-            plan.partition,
-            &plan.account_id,
+            plan.aws.partition,
+            &plan.aws.account_id,
         );
 
         let tbot_text = read(dir, "tbot/outputs.yaml")?;
@@ -365,7 +365,10 @@ impl Setup {
 
     /// The SPIFFE ID tbot asks for: the cluster's trust domain and tbot's `svid.path`.
     pub fn spiffe_id(&self) -> String {
-        format!("spiffe://{}{}", self.plan.cluster_name, self.tbot.svid_path)
+        format!(
+            "spiffe://{}{}",
+            self.plan.cluster.cluster_name, self.tbot.svid_path
+        )
     }
 
     /// The role the artifacts create, from Terraform when it evaluates.
@@ -384,7 +387,12 @@ impl Setup {
                     .ok()
                     .and_then(|v| terraform::string_attribute(v, &format!("{role}.path")))
                     .unwrap_or_else(|| "/".into());
-                aws::role_arn(self.plan.partition, &self.plan.account_id, &path, &name)
+                aws::role_arn(
+                    self.plan.aws.partition,
+                    &self.plan.aws.account_id,
+                    &path,
+                    &name,
+                )
             }
             _ => self.plan.role_arn(),
         }
@@ -458,8 +466,8 @@ pub fn verify_token(
     let token_accepted = token_checks.iter().all(|c| c.status != Status::Fail);
     checks.extend(token_checks);
     let provider_arn = aws::oidc_provider_arn(
-        setup.plan.partition,
-        &setup.plan.account_id,
+        setup.plan.aws.partition,
+        &setup.plan.aws.account_id,
         provider.url.trim_start_matches("https://"),
     );
     let terraform_trust = setup
@@ -779,7 +787,7 @@ fn profile_checks(setup: &Setup) -> Vec<Check> {
 /// The actions each preset promises, on the bucket and on its objects.
 fn promised(setup: &Setup) -> (Vec<String>, Vec<String>) {
     let plan = &setup.plan;
-    match plan.access {
+    match plan.aws.access {
         // `full` promises everything the guide's test does, and more.
         AccessPreset::Full => (
             vec!["s3:ListBucket".into(), "s3:GetBucketPolicy".into()],
@@ -815,7 +823,7 @@ fn permissions_check(id: &'static str, setup: &Setup, policy: &Value) -> Check {
             id,
             format!(
                 "access {} grants {} on the bucket and {} on its objects",
-                setup.plan.access.id(),
+                setup.plan.aws.access.id(),
                 bucket_actions.join(", "),
                 object_actions.join(", ")
             ),
@@ -825,7 +833,7 @@ fn permissions_check(id: &'static str, setup: &Setup, policy: &Value) -> Check {
             id,
             format!(
                 "access {} promises, but the policy does not grant: {}",
-                setup.plan.access.id(),
+                setup.plan.aws.access.id(),
                 missing.join(", ")
             ),
             format!(

@@ -97,6 +97,6 @@ pub fn shell_value(file: &Path, variable: &str) -> String {
 /// Every attribute of main.tf, evaluated as Terraform would plan it (see
 /// `wi_aws::verify::terraform`); panics on a reference that does not resolve.
 pub fn terraform_values(text: &str, plan: &Plan) -> wi_aws::verify::terraform::Values {
-    wi_aws::verify::terraform::evaluate(text, plan.partition, &plan.account_id)
+    wi_aws::verify::terraform::evaluate(text, plan.aws.partition, &plan.aws.account_id)
         .unwrap_or_else(|error| panic!("main.tf: {error}"))
 }
