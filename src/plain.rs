@@ -6,9 +6,13 @@
 
 use crate::answers::{Answer, Answers};
 use crate::discover::Findings;
+use crate::pipeline::{self, Ending, PipelineError, Settings};
 use crate::plan::{self, Plan};
+use crate::problem::Problems;
 use crate::steps::{FieldId, FieldKind, Step, field};
 use crate::teleport::ProxyAddress;
+use crate::write::{Outcome, Planned};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Checks one typed answer; `Err` is the message shown under the prompt.
@@ -325,10 +329,10 @@ impl Prompter for Terminal {
             let done = done.clone();
             let message = message.to_owned();
             std::thread::spawn(move || {
-                const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+                use crate::terminal::SPINNER;
                 let mut frame = 0;
                 while !done.load(Ordering::Relaxed) {
-                    eprint!("\r{} {message}", FRAMES[frame % FRAMES.len()]);
+                    eprint!("\r{} {message}", SPINNER[frame % SPINNER.len()]);
                     let _ = std::io::stderr().flush();
                     frame += 1;
                     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -344,78 +348,28 @@ impl Prompter for Terminal {
     }
 }
 
-/// How a wizard run ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
-    /// Files written; whether every verify check passed.
-    Written {
-        verified: bool,
-    },
-    /// The user chose not to write.
-    NotWritten,
-    Cancelled,
-}
-
-/// Review, confirm, write, verify and say what comes next.
+/// Review, confirm, write, verify and say what comes next, as `settings` say.
 pub fn review_and_write<P: Prompter>(
     prompter: &mut P,
     answers: &Answers,
-    out: &std::path::Path,
-) -> Result<Ending, String> {
-    let plan = plan::validate(answers)
-        .map_err(|problems| crate::problem::Problems(problems).to_string())?;
-    let templates = crate::render::Templates::embedded().map_err(|e| e.to_string())?;
-    let artifacts = crate::render::render(&plan, &templates).map_err(|e| e.to_string())?;
-    let planned = crate::write::preview(out, &artifacts).map_err(|e| e.to_string())?;
-
-    prompter.say("── Review ──");
-    for line in summary(&plan) {
-        prompter.say(&line);
+    settings: &Settings,
+) -> Result<Ending, PipelineError> {
+    let plan =
+        plan::validate(answers).map_err(|problems| PipelineError::Answers(Problems(problems)))?;
+    let artifacts = pipeline::render(&plan, &settings.templates)?;
+    let out = &settings.out;
+    let planned = pipeline::preview(out, &artifacts)?;
+    review(prompter, &plan, out, &planned);
+    if settings.dry_run {
+        prompter.say(&format!("dry run: nothing written to {}", out.display()));
+        return Ok(Ending::DryRun);
     }
-    for warning in &plan.warnings {
-        prompter.say(&format!("  warning: {warning}"));
-    }
-    prompter.say(&format!("Files in {}:", out.display()));
-    for file in &planned {
-        let what = match (file.outcome, file.overwrites) {
-            (crate::write::Outcome::Created, _) => "create",
-            (crate::write::Outcome::Updated, true) => "update (differs from the file there)",
-            (crate::write::Outcome::Updated, false) => "update (mode)",
-            (crate::write::Outcome::Unchanged, _) => "unchanged",
-        };
-        prompter.say(&format!("  {:<10} {}", what, file.path));
-    }
-    let overwrites = planned.iter().filter(|p| p.overwrites).count();
-    let write = match prompter.confirm(
-        &format!("Write {} files to {}?", planned.len(), out.display()),
-        "Writes atomically; answers.yaml is saved with them for replay.",
-        true,
-    ) {
-        Ok(write) => write,
-        Err(Cancelled) => return Ok(Ending::Cancelled),
-    };
-    if !write {
-        prompter.say("Nothing written.");
-        return Ok(Ending::NotWritten);
-    }
-    if overwrites > 0 {
-        let label = format!("{overwrites} existing file(s) differ; replace them?");
-        match prompter.confirm(
-            &label,
-            "Say no to keep them; nothing is written then.",
-            false,
-        ) {
-            Ok(true) => {}
-            Ok(false) => {
-                prompter
-                    .say("Nothing written: choose another --out directory, or replace the files.");
-                return Ok(Ending::NotWritten);
-            }
-            Err(Cancelled) => return Ok(Ending::Cancelled),
-        }
+    if let Some(ending) = confirm_write(prompter, settings, &planned) {
+        return Ok(ending);
     }
     prompter.say("── Write ──");
-    let written = crate::write::write_all(out, &artifacts, true).map_err(|e| e.to_string())?;
+    // Replacing files that differ was confirmed (or forced) above.
+    let written = pipeline::write(out, &artifacts, true)?;
     for file in &written {
         prompter.say(&format!(
             "  {:<9} {}",
@@ -423,24 +377,82 @@ pub fn review_and_write<P: Prompter>(
             out.join(&file.path).display()
         ));
     }
-    prompter.say("── Verify ──");
-    let report = crate::verify::verify_dir(out).map_err(|e| e.to_string())?;
-    for line in crate::verify::checklist(&report.checks, |status| status.mark().to_owned()) {
+    let verified = match settings.verify {
+        true => {
+            prompter.say("── Verify ──");
+            let report = pipeline::verify(out)?;
+            for line in crate::verify::checklist(&report.checks, |status| status.mark().to_owned())
+            {
+                prompter.say(&line);
+            }
+            Some(report.passed())
+        }
+        false => None,
+    };
+    prompter.say("── Done ──");
+    for line in pipeline::next_steps(out, &artifacts) {
         prompter.say(&line);
     }
-    let verified = report.passed();
-    prompter.say("── Done ──");
-    prompter.say(&format!(
-        "Next steps: {}",
-        out.join("NEXT-STEPS.md").display()
-    ));
-    prompter.say(&format!(
-        "Answers saved to {} — replay with: wi-aws --answers-file {} --out {}",
-        out.join("answers.yaml").display(),
-        out.join("answers.yaml").display(),
-        out.display()
-    ));
     Ok(Ending::Written { verified })
+}
+
+fn review<P: Prompter>(prompter: &mut P, plan: &Plan, out: &Path, planned: &[Planned]) {
+    prompter.say("── Review ──");
+    for line in summary(plan) {
+        prompter.say(&line);
+    }
+    for warning in &plan.warnings {
+        prompter.say(&format!("  warning: {warning}"));
+    }
+    prompter.say(&format!("Files in {}:", out.display()));
+    for file in planned {
+        let what = match (file.outcome, file.overwrites) {
+            (Outcome::Created, _) => "create",
+            (Outcome::Updated, true) => "update (differs from the file there)",
+            (Outcome::Updated, false) => "update (mode)",
+            (Outcome::Unchanged, _) => "unchanged",
+        };
+        prompter.say(&format!("  {:<10} {}", what, file.path));
+    }
+}
+
+/// Asks before writing, and before replacing files that differ (unless `--force`); the ending
+/// when the answer is not to write.
+fn confirm_write<P: Prompter>(
+    prompter: &mut P,
+    settings: &Settings,
+    planned: &[Planned],
+) -> Option<Ending> {
+    let left = Some(Ending::Left { saved: None });
+    let out = settings.out.display();
+    match prompter.confirm(
+        &format!("Write {} files to {out}?", planned.len()),
+        "Writes atomically; answers.yaml is saved with them for replay.",
+        true,
+    ) {
+        Ok(true) => {}
+        Ok(false) => {
+            prompter.say("Nothing written.");
+            return Some(Ending::NotWritten);
+        }
+        Err(Cancelled) => return left,
+    }
+    let overwrites = planned.iter().filter(|p| p.overwrites).count();
+    if overwrites == 0 || settings.force {
+        return None;
+    }
+    match prompter.confirm(
+        &format!("{overwrites} existing file(s) differ; replace them?"),
+        "Say no to keep them; nothing is written then.",
+        false,
+    ) {
+        Ok(true) => None,
+        Ok(false) => {
+            prompter.say("Nothing written: choose another --out directory, or replace the files.");
+            Some(Ending::NotWritten)
+        }
+        Err(Cancelled) => left,
+    }
 }
 
 #[cfg(test)]
@@ -797,47 +809,146 @@ mod tests {
         );
     }
 
+    fn settings(out: &std::path::Path) -> Settings {
+        Settings {
+            out: out.to_path_buf(),
+            force: false,
+            dry_run: false,
+            verify: true,
+            templates: crate::render::Templates::embedded().expect("templates"),
+        }
+    }
+
+    fn review(script: &mut Script, answers: &Answers, settings: &Settings) -> Ending {
+        review_and_write(script, answers, settings).expect("reviews")
+    }
+
+    fn example_answers() -> Answers {
+        Answers::from_yaml(EXAMPLE).0
+    }
+
     #[test]
     fn review_writes_verifies_and_replays() {
-        let example = EXAMPLE.to_owned();
-        let (answers, _) = Answers::from_yaml(&example);
+        let answers = example_answers();
         let dir = tempfile::tempdir().expect("temp dir");
+        let settings = settings(dir.path());
         let mut script = Script::new(&[Yes]);
         assert_eq!(
-            review_and_write(&mut script, &answers, dir.path()),
-            Ok(Ending::Written { verified: true })
+            review(&mut script, &answers, &settings),
+            Ending::Written {
+                verified: Some(true)
+            }
         );
         assert!(script.said.iter().any(|l| l.contains("✓ trust policy")));
+        assert!(script.said.iter().any(|l| l.starts_with("Replay ")));
         let saved = std::fs::read_to_string(dir.path().join("answers.yaml")).expect("saved");
         assert_eq!(
             plan::from_answers_file(&saved),
-            plan::from_answers_file(&example)
+            plan::from_answers_file(EXAMPLE)
         );
 
         // A changed file is only replaced when the user says so.
         std::fs::write(dir.path().join("aws/config"), "mine").expect("edit");
         let mut script = Script::new(&[Yes, Reply::No]);
-        assert_eq!(
-            review_and_write(&mut script, &answers, dir.path()),
-            Ok(Ending::NotWritten)
-        );
+        assert_eq!(review(&mut script, &answers, &settings), Ending::NotWritten);
         assert_eq!(
             std::fs::read_to_string(dir.path().join("aws/config")).expect("read"),
             "mine"
         );
         let mut script = Script::new(&[Cancel]);
         assert_eq!(
-            review_and_write(&mut script, &answers, dir.path()),
-            Ok(Ending::Cancelled)
+            review(&mut script, &answers, &settings),
+            Ending::Left { saved: None }
         );
         let mut script = Script::new(&[Yes, Yes]);
         assert!(matches!(
-            review_and_write(&mut script, &answers, dir.path()),
-            Ok(Ending::Written { .. })
+            review(&mut script, &answers, &settings),
+            Ending::Written { .. }
         ));
         assert_ne!(
             std::fs::read_to_string(dir.path().join("aws/config")).expect("read"),
             "mine"
         );
+    }
+
+    #[test]
+    fn dry_run_reviews_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            dry_run: true,
+            ..settings(&dir.path().join("out"))
+        };
+        // No question is asked: the script has no reply to give.
+        let mut script = Script::new(&[]);
+        assert_eq!(
+            review(&mut script, &example_answers(), &settings),
+            Ending::DryRun
+        );
+        assert!(
+            script
+                .said
+                .iter()
+                .any(|l| l.starts_with("dry run: nothing written"))
+        );
+        assert!(!dir.path().join("out").exists());
+    }
+
+    #[test]
+    fn no_verify_writes_without_verifying() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            verify: false,
+            ..settings(dir.path())
+        };
+        let mut script = Script::new(&[Yes]);
+        assert_eq!(
+            review(&mut script, &example_answers(), &settings),
+            Ending::Written { verified: None }
+        );
+        assert!(dir.path().join("answers.yaml").exists());
+        assert!(
+            !script.said.iter().any(|l| l == "── Verify ──"),
+            "{:?}",
+            script.said
+        );
+    }
+
+    #[test]
+    fn force_replaces_a_changed_file_without_asking() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings {
+            force: true,
+            ..settings(dir.path())
+        };
+        review(&mut Script::new(&[Yes]), &example_answers(), &settings);
+        std::fs::write(dir.path().join("aws/config"), "mine").expect("edit");
+        // One question (write?), not two: --force already said to replace.
+        let mut script = Script::new(&[Yes]);
+        assert!(matches!(
+            review(&mut script, &example_answers(), &settings),
+            Ending::Written { .. }
+        ));
+        assert_ne!(
+            std::fs::read_to_string(dir.path().join("aws/config")).expect("read"),
+            "mine"
+        );
+    }
+
+    #[test]
+    fn templates_override_what_is_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut overrides = std::collections::BTreeMap::new();
+        overrides.insert(
+            "aws/env.hbs".to_owned(),
+            "# from a --templates override\nexport AWS_ROLE_ARN={{role_arn}}\n".to_owned(),
+        );
+        let settings = Settings {
+            templates: crate::render::Templates::with_overrides(&overrides).expect("templates"),
+            verify: false,
+            ..settings(dir.path())
+        };
+        review(&mut Script::new(&[Yes]), &example_answers(), &settings);
+        let env = std::fs::read_to_string(dir.path().join("aws/env")).expect("read");
+        assert!(env.starts_with("# from a --templates override"), "{env}");
     }
 }

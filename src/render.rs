@@ -46,19 +46,32 @@ macro_rules! artifact {
     };
 }
 
+pub const TERRAFORM: ArtifactKind = artifact!("terraform/main.tf", Format::Hcl, false);
+pub const TRUST_POLICY: ArtifactKind = artifact!("iam/trust-policy.json", Format::Json, false);
+pub const PERMISSIONS_POLICY: ArtifactKind =
+    artifact!("iam/permissions-policy.json", Format::Json, false);
+pub const AWS_CLI_SETUP: ArtifactKind = artifact!("aws-cli/setup.sh", Format::Shell, true);
+pub const TELEPORT_ROLE: ArtifactKind = artifact!("teleport/role.yaml", Format::Yaml, false);
+pub const TELEPORT_SETUP: ArtifactKind = artifact!("teleport/setup.sh", Format::Shell, true);
+pub const TBOT_OUTPUTS: ArtifactKind = artifact!("tbot/outputs.yaml", Format::Yaml, false);
+pub const AWS_CONFIG: ArtifactKind = artifact!("aws/config", Format::Ini, false);
+pub const AWS_ENV: ArtifactKind = artifact!("aws/env", Format::Shell, false);
+pub const NEXT_STEPS_FILE: ArtifactKind = artifact!("NEXT-STEPS.md", Format::Markdown, false);
+pub const NEXT_STEPS: &str = NEXT_STEPS_FILE.path;
+
 /// Every templated artifact, in the order they are listed to the user. `answers.yaml` is added
 /// by [`render`] from the plan itself.
 pub const ARTIFACTS: &[ArtifactKind] = &[
-    artifact!("terraform/main.tf", Format::Hcl, false),
-    artifact!("iam/trust-policy.json", Format::Json, false),
-    artifact!("iam/permissions-policy.json", Format::Json, false),
-    artifact!("aws-cli/setup.sh", Format::Shell, true),
-    artifact!("teleport/role.yaml", Format::Yaml, false),
-    artifact!("teleport/setup.sh", Format::Shell, true),
-    artifact!("tbot/outputs.yaml", Format::Yaml, false),
-    artifact!("aws/config", Format::Ini, false),
-    artifact!("aws/env", Format::Shell, false),
-    artifact!("NEXT-STEPS.md", Format::Markdown, false),
+    TERRAFORM,
+    TRUST_POLICY,
+    PERMISSIONS_POLICY,
+    AWS_CLI_SETUP,
+    TELEPORT_ROLE,
+    TELEPORT_SETUP,
+    TBOT_OUTPUTS,
+    AWS_CONFIG,
+    AWS_ENV,
+    NEXT_STEPS_FILE,
 ];
 
 pub const ANSWERS_FILE: &str = "answers.yaml";
@@ -93,6 +106,7 @@ pub enum RenderError {
 handlebars_helper!(shell_word_helper: |value: str| escape::shell_word(value));
 
 /// The compiled templates, one registry per format, each with that format's escape function.
+#[derive(Clone)]
 pub struct Templates {
     registries: BTreeMap<&'static str, Handlebars<'static>>,
 }

@@ -77,6 +77,22 @@ fn renders_then_reports_every_file_unchanged() {
 }
 
 #[test]
+fn no_verify_writes_and_skips_the_simulation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = wi_aws(
+        &["--answers-file", &example(), "--out", "out", "--no-verify"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("11 created"), "{stdout}");
+    assert!(!stdout.contains("local simulation of AWS STS"), "{stdout}");
+    // With verify, the same render proves the files.
+    let output = wi_aws(&["--answers-file", &example(), "--out", "out"], dir.path());
+    assert!(text(&output.stdout).contains("local simulation of AWS STS"));
+}
+
+#[test]
 fn scripts_are_written_executable() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("temp dir");

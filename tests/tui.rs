@@ -11,11 +11,12 @@ use std::path::PathBuf;
 use wi_aws::answers::Answers;
 use wi_aws::discover::tls::CertificateSummary;
 use wi_aws::discover::{Check, Findings};
+use wi_aws::pipeline::{Ending, PARTIAL_ANSWERS, Settings};
 use wi_aws::render::Templates;
 use wi_aws::steps::{FieldId, Step};
-use wi_aws::tui::app::{
-    Command, DiscoveryState, Exit, Item, Msg, Overlay, PARTIAL_ANSWERS, Progress, Screen, Setup,
-    StepState, ThumbprintSource,
+use wi_aws::tui::model::{
+    Command, DiscoveryState, Item, Msg, Overlay, Progress, Screen, ScreenId, Setup, StepState,
+    ThumbprintSource,
 };
 use wi_aws::tui::{App, Theme, view};
 
@@ -40,12 +41,21 @@ fn given() -> Answers {
 fn start(answers: Answers) -> (App, Vec<Command>) {
     App::new(Setup {
         answers,
-        out: PathBuf::from("wi-aws-out"),
-        force: false,
+        settings: settings(),
         demo: None,
-        templates: Templates::embedded().expect("templates"),
         notice: None,
     })
+}
+
+/// What `wi-aws` without flags asks for.
+fn settings() -> Settings {
+    Settings {
+        out: PathBuf::from("wi-aws-out"),
+        force: false,
+        dry_run: false,
+        verify: true,
+        templates: Templates::embedded().expect("templates"),
+    }
 }
 
 fn findings(teleport_thumbprint: &str) -> Box<Findings> {
@@ -196,9 +206,9 @@ fn mask_key_ids(text: &str) -> String {
     out
 }
 
-fn go_to(app: &mut App, screen: Screen) {
+fn go_to(app: &mut App, screen: ScreenId) {
     let mut guard = 0;
-    while app.screen != screen {
+    while app.screen.id() != screen {
         app.update(key(KeyCode::Enter));
         guard += 1;
         assert!(guard < 12, "stuck on {:?}: {:?}", app.screen, app.status);
@@ -208,9 +218,9 @@ fn go_to(app: &mut App, screen: Screen) {
 /// The review, with the disk compared: nothing there yet.
 fn reviewed() -> App {
     let mut app = discovered(given(), CHAIN);
-    go_to(&mut app, Screen::Review);
+    go_to(&mut app, ScreenId::Review);
     let dir = tempfile::tempdir().expect("temp dir");
-    let review = app.review.as_ref().expect("review");
+    let review = app.screen.review().expect("review");
     let planned = wi_aws::write::preview(dir.path(), &review.artifacts).expect("preview");
     app.update(Msg::Previewed(Ok(planned)));
     app
@@ -232,7 +242,7 @@ fn written_and_verified(mut app: App) -> (App, tempfile::TempDir) {
     let written = wi_aws::write::write_all(dir.path(), artifacts, false).expect("writes");
     let commands = app.update(Msg::Written(Ok(written)));
     assert!(matches!(commands.as_slice(), [Command::Verify { .. }]));
-    assert_eq!(app.screen, Screen::Verify);
+    assert_eq!(app.screen.id(), ScreenId::Verify);
     let report = wi_aws::verify::verify_dir(dir.path()).expect("verifies");
     app.update(Msg::Verified(Ok(report)));
     (app, dir)
@@ -271,14 +281,14 @@ fn snapshot_cluster_offline() {
 #[test]
 fn snapshot_thumbprints_compared() {
     let mut app = discovered(given(), TELEPORT);
-    go_to(&mut app, Screen::Ask(Step::Thumbprint));
+    go_to(&mut app, ScreenId::Ask(Step::Thumbprint));
     snapshot("thumbprint_differs", &app);
 }
 
 #[test]
 fn snapshot_thumbprint_typed_by_hand_offline() {
     let mut app = offline("timed out");
-    go_to(&mut app, Screen::Ask(Step::Thumbprint));
+    go_to(&mut app, ScreenId::Ask(Step::Thumbprint));
     type_text(&mut app, "9E:99:A4:8A");
     snapshot("thumbprint_offline_error", &app);
 }
@@ -286,7 +296,7 @@ fn snapshot_thumbprint_typed_by_hand_offline() {
 #[test]
 fn snapshot_aws_with_errors_inline() {
     let mut app = discovered(given(), CHAIN);
-    go_to(&mut app, Screen::Ask(Step::Aws));
+    go_to(&mut app, ScreenId::Ask(Step::Aws));
     focus(&mut app, FieldId::Bucket);
     app.update(ctrl('u'));
     type_text(&mut app, "My_Bucket");
@@ -305,7 +315,7 @@ fn snapshot_each_question_step_with_its_defaults() {
         (Step::Teleport, "teleport"),
         (Step::Tbot, "tbot"),
     ] {
-        go_to(&mut app, Screen::Ask(step));
+        go_to(&mut app, ScreenId::Ask(step));
         snapshot(name, &app);
     }
 }
@@ -321,15 +331,15 @@ fn snapshot_review_with_preview_scrolled() {
 #[test]
 fn snapshot_write_refuses_to_replace_without_asking() {
     let mut app = discovered(given(), CHAIN);
-    go_to(&mut app, Screen::Review);
+    go_to(&mut app, ScreenId::Review);
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("aws")).expect("mkdir");
     std::fs::write(dir.path().join("aws/config"), "[profile mine]\n").expect("write");
-    let review = app.review.as_ref().expect("review");
+    let review = app.screen.review().expect("review");
     let planned = wi_aws::write::preview(dir.path(), &review.artifacts).expect("preview");
     app.update(Msg::Previewed(Ok(planned)));
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Write);
+    assert_eq!(app.screen.id(), ScreenId::Write);
     // Enter does not replace a file with other content; F does.
     assert!(app.update(key(KeyCode::Enter)).is_empty());
     assert!(app.status.as_deref().is_some_and(|s| s.contains("press F")));
@@ -339,7 +349,13 @@ fn snapshot_write_refuses_to_replace_without_asking() {
         commands.as_slice(),
         [Command::Write { force: true, .. }]
     ));
-    assert_eq!(app.writing, Progress::Running);
+    assert!(matches!(
+        app.screen,
+        Screen::Write {
+            writing: Progress::Running,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -347,10 +363,15 @@ fn snapshot_verify_checklist_and_done() {
     let (mut app, _dir) = written_and_verified(reviewed());
     snapshot("verify", &app);
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Done);
+    assert_eq!(app.screen.id(), ScreenId::Done);
     snapshot("done", &app);
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.exit, Some(Exit::Finished { verified: true }));
+    assert_eq!(
+        app.exit,
+        Some(Ending::Written {
+            verified: Some(true)
+        })
+    );
 }
 
 #[test]
@@ -376,7 +397,7 @@ fn a_terminal_too_small_says_so() {
 fn no_color_means_no_colour_on_any_screen() {
     let (app, _dir) = written_and_verified(reviewed());
     let mut aws = discovered(given(), TELEPORT);
-    go_to(&mut aws, Screen::Ask(Step::Aws));
+    go_to(&mut aws, ScreenId::Ask(Step::Aws));
     aws.update(key(KeyCode::Tab));
     aws.update(ctrl('u'));
     for app in [&app, &aws] {
@@ -411,24 +432,27 @@ fn fields_and_steps_are_walked_with_tab_arrows_enter_and_esc() {
     press(&mut app, &[KeyCode::Up, KeyCode::Up]);
     assert_eq!(app.focus, 0);
     press(&mut app, &[KeyCode::Enter]);
-    assert_eq!(app.screen, Screen::Ask(Step::Spiffe));
-    assert_eq!(app.step_state(Screen::Ask(Step::Cluster)), StepState::Done);
+    assert_eq!(app.screen.id(), ScreenId::Ask(Step::Spiffe));
     assert_eq!(
-        app.step_state(Screen::Ask(Step::Spiffe)),
+        app.step_state(ScreenId::Ask(Step::Cluster)),
+        StepState::Done
+    );
+    assert_eq!(
+        app.step_state(ScreenId::Ask(Step::Spiffe)),
         StepState::Current
     );
-    assert_eq!(app.step_state(Screen::Ask(Step::Aws)), StepState::Pending);
+    assert_eq!(app.step_state(ScreenId::Ask(Step::Aws)), StepState::Pending);
     press(&mut app, &[KeyCode::Esc]);
-    assert_eq!(app.screen, Screen::Ask(Step::Cluster));
+    assert_eq!(app.screen.id(), ScreenId::Ask(Step::Cluster));
     // Nothing was changed: Esc on the first step leaves without asking.
     press(&mut app, &[KeyCode::Esc]);
-    assert_eq!(app.exit, Some(Exit::Left { saved: None }));
+    assert_eq!(app.exit, Some(Ending::Left { saved: None }));
 }
 
 #[test]
 fn errors_show_as_you_type_and_block_continuing() {
     let mut app = discovered(given(), CHAIN);
-    go_to(&mut app, Screen::Ask(Step::Aws));
+    go_to(&mut app, ScreenId::Ask(Step::Aws));
     focus(&mut app, FieldId::AccountId);
     app.update(key(KeyCode::Backspace));
     let problems = app.problems(FieldId::AccountId);
@@ -446,16 +470,16 @@ fn errors_show_as_you_type_and_block_continuing() {
     focus(&mut app, FieldId::Bucket);
     app.update(key(KeyCode::Enter));
     assert_eq!(
-        app.screen,
-        Screen::Ask(Step::Aws),
+        app.screen.id(),
+        ScreenId::Ask(Step::Aws),
         "a problem keeps the step"
     );
     assert_eq!(app.focused(), Some(Item::Field(FieldId::AccountId)));
-    assert_eq!(app.step_state(Screen::Ask(Step::Aws)), StepState::Current);
+    assert_eq!(app.step_state(ScreenId::Ask(Step::Aws)), StepState::Current);
     type_text(&mut app, "2");
     assert!(app.problems(FieldId::AccountId).is_empty());
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Ask(Step::Teleport));
+    assert_eq!(app.screen.id(), ScreenId::Ask(Step::Teleport));
 }
 
 #[test]
@@ -463,7 +487,7 @@ fn an_empty_required_field_is_an_error_only_once_the_step_is_left() {
     let (mut app, _) = start(Answers::default());
     assert!(app.problems(FieldId::Proxy).is_empty());
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Ask(Step::Cluster));
+    assert_eq!(app.screen.id(), ScreenId::Ask(Step::Cluster));
     assert!(app.problems(FieldId::Proxy)[0].rule.contains("required"));
     type_text(&mut app, "https://example.teleport.sh");
     assert!(app.problems(FieldId::Proxy)[0].rule.contains("scheme"));
@@ -472,7 +496,7 @@ fn an_empty_required_field_is_an_error_only_once_the_step_is_left() {
 #[test]
 fn choices_cycle_and_custom_access_asks_for_actions() {
     let mut app = discovered(given(), CHAIN);
-    go_to(&mut app, Screen::Ask(Step::Aws));
+    go_to(&mut app, ScreenId::Ask(Step::Aws));
     focus(&mut app, FieldId::Access);
     assert!(!app.items().contains(&Item::Field(FieldId::Actions)));
     app.update(key(KeyCode::Right)); // read-write → write-only
@@ -502,7 +526,7 @@ fn choices_cycle_and_custom_access_asks_for_actions() {
 #[test]
 fn flags_toggle_with_space_and_answer_y_or_n() {
     let mut app = discovered(given(), CHAIN);
-    go_to(&mut app, Screen::Ask(Step::Aws));
+    go_to(&mut app, ScreenId::Ask(Step::Aws));
     focus(&mut app, FieldId::CreateBucket);
     app.update(key(KeyCode::Char(' ')));
     assert_eq!(app.answers.flag(FieldId::CreateBucket), Some(false));
@@ -571,7 +595,7 @@ fn discovery_fills_what_is_open_and_a_new_proxy_takes_it_back() {
 #[test]
 fn the_thumbprint_is_chosen_among_what_the_proxy_showed() {
     let mut app = discovered(given(), TELEPORT);
-    go_to(&mut app, Screen::Ask(Step::Thumbprint));
+    go_to(&mut app, ScreenId::Ask(Step::Thumbprint));
     assert_eq!(app.items(), [Item::ThumbprintSource]);
     app.update(key(KeyCode::Right));
     assert_eq!(app.thumbprint_source, ThumbprintSource::Teleport);
@@ -599,7 +623,7 @@ fn leaving_with_unsaved_answers_asks_and_can_save_them() {
     app.update(ctrl('c'));
     assert_eq!(
         app.exit,
-        Some(Exit::Left { saved: None }),
+        Some(Ending::Left { saved: None }),
         "nothing to lose"
     );
 
@@ -630,7 +654,7 @@ fn leaving_with_unsaved_answers_asks_and_can_save_them() {
     app.update(Msg::Saved(Ok(())));
     assert_eq!(
         app.exit,
-        Some(Exit::Left {
+        Some(Ending::Left {
             saved: Some(PARTIAL_ANSWERS.into())
         })
     );
@@ -640,7 +664,7 @@ fn leaving_with_unsaved_answers_asks_and_can_save_them() {
     type_text(&mut app, "x");
     app.update(ctrl('c'));
     app.update(ctrl('c'));
-    assert_eq!(app.exit, Some(Exit::Left { saved: None }));
+    assert_eq!(app.exit, Some(Ending::Left { saved: None }));
 }
 
 #[test]
@@ -648,13 +672,23 @@ fn written_answers_are_saved_and_the_exit_says_whether_verify_passed() {
     let (mut app, _dir) = written_and_verified(reviewed());
     assert!(!app.unsaved());
     app.update(key(KeyCode::Char('q')));
-    assert_eq!(app.exit, Some(Exit::Finished { verified: true }));
+    assert_eq!(
+        app.exit,
+        Some(Ending::Written {
+            verified: Some(true)
+        })
+    );
 
     let mut app = reviewed();
     press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
     app.update(Msg::Written(Ok(Vec::new())));
     app.update(Msg::Terminate);
-    assert_eq!(app.exit, Some(Exit::Finished { verified: false }));
+    assert_eq!(
+        app.exit,
+        Some(Ending::Written {
+            verified: Some(false)
+        })
+    );
 }
 
 #[test]
@@ -663,8 +697,11 @@ fn a_failed_write_stays_on_the_write_screen() {
     press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
     let commands = app.update(Msg::Written(Err("permission denied".into())));
     assert!(commands.is_empty());
-    assert_eq!(app.screen, Screen::Write);
-    assert!(matches!(&app.writing, Progress::Finished(Err(e)) if e.contains("permission denied")));
+    assert_eq!(app.screen.id(), ScreenId::Write);
+    assert!(matches!(
+        &app.screen,
+        Screen::Write { writing: Progress::Finished(Err(e)), .. } if e.contains("permission denied")
+    ));
     // Enter tries again.
     let commands = app.update(key(KeyCode::Enter));
     assert!(matches!(commands.as_slice(), [Command::Write { .. }]));
@@ -686,8 +723,8 @@ fn the_saved_answers_replay_to_the_same_files() {
     let saved = std::fs::read_to_string(dir.path().join("answers.yaml")).expect("saved");
     let plan = wi_aws::plan::from_answers_file(&saved).expect("valid");
     let replayed = common::render_plan(&plan);
-    let review = app.review.as_ref().expect("review");
-    assert_eq!(replayed, review.artifacts);
+    let written = app.screen.verification().expect("written");
+    assert_eq!(replayed, written.artifacts);
 }
 
 #[test]
@@ -695,19 +732,19 @@ fn the_preview_pages_to_the_last_line_and_no_further() {
     for height in [24, 40] {
         let mut app = reviewed();
         app.update(Msg::Resize { width: 80, height });
-        let total = app.review.as_ref().expect("review").artifacts[0]
+        let total = app.screen.review().expect("review").artifacts[0]
             .contents
             .lines()
             .count();
         press(&mut app, &[KeyCode::End]);
-        let end = app.review.as_ref().expect("review").scroll;
+        let end = app.screen.review().expect("review").scroll;
         press(&mut app, &[KeyCode::PageDown, KeyCode::Char(' ')]);
-        assert_eq!(app.review.as_ref().expect("review").scroll, end);
+        assert_eq!(app.screen.review().expect("review").scroll, end);
         let text = rows(&app, 80, height);
         let shown = format!("lines {}–{total} of {total}", end + 1);
         assert!(text.contains(&shown), "{height} rows: {shown:?} not shown");
         // The last line of the file is on screen.
-        let last = app.review.as_ref().expect("review").artifacts[0]
+        let last = app.screen.review().expect("review").artifacts[0]
             .contents
             .lines()
             .rfind(|l| !l.trim().is_empty())
@@ -717,7 +754,7 @@ fn the_preview_pages_to_the_last_line_and_no_further() {
             "{height} rows: {last:?} not shown"
         );
         press(&mut app, &[KeyCode::Home]);
-        assert_eq!(app.review.as_ref().expect("review").scroll, 0);
+        assert_eq!(app.screen.review().expect("review").scroll, 0);
     }
 }
 
@@ -725,13 +762,109 @@ fn the_preview_pages_to_the_last_line_and_no_further() {
 fn answers_of_edit_that_were_ignored_are_said_on_the_first_screen() {
     let (app, _) = App::new(Setup {
         answers: given(),
-        out: PathBuf::from("wi-aws-out"),
-        force: false,
+        settings: settings(),
         demo: Some("127.0.0.1:3443".into()),
-        templates: Templates::embedded().expect("templates"),
         notice: Some("1 answer(s) of --edit were ignored: aws.colour".into()),
     });
     let screen = screen_text(&app);
     assert!(screen.contains("were ignored: aws.colour"), "{screen}");
     assert!(screen.contains("DEMO proxy 127.0.0.1:3443"), "{screen}");
+}
+
+/// The wizard at the review with `settings`, the disk compared (nothing there yet).
+fn reviewed_with(settings: Settings) -> App {
+    let (mut app, _) = App::new(Setup {
+        answers: given(),
+        settings,
+        demo: None,
+        notice: None,
+    });
+    app.update(Msg::Discovered {
+        proxy: "example.teleport.sh".into(),
+        result: Ok(findings(CHAIN)),
+    });
+    go_to(&mut app, ScreenId::Review);
+    let artifacts = app.screen.review().expect("review").artifacts.clone();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let planned = wi_aws::write::preview(dir.path(), &artifacts).expect("preview");
+    app.update(Msg::Previewed(Ok(planned)));
+    app
+}
+
+#[test]
+fn dry_run_leaves_at_the_write_step_without_writing() {
+    let mut app = reviewed_with(Settings {
+        dry_run: true,
+        ..settings()
+    });
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen.id(), ScreenId::Write);
+    assert!(screen_text(&app).contains("--dry-run: nothing is written"));
+    let commands = app.update(key(KeyCode::Enter));
+    assert!(commands.is_empty(), "{commands:?}");
+    assert_eq!(app.exit, Some(Ending::DryRun));
+}
+
+#[test]
+fn no_verify_goes_from_write_to_done() {
+    let mut app = reviewed_with(Settings {
+        verify: false,
+        ..settings()
+    });
+    press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
+    let commands = app.update(Msg::Written(Ok(Vec::new())));
+    assert!(commands.is_empty(), "no verify command: {commands:?}");
+    assert_eq!(app.screen.id(), ScreenId::Done);
+    assert!(screen_text(&app).contains("not verified (--no-verify)"));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.exit, Some(Ending::Written { verified: None }));
+}
+
+#[test]
+fn force_writes_over_a_changed_file_on_enter() {
+    let (mut app, _) = App::new(Setup {
+        answers: given(),
+        settings: Settings {
+            force: true,
+            ..settings()
+        },
+        demo: None,
+        notice: None,
+    });
+    app.update(Msg::Discovered {
+        proxy: "example.teleport.sh".into(),
+        result: Ok(findings(CHAIN)),
+    });
+    go_to(&mut app, ScreenId::Review);
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("aws")).expect("mkdir");
+    std::fs::write(dir.path().join("aws/config"), "[profile mine]\n").expect("write");
+    let artifacts = app.screen.review().expect("review").artifacts.clone();
+    let planned = wi_aws::write::preview(dir.path(), &artifacts).expect("preview");
+    app.update(Msg::Previewed(Ok(planned)));
+    let commands = press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
+    assert!(
+        matches!(commands.as_slice(), [Command::Write { force: true, .. }]),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn templates_override_the_reviewed_files() {
+    let mut overrides = std::collections::BTreeMap::new();
+    overrides.insert(
+        "aws/env.hbs".to_owned(),
+        "# from a --templates override\n".to_owned(),
+    );
+    let app = reviewed_with(Settings {
+        templates: Templates::with_overrides(&overrides).expect("templates"),
+        ..settings()
+    });
+    let review = app.screen.review().expect("review");
+    let env = review
+        .artifacts
+        .iter()
+        .find(|a| a.path == "aws/env")
+        .expect("aws/env");
+    assert_eq!(env.contents, "# from a --templates override\n");
 }

@@ -1,20 +1,23 @@
 //! The full-screen wizard: `wi-aws` on a terminal.
 //!
-//! Elm-style: [`app`] holds the state and the one pure transition (`update(msg) -> commands`),
-//! [`view`] draws the state, and this module is the runtime between them and the world. It
+//! Elm-style: [`model`] holds the state, [`update`] its one pure transition
+//! (`update(msg) -> commands`), [`view`] draws it, and [`layout`] is what both need to know of
+//! the screen's geometry; this module is the runtime between them and the world. It
 //! waits on the terminal's events, the results of background work and signals in one
 //! `tokio::select!`, so an idle wizard sleeps (a timer runs only while a spinner turns), and a
 //! slow proxy never holds up a key. The terminal is restored however the wizard ends: normally,
 //! on an error (a guard), on a panic (a hook) and on SIGTERM/SIGHUP.
 
-pub mod app;
 pub mod editor;
+pub mod layout;
+pub mod model;
+pub mod update;
 pub mod view;
 
-pub use app::{App, Command, Exit, Msg, Setup};
+pub use model::{App, Command, Msg, Setup};
 pub use view::Theme;
 
-use crate::render::Artifact;
+use crate::pipeline::{self, Ending};
 use crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
 };
@@ -26,7 +29,6 @@ use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout};
-use std::path::Path;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -44,8 +46,8 @@ pub enum TuiError {
 }
 
 /// How the wizard ended, and what to print on the normal screen afterwards.
-pub struct Ending {
-    pub exit: Exit,
+pub struct Finished {
+    pub ending: Ending,
     pub summary: Vec<String>,
 }
 
@@ -59,7 +61,7 @@ pub fn run(
     setup: Setup,
     options: crate::discover::Options,
     theme: Theme,
-) -> Result<Ending, TuiError> {
+) -> Result<Finished, TuiError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -80,7 +82,7 @@ async fn event_loop(
     commands: Vec<Command>,
     options: &crate::discover::Options,
     theme: Theme,
-) -> Result<Ending, TuiError> {
+) -> Result<Finished, TuiError> {
     let (sender, mut results) = tokio::sync::mpsc::unbounded_channel();
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);
@@ -100,20 +102,9 @@ async fn event_loop(
         terminal
             .draw(|frame| view::draw(&app, frame, theme))
             .map_err(TuiError::Terminal)?;
-        if let Some(exit) = app.exit.clone() {
-            let summary = match &exit {
-                Exit::Finished { .. } => view::done_lines(&app),
-                Exit::Left { saved } => {
-                    let mut lines = vec!["Left the wizard: no artifact was written.".to_owned()];
-                    if let Some(saved) = saved {
-                        lines.push(format!(
-                            "Saved the answers to {saved}; continue with: wi-aws --edit {saved}"
-                        ));
-                    }
-                    lines
-                }
-            };
-            return Ok(Ending { exit, summary });
+        if let Some(ending) = app.exit.clone() {
+            let summary = closing_words(&app, &ending);
+            return Ok(Finished { ending, summary });
         }
         let msg = loop {
             let msg = tokio::select! {
@@ -135,6 +126,27 @@ async fn event_loop(
         for command in app.update(msg) {
             start(command, &sender, options);
         }
+    }
+}
+
+/// What is printed on the normal screen once the wizard has ended.
+fn closing_words(app: &App, ending: &Ending) -> Vec<String> {
+    match (ending, app.screen.verification()) {
+        (Ending::Written { .. }, Some(verification)) => view::done_lines(app, verification),
+        (Ending::DryRun, _) => vec![format!(
+            "dry run: nothing written to {}",
+            app.out().display()
+        )],
+        (Ending::Left { saved }, _) => {
+            let mut lines = vec!["Left the wizard: no artifact was written.".to_owned()];
+            if let Some(saved) = saved {
+                lines.push(format!(
+                    "Saved the answers to {saved}; continue with: wi-aws --edit {saved}"
+                ));
+            }
+            lines
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -170,39 +182,26 @@ fn start(command: Command, sender: &UnboundedSender<Msg>, options: &crate::disco
             });
         }
         Command::Preview { out, artifacts } => blocking(sender, move || {
-            Msg::Previewed(crate::write::preview(&out, &artifacts).map_err(|e| e.to_string()))
+            Msg::Previewed(pipeline::preview(&out, &artifacts).map_err(|e| e.to_string()))
         }),
         Command::Write {
             out,
             artifacts,
             force,
         } => blocking(sender, move || {
-            Msg::Written(
-                crate::write::write_all(&out, &artifacts, force)
-                    .map_err(|error| format!("{error} (fix: {})", error.fix())),
-            )
+            Msg::Written(pipeline::write(&out, &artifacts, force).map_err(
+                |error| match error.fix() {
+                    Some(fix) => format!("{error} (fix: {fix})"),
+                    None => error.to_string(),
+                },
+            ))
         }),
         Command::Verify { out } => blocking(sender, move || {
-            Msg::Verified(crate::verify::verify_dir(&out).map_err(|e| e.to_string()))
+            Msg::Verified(pipeline::verify(&out).map_err(|e| e.to_string()))
         }),
-        Command::SavePartial { contents } => blocking(sender, move || {
-            let artifact = Artifact {
-                path: app::PARTIAL_ANSWERS.to_owned(),
-                contents,
-                executable: false,
-            };
-            Msg::Saved(
-                crate::write::write_all(Path::new("."), &[artifact], false)
-                    .map(|_| ())
-                    .map_err(|error| match error {
-                        crate::write::WriteError::WouldOverwrite { .. } => format!(
-                            "{} exists with other answers: move it away and press s again, or y to leave without saving",
-                            app::PARTIAL_ANSWERS
-                        ),
-                        other => format!("{other} (fix: {})", other.fix()),
-                    }),
-            )
-        }),
+        Command::SavePartial { contents } => {
+            blocking(sender, move || Msg::Saved(pipeline::save_partial(contents)))
+        }
     }
 }
 

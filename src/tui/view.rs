@@ -1,8 +1,15 @@
 //! `draw(app, frame)`: the whole screen from the state, nothing else. Pure, so every screen is
 //! a snapshot test on ratatui's `TestBackend`.
 
-use super::app::{App, DiscoveryState, Item, Overlay, Progress, Review, Screen, StepState};
+use super::layout::{
+    MIN_SIZE, SIDEBAR_WIDTH, review_columns, review_notes, truncate, verify_rows, wrap,
+};
+use super::model::{
+    App, DiscoveryState, Item, Overlay, Progress, Review, Screen, ScreenId, StepState, Verification,
+};
+use crate::pipeline::PARTIAL_ANSWERS;
 use crate::steps::{FieldDefault, FieldId, FieldKind, Step, field};
+use crate::terminal::SPINNER;
 use crate::verify::{ChecklistRow, Status};
 use crate::write::{Outcome, Planned};
 use ratatui::Frame;
@@ -11,12 +18,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Padding, Paragraph, Wrap};
 
-/// Smallest terminal the layout is made for.
-pub const MIN_SIZE: (u16, u16) = (60, 16);
-const SIDEBAR_WIDTH: u16 = 14;
 /// Width of a field's name column.
 const NAME_WIDTH: usize = 18;
-const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// Colours, or none (`NO_COLOR`, a monochrome terminal): then emphasis is bold, reverse and dim
 /// only, and every state still has its own mark (✓ ✗ ! ▸).
@@ -82,23 +85,20 @@ pub fn draw(app: &App, frame: &mut Frame, theme: Theme) {
     let [sidebar, main] =
         Layout::horizontal([Constraint::Length(SIDEBAR_WIDTH), Constraint::Min(0)]).areas(body);
     draw_sidebar(app, frame, sidebar, theme);
-    let position = Screen::ALL
-        .iter()
-        .position(|s| *s == app.screen)
-        .unwrap_or(0)
-        + 1;
+    let id = app.screen.id();
+    let position = ScreenId::ALL.iter().position(|s| *s == id).unwrap_or(0) + 1;
     let block = Block::bordered().title(Span::styled(
-        format!(" {position}/{} {} ", Screen::ALL.len(), app.screen.title()),
+        format!(" {position}/{} {} ", ScreenId::ALL.len(), id.title()),
         theme.bold(),
     ));
     let inner = block.inner(main);
     frame.render_widget(block, main);
-    match app.screen {
-        Screen::Ask(step) => draw_ask(app, step, frame, inner, theme),
-        Screen::Review => draw_review(app, frame, inner, theme),
-        Screen::Write => draw_write(app, frame, inner, theme),
-        Screen::Verify => draw_verify(app, frame, inner, theme),
-        Screen::Done => draw_done(app, frame, inner, theme),
+    match &app.screen {
+        Screen::Ask(step) => draw_ask(app, *step, frame, inner, theme),
+        Screen::Review(review) => draw_review(app, review, frame, inner, theme),
+        Screen::Write { review, writing } => draw_write(app, review, writing, frame, inner, theme),
+        Screen::Verify(verification) => draw_verify(app, verification, frame, inner, theme),
+        Screen::Done(verification) => draw_done(app, verification, frame, inner, theme),
     }
     if let Some(message) = &app.status {
         frame.render_widget(
@@ -125,7 +125,7 @@ pub fn draw(app: &App, frame: &mut Frame, theme: Theme) {
 fn draw_title(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     let right = match &app.demo {
         Some(proxy) => format!("DEMO proxy {proxy} (not Teleport) "),
-        None => format!("→ {} ", app.out.display()),
+        None => format!("→ {} ", app.out().display()),
     };
     let left = " wi-aws · Workload Identity → AWS";
     let right = truncate(
@@ -149,7 +149,7 @@ fn draw_title(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
 }
 
 fn draw_sidebar(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let lines: Vec<Line> = Screen::ALL
+    let lines: Vec<Line> = ScreenId::ALL
         .iter()
         .map(|screen| {
             let (mark, style) = match app.step_state(*screen) {
@@ -158,7 +158,7 @@ fn draw_sidebar(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                 StepState::Errors => ("✗", theme.bad()),
                 StepState::Pending => ("·", theme.dim()),
             };
-            let title_style = if app.screen == *screen {
+            let title_style = if app.screen.id() == *screen {
                 theme.bold()
             } else {
                 Style::new()
@@ -173,41 +173,6 @@ fn draw_sidebar(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         Paragraph::new(lines).block(Block::new().padding(Padding::left(1))),
         area,
     );
-}
-
-/// Wraps at spaces to `width` columns; a word longer than the width (an ARN, a URL) is
-/// broken across lines rather than cut.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(8);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let mut word: Vec<char> = word.chars().collect();
-        let used = line.chars().count();
-        if used > 0 && used + 1 + word.len() > width {
-            if word.len() <= width {
-                lines.push(std::mem::take(&mut line));
-            } else if used + 1 < width {
-                // Fill the rest of this line with the start of the long word.
-                line.push(' ');
-                let room = width - used - 1;
-                line.extend(word.drain(..room));
-                lines.push(std::mem::take(&mut line));
-            } else {
-                lines.push(std::mem::take(&mut line));
-            }
-        } else if used > 0 {
-            line.push(' ');
-        }
-        while word.len() > width {
-            lines.push(word.drain(..width).collect());
-        }
-        line.extend(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 fn spinner(app: &App) -> &'static str {
@@ -405,15 +370,6 @@ fn yes_no(flag: bool) -> String {
     if flag { "yes" } else { "no" }.to_owned()
 }
 
-fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
 /// What a step shows under its fields: discovery, the SPIFFE ID, the thumbprints compared.
 fn step_info(app: &App, step: Step, width: usize, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
@@ -571,8 +527,7 @@ fn outcome_mark(planned: &Planned) -> &'static str {
     }
 }
 
-fn draw_review(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let Some(review) = &app.review else { return };
+fn draw_review(app: &App, review: &Review, frame: &mut Frame, area: Rect, theme: Theme) {
     let width = usize::from(area.width);
     let planned = match &review.planned {
         Some(Ok(planned)) => Some(planned.as_slice()),
@@ -580,11 +535,11 @@ fn draw_review(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     };
     let summary = match &review.planned {
         None => Line::styled(
-            format!("{} Comparing with {}…", spinner(app), app.out.display()),
+            format!("{} Comparing with {}…", spinner(app), app.out().display()),
             theme.accent(),
         ),
         Some(Err(problem)) => Line::styled(
-            format!("✗ Cannot read {}: {problem}", app.out.display()),
+            format!("✗ Cannot read {}: {problem}", app.out().display()),
             theme.bad(),
         ),
         Some(Ok(planned)) => {
@@ -598,7 +553,7 @@ fn draw_review(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
                 Span::raw(format!(
                     "{} files in {}: ",
                     planned.len(),
-                    app.out.display()
+                    app.out().display()
                 )),
                 Span::styled(format!("+{} new", count(&["+"])), theme.ok()),
                 Span::raw(" · "),
@@ -677,136 +632,106 @@ fn draw_review(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
     frame.render_widget(Paragraph::new(text).block(block), preview_area);
 }
 
-fn review_columns(width: usize) -> usize {
-    if width >= 64 { 2 } else { 1 }
-}
-
-/// What the review says above the preview (files that would be replaced, the plan's warnings),
-/// at most 3 rows; `true` marks a replacement.
-fn review_notes(review: &Review, width: usize) -> Vec<(String, bool)> {
-    let mut notes = Vec::new();
-    let overwrites = review.overwrites();
-    if !overwrites.is_empty() {
-        notes.push((
-            truncate(
-                &format!(
-                    "! {} file(s) there differ and would be replaced: {}",
-                    overwrites.len(),
-                    overwrites.join(", ")
-                ),
-                width,
-            ),
-            true,
-        ));
-    }
-    for warning in &review.warnings {
-        for row in wrap(&format!("! {warning}"), width) {
-            notes.push((row, false));
-        }
-    }
-    notes.truncate(3);
-    notes
-}
-
-/// Rows of file text the review shows on this terminal (as `draw_review` lays it out): a page.
-pub fn review_preview_rows(app: &App) -> usize {
-    let Some(review) = &app.review else {
-        return 1;
-    };
-    let width = main_width(app.viewport.0);
-    let grid = review.artifacts.len().div_ceil(review_columns(width));
-    let notes = review_notes(review, width).len();
-    // Title, footer, status line and the pane's borders; then summary, grid, notes and the
-    // preview's own top border.
-    let pane = usize::from(app.viewport.1).saturating_sub(4 + usize::from(app.status.is_some()));
-    pane.saturating_sub(1 + grid + notes + 1).max(1)
-}
-
-fn draw_write(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let Some(review) = &app.review else { return };
-    let mut lines: Vec<Line> = Vec::new();
+fn draw_write(
+    app: &App,
+    review: &Review,
+    writing: &Progress<Vec<Planned>>,
+    frame: &mut Frame,
+    area: Rect,
+    theme: Theme,
+) {
     let planned = match &review.planned {
         Some(Ok(planned)) => planned.as_slice(),
         _ => &[],
     };
     let width = usize::from(area.width);
-    match &app.writing {
-        Progress::Running => lines.push(Line::styled(
+    let lines = match writing {
+        Progress::Running => vec![Line::styled(
             format!("{} Writing {} files…", spinner(app), planned.len()),
             theme.accent(),
-        )),
+        )],
         Progress::Finished(Err(problem)) => {
-            for row in wrap(&format!("✗ Writing failed: {problem}"), width) {
-                lines.push(Line::styled(row, theme.bad()));
-            }
+            let mut lines: Vec<Line> = wrap(&format!("✗ Writing failed: {problem}"), width)
+                .into_iter()
+                .map(|row| Line::styled(row, theme.bad()))
+                .collect();
             lines.push(Line::raw(
                 "Files written before the failure are complete (each is replaced atomically).",
             ));
+            lines
         }
-        _ => {
-            lines.push(Line::styled(
-                format!("Write {} files to {}?", planned.len(), app.out.display()),
-                theme.bold(),
-            ));
-            lines.push(Line::raw(""));
-            for file in planned {
-                let (word, style) = match (file.outcome, file.overwrites) {
-                    (Outcome::Created, _) => ("create", theme.ok()),
-                    (Outcome::Updated, true) => ("replace", theme.bad()),
-                    (Outcome::Updated, false) => ("chmod", theme.warn()),
-                    (Outcome::Unchanged, _) => ("keep", theme.dim()),
-                };
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {word:<8} "), style),
-                    Span::raw(file.path.clone()),
-                ]));
-            }
-            lines.push(Line::raw(""));
-            let overwrites = review.overwrites();
-            if !overwrites.is_empty() && !app.force {
-                for row in wrap(
-                    &format!(
-                        "{} file(s) there differ from what would be written. F replaces them; Esc keeps them and writes nothing.",
-                        overwrites.len()
-                    ),
-                    width,
-                ) {
-                    lines.push(Line::styled(row, theme.bad()));
-                }
-            } else {
-                lines.push(Line::raw(
-                    "Each file is written to a temporary file, then renamed into place.",
-                ));
-                lines.push(Line::raw(
-                    "answers.yaml is saved with them, to replay with --answers-file.",
-                ));
-            }
-        }
-    }
+        _ => write_question(app, review, planned, width, theme),
+    };
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn draw_verify(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let mut lines: Vec<Line> = Vec::new();
-    if let Progress::Finished(Ok(written)) = &app.writing {
-        let created = written
-            .iter()
-            .filter(|p| p.outcome == Outcome::Created)
-            .count();
-        let updated = written
-            .iter()
-            .filter(|p| p.outcome == Outcome::Updated)
-            .count();
-        lines.push(Line::styled(
-            format!(
-                "Wrote {} ({created} created, {updated} updated, {} unchanged).",
-                app.out.display(),
-                written.len() - created - updated
-            ),
-            theme.dim(),
-        ));
+/// The files and what writing will do to each, then what Enter does.
+fn write_question(
+    app: &App,
+    review: &Review,
+    planned: &[Planned],
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let settings = &app.settings;
+    let question = match settings.dry_run {
+        true => format!(
+            "Dry run: {} files would be written to {}",
+            planned.len(),
+            app.out().display()
+        ),
+        false => format!("Write {} files to {}?", planned.len(), app.out().display()),
+    };
+    let mut lines = vec![Line::styled(question, theme.bold()), Line::raw("")];
+    for file in planned {
+        let (word, style) = match (file.outcome, file.overwrites) {
+            (Outcome::Created, _) => ("create", theme.ok()),
+            (Outcome::Updated, true) => ("replace", theme.bad()),
+            (Outcome::Updated, false) => ("chmod", theme.warn()),
+            (Outcome::Unchanged, _) => ("keep", theme.dim()),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {word:<8} "), style),
+            Span::raw(file.path.clone()),
+        ]));
     }
-    match &app.verifying {
+    lines.push(Line::raw(""));
+    let overwrites = review.overwrites();
+    let notes = if settings.dry_run {
+        vec!["--dry-run: nothing is written; Enter leaves.".to_owned()]
+    } else if !overwrites.is_empty() && !settings.force {
+        let warning = format!(
+            "{} file(s) there differ from what would be written. F replaces them; Esc keeps them and writes nothing.",
+            overwrites.len()
+        );
+        lines.extend(
+            wrap(&warning, width)
+                .into_iter()
+                .map(|row| Line::styled(row, theme.bad())),
+        );
+        Vec::new()
+    } else {
+        vec![
+            "Each file is written to a temporary file, then renamed into place.".to_owned(),
+            "answers.yaml is saved with them, to replay with --answers-file.".to_owned(),
+        ]
+    };
+    lines.extend(notes.into_iter().map(Line::raw));
+    lines
+}
+
+fn draw_verify(
+    app: &App,
+    verification: &Verification,
+    frame: &mut Frame,
+    area: Rect,
+    theme: Theme,
+) {
+    let mut lines = vec![Line::styled(
+        crate::pipeline::written_summary(app.out(), &verification.written),
+        theme.dim(),
+    )];
+    match &verification.report {
         Progress::NotStarted => {}
         Progress::Running => lines.push(Line::styled(
             format!(
@@ -831,7 +756,7 @@ fn draw_verify(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             } else {
                 theme.bad()
             };
-            for row in rows.iter().skip(app.verify_scroll).take(height) {
+            for row in rows.iter().skip(verification.scroll).take(height) {
                 lines.push(checklist_row(row, theme));
             }
             lines.push(Line::styled(
@@ -841,42 +766,6 @@ fn draw_verify(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         }
     }
     frame.render_widget(Paragraph::new(lines), area);
-}
-
-/// The checklist without its closing count, wrapped to `width`: a long detail continues under
-/// itself, and only a check's first row carries its status.
-pub fn verify_rows(report: &crate::verify::Report, width: usize) -> Vec<ChecklistRow> {
-    let mut rows = Vec::new();
-    for row in crate::verify::checklist_rows(&report.checks, |status| status.mark().to_owned()) {
-        let indent = row.lead.chars().count();
-        for (n, part) in wrap(&row.text, width.saturating_sub(indent))
-            .into_iter()
-            .enumerate()
-        {
-            rows.push(ChecklistRow {
-                status: if n == 0 { row.status } else { None },
-                lead: if n == 0 {
-                    row.lead.clone()
-                } else {
-                    " ".repeat(indent)
-                },
-                text: part,
-            });
-        }
-    }
-    rows
-}
-
-/// Rows of checklist the verify screen shows on this terminal: a page.
-pub fn checklist_rows_visible(app: &App) -> usize {
-    // Title, footer, status line and the pane's borders; then the written line and the count.
-    let pane = usize::from(app.viewport.1).saturating_sub(4 + usize::from(app.status.is_some()));
-    pane.saturating_sub(2).max(1)
-}
-
-/// The main pane's inner width on a terminal `width` columns wide.
-pub fn main_width(width: u16) -> usize {
-    usize::from(width.saturating_sub(SIDEBAR_WIDTH + 2))
 }
 
 /// A checklist row, its mark coloured by the check's status.
@@ -895,47 +784,31 @@ fn checklist_row(row: &ChecklistRow, theme: Theme) -> Line<'static> {
 }
 
 /// The closing words, also printed on the normal screen after the wizard ends.
-pub fn done_lines(app: &App) -> Vec<String> {
-    let out = app.out.display();
-    let mut lines = Vec::new();
-    match &app.verifying {
+pub fn done_lines(app: &App, verification: &Verification) -> Vec<String> {
+    let verdict = match &verification.report {
         Progress::Finished(Ok(report)) if report.passed() => {
-            lines.push("✓ The files fit together: every verify check passed.".to_owned())
+            "✓ The files fit together: every verify check passed.".to_owned()
         }
-        Progress::Finished(Ok(report)) => lines.push(format!(
+        Progress::Finished(Ok(report)) => format!(
             "✗ {} verify check(s) failed: Esc goes back to fix the answers, then write again.",
             report.failed().count()
-        )),
-        _ => lines.push("✗ verify did not run to the end.".to_owned()),
-    }
-    lines.push(String::new());
-    lines.push(format!("Next steps, in {out}/NEXT-STEPS.md:"));
-    let next_steps = app.review.as_ref().and_then(|review| {
-        review
-            .artifacts
-            .iter()
-            .find(|artifact| artifact.path == "NEXT-STEPS.md")
-    });
-    for heading in next_steps
-        .map(|artifact| artifact.contents.lines())
-        .into_iter()
-        .flatten()
-        .filter_map(|line| line.strip_prefix("## "))
-        .filter(|heading| heading.starts_with(|c: char| c.is_ascii_digit()))
-    {
-        lines.push(format!("  {heading}"));
-    }
-    lines.push(String::new());
-    lines.push(format!("Answers       {out}/answers.yaml"));
-    lines.push(format!(
-        "Replay        wi-aws --answers-file {out}/answers.yaml --out {out}"
+        ),
+        Progress::NotStarted => format!(
+            "Written, not verified (--no-verify): wi-aws verify --out {} proves the files.",
+            app.out().display()
+        ),
+        _ => "✗ verify did not run to the end.".to_owned(),
+    };
+    let mut lines = vec![verdict, String::new()];
+    lines.extend(crate::pipeline::next_steps(
+        app.out(),
+        &verification.artifacts,
     ));
-    lines.push(format!("Verify again  wi-aws verify --out {out}"));
     lines
 }
 
-fn draw_done(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let lines: Vec<Line> = done_lines(app)
+fn draw_done(app: &App, verification: &Verification, frame: &mut Frame, area: Rect, theme: Theme) {
+    let lines: Vec<Line> = done_lines(app, verification)
         .into_iter()
         .enumerate()
         .map(|(index, line)| match index {
@@ -956,7 +829,7 @@ fn footer_keys(app: &App) -> String {
             Overlay::Quit { .. } => "s save and leave · y leave without saving · n stay".into(),
         };
     }
-    match app.screen {
+    match &app.screen {
         Screen::Ask(_) => match app.focused() {
             Some(Item::Field(id))
                 if matches!(field(id).kind, FieldKind::Text | FieldKind::List) =>
@@ -965,15 +838,16 @@ fn footer_keys(app: &App) -> String {
             }
             _ => "←→ change · Tab/↑↓ field · Enter continue · Esc back · ? help · q quit".into(),
         },
-        Screen::Review => "↑↓ file · PgUp/PgDn scroll · Enter continue · Esc back · q quit".into(),
-        Screen::Write => match &app.review {
-            Some(review) if !review.overwrites().is_empty() && !app.force => {
-                "F replace and write · Esc back · q quit".into()
-            }
-            _ => "Enter write · Esc back · q quit".into(),
-        },
-        Screen::Verify => "↑↓ scroll · Enter continue · Esc back to the review · q quit".into(),
-        Screen::Done => "Enter or q exit · Esc back".into(),
+        Screen::Review(_) => {
+            "↑↓ file · PgUp/PgDn scroll · Enter continue · Esc back · q quit".into()
+        }
+        Screen::Write { .. } if app.settings.dry_run => "Enter leave · Esc back · q quit".into(),
+        Screen::Write { review, .. } if !review.overwrites().is_empty() && !app.settings.force => {
+            "F replace and write · Esc back · q quit".into()
+        }
+        Screen::Write { .. } => "Enter write · Esc back · q quit".into(),
+        Screen::Verify(_) => "↑↓ scroll · Enter continue · Esc back to the review · q quit".into(),
+        Screen::Done(_) => "Enter or q exit · Esc back".into(),
     }
 }
 
@@ -1028,7 +902,7 @@ fn draw_help(app: &App, frame: &mut Frame, theme: Theme) {
 fn draw_quit(app: &App, saving: bool, problem: Option<&str>, frame: &mut Frame, theme: Theme) {
     let area = popup(frame, 64, 9);
     let block = Block::bordered().title(Span::styled(" Leave the wizard? ", theme.bold()));
-    let written = matches!(app.writing, Progress::Finished(Ok(_)));
+    let written = app.screen.verification().is_some();
     let mut lines = vec![
         Line::raw(if written {
             " The files are written; your answers changed since are not saved."
@@ -1045,10 +919,7 @@ fn draw_quit(app: &App, saving: bool, problem: Option<&str>, frame: &mut Frame, 
     } else {
         lines.push(Line::from(vec![
             Span::styled(" s ", theme.accent()),
-            Span::raw(format!(
-                "save them to {} and leave",
-                super::app::PARTIAL_ANSWERS
-            )),
+            Span::raw(format!("save them to {PARTIAL_ANSWERS} and leave")),
         ]));
         lines.push(Line::from(vec![
             Span::styled(" y ", theme.accent()),
@@ -1070,22 +941,4 @@ fn draw_quit(app: &App, saving: bool, problem: Option<&str>, frame: &mut Frame, 
             .wrap(Wrap { trim: false }),
         area,
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wraps_words_and_breaks_long_ones() {
-        assert_eq!(wrap("one two three", 8), ["one two", "three"]);
-        assert_eq!(
-            wrap("arn: arn:aws:iam::123456789012:role/x", 12),
-            ["arn: arn:aws", ":iam::123456", "789012:role/", "x"]
-        );
-        assert!(wrap("   ", 10).is_empty());
-        for line in wrap(&"word ".repeat(50), 17) {
-            assert!(line.chars().count() <= 17, "{line:?}");
-        }
-    }
 }

@@ -1,4 +1,5 @@
-//! The full-screen wizard's state and its one transition, [`App::update`].
+//! The full-screen wizard's one transition, [`App::update`]: a message in, the state changed,
+//! work for the runtime out.
 //!
 //! Pure: no terminal, disk or network in here. Work that is slow or touches the outside world
 //! (asking the proxy, comparing with the files on disk, writing, verifying, saving) leaves
@@ -6,258 +7,21 @@
 //! key of the wizard can be tested without a terminal, and a slow proxy never blocks a key.
 
 use super::editor::{Edit, Editor};
-use crate::answers::{Answer, Answers};
+use super::layout;
+use super::model::{
+    App, Command, Discovery, DiscoveryState, Item, Msg, Overlay, Progress, Review, Screen,
+    ScreenId, Setup, ThumbprintSource, Verification,
+};
+use crate::answers::Answer;
 use crate::discover::Findings;
-use crate::plan::{self, Assessment};
+use crate::pipeline::{self, Ending, PARTIAL_ANSWERS};
+use crate::plan;
 use crate::problem::{Location, Problem};
-use crate::render::{Artifact, Templates};
 use crate::steps::{FieldId, FieldKind, Step, field};
 use crate::teleport::ProxyAddress;
-use crate::verify::Report;
 use crate::write::Planned;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-
-/// Where answers go when the user leaves early and asks to keep them.
-pub const PARTIAL_ANSWERS: &str = "wi-aws-answers.partial.yaml";
-
-/// The wizard's screens, in order: the question steps, then what happens to the answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Screen {
-    Ask(Step),
-    Review,
-    Write,
-    Verify,
-    Done,
-}
-
-impl Screen {
-    pub const ALL: [Screen; 10] = [
-        Screen::Ask(Step::Cluster),
-        Screen::Ask(Step::Spiffe),
-        Screen::Ask(Step::Thumbprint),
-        Screen::Ask(Step::Aws),
-        Screen::Ask(Step::Teleport),
-        Screen::Ask(Step::Tbot),
-        Screen::Review,
-        Screen::Write,
-        Screen::Verify,
-        Screen::Done,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Screen::Ask(step) => step.title(),
-            Screen::Review => "Review",
-            Screen::Write => "Write",
-            Screen::Verify => "Verify",
-            Screen::Done => "Done",
-        }
-    }
-}
-
-/// Something the cursor can be on in a question step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Item {
-    Field(FieldId),
-    /// Which thumbprint to trust, when the proxy was asked.
-    ThumbprintSource,
-}
-
-/// Where the thumbprint comes from, when discovery found the proxy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ThumbprintSource {
-    /// The last certificate the proxy sends: what AWS pins.
-    Chain,
-    /// What Teleport's `/webapi/thumbprint` says, when it differs.
-    Teleport,
-    Manual,
-    /// None: the chain ends at a public CA that AWS trusts anyway.
-    Public,
-}
-
-impl ThumbprintSource {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::Chain => "the TLS chain's (AWS's rule)",
-            Self::Teleport => "Teleport's /webapi/thumbprint",
-            Self::Manual => "typed by hand",
-            Self::Public => "none (public CA)",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub enum DiscoveryState {
-    Running,
-    Found {
-        findings: Box<Findings>,
-        /// Where the proxy disagrees with answers the user gave.
-        warnings: Vec<String>,
-    },
-    Failed(String),
-}
-
-/// Asking the proxy, for one address.
-#[derive(Debug, Clone)]
-pub struct Discovery {
-    pub proxy: String,
-    pub state: DiscoveryState,
-}
-
-/// Work done outside `update`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Progress<T> {
-    NotStarted,
-    Running,
-    Finished(Result<T, String>),
-}
-
-/// The review: every file that would be written, and how it compares with the disk.
-#[derive(Debug, Clone)]
-pub struct Review {
-    pub artifacts: Vec<Artifact>,
-    /// `None` until the disk was read.
-    pub planned: Option<Result<Vec<Planned>, String>>,
-    pub warnings: Vec<String>,
-    pub selected: usize,
-    pub scroll: usize,
-}
-
-impl Review {
-    /// Files there now with other content.
-    pub fn overwrites(&self) -> Vec<&str> {
-        match &self.planned {
-            Some(Ok(planned)) => planned
-                .iter()
-                .filter(|p| p.overwrites)
-                .map(|p| p.path.as_str())
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Overlay {
-    Help,
-    /// "Leave?", with the answers unsaved; `problem` when saving them failed.
-    Quit {
-        saving: bool,
-        problem: Option<String>,
-    },
-}
-
-/// How the wizard ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Exit {
-    /// The files were written; whether every verify check passed.
-    Finished { verified: bool },
-    /// Left before writing; where the answers were saved, if they were.
-    Left { saved: Option<String> },
-}
-
-/// Work for the runtime.
-#[derive(Debug, Clone)]
-pub enum Command {
-    Discover(ProxyAddress),
-    /// Compare the artifacts with what is on disk.
-    Preview {
-        out: PathBuf,
-        artifacts: Vec<Artifact>,
-    },
-    Write {
-        out: PathBuf,
-        artifacts: Vec<Artifact>,
-        force: bool,
-    },
-    Verify {
-        out: PathBuf,
-    },
-    SavePartial {
-        contents: String,
-    },
-}
-
-/// Everything that can happen to the wizard.
-#[derive(Debug, Clone)]
-pub enum Msg {
-    Key(KeyEvent),
-    Paste(String),
-    /// The terminal's size, for paging.
-    Resize {
-        width: u16,
-        height: u16,
-    },
-    /// Animation while something runs; not sent otherwise.
-    Tick,
-    Discovered {
-        proxy: String,
-        result: Result<Box<Findings>, String>,
-    },
-    Previewed(Result<Vec<Planned>, String>),
-    Written(Result<Vec<Planned>, String>),
-    Verified(Result<Report, String>),
-    Saved(Result<(), String>),
-    /// SIGTERM or SIGHUP: leave at once, writing nothing.
-    Terminate,
-}
-
-/// What the wizard starts from.
-pub struct Setup {
-    pub answers: Answers,
-    pub out: PathBuf,
-    /// `--force`: replace files that differ without asking.
-    pub force: bool,
-    /// The demo proxy's address, in demo mode.
-    pub demo: Option<String>,
-    pub templates: Templates,
-    /// A message for the first screen (answers of `--edit` that were ignored).
-    pub notice: Option<String>,
-}
-
-/// How a step is shown in the sidebar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepState {
-    Pending,
-    Current,
-    Done,
-    Errors,
-}
-
-pub struct App {
-    pub answers: Answers,
-    pub assessment: Assessment,
-    pub screen: Screen,
-    /// Index into [`App::items`] on a question step.
-    pub focus: usize,
-    pub editor: Editor,
-    pub discovery: Option<Discovery>,
-    pub thumbprint_source: ThumbprintSource,
-    pub review: Option<Review>,
-    pub writing: Progress<Vec<Planned>>,
-    pub verifying: Progress<Report>,
-    pub verify_scroll: usize,
-    pub overlay: Option<Overlay>,
-    /// A one-line message for the user, cleared by the next key.
-    pub status: Option<String>,
-    pub spinner: usize,
-    pub out: PathBuf,
-    pub force: bool,
-    pub demo: Option<String>,
-    pub exit: Option<Exit>,
-    pub viewport: (u16, u16),
-    /// Answers the user changed since the last write or save.
-    dirty: bool,
-    /// Values discovery filled in, undone when the proxy changes.
-    discovery_fills: Vec<(FieldId, Answer)>,
-    /// Steps the user tried to leave: their empty required fields show as errors.
-    attempted: BTreeSet<Step>,
-    touched: BTreeSet<FieldId>,
-    reached: Screen,
-    templates: Templates,
-}
 
 impl App {
     /// The wizard on its first step; discovery starts at once when the proxy is known.
@@ -270,15 +34,10 @@ impl App {
             editor: Editor::default(),
             discovery: None,
             thumbprint_source: ThumbprintSource::Manual,
-            review: None,
-            writing: Progress::NotStarted,
-            verifying: Progress::NotStarted,
-            verify_scroll: 0,
             overlay: None,
             status: setup.notice,
             spinner: 0,
-            out: setup.out,
-            force: setup.force,
+            settings: setup.settings,
             demo: setup.demo,
             exit: None,
             viewport: (80, 24),
@@ -286,134 +45,11 @@ impl App {
             discovery_fills: Vec::new(),
             attempted: BTreeSet::new(),
             touched: BTreeSet::new(),
-            reached: Screen::Ask(Step::Cluster),
-            templates: setup.templates,
+            reached: ScreenId::Ask(Step::Cluster),
         };
         app.load_editor();
         let commands = app.discover(false).into_iter().collect();
         (app, commands)
-    }
-
-    /// Whether something runs in the background (the spinner turns).
-    pub fn busy(&self) -> bool {
-        matches!(
-            self.discovery,
-            Some(Discovery {
-                state: DiscoveryState::Running,
-                ..
-            })
-        ) || self.writing == Progress::Running
-            || matches!(self.verifying, Progress::Running)
-            || matches!(self.review, Some(Review { planned: None, .. }))
-            || matches!(self.overlay, Some(Overlay::Quit { saving: true, .. }))
-    }
-
-    /// Answers were changed and not written or saved since.
-    pub fn unsaved(&self) -> bool {
-        self.dirty
-    }
-
-    pub fn findings(&self) -> Option<&Findings> {
-        match &self.discovery {
-            Some(Discovery {
-                state: DiscoveryState::Found { findings, .. },
-                ..
-            }) => Some(findings),
-            _ => None,
-        }
-    }
-
-    /// The thumbprint choices on offer, when the proxy was asked.
-    pub fn thumbprint_sources(&self) -> Vec<ThumbprintSource> {
-        match self.findings() {
-            None => Vec::new(),
-            Some(findings) if findings.teleport_thumbprint != findings.chain_thumbprint => vec![
-                ThumbprintSource::Chain,
-                ThumbprintSource::Teleport,
-                ThumbprintSource::Manual,
-                ThumbprintSource::Public,
-            ],
-            Some(_) => vec![
-                ThumbprintSource::Chain,
-                ThumbprintSource::Manual,
-                ThumbprintSource::Public,
-            ],
-        }
-    }
-
-    /// What the cursor can be on in `step`, in order.
-    pub fn items_of(&self, step: Step) -> Vec<Item> {
-        let mut items = Vec::new();
-        let choosing = step == Step::Thumbprint && self.findings().is_some();
-        if choosing {
-            items.push(Item::ThumbprintSource);
-        }
-        for field in step.fields() {
-            let shown = match field.id {
-                FieldId::Thumbprints => {
-                    !choosing || self.thumbprint_source == ThumbprintSource::Manual
-                }
-                _ => self.answers.shows(field),
-            };
-            if shown {
-                items.push(Item::Field(field.id));
-            }
-        }
-        items
-    }
-
-    pub fn items(&self) -> Vec<Item> {
-        match self.screen {
-            Screen::Ask(step) => self.items_of(step),
-            _ => Vec::new(),
-        }
-    }
-
-    pub fn focused(&self) -> Option<Item> {
-        self.items().get(self.focus).copied()
-    }
-
-    /// The problems shown under a field: those of a field the user has given or touched, or
-    /// of a step they tried to leave. An untouched empty field is not an error yet.
-    pub fn problems(&self, id: FieldId) -> Vec<&Problem> {
-        let shown = self.touched.contains(&id)
-            || self.answers.get(id).is_some()
-            || self.attempted.contains(&field(id).step);
-        if shown {
-            self.assessment.problems_of(id)
-        } else {
-            Vec::new()
-        }
-    }
-
-    pub fn default_of(&self, id: FieldId) -> Option<&str> {
-        self.assessment.default_text(id)
-    }
-
-    pub fn step_state(&self, screen: Screen) -> StepState {
-        if screen == self.screen {
-            return StepState::Current;
-        }
-        let has_errors = match screen {
-            Screen::Ask(step) => self.items_of(step).iter().any(|item| match item {
-                Item::Field(id) => !self.problems(*id).is_empty(),
-                Item::ThumbprintSource => false,
-            }),
-            Screen::Write => matches!(self.writing, Progress::Finished(Err(_))),
-            Screen::Verify => match &self.verifying {
-                Progress::Finished(Ok(report)) => !report.passed(),
-                Progress::Finished(Err(_)) => true,
-                _ => false,
-            },
-            _ => false,
-        };
-        if has_errors {
-            StepState::Errors
-        } else if screen < self.reached || screen == self.reached && screen == Screen::Done {
-            StepState::Done
-        } else {
-            StepState::Pending
-        }
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
@@ -442,22 +78,24 @@ impl App {
                 Vec::new()
             }
             Msg::Previewed(result) => {
-                if let Some(review) = &mut self.review {
+                if let Screen::Review(review) = &mut self.screen {
                     review.planned = Some(result);
                 }
                 Vec::new()
             }
             Msg::Written(result) => self.on_written(result),
             Msg::Verified(result) => {
-                self.verifying = Progress::Finished(result);
-                self.verify_scroll = 0;
+                if let Screen::Verify(verification) = &mut self.screen {
+                    verification.report = Progress::Finished(result);
+                    verification.scroll = 0;
+                }
                 Vec::new()
             }
             Msg::Saved(result) => {
                 match result {
                     Ok(()) => {
                         self.dirty = false;
-                        self.exit = Some(Exit::Left {
+                        self.exit = Some(Ending::Left {
                             saved: Some(PARTIAL_ANSWERS.to_owned()),
                         });
                     }
@@ -478,12 +116,9 @@ impl App {
     }
 
     fn leave(&mut self) {
-        self.exit = Some(match (&self.writing, &self.verifying) {
-            (Progress::Finished(Ok(_)), Progress::Finished(Ok(report))) => Exit::Finished {
-                verified: report.passed(),
-            },
-            (Progress::Finished(Ok(_)), _) => Exit::Finished { verified: false },
-            _ => Exit::Left { saved: None },
+        self.exit = Some(match self.screen.verification() {
+            Some(verification) => verification.ending(),
+            None => Ending::Left { saved: None },
         });
     }
 
@@ -525,22 +160,22 @@ impl App {
         }
         // `q` is a letter in a text field, and "quit" everywhere else.
         if key.code == KeyCode::Char('q') && !ctrl && self.editing().is_none() {
-            if self.screen == Screen::Done {
+            if self.screen.id() == ScreenId::Done {
                 self.leave();
             } else {
                 self.ask_to_leave();
             }
             return Vec::new();
         }
-        match self.screen {
-            Screen::Ask(step) => self.on_ask_key(step, key),
-            Screen::Review => self.on_review_key(key),
-            Screen::Write => self.on_write_key(key),
-            Screen::Verify => self.on_verify_key(key),
-            Screen::Done => {
+        match self.screen.id() {
+            ScreenId::Ask(step) => self.on_ask_key(step, key),
+            ScreenId::Review => self.on_review_key(key),
+            ScreenId::Write => self.on_write_key(key),
+            ScreenId::Verify => self.on_verify_key(key),
+            ScreenId::Done => {
                 match key.code {
                     KeyCode::Enter => self.leave(),
-                    KeyCode::Esc => self.screen = Screen::Verify,
+                    KeyCode::Esc => self.go_back_from_done(),
                     _ => {}
                 }
                 Vec::new()
@@ -568,18 +203,6 @@ impl App {
                 Vec::new()
             }
             _ => Vec::new(),
-        }
-    }
-
-    /// The text field under the cursor, if it is one.
-    pub fn editing(&self) -> Option<FieldId> {
-        match self.focused() {
-            Some(Item::Field(id))
-                if matches!(field(id).kind, FieldKind::Text | FieldKind::List) =>
-            {
-                Some(id)
-            }
-            _ => None,
         }
     }
 
@@ -708,22 +331,30 @@ impl App {
 
     fn go_back(&mut self) -> Vec<Command> {
         let commands = self.leave_field();
-        match self.screen {
-            Screen::Ask(Step::Cluster) => self.ask_to_leave(),
-            Screen::Ask(step) => {
+        match self.screen.id() {
+            ScreenId::Ask(Step::Cluster) => self.ask_to_leave(),
+            ScreenId::Ask(step) => {
                 let index = Step::ALL.iter().position(|s| *s == step).unwrap_or(1);
                 self.show(Screen::Ask(Step::ALL[index - 1]));
             }
-            Screen::Review => self.show(Screen::Ask(Step::Tbot)),
-            Screen::Write | Screen::Verify => return self.enter_review(),
-            Screen::Done => self.screen = Screen::Verify,
+            ScreenId::Review => self.show(Screen::Ask(Step::Tbot)),
+            ScreenId::Write | ScreenId::Verify => return self.enter_review(),
+            ScreenId::Done => self.go_back_from_done(),
         }
         commands
     }
 
+    fn go_back_from_done(&mut self) {
+        let screen = std::mem::replace(&mut self.screen, Screen::Ask(Step::Tbot));
+        self.screen = match screen {
+            Screen::Done(verification) => Screen::Verify(verification),
+            other => other,
+        };
+    }
+
     fn show(&mut self, screen: Screen) {
+        self.reached = self.reached.max(screen.id());
         self.screen = screen;
-        self.reached = self.reached.max(screen);
         self.focus = 0;
         self.load_editor();
     }
@@ -765,25 +396,22 @@ impl App {
                 return Vec::new();
             }
         };
-        let artifacts = match crate::render::render(&plan, &self.templates) {
+        let artifacts = match pipeline::render(&plan, &self.settings.templates) {
             Ok(artifacts) => artifacts,
             Err(error) => {
                 self.status = Some(format!("Cannot render the files: {error}"));
                 return Vec::new();
             }
         };
-        self.review = Some(Review {
+        self.show(Screen::Review(Review {
             artifacts: artifacts.clone(),
             planned: None,
             warnings: plan.warnings,
             selected: 0,
             scroll: 0,
-        });
-        self.writing = Progress::NotStarted;
-        self.verifying = Progress::NotStarted;
-        self.show(Screen::Review);
+        }));
         vec![Command::Preview {
-            out: self.out.clone(),
+            out: self.settings.out.clone(),
             artifacts,
         }]
     }
@@ -810,8 +438,9 @@ impl App {
     }
 
     fn on_review_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        let page = super::view::review_preview_rows(self);
-        let Some(review) = &mut self.review else {
+        let page = layout::review_preview_rows(self);
+        let out = self.settings.out.display().to_string();
+        let Screen::Review(review) = &mut self.screen else {
             return Vec::new();
         };
         let count = review.artifacts.len();
@@ -836,11 +465,15 @@ impl App {
             KeyCode::End => review.scroll = max_scroll,
             KeyCode::Home => review.scroll = 0,
             KeyCode::Enter if matches!(review.planned, Some(Ok(_))) => {
-                self.show(Screen::Write);
+                let review = review.clone();
+                self.show(Screen::Write {
+                    review,
+                    writing: Progress::NotStarted,
+                });
             }
             KeyCode::Enter => {
                 if let Some(Err(problem)) = &review.planned {
-                    self.status = Some(format!("Cannot read {}: {problem}", self.out.display()));
+                    self.status = Some(format!("Cannot read {out}: {problem}"));
                 }
             }
             KeyCode::Esc => return self.go_back(),
@@ -850,74 +483,91 @@ impl App {
     }
 
     fn on_write_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        if self.writing == Progress::Running {
-            return Vec::new();
-        }
-        let Some(review) = &self.review else {
+        let Screen::Write { review, writing } = &mut self.screen else {
             return Vec::new();
         };
+        if *writing == Progress::Running {
+            return Vec::new();
+        }
         let overwrites = !review.overwrites().is_empty();
+        let settings = &self.settings;
         let force = match key.code {
-            KeyCode::Enter if overwrites && !self.force => {
+            KeyCode::Enter if settings.dry_run => {
+                self.exit = Some(Ending::DryRun);
+                return Vec::new();
+            }
+            KeyCode::Enter if overwrites && !settings.force => {
                 self.status = Some(
                     "Files there differ: press F to replace them, or Esc to keep them.".into(),
                 );
                 return Vec::new();
             }
-            KeyCode::Enter => self.force,
-            KeyCode::Char('f' | 'F') if overwrites => true,
+            KeyCode::Enter => settings.force,
+            KeyCode::Char('f' | 'F') if overwrites && !settings.dry_run => true,
             KeyCode::Esc => return self.go_back(),
             _ => return Vec::new(),
         };
-        self.writing = Progress::Running;
+        *writing = Progress::Running;
         vec![Command::Write {
-            out: self.out.clone(),
+            out: settings.out.clone(),
             artifacts: review.artifacts.clone(),
             force,
         }]
     }
 
     fn on_written(&mut self, result: Result<Vec<Planned>, String>) -> Vec<Command> {
-        let ok = result.is_ok();
-        self.writing = Progress::Finished(result);
-        if !ok {
+        let Screen::Write { review, writing } = &mut self.screen else {
             return Vec::new();
-        }
+        };
+        let written = match result {
+            Ok(written) => written,
+            Err(problem) => {
+                *writing = Progress::Finished(Err(problem));
+                return Vec::new();
+            }
+        };
         // The answers are on disk as answers.yaml now.
         self.dirty = false;
-        self.verifying = Progress::Running;
-        self.show(Screen::Verify);
+        let mut verification = Verification {
+            artifacts: review.artifacts.clone(),
+            written,
+            report: Progress::NotStarted,
+            scroll: 0,
+        };
+        if !self.settings.verify {
+            self.show(Screen::Done(verification));
+            return Vec::new();
+        }
+        verification.report = Progress::Running;
+        self.show(Screen::Verify(verification));
         vec![Command::Verify {
-            out: self.out.clone(),
+            out: self.settings.out.clone(),
         }]
     }
 
     fn on_verify_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        let lines = match &self.verifying {
-            Progress::Finished(Ok(report)) => {
-                super::view::verify_rows(report, super::view::main_width(self.viewport.0)).len()
-            }
+        let page = layout::checklist_rows_visible(self);
+        let width = layout::main_width(self.viewport.0);
+        let Screen::Verify(verification) = &mut self.screen else {
+            return Vec::new();
+        };
+        let lines = match &verification.report {
+            Progress::Finished(Ok(report)) => layout::verify_rows(report, width).len(),
             _ => 0,
         };
-        let page = super::view::checklist_rows_visible(self);
         let max_scroll = lines.saturating_sub(page);
+        let finished = matches!(verification.report, Progress::Finished(_));
+        let scroll = &mut verification.scroll;
         match key.code {
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.verify_scroll = self.verify_scroll.saturating_sub(1)
+            KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => *scroll = (*scroll + 1).min(max_scroll),
+            KeyCode::PageDown | KeyCode::Char(' ') => *scroll = (*scroll + page).min(max_scroll),
+            KeyCode::PageUp => *scroll = scroll.saturating_sub(page),
+            KeyCode::Enter if finished => {
+                let verification = verification.clone();
+                self.show(Screen::Done(verification));
             }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.verify_scroll = (self.verify_scroll + 1).min(max_scroll)
-            }
-            KeyCode::PageDown | KeyCode::Char(' ') => {
-                self.verify_scroll = (self.verify_scroll + page).min(max_scroll)
-            }
-            KeyCode::PageUp => self.verify_scroll = self.verify_scroll.saturating_sub(page),
-            KeyCode::Enter if matches!(self.verifying, Progress::Finished(_)) => {
-                self.show(Screen::Done);
-            }
-            KeyCode::Esc if matches!(self.verifying, Progress::Finished(_)) => {
-                return self.go_back();
-            }
+            KeyCode::Esc if finished => return self.go_back(),
             _ => {}
         }
         Vec::new()

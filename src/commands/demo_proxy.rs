@@ -1,0 +1,45 @@
+//! `wi-aws demo-proxy`: a local DEMO Teleport proxy, until Ctrl-C.
+
+use super::CommandError;
+use crate::cli::DemoProxyArgs;
+use crate::demo::{DemoOptions, DemoProxy};
+use crate::pipeline::exit;
+
+pub fn run(args: &DemoProxyArgs) -> Result<u8, CommandError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            CommandError::failure(format!("cannot start the async runtime: {error}"))
+        })?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: &DemoProxyArgs) -> Result<u8, CommandError> {
+    let proxy = DemoProxy::start(args.listen, DemoOptions::default())
+        .await
+        .map_err(|error| {
+            CommandError::failure(error.to_string())
+                .with_fix("choose another --listen address, e.g. 127.0.0.1:0 for any free port")
+        })?;
+    std::fs::write(&args.ca_out, &proxy.ca_pem).map_err(|error| {
+        CommandError::failure(format!("cannot write {}: {error}", args.ca_out.display()))
+    })?;
+    let authority = proxy.authority();
+    let ca = args.ca_out.display();
+    println!("listening on {authority}");
+    println!("DEMO Teleport proxy — not Teleport, for trying wi-aws only. Ctrl-C stops it.");
+    println!("  cluster      {}", crate::demo::DEMO_CLUSTER_NAME);
+    println!("  issuer       {}", proxy.issuer.issuer_url());
+    println!("  CA to trust  {ca}");
+    println!("Try:");
+    println!("  wi-aws discover --proxy {authority} --ca-file {ca}");
+    println!("  curl --cacert {ca} 'https://{authority}/demo/jwt-svid?path=/svc/example-service'");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|error| CommandError::failure(error.to_string()))?;
+    println!("stopped");
+    proxy.stop();
+    Ok(exit::OK)
+}

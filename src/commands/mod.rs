@@ -1,0 +1,122 @@
+//! The commands of `wi-aws`, one file each. A command returns the exit code of a run that went
+//! to its end (0, or 1 when a check failed, 130 when the wizard was left) or a
+//! [`CommandError`], which `cli::run` prints once.
+
+pub mod demo_proxy;
+pub mod discover;
+pub mod render;
+pub mod verify;
+pub mod wizard;
+
+use crate::pipeline::{PipelineError, exit};
+use crate::problem::Advice;
+use crate::teleport::ProxyAddress;
+use crate::terminal::Style;
+use std::fmt;
+
+/// Why a command stopped: what went wrong, how to fix it, and the exit code.
+#[derive(Debug)]
+pub struct CommandError {
+    pub code: u8,
+    pub message: String,
+    pub fix: Option<String>,
+    /// Say "Nothing was written." after the message.
+    pub nothing_written: bool,
+}
+
+impl CommandError {
+    fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            fix: None,
+            nothing_written: false,
+        }
+    }
+
+    /// Bad answers or usage (exit 2).
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::new(exit::BAD_INPUT, message)
+    }
+
+    /// I/O or network (exit 1).
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::new(exit::FAILURE, message)
+    }
+
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    pub fn nothing_written(mut self) -> Self {
+        self.nothing_written = true;
+        self
+    }
+}
+
+impl From<PipelineError> for CommandError {
+    fn from(error: PipelineError) -> Self {
+        let mut command_error = Self::new(error.exit_code(), error.to_string());
+        command_error.fix = error.fix().map(str::to_owned);
+        command_error.nothing_written = error.nothing_written();
+        command_error
+    }
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "wi-aws: {}", self.message.trim_end())?;
+        if let Some(fix) = &self.fix {
+            writeln!(f, "  fix: {fix}")?;
+        }
+        if self.nothing_written {
+            writeln!(f, "Nothing was written.")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CommandError {}
+
+/// `--proxy` and the connection flags, checked.
+fn proxy_and_options(
+    proxy: &str,
+    connection: &crate::cli::ConnectionArgs,
+) -> Result<(ProxyAddress, crate::discover::Options), CommandError> {
+    let proxy = ProxyAddress::parse(proxy).map_err(|error| {
+        CommandError::bad_input(format!("--proxy {proxy:?}: {error}")).with_fix(error.fix())
+    })?;
+    Ok((proxy, connection.options()?))
+}
+
+/// Prints a value as pretty JSON.
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CommandError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|error| CommandError::failure(error.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Prints the verify checklist (or its JSON); exit 0 when every check passed, 1 otherwise.
+fn report_checks(
+    title: &str,
+    checks: Vec<crate::verify::Check>,
+    json: bool,
+) -> Result<u8, CommandError> {
+    let report = crate::verify::Report { checks };
+    if json {
+        print_json(&report)?;
+    } else {
+        let style = Style::detect();
+        println!("{title}");
+        for line in crate::verify::checklist(&report.checks, |status| style.status(status)) {
+            println!("{line}");
+        }
+    }
+    Ok(if report.passed() {
+        exit::OK
+    } else {
+        exit::FAILURE
+    })
+}

@@ -1,0 +1,82 @@
+//! `wi-aws verify`: the local STS simulation over the written files, or a real token from tbot
+//! against the live issuer.
+
+use super::{CommandError, report_checks};
+use crate::cli::VerifyArgs;
+use crate::discover;
+use crate::verify::{self, LiveInput, Setup};
+use jsonwebtoken::jwk::JwkSet;
+use std::path::{Path, PathBuf};
+
+pub fn run(args: &VerifyArgs) -> Result<u8, CommandError> {
+    let Some(token_file) = &args.token_file else {
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("wi-aws-out"));
+        return local(&out, args.json);
+    };
+    let setup = match &args.out {
+        None => None,
+        Some(out) => Some(
+            Setup::read(out)
+                .map_err(|error| CommandError::bad_input(format!("verify: {error}")))?,
+        ),
+    };
+    let (discovery_issuer, jwks) = issuer_keys(args)?;
+    let input = LiveInput {
+        token_file: token_file.clone(),
+        jwks,
+        discovery_issuer,
+        setup,
+    };
+    let checks = verify::verify_live(&input, std::time::SystemTime::now());
+    report_checks(
+        &format!(
+            "verify {}: checked as AWS STS would (nothing is sent to AWS)",
+            token_file.display()
+        ),
+        checks,
+        args.json,
+    )
+}
+
+fn local(out: &Path, json: bool) -> Result<u8, CommandError> {
+    let report = verify::verify_dir(out)
+        .map_err(|error| CommandError::bad_input(format!("verify: {error}")))?;
+    report_checks(
+        &format!(
+            "verify {}: a local simulation of AWS STS (nothing is sent to AWS)",
+            out.display()
+        ),
+        report.checks,
+        json,
+    )
+}
+
+/// The issuer's keys for a live token: from the proxy (with its discovery document's issuer)
+/// or from a JWKS file.
+fn issuer_keys(args: &VerifyArgs) -> Result<(Option<String>, JwkSet), CommandError> {
+    match (&args.proxy, &args.jwks) {
+        (Some(proxy), _) => {
+            let (proxy, options) = super::proxy_and_options(proxy, &args.connection)?;
+            let (issuer, jwks) = discover::block_on(discover::fetch_issuer(&proxy, &options))
+                .map_err(|error| CommandError::failure(error.to_string()))?;
+            Ok((Some(issuer), jwks))
+        }
+        (None, Some(path)) => {
+            let jwks = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    serde_json::from_str(&text).map_err(|e| format!("not a JWKS: {e}"))
+                })
+                .map_err(|error| {
+                    CommandError::bad_input(format!("--jwks {}: {error}", path.display()))
+                })?;
+            Ok((None, jwks))
+        }
+        (None, None) => Err(CommandError::bad_input(
+            "--token-file needs the issuer's keys: give --proxy HOST or --jwks FILE",
+        )),
+    }
+}

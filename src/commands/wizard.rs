@@ -1,0 +1,154 @@
+//! `wi-aws` on a terminal: the full-screen wizard, or the line wizard with `--plain`, on a dumb
+//! terminal, or when the terminal cannot go full-screen.
+
+use super::CommandError;
+use crate::answers::Answers;
+use crate::cli::{RenderArgs, WizardArgs};
+use crate::demo::{DemoOptions, DemoSession};
+use crate::discover;
+use crate::pipeline::{self, Ending, Settings};
+use crate::plain::{self, Prompter, Terminal};
+use crate::problem::{Location, Problem, Problems};
+use crate::teleport::ProxyAddress;
+use std::io::IsTerminal;
+use std::path::Path;
+
+pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(CommandError::bad_input(
+            "the wizard needs a terminal to ask its questions, and stdin or stdout is not one (CI, a pipe?).",
+        )
+        .with_fix("run `wi-aws render --answers-file answers.yaml --out DIR` (start from examples/answers.yaml)"));
+    }
+    let (mut answers, ignored) = match &wizard.edit {
+        None => (Answers::default(), Vec::new()),
+        Some(path) => edit_answers(path)?,
+    };
+    let mut options = args.connection.options()?;
+    let settings = Settings {
+        out: args.out.clone(),
+        force: args.force,
+        dry_run: args.dry_run,
+        verify: !args.no_verify,
+        templates: pipeline::templates(args.templates.as_deref())?,
+    };
+    let demo = match wizard.demo {
+        true => Some(DemoSession::start(DemoOptions::default()).map_err(|error| {
+            CommandError::failure(format!("cannot start the demo proxy: {error}"))
+        })?),
+        false => None,
+    };
+    if let Some(demo) = &demo {
+        options.ca_file = Some(demo.ca_file.path().to_path_buf());
+        demo.prefill(&mut answers);
+    }
+    let demo_proxy = demo.as_ref().map(|d| d.proxy.authority());
+    if !wizard.plain && crate::tui::terminal_can_draw() {
+        let setup = crate::tui::Setup {
+            answers: answers.clone(),
+            settings: settings.clone(),
+            demo: demo_proxy.clone(),
+            notice: ignored_notice(&ignored),
+        };
+        let theme = crate::tui::Theme {
+            color: !crate::terminal::no_colour_requested(),
+        };
+        match crate::tui::run(setup, options.clone(), theme) {
+            Ok(finished) => {
+                for line in &finished.summary {
+                    println!("{line}");
+                }
+                return Ok(finished.ending.exit_code());
+            }
+            Err(crate::tui::TuiError::Unavailable(error)) => {
+                eprintln!("wi-aws: no full-screen wizard ({error}); asking line by line instead.");
+            }
+            Err(error) => return Err(CommandError::failure(error.to_string())),
+        }
+    }
+    line_wizard(answers, &ignored, demo_proxy, &settings, &options)
+}
+
+/// The answers of `--edit`, and those of its answers that were ignored.
+fn edit_answers(path: &Path) -> Result<(Answers, Vec<Problem>), CommandError> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        CommandError::bad_input(format!("cannot read {}: {error}", path.display()))
+            .with_fix("check the path given to --edit")
+    })?;
+    let (answers, problems) = Answers::from_yaml(&text);
+    if problems.iter().any(|p| p.location == Location::File) {
+        return Err(CommandError::bad_input(format!(
+            "--edit {}: {}",
+            path.display(),
+            Problems(problems)
+        )));
+    }
+    Ok((answers, problems))
+}
+
+fn ignored_notice(ignored: &[Problem]) -> Option<String> {
+    (!ignored.is_empty()).then(|| {
+        format!(
+            "{} answer(s) of --edit were ignored: {}",
+            ignored.len(),
+            ignored
+                .iter()
+                .map(|p| p.location.key())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+fn line_wizard(
+    mut answers: Answers,
+    ignored: &[Problem],
+    demo_proxy: Option<String>,
+    settings: &Settings,
+    options: &discover::Options,
+) -> Result<u8, CommandError> {
+    for problem in ignored {
+        println!("note: {problem} (ignored)");
+    }
+    if let Some(demo_proxy) = demo_proxy {
+        println!("DEMO mode: a local demo Teleport proxy (not Teleport) answers at {demo_proxy}.");
+        println!(
+            "Press Enter to accept each default; the artifacts are for trying wi-aws, not for AWS."
+        );
+    }
+    let discover = |proxy: &ProxyAddress| {
+        discover::discover_blocking(proxy, options).map_err(|error| error.to_string())
+    };
+    let mut terminal = Terminal;
+    let ending = match plain::ask_all(&mut terminal, &mut answers, &discover) {
+        Ok(()) => plain::review_and_write(&mut terminal, &answers, settings)?,
+        Err(plain::Cancelled) => Ending::Left { saved: None },
+    };
+    if ending == (Ending::Left { saved: None }) {
+        offer_to_save(&mut terminal, &answers);
+    }
+    Ok(ending.exit_code())
+}
+
+/// After the wizard was left: nothing is written unless the user asks to keep the answers.
+fn offer_to_save(terminal: &mut Terminal, answers: &Answers) {
+    use crate::pipeline::PARTIAL_ANSWERS;
+    println!("Left the wizard: no artifact was written.");
+    if *answers == Answers::default() {
+        return;
+    }
+    let save = terminal.confirm(
+        &format!("Save the answers given so far to {PARTIAL_ANSWERS}?"),
+        &format!("Continue later with: wi-aws --edit {PARTIAL_ANSWERS}"),
+        false,
+    );
+    if save != Ok(true) {
+        return;
+    }
+    match pipeline::save_partial(answers.to_yaml()) {
+        Ok(()) => {
+            println!("Saved {PARTIAL_ANSWERS}; continue with: wi-aws --edit {PARTIAL_ANSWERS}")
+        }
+        Err(error) => eprintln!("wi-aws: {error}"),
+    }
+}

@@ -1,0 +1,223 @@
+//! The one road from a plan to proven files: render, compare with the disk, write, verify.
+//!
+//! The CLI, the line wizard and the full-screen wizard call these steps and only display their
+//! typed results, so `--templates`, `--dry-run`, `--no-verify` and `--force` mean the same in
+//! all three. Each step is its own function because the wizards stop between them to ask.
+
+use crate::plan::Plan;
+use crate::problem::Problems;
+use crate::render::{self, ANSWERS_FILE, Artifact, NEXT_STEPS, RenderError, Templates};
+use crate::verify::{Report, VerifyError};
+use crate::write::{self, Outcome, Planned, WriteError};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Exit codes, as documented in `--help`.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// I/O, network, or a verify check failed.
+    pub const FAILURE: u8 = 1;
+    /// Invalid answers or usage: nothing was written.
+    pub const BAD_INPUT: u8 = 2;
+    /// An existing file differs and `--force` was not given: nothing was written.
+    pub const WOULD_OVERWRITE: u8 = 3;
+    /// The user left the wizard (Esc, Ctrl-C), as shells report SIGINT.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// What every front end was asked to do with the plan.
+#[derive(Clone)]
+pub struct Settings {
+    pub out: PathBuf,
+    /// Replace files whose content differs without asking.
+    pub force: bool,
+    /// Show what would be written; write nothing.
+    pub dry_run: bool,
+    /// Run `verify` on the written files.
+    pub verify: bool,
+    pub templates: Templates,
+}
+
+#[derive(Debug, Error)]
+pub enum PipelineError {
+    #[error("{0}")]
+    Answers(Problems),
+    #[error("--templates {dir}: {detail}")]
+    Templates { dir: String, detail: String },
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("verify: {0}")]
+    Verify(#[from] VerifyError),
+}
+
+impl PipelineError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Answers(_) | Self::Templates { .. } | Self::Render(_) | Self::Verify(_) => {
+                exit::BAD_INPUT
+            }
+            Self::Write(WriteError::WouldOverwrite { .. }) => exit::WOULD_OVERWRITE,
+            Self::Write(_) => exit::FAILURE,
+        }
+    }
+
+    pub fn fix(&self) -> Option<&'static str> {
+        match self {
+            Self::Templates { .. } => Some(
+                "give a directory of *.hbs files named like the artifacts, e.g. DIR/terraform/main.tf.hbs",
+            ),
+            Self::Write(error) => Some(error.fix()),
+            Self::Answers(_) | Self::Render(_) | Self::Verify(_) => None,
+        }
+    }
+
+    /// Whether the failure came before anything was written.
+    pub fn nothing_written(&self) -> bool {
+        !matches!(self, Self::Write(WriteError::Io { .. }) | Self::Verify(_))
+    }
+}
+
+/// How a run ended, in every front end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// The files were written; whether every verify check passed (`None`: not verified).
+    Written { verified: Option<bool> },
+    /// `--dry-run`: what would be written was shown.
+    DryRun,
+    /// The user chose not to write.
+    NotWritten,
+    /// The user left before writing; where the answers were saved, if they were.
+    Left { saved: Option<String> },
+}
+
+impl Ending {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Written {
+                verified: Some(false),
+            } => exit::FAILURE,
+            Self::Left { .. } => exit::INTERRUPTED,
+            _ => exit::OK,
+        }
+    }
+}
+
+/// The embedded templates, with those of `dir` (every `*.hbs` under it, by relative path)
+/// replacing them.
+pub fn templates(dir: Option<&Path>) -> Result<Templates, PipelineError> {
+    let overrides = match dir {
+        Some(dir) => read_template_dir(dir).map_err(|detail| PipelineError::Templates {
+            dir: dir.display().to_string(),
+            detail,
+        })?,
+        None => BTreeMap::new(),
+    };
+    Ok(Templates::with_overrides(&overrides)?)
+}
+
+fn read_template_dir(dir: &Path) -> Result<BTreeMap<String, String>, String> {
+    let cannot_read = |path: &Path, error: std::io::Error| format!("{}: {error}", path.display());
+    let mut templates = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let entries = std::fs::read_dir(&current).map_err(|e| cannot_read(&current, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| cannot_read(&current, e))?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "hbs") {
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let text = std::fs::read_to_string(&path).map_err(|e| cannot_read(&path, e))?;
+                templates.insert(relative, text);
+            }
+        }
+    }
+    Ok(templates)
+}
+
+/// Every artifact of the plan, `answers.yaml` last.
+pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, PipelineError> {
+    Ok(render::render(plan, templates)?)
+}
+
+/// What writing would do to each file. Reads only.
+pub fn preview(out: &Path, artifacts: &[Artifact]) -> Result<Vec<Planned>, PipelineError> {
+    Ok(write::preview(out, artifacts)?)
+}
+
+/// Writes the artifacts (all or nothing when a file differs and `force` is off).
+pub fn write(
+    out: &Path,
+    artifacts: &[Artifact],
+    force: bool,
+) -> Result<Vec<Planned>, PipelineError> {
+    Ok(write::write_all(out, artifacts, force)?)
+}
+
+/// The local STS simulation over the written files.
+pub fn verify(out: &Path) -> Result<Report, PipelineError> {
+    Ok(crate::verify::verify_dir(out)?)
+}
+
+/// One line per file: what writing did to it.
+pub fn written_summary(out: &Path, written: &[Planned]) -> String {
+    let count = |o: Outcome| written.iter().filter(|p| p.outcome == o).count();
+    format!(
+        "{} files in {}: {} created, {} updated, {} unchanged.",
+        written.len(),
+        out.display(),
+        count(Outcome::Created),
+        count(Outcome::Updated),
+        count(Outcome::Unchanged),
+    )
+}
+
+/// What comes after writing, the same in every front end: the numbered steps of
+/// `NEXT-STEPS.md`, where the answers are, and how to replay and verify again.
+pub fn next_steps(out: &Path, artifacts: &[Artifact]) -> Vec<String> {
+    let out = out.display();
+    let mut lines = vec![format!("Next steps, in {out}/{NEXT_STEPS}:")];
+    let headings = artifacts
+        .iter()
+        .filter(|artifact| artifact.path == NEXT_STEPS)
+        .flat_map(|artifact| artifact.contents.lines())
+        .filter_map(|line| line.strip_prefix("## "))
+        .filter(|heading| heading.starts_with(|c: char| c.is_ascii_digit()));
+    lines.extend(headings.map(|heading| format!("  {heading}")));
+    lines.push(String::new());
+    lines.push(format!("Answers       {out}/{ANSWERS_FILE}"));
+    lines.push(format!(
+        "Replay        wi-aws --answers-file {out}/{ANSWERS_FILE} --out {out}"
+    ));
+    lines.push(format!("Verify again  wi-aws verify --out {out}"));
+    lines
+}
+
+/// Where a wizard keeps the answers when the user leaves early and asks to keep them.
+pub const PARTIAL_ANSWERS: &str = "wi-aws-answers.partial.yaml";
+
+/// Saves the answers given so far to [`PARTIAL_ANSWERS`] in the working directory; never
+/// replaces a file with other answers.
+pub fn save_partial(contents: String) -> Result<(), String> {
+    let artifact = Artifact {
+        path: PARTIAL_ANSWERS.to_owned(),
+        contents,
+        executable: false,
+    };
+    match write::write_all(Path::new("."), &[artifact], false) {
+        Ok(_) => Ok(()),
+        Err(WriteError::WouldOverwrite { .. }) => Err(format!(
+            "{PARTIAL_ANSWERS} exists with other answers: move it away and save again, or leave without saving"
+        )),
+        Err(other) => Err(format!("{other} (fix: {})", other.fix())),
+    }
+}
