@@ -6,6 +6,7 @@
 
 pub mod answers;
 pub mod aws;
+pub mod check;
 mod choice;
 pub mod cli;
 pub mod commands;

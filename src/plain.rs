@@ -150,25 +150,6 @@ fn ask_thumbprint<P: Prompter>(
     Ok(())
 }
 
-fn describe_findings(findings: &Findings) -> Vec<String> {
-    let mut lines = vec![
-        format!(
-            "  cluster {} (Teleport {})",
-            findings.cluster_name, findings.server_version
-        ),
-        format!(
-            "  thumbprint {} ({} certificate(s) sent)",
-            findings.chain_thumbprint,
-            findings.chain.len()
-        ),
-        format!("  issuer {}", findings.issuer),
-    ];
-    for check in findings.checks.iter().filter(|c| !c.ok) {
-        lines.push(format!("  ✗ {}: {}", check.name, check.detail));
-    }
-    lines
-}
-
 /// Asks every question of every step, in order. `discover` asks the proxy (it may fail: the
 /// wizard then continues offline).
 pub fn ask_all<P: Prompter>(
@@ -223,8 +204,8 @@ fn discover_into<P: Prompter>(
                 prompter.say(&format!("  warning: {warning}"));
             }
             prompter.say(&format!("Found {}:", proxy.authority()));
-            for line in describe_findings(&findings) {
-                prompter.say(&line);
+            for (holds, line) in findings.summary() {
+                prompter.say(&format!("  {}{line}", if holds { "" } else { "✗ " }));
             }
             Some(findings)
         }

@@ -9,8 +9,9 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use std::path::PathBuf;
 use wi_aws::answers::Answers;
+use wi_aws::check::{Check, CheckId};
+use wi_aws::discover::Findings;
 use wi_aws::discover::tls::CertificateSummary;
-use wi_aws::discover::{Check, Findings};
 use wi_aws::pipeline::{Ending, PARTIAL_ANSWERS, Settings};
 use wi_aws::render::Templates;
 use wi_aws::steps::{FieldId, Step};
@@ -86,10 +87,10 @@ fn findings(teleport_thumbprint: &str) -> Box<Findings> {
         issuer: "https://example.teleport.sh/workload-identity".into(),
         jwks_uri: "https://example.teleport.sh/workload-identity/jwt-jwks.json".into(),
         keys: Vec::new(),
-        checks: vec![Check {
-            name: "thumbprint",
-            ok: teleport_thumbprint == CHAIN,
-            detail: if teleport_thumbprint == CHAIN {
+        checks: vec![Check::holds(
+            CheckId::Thumbprint,
+            teleport_thumbprint == CHAIN,
+            if teleport_thumbprint == CHAIN {
                 format!(
                     "{CHAIN}: certificate #2 of 2 (an intermediate CA, CN=R11), the last one sent — AWS's rule"
                 )
@@ -98,7 +99,7 @@ fn findings(teleport_thumbprint: &str) -> Box<Findings> {
                     "Teleport's {teleport_thumbprint} is certificate #1 of 2 (the server's own certificate); AWS pins the last certificate sent, certificate #2 of 2: {CHAIN}. Use {CHAIN}"
                 )
             },
-        }],
+        )],
     })
 }
 

@@ -10,6 +10,7 @@ use common::*;
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use wi_aws::check::CheckId;
 use wi_aws::jwt_svid::Issuer;
 use wi_aws::verify::{self, Check, Setup, Status};
 
@@ -162,7 +163,7 @@ fn one_edit_fails_exactly_the_matching_check() {
         edit(dir.path(), file, from, to);
         let report = verify::verify_dir(dir.path()).expect("verifies");
         let failures = failed(&report.checks);
-        let ids: Vec<&str> = failures.iter().map(|c| c.id).collect();
+        let ids: Vec<&str> = failures.iter().map(|c| c.id.label()).collect();
         if ids != [*check] {
             problems.push(format!(
                 "{file} {from:?} -> {to:?}: failed {ids:?}, expected [{check:?}]"
@@ -288,7 +289,7 @@ impl TokenLab {
 fn assert_fails(checks: &[Check], id: &str, text: &str) {
     let failures = failed(checks);
     assert_eq!(
-        failures.iter().map(|c| c.id).collect::<Vec<_>>(),
+        failures.iter().map(|c| c.id.label()).collect::<Vec<_>>(),
         [id],
         "{failures:#?}"
     );
@@ -322,7 +323,10 @@ fn bad_tokens_fail_the_check_sts_would_fail() {
     // The (tf) twin of the trust policy fails too: both documents refuse a foreign subject.
     let foreign = lab.with(|c| c["sub"] = json!("spiffe://evil.example.com/svc/example-service"));
     assert_eq!(
-        failed(&foreign).iter().map(|c| c.id).collect::<Vec<_>>(),
+        failed(&foreign)
+            .iter()
+            .map(|c| c.id.label())
+            .collect::<Vec<_>>(),
         ["trust policy", "trust policy (tf)"]
     );
     assert_fails(
@@ -349,7 +353,7 @@ fn bad_tokens_fail_the_check_sts_would_fail() {
     assert!(
         within
             .iter()
-            .any(|c| c.id == "expiry" && c.status == Status::Warn)
+            .any(|c| c.id == CheckId::Expiry && c.status == Status::Warn)
     );
 }
 
@@ -357,7 +361,7 @@ fn bad_tokens_fail_the_check_sts_would_fail() {
 fn the_sub_of_the_tf_and_json_policies_is_compared_exactly() {
     let lab = TokenLab::new();
     let checks = lab.with(|c| c["sub"] = json!("spiffe://example.teleport.sh/svc/other"));
-    let ids: Vec<&str> = failed(&checks).iter().map(|c| c.id).collect();
+    let ids: Vec<&str> = failed(&checks).iter().map(|c| c.id.label()).collect();
     assert_eq!(ids, ["trust policy", "trust policy (tf)"]);
 }
 
@@ -420,7 +424,7 @@ fn forged_and_damaged_tokens_fail_before_the_trust_policy() {
     assert!(
         skipped
             .iter()
-            .filter(|c| c.id.starts_with("trust policy"))
+            .filter(|c| c.id.is_trust_policy())
             .all(|c| c.status == Status::Skipped)
     );
 }

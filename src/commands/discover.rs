@@ -91,8 +91,8 @@ fn write_report(out: &mut String, findings: &Findings, style: &Style) -> std::fm
         writeln!(
             out,
             "  {} {:<11} {}",
-            style.mark(check.ok),
-            check.name,
+            style.mark(check.ok()),
+            check.id,
             check.detail
         )?;
     }

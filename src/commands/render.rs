@@ -82,8 +82,8 @@ fn discover_for_render(
     let findings = discover::discover_blocking(&proxy, &options).map_err(|error| {
         CommandError::failure(format!("discovery failed: {error}")).nothing_written()
     })?;
-    for check in findings.checks.iter().filter(|c| !c.ok) {
-        eprintln!("warning: discovery: {}: {}", check.name, check.detail);
+    for check in findings.checks.iter().filter(|c| !c.ok()) {
+        eprintln!("warning: discovery: {}: {}", check.id, check.detail);
     }
     Ok(findings)
 }

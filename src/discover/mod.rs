@@ -6,6 +6,7 @@ pub mod http;
 pub mod tls;
 
 use crate::answers::{Answer, Answers};
+use crate::check::{Check, CheckId};
 use crate::steps::FieldId;
 use crate::teleport::ProxyAddress;
 use serde::{Deserialize, Serialize};
@@ -109,14 +110,6 @@ pub struct KeySummary {
     pub usable_by_sts: bool,
 }
 
-/// A pass/fail line of the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    pub name: &'static str,
-    pub ok: bool,
-    pub detail: String,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Findings {
     pub proxy: String,
@@ -136,7 +129,29 @@ pub struct Findings {
 
 impl Findings {
     pub fn all_ok(&self) -> bool {
-        self.checks.iter().all(|c| c.ok)
+        self.checks.iter().all(Check::ok)
+    }
+
+    /// What a wizard says once the proxy answered: the cluster and its version, the issuer,
+    /// and every check that failed (`false`), each as one line.
+    pub fn summary(&self) -> Vec<(bool, String)> {
+        let mut lines = vec![
+            (
+                true,
+                format!(
+                    "cluster {} (Teleport {})",
+                    self.cluster_name, self.server_version
+                ),
+            ),
+            (true, format!("issuer {}", self.issuer)),
+        ];
+        lines.extend(
+            self.checks
+                .iter()
+                .filter(|c| !c.ok())
+                .map(|c| (false, format!("{}: {}", c.id, c.detail))),
+        );
+        lines
     }
 }
 
@@ -207,8 +222,48 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
         .iter()
         .map(|der| tls::summarize(der))
         .collect();
-
     let client = http::HttpClient::new(&trust, options.timeout, options.max_body)?;
+    let said = ask_proxy(&client, proxy).await?;
+    let keys: Vec<KeySummary> = said.jwks.keys.iter().map(summarize_key).collect();
+    let teleport_thumbprint = said.teleport_thumbprint.trim().to_ascii_lowercase();
+    let checks = vec![
+        version_check(&said.ping.server_version),
+        Check::holds(
+            CheckId::Thumbprint,
+            teleport_thumbprint == chain_thumbprint,
+            explain_thumbprints(&teleport_thumbprint, &chain_thumbprint, &chain),
+        ),
+        issuer_check(&said.document.issuer, &proxy.issuer_url()),
+        jwks_check(&keys),
+        jwks_host_check(&said.jwks_authority, &proxy.authority()),
+    ];
+    Ok(Findings {
+        proxy: proxy.authority(),
+        cluster_name: said.ping.cluster_name,
+        server_version: said.ping.server_version,
+        chain,
+        chain_thumbprint,
+        teleport_thumbprint,
+        issuer: said.document.issuer,
+        jwks_uri: said.document.jwks_uri,
+        keys,
+        checks,
+    })
+}
+
+/// What the proxy's endpoints answered.
+struct ProxyAnswers {
+    ping: Ping,
+    teleport_thumbprint: String,
+    document: DiscoveryDocument,
+    jwks_authority: String,
+    jwks: JwkSet,
+}
+
+async fn ask_proxy(
+    client: &http::HttpClient,
+    proxy: &ProxyAddress,
+) -> Result<ProxyAnswers, DiscoverError> {
     let base = format!("https://{}", proxy.authority());
     let ping: Ping = client
         .get_json(&format!("{base}/webapi/ping"))
@@ -218,10 +273,10 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
         .get_json(&format!("{base}/webapi/thumbprint"))
         .await
         .map_err(|e| not_found(e, "Teleport is older than 16.x, or this is not a Teleport proxy; Workload Identity with AWS needs 16.4.6 or later"))?;
-    let expected_issuer = proxy.issuer_url();
     let document: DiscoveryDocument = client
         .get_json(&format!(
-            "{expected_issuer}/.well-known/openid-configuration"
+            "{}/.well-known/openid-configuration",
+            proxy.issuer_url()
         ))
         .await
         .map_err(|e| {
@@ -241,73 +296,73 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
             "the issuer's JWKS is missing; AWS could not verify any token",
         )
     })?;
-    let keys: Vec<KeySummary> = jwks.keys.iter().map(summarize_key).collect();
+    Ok(ProxyAnswers {
+        ping,
+        teleport_thumbprint,
+        document,
+        jwks_authority,
+        jwks,
+    })
+}
 
-    let mut checks = Vec::new();
-    let version = parse_version(&ping.server_version);
-    checks.push(Check {
-        name: "version",
-        ok: version.is_some_and(|v| v >= MIN_VERSION),
-        detail: match version {
-            Some(v) if v >= MIN_VERSION => format!("{} (16.4.6 or later)", ping.server_version),
+fn version_check(server_version: &str) -> Check {
+    let version = parse_version(server_version);
+    Check::holds(
+        CheckId::Version,
+        version.is_some_and(|v| v >= MIN_VERSION),
+        match version {
+            Some(v) if v >= MIN_VERSION => format!("{server_version} (16.4.6 or later)"),
             Some(_) => format!(
-                "{} is older than 16.4.6, which the AWS OIDC guide requires: upgrade the cluster",
-                ping.server_version
+                "{server_version} is older than 16.4.6, which the AWS OIDC guide requires: upgrade the cluster"
             ),
-            None => format!("{:?} is not a version wi-aws can read", ping.server_version),
+            None => format!("{server_version:?} is not a version wi-aws can read"),
         },
-    });
-    let teleport_thumbprint = teleport_thumbprint.trim().to_ascii_lowercase();
-    checks.push(Check {
-        name: "thumbprint",
-        ok: teleport_thumbprint == chain_thumbprint,
-        detail: explain_thumbprints(&teleport_thumbprint, &chain_thumbprint, &chain),
-    });
-    checks.push(Check {
-        name: "issuer",
-        ok: document.issuer == expected_issuer,
-        detail: if document.issuer == expected_issuer {
+    )
+}
+
+fn issuer_check(issuer: &str, expected_issuer: &str) -> Check {
+    Check::holds(
+        CheckId::Issuer,
+        issuer == expected_issuer,
+        if issuer == expected_issuer {
             format!("{expected_issuer} (the OIDC provider URL, byte for byte)")
         } else {
-            format!("the discovery document says issuer {:?}, but AWS will compare tokens' iss with the provider URL {expected_issuer:?}; they must be equal (check the proxy's public_addr)", document.issuer)
+            format!(
+                "the discovery document says issuer {issuer:?}, but AWS will compare tokens' iss with the provider URL {expected_issuer:?}; they must be equal (check the proxy's public_addr)"
+            )
         },
-    });
-    let usable: Vec<&KeySummary> = keys.iter().filter(|k| k.usable_by_sts).collect();
-    checks.push(Check {
-        name: "jwks",
-        ok: !usable.is_empty(),
-        detail: if usable.is_empty() {
+    )
+}
+
+fn jwks_check(keys: &[KeySummary]) -> Check {
+    let usable = keys.iter().filter(|k| k.usable_by_sts).count();
+    Check::holds(
+        CheckId::Jwks,
+        usable > 0,
+        if usable == 0 {
             format!(
                 "{} key(s), none STS can use (it accepts {})",
                 keys.len(),
                 STS_ALGORITHMS.join(", ")
             )
         } else {
-            format!("{} of {} key(s) usable by STS", usable.len(), keys.len())
+            format!("{usable} of {} key(s) usable by STS", keys.len())
         },
-    });
-    checks.push(Check {
-        name: "jwks host",
-        ok: jwks_authority == proxy.authority(),
-        detail: if jwks_authority == proxy.authority() {
+    )
+}
+
+fn jwks_host_check(jwks_authority: &str, proxy_authority: &str) -> Check {
+    Check::holds(
+        CheckId::JwksHost,
+        jwks_authority == proxy_authority,
+        if jwks_authority == proxy_authority {
             format!("{jwks_authority}, the host the thumbprint was taken from")
         } else {
-            format!("the JWKS is served by {jwks_authority}, but the thumbprint was taken from {}; AWS pins the JWKS host's chain — run discover against {jwks_authority}", proxy.authority())
+            format!(
+                "the JWKS is served by {jwks_authority}, but the thumbprint was taken from {proxy_authority}; AWS pins the JWKS host's chain — run discover against {jwks_authority}"
+            )
         },
-    });
-
-    Ok(Findings {
-        proxy: proxy.authority(),
-        cluster_name: ping.cluster_name,
-        server_version: ping.server_version,
-        chain,
-        chain_thumbprint,
-        teleport_thumbprint,
-        issuer: document.issuer,
-        jwks_uri: document.jwks_uri,
-        keys,
-        checks,
-    })
+    )
 }
 
 fn not_found(error: DiscoverError, meaning: &'static str) -> DiscoverError {

@@ -7,6 +7,7 @@ use super::layout::{
 use super::model::{
     App, DiscoveryState, Item, Overlay, Progress, Review, Screen, ScreenId, StepState, Verification,
 };
+use crate::check::CheckId;
 use crate::pipeline::PARTIAL_ANSWERS;
 use crate::steps::{FieldDefault, FieldId, FieldKind, Step, field};
 use crate::terminal::SPINNER;
@@ -396,25 +397,16 @@ fn step_info(app: &App, step: Step, width: usize, theme: Theme) -> Vec<Line<'sta
                     &mut lines,
                 ),
                 DiscoveryState::Found { findings, warnings } => {
-                    wrapped(
-                        &format!(
-                            "✓ {}: cluster {}, Teleport {}",
-                            discovery.proxy, findings.cluster_name, findings.server_version
-                        ),
-                        theme.ok(),
-                        &mut lines,
-                    );
-                    wrapped(
-                        &format!("  issuer {}", findings.issuer),
-                        theme.dim(),
-                        &mut lines,
-                    );
-                    for check in findings.checks.iter().filter(|c| !c.ok) {
-                        wrapped(
-                            &format!("✗ {}: {}", check.name, check.detail),
-                            theme.bad(),
-                            &mut lines,
-                        );
+                    for (index, (holds, line)) in findings.summary().into_iter().enumerate() {
+                        match (index, holds) {
+                            (0, _) => wrapped(
+                                &format!("✓ {}: {line}", discovery.proxy),
+                                theme.ok(),
+                                &mut lines,
+                            ),
+                            (_, true) => wrapped(&format!("  {line}"), theme.dim(), &mut lines),
+                            (_, false) => wrapped(&format!("✗ {line}"), theme.bad(), &mut lines),
+                        }
                     }
                     for warning in warnings {
                         wrapped(&format!("! {warning}"), theme.warn(), &mut lines);
@@ -471,8 +463,14 @@ fn step_info(app: &App, step: Step, width: usize, theme: Theme) -> Vec<Line<'sta
                             Span::styled(" ✗ differs", theme.bad())
                         },
                     ]));
-                    if let Some(check) = findings.checks.iter().find(|c| c.name == "thumbprint") {
-                        let style = if check.ok { theme.dim() } else { theme.warn() };
+                    if let Some(check) =
+                        findings.checks.iter().find(|c| c.id == CheckId::Thumbprint)
+                    {
+                        let style = if check.ok() {
+                            theme.dim()
+                        } else {
+                            theme.warn()
+                        };
                         wrapped(&check.detail, style, &mut lines);
                     }
                 }

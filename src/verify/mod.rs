@@ -10,10 +10,16 @@ pub mod sts;
 pub mod terraform;
 
 use crate::aws::{self, AccessPreset};
+pub use crate::check::{
+    Check, CheckId, ChecklistRow, Report, Status, checklist, checklist_rows, checklist_summary,
+};
 use crate::jwt_svid::Issuer;
 use crate::plan::Plan;
+use crate::render::{
+    ANSWERS_FILE, AWS_CLI_SETUP, AWS_CONFIG, AWS_ENV, PERMISSIONS_POLICY, TBOT_OUTPUTS,
+    TELEPORT_ROLE, TERRAFORM, TRUST_POLICY,
+};
 use jsonwebtoken::jwk::JwkSet;
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,155 +28,6 @@ use thiserror::Error;
 
 /// Teleport's JWT SVIDs live for minutes; the simulated one too.
 const SIMULATED_TTL: Duration = Duration::from_secs(600);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Pass,
-    /// Not evaluated, because AWS would stop at an earlier failure.
-    Skipped,
-    Warn,
-    Fail,
-}
-
-/// One line of the checklist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    pub id: &'static str,
-    pub status: Status,
-    pub detail: String,
-    /// The error AWS would answer with, for a failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aws_error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-}
-
-impl Check {
-    pub fn pass(id: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            id,
-            status: Status::Pass,
-            detail: detail.into(),
-            aws_error: None,
-            fix: None,
-        }
-    }
-
-    pub fn skipped(id: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            id,
-            status: Status::Skipped,
-            detail: detail.into(),
-            aws_error: None,
-            fix: None,
-        }
-    }
-
-    pub fn warn(id: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            id,
-            status: Status::Warn,
-            detail: detail.into(),
-            aws_error: None,
-            fix: None,
-        }
-    }
-
-    pub fn fail(id: &'static str, detail: String, aws_error: &str, fix: &str) -> Self {
-        Self::fail_owned(id, detail, aws_error.to_owned(), fix.to_owned())
-    }
-
-    pub fn fail_owned(id: &'static str, detail: String, aws_error: String, fix: String) -> Self {
-        Self {
-            id,
-            status: Status::Fail,
-            detail,
-            aws_error: Some(aws_error),
-            fix: Some(fix),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub checks: Vec<Check>,
-}
-
-impl Report {
-    pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.status != Status::Fail)
-    }
-
-    pub fn failed(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| c.status == Status::Fail)
-    }
-}
-
-impl Status {
-    /// The checklist mark: ✓, !, - or ✗.
-    pub fn mark(self) -> &'static str {
-        match self {
-            Self::Pass => "✓",
-            Self::Warn => "!",
-            Self::Skipped => "-",
-            Self::Fail => "✗",
-        }
-    }
-}
-
-/// One row of the checklist before it is printed: `lead` is the mark and id on a check's own
-/// row (then `status` is the check's) or the indentation of its AWS error and fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChecklistRow {
-    pub status: Option<Status>,
-    pub lead: String,
-    pub text: String,
-}
-
-/// The rows of the checklist: one per check, then the AWS error and the fix of each failure;
-/// `mark` may colour the marks.
-pub fn checklist_rows(checks: &[Check], mark: impl Fn(Status) -> String) -> Vec<ChecklistRow> {
-    let mut rows = Vec::new();
-    let note = |text: String| ChecklistRow {
-        status: None,
-        lead: "      ".into(),
-        text,
-    };
-    for check in checks {
-        rows.push(ChecklistRow {
-            status: Some(check.status),
-            lead: format!("  {} {:<18} ", mark(check.status), check.id),
-            text: check.detail.clone(),
-        });
-        if let Some(error) = &check.aws_error {
-            rows.push(note(format!("AWS would answer: {error}")));
-        }
-        if let Some(fix) = &check.fix {
-            rows.push(note(format!("fix: {fix}")));
-        }
-    }
-    rows
-}
-
-/// The closing count: all passed, or how many failed.
-pub fn checklist_summary(checks: &[Check]) -> String {
-    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
-    match failed {
-        0 => format!("all {} checks passed", checks.len()),
-        _ => format!("{failed} of {} checks failed", checks.len()),
-    }
-}
-
-/// The checklist as a person reads it, one line per row and the closing count.
-pub fn checklist(checks: &[Check], mark: impl Fn(Status) -> String) -> Vec<String> {
-    let mut lines: Vec<String> = checklist_rows(checks, mark)
-        .into_iter()
-        .map(|row| row.lead + &row.text)
-        .collect();
-    lines.push(checklist_summary(checks));
-    lines
-}
 
 #[derive(Debug, Error)]
 pub enum VerifyError {
@@ -271,23 +128,23 @@ pub fn shell_assignments(text: &str) -> BTreeMap<String, String> {
 
 impl Setup {
     pub fn read(dir: &Path) -> Result<Self, VerifyError> {
-        let answers = read(dir, "answers.yaml")?;
+        let answers = read(dir, ANSWERS_FILE)?;
         let plan = crate::plan::from_answers_file(&answers)
-            .map_err(|problems| parse_error(dir, "answers.yaml", problems))?;
+            .map_err(|problems| parse_error(dir, ANSWERS_FILE, problems))?;
         let json = |relative: &str| -> Result<Value, VerifyError> {
             serde_json::from_str(&read(dir, relative)?).map_err(|e| parse_error(dir, relative, e))
         };
-        let trust_policy = json("iam/trust-policy.json")?;
-        let permissions_policy = json("iam/permissions-policy.json")?;
+        let trust_policy = json(TRUST_POLICY.path)?;
+        let permissions_policy = json(PERMISSIONS_POLICY.path)?;
         let terraform = terraform::evaluate(
-            &read(dir, "terraform/main.tf")?,
+            &read(dir, TERRAFORM.path)?,
             plan.aws.partition,
             &plan.aws.account_id,
         );
 
-        let tbot_text = read(dir, "tbot/outputs.yaml")?;
+        let tbot_text = read(dir, TBOT_OUTPUTS.path)?;
         let tbot_yaml: Value = crate::yaml::from_str(&tbot_text)
-            .map_err(|e| parse_error(dir, "tbot/outputs.yaml", e))?;
+            .map_err(|e| parse_error(dir, TBOT_OUTPUTS.path, e))?;
         let output = &tbot_yaml["outputs"][0];
         let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
         let tbot = TbotOutput {
@@ -296,18 +153,18 @@ impl Setup {
             audience: text(&output["jwts"][0]["audience"]),
             file_name: text(&output["jwts"][0]["file_name"]),
         };
-        let role_yaml: Value = crate::yaml::from_str(&read(dir, "teleport/role.yaml")?)
-            .map_err(|e| parse_error(dir, "teleport/role.yaml", e))?;
+        let role_yaml: Value = crate::yaml::from_str(&read(dir, TELEPORT_ROLE.path)?)
+            .map_err(|e| parse_error(dir, TELEPORT_ROLE.path, e))?;
         let teleport_role_paths = role_yaml["spec"]["allow"]["spiffe"]
             .as_array()
             .map(|rules| rules.iter().map(|r| text(&r["path"])).collect())
             .unwrap_or_default();
 
-        let ini = parse_ini(&read(dir, "aws/config")?);
+        let ini = parse_ini(&read(dir, AWS_CONFIG.path)?);
         let (profile_name, profile) = ini
             .into_iter()
             .find(|(name, _)| name.starts_with("profile "))
-            .ok_or_else(|| parse_error(dir, "aws/config", "no [profile NAME] section"))?;
+            .ok_or_else(|| parse_error(dir, AWS_CONFIG.path, "no [profile NAME] section"))?;
         Ok(Self {
             trust_policy,
             permissions_policy,
@@ -316,8 +173,8 @@ impl Setup {
             teleport_role_paths,
             profile,
             profile_name: profile_name.trim_start_matches("profile ").to_owned(),
-            env: shell_assignments(&read(dir, "aws/env")?),
-            setup_script: shell_assignments(&read(dir, "aws-cli/setup.sh")?),
+            env: shell_assignments(&read(dir, AWS_ENV.path)?),
+            setup_script: shell_assignments(&read(dir, AWS_CLI_SETUP.path)?),
             plan,
         })
     }
@@ -325,8 +182,8 @@ impl Setup {
     /// What the OIDC provider will be, as the Terraform creates (or finds) it.
     pub fn provider(&self) -> sts::Provider {
         let values = self.terraform.as_ref().ok();
-        let created = ".resource.aws_iam_openid_connect_provider.teleport";
-        let existing = ".data.aws_iam_openid_connect_provider.teleport";
+        let created = terraform::PROVIDER;
+        let existing = terraform::EXISTING_PROVIDER;
         let get = |key: &str| values.and_then(|v| terraform::string_attribute(v, key));
         match (
             get(&format!("{created}.url")),
@@ -373,7 +230,7 @@ impl Setup {
 
     /// The role the artifacts create, from Terraform when it evaluates.
     pub fn role_arn(&self) -> String {
-        let role = ".resource.aws_iam_role.workload";
+        let role = terraform::ROLE;
         match self
             .terraform
             .as_ref()
@@ -413,7 +270,7 @@ pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
     let token = through_token_file(&token)
         .map_err(|e| VerifyError::Issuer(format!("temporary token file: {e}")))?;
     checks.push(Check::pass(
-        "issued",
+        CheckId::Issued,
         format!(
             "simulated JWT SVID: iss {}, sub {}, aud {}, RS256, kid {}",
             setup.plan.issuer_url(),
@@ -425,10 +282,7 @@ pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
     let mut token_checks = verify_token(&setup, &token, &issuer.jwks(), SystemTime::now(), false);
     if checks[0].status == Status::Fail {
         // Teleport would issue no token at all, so AWS would never see one.
-        for check in token_checks
-            .iter_mut()
-            .filter(|c| c.id.starts_with("trust policy"))
-        {
+        for check in token_checks.iter_mut().filter(|c| c.id.is_trust_policy()) {
             *check = Check::skipped(
                 check.id,
                 "not evaluated: Teleport issues no token for this SPIFFE path",
@@ -475,11 +329,11 @@ pub fn verify_token(
         .as_ref()
         .map_err(Clone::clone)
         .and_then(|values| {
-            terraform::json_attribute(values, ".resource.aws_iam_role.workload.assume_role_policy")
+            terraform::json_attribute(values, &format!("{}.assume_role_policy", terraform::ROLE))
         });
     for (id, policy) in [
-        ("trust policy", Ok(&setup.trust_policy)),
-        ("trust policy (tf)", terraform_trust.as_ref()),
+        (CheckId::TrustPolicy, Ok(&setup.trust_policy)),
+        (CheckId::TrustPolicyTf, terraform_trust.as_ref()),
     ] {
         checks.push(match (policy, &claims) {
             (Err(error), _) => Check::skipped(id, format!("main.tf does not evaluate: {error}")),
@@ -500,17 +354,17 @@ pub fn verify_token(
         .as_ref()
         .map_err(Clone::clone)
         .and_then(|values| {
-            terraform::json_attribute(values, ".resource.aws_iam_policy.workload.policy")
+            terraform::json_attribute(values, &format!("{}.policy", terraform::POLICY))
         });
     checks.push(permissions_check(
-        "permissions",
+        CheckId::Permissions,
         setup,
         &setup.permissions_policy,
     ));
     checks.push(match &terraform_permissions {
-        Ok(policy) => permissions_check("permissions (tf)", setup, policy),
+        Ok(policy) => permissions_check(CheckId::PermissionsTf, setup, policy),
         Err(error) => Check::skipped(
-            "permissions (tf)",
+            CheckId::PermissionsTf,
             format!("main.tf does not evaluate: {error}"),
         ),
     });
@@ -525,12 +379,12 @@ fn teleport_role_check(setup: &Setup) -> Check {
         .any(|allowed| aws::wildcard_match(allowed, path))
     {
         Check::pass(
-            "teleport role",
+            CheckId::TeleportRole,
             format!("allows the SPIFFE path {path} that tbot asks for"),
         )
     } else {
         Check::fail_owned(
-            "teleport role",
+            CheckId::TeleportRole,
             format!("teleport/role.yaml allows {:?}, but tbot/outputs.yaml asks for {path:?}", setup.teleport_role_paths),
             "(before AWS) Teleport refuses to issue the SVID and tbot writes no token: the SDK then fails to read the token file".into(),
             "make spec.allow.spiffe[].path and tbot's svid.path the same path".into(),
@@ -541,7 +395,7 @@ fn teleport_role_check(setup: &Setup) -> Check {
 fn provider_url_check(url: &str) -> Check {
     let bad = |detail: String| {
         Check::fail_owned(
-            "provider url",
+            CheckId::ProviderUrl,
             detail,
             "ValidationError when creating the OIDC provider".into(),
             "use https://<proxy public address>/workload-identity".into(),
@@ -562,13 +416,13 @@ fn provider_url_check(url: &str) -> Check {
         && !authority.ends_with(']')
     {
         return Check::warn(
-            "provider url",
+            CheckId::ProviderUrl,
             format!(
                 "{url} carries a port: AWS documents that the provider URL should not contain one, and fetches the JWKS on 443"
             ),
         );
     }
-    Check::pass("provider url", url.to_owned())
+    Check::pass(CheckId::ProviderUrl, url.to_owned())
 }
 
 /// Mistakes in condition keys that evaluate silently to "no match".
@@ -613,7 +467,7 @@ fn condition_key_lints(policy: &Value, prefix: &str) -> Vec<String> {
 }
 
 fn trust_policy_check(
-    id: &'static str,
+    id: CheckId,
     policy: &Value,
     provider: &sts::Provider,
     provider_arn: &str,
@@ -673,14 +527,14 @@ fn trust_policy_check(
 fn terraform_check(setup: &Setup, provider: &sts::Provider) -> Check {
     match &setup.terraform {
         Ok(_) => Check::pass(
-            "terraform",
+            CheckId::Terraform,
             format!(
                 "main.tf resolves every reference; its OIDC provider URL is {}",
                 provider.url
             ),
         ),
         Err(error) => Check::fail_owned(
-            "terraform",
+            CheckId::Terraform,
             format!(
                 "terraform/main.tf: {}",
                 error.lines().next().unwrap_or_default()
@@ -705,7 +559,7 @@ fn setup_script_check(setup: &Setup, provider: &sts::Provider) -> Check {
     for (name, value) in expected {
         if script.get(name) != Some(&value) {
             return Check::fail_owned(
-                "aws-cli script",
+                CheckId::AwsCliScript,
                 format!(
                     "aws-cli/setup.sh sets {name}={:?}, but the other artifacts need {value:?}",
                     script.get(name).cloned().unwrap_or_default()
@@ -717,7 +571,7 @@ fn setup_script_check(setup: &Setup, provider: &sts::Provider) -> Check {
         }
     }
     Check::pass(
-        "aws-cli script",
+        CheckId::AwsCliScript,
         "creates the provider, audience and role the token and profile need",
     )
 }
@@ -746,14 +600,14 @@ fn profile_checks(setup: &Setup) -> Vec<Check> {
     let mut checks = Vec::new();
     for (id, source, role, file) in [
         (
-            "profile role",
+            CheckId::ProfileRole,
             format!("aws/config [profile {}]", setup.profile_name),
             setup.profile.get("role_arn"),
             setup.profile.get("web_identity_token_file"),
         ),
         (
-            "env role",
-            "aws/env".to_owned(),
+            CheckId::EnvRole,
+            AWS_ENV.path.to_owned(),
             setup.env.get("AWS_ROLE_ARN"),
             setup.env.get("AWS_WEB_IDENTITY_TOKEN_FILE"),
         ),
@@ -764,10 +618,10 @@ fn profile_checks(setup: &Setup) -> Vec<Check> {
             None if role != expected_role => Check::fail_owned(id, format!("{source} names {role}, but the artifacts create {expected_role}"), "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (another role's trust policy does not trust this token)".into(), format!("use {expected_role}")),
             None => Check::pass(id, format!("{source} assumes {role}")),
         });
-        let file_id = if id == "profile role" {
-            "profile token file"
+        let file_id = if id == CheckId::ProfileRole {
+            CheckId::ProfileTokenFile
         } else {
-            "env token file"
+            CheckId::EnvTokenFile
         };
         let file = file.cloned().unwrap_or_default();
         checks.push(if file == token_file {
@@ -801,7 +655,7 @@ fn promised(setup: &Setup) -> (Vec<String>, Vec<String>) {
     }
 }
 
-fn permissions_check(id: &'static str, setup: &Setup, policy: &Value) -> Check {
+fn permissions_check(id: CheckId, setup: &Setup, policy: &Value) -> Check {
     let bucket = setup.plan.bucket_arn();
     let object = format!("{bucket}/wi-aws-verify-probe.txt");
     let (bucket_actions, object_actions) = promised(setup);
@@ -860,7 +714,7 @@ pub fn verify_live(input: &LiveInput, now: SystemTime) -> Vec<Check> {
         Ok(token) => token,
         Err(error) => {
             return vec![Check::fail_owned(
-                "token file",
+                CheckId::TokenFile,
                 format!("cannot read {}: {error}", input.token_file.display()),
                 "the SDK fails before calling STS: unable to read the web identity token file".into(),
                 "check that tbot is running and writes to this path, and that this user may read it".into(),
@@ -868,7 +722,7 @@ pub fn verify_live(input: &LiveInput, now: SystemTime) -> Vec<Check> {
         }
     };
     let mut checks = vec![Check::pass(
-        "token file",
+        CheckId::TokenFile,
         format!("read {}", input.token_file.display()),
     )];
     match &input.setup {
@@ -876,7 +730,7 @@ pub fn verify_live(input: &LiveInput, now: SystemTime) -> Vec<Check> {
             let expected = setup.tbot_token_file();
             if input.token_file != Path::new(&expected) {
                 checks.push(Check::warn(
-                    "token file",
+                    CheckId::TokenFile,
                     format!(
                         "{} is not the file the artifacts name ({expected})",
                         input.token_file.display()
@@ -895,17 +749,17 @@ pub fn verify_live(input: &LiveInput, now: SystemTime) -> Vec<Check> {
             checks.extend(
                 token_checks
                     .into_iter()
-                    .filter(|c| input.discovery_issuer.is_some() || c.id != "issuer"),
+                    .filter(|c| input.discovery_issuer.is_some() || c.id != CheckId::TokenIssuer),
             );
         }
     }
     if let (Some(issuer), Some(setup)) = (&input.discovery_issuer, &input.setup) {
         let provider = setup.provider();
         checks.push(if *issuer == provider.url {
-            Check::pass("discovery issuer", format!("the proxy's discovery document names issuer {issuer}"))
+            Check::pass(CheckId::DiscoveryIssuer, format!("the proxy's discovery document names issuer {issuer}"))
         } else {
             Check::fail_owned(
-                "discovery issuer",
+                CheckId::DiscoveryIssuer,
                 format!("the proxy's discovery document names issuer {issuer:?}, the provider URL is {:?}", provider.url),
                 format!("InvalidIdentityToken: No OpenIDConnect provider found in your account for {issuer}"),
                 "make the provider URL exactly the proxy's issuer".into(),

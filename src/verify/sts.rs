@@ -3,7 +3,7 @@
 //! the OIDC provider URL, audience against its client IDs. Each step is its own check so a
 //! failure names the exact error AWS would answer with.
 
-use super::{Check, Status};
+use super::{Check, CheckId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::JwkSet;
@@ -200,7 +200,7 @@ pub fn validate(
     let token = token.trim();
     let invalid = |detail: String, fix: &str| {
         Check::fail(
-            "token",
+            CheckId::Token,
             detail,
             "InvalidIdentityToken: the token is not a valid JWT",
             fix,
@@ -208,7 +208,7 @@ pub fn validate(
     };
     if token.len() < 4 || token.len() > MAX_TOKEN_LEN {
         checks.push(Check::fail(
-            "token",
+            CheckId::Token,
             format!(
                 "{} characters; STS accepts 4 to {MAX_TOKEN_LEN}",
                 token.len()
@@ -237,7 +237,7 @@ pub fn validate(
         return (checks, None);
     }
     checks.push(Check::pass(
-        "token",
+        CheckId::Token,
         format!("{} characters, 3 segments", token.len()),
     ));
     let claims = Claims {
@@ -261,7 +261,7 @@ pub fn validate(
         .to_owned();
     if !crate::discover::STS_ALGORITHMS.contains(&alg_name.as_str()) {
         checks.push(Check::fail(
-            "algorithm",
+            CheckId::Algorithm,
             format!("alg {alg_name:?}; STS accepts only RS256, RS384, RS512, ES256, ES384, ES512"),
             "InvalidIdentityToken: the token's signing algorithm is not supported",
             "Teleport signs with RS256; a token with another alg was not issued by it",
@@ -269,14 +269,14 @@ pub fn validate(
         return (checks, Some(claims));
     }
     checks.push(Check::pass(
-        "algorithm",
+        CheckId::Algorithm,
         format!("{alg_name}, which STS accepts"),
     ));
 
     let kid = header.get("kid").and_then(Value::as_str);
     let Some(key) = keys.find(kid) else {
         checks.push(Check::fail(
-            "key",
+            CheckId::Key,
             format!("kid {:?} is not in the issuer's JWKS ({} key(s))", kid.unwrap_or("(none)"), keys.len()),
             "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider",
             "the token was signed by another issuer (or before a key rotation): check tbot's proxy address and that the JWKS is current",
@@ -284,23 +284,26 @@ pub fn validate(
         return (checks, Some(claims));
     };
     checks.push(Check::pass(
-        "key",
+        CheckId::Key,
         format!("kid {:?} found in the JWKS", kid.unwrap_or("(only key)")),
     ));
 
     let decoding_key = match key {
         Ok(decoding_key) => decoding_key,
         Err(error) => {
-            checks.push(Check::fail("signature", format!("the JWKS key cannot be used: {error}"), "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider", "publish an RSA or EC key in the JWKS"));
+            checks.push(Check::fail(CheckId::Signature, format!("the JWKS key cannot be used: {error}"), "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider", "publish an RSA or EC key in the JWKS"));
             return (checks, Some(claims));
         }
     };
     match alg_name.parse::<Algorithm>() {
         Ok(algorithm) => match decoding_key.verify(token, algorithm) {
-            Ok(()) => checks.push(Check::pass("signature", "valid, with the issuer's key")),
+            Ok(()) => checks.push(Check::pass(
+                CheckId::Signature,
+                "valid, with the issuer's key",
+            )),
             Err(error) => {
                 checks.push(Check::fail(
-                    "signature",
+                    CheckId::Signature,
                     format!("does not verify: {error}"),
                     "InvalidIdentityToken: the token's signature is invalid",
                     "the token was altered or signed with another key: use the file tbot writes, unmodified",
@@ -310,23 +313,23 @@ pub fn validate(
         },
         // ES512: accepted by STS, but not by the JWT library; Teleport signs with RS256.
         Err(_) => checks.push(Check::warn(
-            "signature",
+            CheckId::Signature,
             format!("{alg_name} signatures are not checked by wi-aws"),
         )),
     }
 
     let now = now_secs(now);
     match payload.get("exp").and_then(Value::as_u64) {
-        None => checks.push(Check::fail("expiry", "the token has no exp".into(), "InvalidIdentityToken: the token has no expiry", "use a JWT SVID issued by Teleport")),
+        None => checks.push(Check::fail(CheckId::Expiry, "the token has no exp".into(), "InvalidIdentityToken: the token has no expiry", "use a JWT SVID issued by Teleport")),
         Some(exp) if exp + EXPIRY_LEEWAY_SECS < now => checks.push(Check::fail(
-            "expiry",
+            CheckId::Expiry,
             format!("expired {}s ago, beyond STS's {EXPIRY_LEEWAY_SECS}s leeway", now - exp),
             "ExpiredTokenException: Token expired",
             "tbot renews the token before it expires: check that tbot is running and can reach the proxy",
         )),
-        Some(exp) if exp < now => checks.push(Check::warn("expiry", format!("expired {}s ago, still within STS's {EXPIRY_LEEWAY_SECS}s leeway", now - exp))),
-        Some(exp) if live && exp - now < EXPIRING_SOON_SECS => checks.push(Check::warn("expiry", format!("expires in {}s; tbot should renew it soon", exp - now))),
-        Some(exp) => checks.push(Check::pass("expiry", format!("valid for {}s more", exp - now))),
+        Some(exp) if exp < now => checks.push(Check::warn(CheckId::Expiry, format!("expired {}s ago, still within STS's {EXPIRY_LEEWAY_SECS}s leeway", now - exp))),
+        Some(exp) if live && exp - now < EXPIRING_SOON_SECS => checks.push(Check::warn(CheckId::Expiry, format!("expires in {}s; tbot should renew it soon", exp - now))),
+        Some(exp) => checks.push(Check::pass(CheckId::Expiry, format!("valid for {}s more", exp - now))),
     }
 
     checks.push(issuer_check(&claims.iss, &provider.url));
@@ -337,7 +340,7 @@ pub fn validate(
 fn issuer_check(iss: &str, provider_url: &str) -> Check {
     if iss == provider_url {
         return Check::pass(
-            "issuer",
+            CheckId::TokenIssuer,
             format!("iss equals the OIDC provider URL {provider_url}"),
         );
     }
@@ -354,7 +357,7 @@ fn issuer_check(iss: &str, provider_url: &str) -> Check {
         "they must be equal to the byte"
     };
     Check::fail_owned(
-        "issuer",
+        CheckId::TokenIssuer,
         format!("the token's iss {iss:?} is not the OIDC provider URL {provider_url:?}: {why}"),
         format!("InvalidIdentityToken: No OpenIDConnect provider found in your account for {iss}"),
         "make the provider URL exactly https://<proxy public address>/workload-identity, as Teleport issues it".into(),
@@ -364,7 +367,7 @@ fn issuer_check(iss: &str, provider_url: &str) -> Check {
 fn audience_check(aud: &[String], provider: &Provider) -> Check {
     let Some(client_ids) = &provider.client_ids else {
         return Check::warn(
-            "audience",
+            CheckId::Audience,
             format!(
                 "the token's aud is {aud:?}; the existing provider's audiences cannot be read from here (aws-cli/setup.sh adds the audience if it is missing)"
             ),
@@ -372,24 +375,15 @@ fn audience_check(aud: &[String], provider: &Provider) -> Check {
     };
     if aud.iter().any(|a| client_ids.contains(a)) {
         Check::pass(
-            "audience",
+            CheckId::Audience,
             format!("aud {aud:?} is among the provider's client IDs"),
         )
     } else {
         Check::fail_owned(
-            "audience",
+            CheckId::Audience,
             format!("the token's aud {aud:?} is not among the provider's client IDs {client_ids:?}"),
             "InvalidIdentityToken: Incorrect token audience".into(),
             "use the same audience in tbot's output (jwts[].audience) and the provider's client_id_list (sts.amazonaws.com)".into(),
         )
     }
-}
-
-/// The status of a list of checks: the worst of them.
-pub fn worst(checks: &[Check]) -> Status {
-    checks
-        .iter()
-        .map(|c| c.status)
-        .max()
-        .unwrap_or(Status::Pass)
 }

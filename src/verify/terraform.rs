@@ -7,6 +7,13 @@ use crate::aws::{self, Partition};
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use std::collections::BTreeMap;
 
+/// The addresses of the blocks `templates/terraform/main.tf.hbs` declares, as the evaluated
+/// values name them.
+pub const PROVIDER: &str = ".resource.aws_iam_openid_connect_provider.teleport";
+pub const EXISTING_PROVIDER: &str = ".data.aws_iam_openid_connect_provider.teleport";
+pub const ROLE: &str = ".resource.aws_iam_role.workload";
+pub const POLICY: &str = ".resource.aws_iam_policy.workload";
+
 /// Evaluated attributes keyed by `.block.label….attribute`, e.g.
 /// `.resource.aws_iam_role.workload.assume_role_policy`.
 pub type Values = BTreeMap<String, hcl::Value>;

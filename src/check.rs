@@ -1,0 +1,253 @@
+//! One check of a proof: what was checked, whether it holds, and, when it does not, the error
+//! AWS (or Teleport) would answer and the fix. `discover`, `verify` and the wizards all speak
+//! in these.
+
+use serde::{Serialize, Serializer};
+
+/// What a check is about. Its label is what the checklist and `--json` show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CheckId {
+    // What discover checks on the proxy.
+    Version,
+    Thumbprint,
+    /// The discovery document's issuer against the provider URL.
+    Issuer,
+    Jwks,
+    JwksHost,
+    // What verify checks on the files and the token.
+    TeleportRole,
+    Issued,
+    ProviderUrl,
+    Token,
+    Algorithm,
+    Key,
+    Signature,
+    Expiry,
+    TokenIssuer,
+    Audience,
+    TrustPolicy,
+    TrustPolicyTf,
+    Terraform,
+    AwsCliScript,
+    ProfileRole,
+    ProfileTokenFile,
+    EnvRole,
+    EnvTokenFile,
+    Permissions,
+    PermissionsTf,
+    TokenFile,
+    DiscoveryIssuer,
+}
+
+impl CheckId {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Version => "version",
+            Self::Thumbprint => "thumbprint",
+            Self::Issuer => "issuer",
+            Self::Jwks => "jwks",
+            Self::JwksHost => "jwks host",
+            Self::TeleportRole => "teleport role",
+            Self::Issued => "issued",
+            Self::ProviderUrl => "provider url",
+            Self::Token => "token",
+            Self::Algorithm => "algorithm",
+            Self::Key => "key",
+            Self::Signature => "signature",
+            Self::Expiry => "expiry",
+            Self::TokenIssuer => "issuer",
+            Self::Audience => "audience",
+            Self::TrustPolicy => "trust policy",
+            Self::TrustPolicyTf => "trust policy (tf)",
+            Self::Terraform => "terraform",
+            Self::AwsCliScript => "aws-cli script",
+            Self::ProfileRole => "profile role",
+            Self::ProfileTokenFile => "profile token file",
+            Self::EnvRole => "env role",
+            Self::EnvTokenFile => "env token file",
+            Self::Permissions => "permissions",
+            Self::PermissionsTf => "permissions (tf)",
+            Self::TokenFile => "token file",
+            Self::DiscoveryIssuer => "discovery issuer",
+        }
+    }
+
+    /// Whether this is one of the trust policy's evaluations (JSON or Terraform).
+    pub fn is_trust_policy(self) -> bool {
+        matches!(self, Self::TrustPolicy | Self::TrustPolicyTf)
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.label())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    /// Not evaluated, because AWS would stop at an earlier failure.
+    Skipped,
+    Warn,
+    Fail,
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub id: CheckId,
+    pub status: Status,
+    pub detail: String,
+    /// The error AWS would answer with, for a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    /// A check that holds, or fails without a specific AWS error (discover's).
+    pub fn holds(id: CheckId, ok: bool, detail: impl Into<String>) -> Self {
+        let mut check = Self::pass(id, detail);
+        if !ok {
+            check.status = Status::Fail;
+        }
+        check
+    }
+
+    pub fn ok(&self) -> bool {
+        self.status != Status::Fail
+    }
+
+    pub fn pass(id: CheckId, detail: impl Into<String>) -> Self {
+        Self {
+            id,
+            status: Status::Pass,
+            detail: detail.into(),
+            aws_error: None,
+            fix: None,
+        }
+    }
+
+    pub fn skipped(id: CheckId, detail: impl Into<String>) -> Self {
+        Self {
+            id,
+            status: Status::Skipped,
+            detail: detail.into(),
+            aws_error: None,
+            fix: None,
+        }
+    }
+
+    pub fn warn(id: CheckId, detail: impl Into<String>) -> Self {
+        Self {
+            id,
+            status: Status::Warn,
+            detail: detail.into(),
+            aws_error: None,
+            fix: None,
+        }
+    }
+
+    pub fn fail(id: CheckId, detail: String, aws_error: &str, fix: &str) -> Self {
+        Self::fail_owned(id, detail, aws_error.to_owned(), fix.to_owned())
+    }
+
+    pub fn fail_owned(id: CheckId, detail: String, aws_error: String, fix: String) -> Self {
+        Self {
+            id,
+            status: Status::Fail,
+            detail,
+            aws_error: Some(aws_error),
+            fix: Some(fix),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.status != Status::Fail)
+    }
+
+    pub fn failed(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.status == Status::Fail)
+    }
+}
+
+impl Status {
+    /// The checklist mark: ✓, !, - or ✗.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Self::Pass => "✓",
+            Self::Warn => "!",
+            Self::Skipped => "-",
+            Self::Fail => "✗",
+        }
+    }
+}
+
+/// One row of the checklist before it is printed: `lead` is the mark and id on a check's own
+/// row (then `status` is the check's) or the indentation of its AWS error and fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecklistRow {
+    pub status: Option<Status>,
+    pub lead: String,
+    pub text: String,
+}
+
+/// The rows of the checklist: one per check, then the AWS error and the fix of each failure;
+/// `mark` may colour the marks.
+pub fn checklist_rows(checks: &[Check], mark: impl Fn(Status) -> String) -> Vec<ChecklistRow> {
+    let mut rows = Vec::new();
+    let note = |text: String| ChecklistRow {
+        status: None,
+        lead: "      ".into(),
+        text,
+    };
+    for check in checks {
+        rows.push(ChecklistRow {
+            status: Some(check.status),
+            lead: format!("  {} {:<18} ", mark(check.status), check.id.label()),
+            text: check.detail.clone(),
+        });
+        if let Some(error) = &check.aws_error {
+            rows.push(note(format!("AWS would answer: {error}")));
+        }
+        if let Some(fix) = &check.fix {
+            rows.push(note(format!("fix: {fix}")));
+        }
+    }
+    rows
+}
+
+/// The closing count: all passed, or how many failed.
+pub fn checklist_summary(checks: &[Check]) -> String {
+    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
+    match failed {
+        0 => format!("all {} checks passed", checks.len()),
+        _ => format!("{failed} of {} checks failed", checks.len()),
+    }
+}
+
+/// The checklist as a person reads it, one line per row and the closing count.
+pub fn checklist(checks: &[Check], mark: impl Fn(Status) -> String) -> Vec<String> {
+    let mut lines: Vec<String> = checklist_rows(checks, mark)
+        .into_iter()
+        .map(|row| row.lead + &row.text)
+        .collect();
+    lines.push(checklist_summary(checks));
+    lines
+}
