@@ -174,32 +174,29 @@ impl Answers {
     /// Reads an answers file. Returns the answers that could be read together with every
     /// problem found, each with its line number.
     pub fn from_yaml(text: &str) -> (Answers, Vec<Problem>) {
-        let mut answers = Answers::default();
-        let mut problems = Vec::new();
+        let mut reader = Reader {
+            text,
+            answers: Answers::default(),
+            problems: Vec::new(),
+        };
         let document = match yaml::parse(text) {
             Ok(document) => document,
             Err(error) => {
                 let mut problem =
                     Problem::new(Location::File, None, &LoadError::Syntax(error.message));
                 problem.line = error.line;
-                return (answers, vec![problem]);
+                return (reader.answers, vec![problem]);
             }
         };
         let Value::Mapping(top) = document else {
             return (
-                answers,
+                reader.answers,
                 vec![Problem::new(Location::File, None, &LoadError::NotAMapping)],
             );
         };
-        let mut located = |location: Location, value: Option<String>, error: LoadError| {
-            let mut problem = Problem::new(location, value.as_deref(), &error);
-            problem.line = line_of(text, &problem.location);
-            problems.push(problem);
-        };
-
         match top.get("version") {
             Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => {}
-            other => located(
+            other => reader.located(
                 Location::Key("version".into()),
                 other.map(scalar_text),
                 LoadError::Version,
@@ -207,63 +204,11 @@ impl Answers {
         }
         for (key, value) in &top {
             let section = key_text(key);
-            if section == "version" {
-                continue;
-            }
-            if !SECTIONS.contains(&section.as_str()) {
-                let suggestion = suggest(&section, SECTIONS.iter().copied());
-                let mut known = vec!["version"];
-                known.extend_from_slice(SECTIONS);
-                located(
-                    Location::Key(section),
-                    None,
-                    LoadError::UnknownKey { suggestion, known },
-                );
-                continue;
-            }
-            let entries = match value {
-                Value::Mapping(entries) => entries,
-                Value::Null => continue,
-                _ => {
-                    located(Location::Key(section), None, LoadError::SectionNotAMapping);
-                    continue;
-                }
-            };
-            for (name, value) in entries {
-                let key = format!("{section}.{}", key_text(name));
-                let Some(field) = field_by_key(&key) else {
-                    let suggestion = suggest(&key, FIELDS.iter().map(|f| f.key)).or_else(|| {
-                        suggest(&key_text(name), FIELDS.iter().map(|f| f.name())).map(|name| {
-                            FIELDS
-                                .iter()
-                                .find(|f| f.name() == name)
-                                .map_or(name, |f| f.key.to_owned())
-                        })
-                    });
-                    let known = FIELDS
-                        .iter()
-                        .filter(|f| f.section() == section)
-                        .map(|f| f.name())
-                        .collect();
-                    located(
-                        Location::Key(key),
-                        None,
-                        LoadError::UnknownKey { suggestion, known },
-                    );
-                    continue;
-                };
-                match read_value(field.kind, value) {
-                    Ok(Some(answer)) => answers.set(field.id, answer),
-                    Ok(None) => {}
-                    Err(expected) => located(
-                        Location::Field(field.id),
-                        Some(scalar_text(value)),
-                        LoadError::WrongKind { expected },
-                    ),
-                }
+            if section != "version" {
+                reader.section(section, value);
             }
         }
-        (answers, problems)
+        (reader.answers, reader.problems)
     }
 
     /// The answers as `answers.yaml`: `version` first, then each section's fields in the order
@@ -300,6 +245,69 @@ impl Answers {
 pub fn line_of(text: &str, location: &Location) -> Option<usize> {
     let (section, name) = location.section_and_name()?;
     yaml::line_of(text, section, name)
+}
+
+/// Reads the answers of a file, collecting every problem with its line.
+struct Reader<'a> {
+    text: &'a str,
+    answers: Answers,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn located(&mut self, location: Location, value: Option<String>, error: LoadError) {
+        let mut problem = Problem::new(location, value.as_deref(), &error);
+        problem.line = line_of(self.text, &problem.location);
+        self.problems.push(problem);
+    }
+
+    fn section(&mut self, section: String, value: &Value) {
+        if !SECTIONS.contains(&section.as_str()) {
+            let suggestion = suggest(&section, SECTIONS.iter().copied());
+            let mut known = vec!["version"];
+            known.extend_from_slice(SECTIONS);
+            let error = LoadError::UnknownKey { suggestion, known };
+            return self.located(Location::Key(section), None, error);
+        }
+        let entries = match value {
+            Value::Mapping(entries) => entries,
+            Value::Null => return,
+            _ => return self.located(Location::Key(section), None, LoadError::SectionNotAMapping),
+        };
+        for (name, value) in entries {
+            self.entry(&section, &key_text(name), value);
+        }
+    }
+
+    fn entry(&mut self, section: &str, name: &str, value: &Value) {
+        let key = format!("{section}.{name}");
+        let Some(field) = field_by_key(&key) else {
+            let suggestion = suggest(&key, FIELDS.iter().map(|f| f.key)).or_else(|| {
+                suggest(name, FIELDS.iter().map(|f| f.name())).map(|name| {
+                    FIELDS
+                        .iter()
+                        .find(|f| f.name() == name)
+                        .map_or(name, |f| f.key.to_owned())
+                })
+            });
+            let known = FIELDS
+                .iter()
+                .filter(|f| f.section() == section)
+                .map(|f| f.name())
+                .collect();
+            let error = LoadError::UnknownKey { suggestion, known };
+            return self.located(Location::Key(key), None, error);
+        };
+        match read_value(field.kind, value) {
+            Ok(Some(answer)) => self.answers.set(field.id, answer),
+            Ok(None) => {}
+            Err(expected) => self.located(
+                Location::Field(field.id),
+                Some(scalar_text(value)),
+                LoadError::WrongKind { expected },
+            ),
+        }
+    }
 }
 
 /// YAML reads digits with an `e` (or a `.`) as a floating-point number and drops digits, so

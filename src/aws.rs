@@ -3,7 +3,7 @@
 //! Everything here is pure. The ARN builders are the one place ARNs are spelled, so the
 //! `arn:aws:iam:123…` typo of the upstream guide (a missing empty region field) cannot recur.
 
-use crate::problem::Advice;
+use crate::advice::Advice;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 

@@ -1,10 +1,13 @@
 //! Command line: the clap types, and one place that runs the chosen command and turns its
 //! error into a message and an exit code. Each command lives in `commands/`.
 
-use crate::commands::{self, CommandError};
-use crate::discover;
-use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
+use crate::commands::demo_proxy::DemoProxyArgs;
+use crate::commands::discover::DiscoverArgs;
+use crate::commands::render::RenderArgs;
+use crate::commands::verify::VerifyArgs;
+use crate::commands::wizard::WizardArgs;
+use crate::commands::{self};
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub use crate::pipeline::exit;
@@ -53,23 +56,6 @@ pub struct Cli {
     pub wizard: WizardArgs,
 }
 
-/// Without --answers-file, `wi-aws` asks its questions on the terminal.
-#[derive(Debug, Args)]
-pub struct WizardArgs {
-    /// Ask one question per line instead of the full-screen wizard (for plain terminals, logs
-    /// and screen readers; chosen by itself when TERM=dumb or the terminal cannot go full-screen).
-    #[arg(long)]
-    pub plain: bool,
-
-    /// Try everything against a local DEMO Teleport proxy started for the run (not Teleport).
-    #[arg(long, conflicts_with = "answers_file")]
-    pub demo: bool,
-
-    /// Open the wizard with the answers of this file filled in.
-    #[arg(long, value_name = "FILE", conflicts_with = "answers_file")]
-    pub edit: Option<PathBuf>,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render the artifacts from an answers file (the same as `wi-aws --answers-file F`).
@@ -84,125 +70,6 @@ pub enum Command {
     /// Run a local DEMO Teleport proxy (HTTPS, Workload Identity issuer, JWT SVIDs) for trying
     /// wi-aws without a cluster. It is not Teleport and grants nothing.
     DemoProxy(DemoProxyArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ConnectionArgs {
-    /// PEM file of CA certificates to trust besides this machine's (private PKI, demo proxy).
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-
-    /// Seconds allowed for each connection, handshake and request.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub timeout: f64,
-}
-
-impl ConnectionArgs {
-    pub fn options(&self) -> Result<discover::Options, CommandError> {
-        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
-            return Err(CommandError::bad_input(format!(
-                "--timeout {} must be a number of seconds between 0 and 3600",
-                self.timeout
-            )));
-        }
-        Ok(discover::Options {
-            ca_file: self.ca_file.clone(),
-            timeout: std::time::Duration::from_secs_f64(self.timeout),
-            ..discover::Options::default()
-        })
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct DiscoverArgs {
-    /// The proxy's public address, host[:port].
-    #[arg(long, value_name = "HOST[:PORT]")]
-    pub proxy: String,
-
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-
-    /// Print the findings as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct VerifyArgs {
-    /// The directory the artifacts were rendered to [default: wi-aws-out, unless --token-file].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-
-    /// A real JWT SVID written by tbot, to check instead of a simulated one.
-    #[arg(long, value_name = "PATH")]
-    pub token_file: Option<PathBuf>,
-
-    /// With --token-file: fetch the issuer and JWKS from this proxy.
-    #[arg(
-        long,
-        value_name = "HOST[:PORT]",
-        requires = "token_file",
-        conflicts_with = "jwks"
-    )]
-    pub proxy: Option<String>,
-
-    /// With --token-file: the issuer's JWKS, from a file.
-    #[arg(long, value_name = "FILE", requires = "token_file")]
-    pub jwks: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-
-    /// Print the checks as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct DemoProxyArgs {
-    /// Address to listen on (port 0 picks a free one).
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:3443")]
-    pub listen: std::net::SocketAddr,
-
-    /// Where to write the demo root CA, to pass as --ca-file.
-    #[arg(long, value_name = "FILE", default_value = "wi-aws-demo-ca.pem")]
-    pub ca_out: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct RenderArgs {
-    /// The answers (YAML; see examples/answers.yaml). Every problem in it is reported at once.
-    #[arg(long, value_name = "FILE")]
-    pub answers_file: Option<PathBuf>,
-
-    /// Directory to write the artifacts to (created if missing).
-    #[arg(long, value_name = "DIR", default_value = "wi-aws-out")]
-    pub out: PathBuf,
-
-    /// Replace existing files whose content differs.
-    #[arg(long)]
-    pub force: bool,
-
-    /// Show what would be created, updated or left unchanged; write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Directory of templates overriding the embedded ones by relative path, e.g.
-    /// DIR/terraform/main.tf.hbs.
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
-
-    /// Ask this Teleport proxy for what the answers leave open (cluster name, thumbprint).
-    /// Values in the answers file win; disagreements are shown as warnings.
-    #[arg(long, value_name = "HOST[:PORT]")]
-    pub proxy: Option<String>,
-
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-
-    /// Do not run `verify` on the written files.
-    #[arg(long)]
-    pub no_verify: bool,
 }
 
 pub fn run(cli: Cli) -> ExitCode {

@@ -12,6 +12,21 @@ pub fn json_string_content(value: &str) -> String {
     quoted[1..quoted.len() - 1].to_owned()
 }
 
+/// The escapes HCL and YAML double-quoted strings share: a quote, a backslash and the common
+/// control characters. `false` when `c` is none of them.
+fn push_quoted_escape(c: char, out: &mut String) -> bool {
+    let escaped = match c {
+        '"' => "\\\"",
+        '\\' => "\\\\",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "\\t",
+        _ => return false,
+    };
+    out.push_str(escaped);
+    true
+}
+
 /// The content of an HCL quoted string (without the surrounding quotes).
 ///
 /// Besides `"` and `\`, HCL treats `${` and `%{` as the start of an interpolation or a template
@@ -21,11 +36,7 @@ pub fn hcl_string_content(value: &str) -> String {
     let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
+            c if push_quoted_escape(c, &mut out) => {}
             '$' | '%' if chars.peek() == Some(&'{') => {
                 out.push(c);
                 out.push(c);
@@ -42,11 +53,7 @@ pub fn yaml_string_content(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
+            c if push_quoted_escape(c, &mut out) => {}
             c if c.is_control() || c == '\u{FEFF}' => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }

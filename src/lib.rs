@@ -4,6 +4,7 @@
 //! applies them to the `answers`; `render` turns a plan into artifacts and `write` puts them on
 //! disk. Front ends only collect answers.
 
+pub mod advice;
 pub mod answers;
 pub mod aws;
 pub mod check;

@@ -841,15 +841,19 @@ mod tests {
             review(&mut script, &answers, &settings),
             Ending::Left { saved: None }
         );
-        let mut script = Script::new(&[Yes, Yes]);
+        // Write, and yes, replace.
+        assert_replaces_changed_config(&mut Script::new(&[Yes, Yes]), &settings);
+    }
+
+    /// Reviews the example again over a hand-edited aws/config, which must be replaced.
+    fn assert_replaces_changed_config(script: &mut Script, settings: &Settings) {
+        let config = settings.out.join("aws/config");
+        std::fs::write(&config, "mine").expect("edit");
         assert!(matches!(
-            review(&mut script, &answers, &settings),
+            review(script, &example_answers(), settings),
             Ending::Written { .. }
         ));
-        assert_ne!(
-            std::fs::read_to_string(dir.path().join("aws/config")).expect("read"),
-            "mine"
-        );
+        assert_ne!(std::fs::read_to_string(&config).expect("read"), "mine");
     }
 
     #[test]
@@ -902,17 +906,8 @@ mod tests {
             ..settings(dir.path())
         };
         review(&mut Script::new(&[Yes]), &example_answers(), &settings);
-        std::fs::write(dir.path().join("aws/config"), "mine").expect("edit");
         // One question (write?), not two: --force already said to replace.
-        let mut script = Script::new(&[Yes]);
-        assert!(matches!(
-            review(&mut script, &example_answers(), &settings),
-            Ending::Written { .. }
-        ));
-        assert_ne!(
-            std::fs::read_to_string(dir.path().join("aws/config")).expect("read"),
-            "mine"
-        );
+        assert_replaces_changed_config(&mut Script::new(&[Yes]), &settings);
     }
 
     #[test]

@@ -7,10 +7,7 @@
 use crate::steps::{FieldId, field};
 use std::fmt;
 
-/// What to do about a broken rule, in the user's words.
-pub trait Advice: std::error::Error {
-    fn fix(&self) -> String;
-}
+pub use crate::advice::Advice;
 
 /// Where in the answers a problem is.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,7 +1,7 @@
 //! Teleport facts: the proxy's public address, the Workload Identity issuer it implies, and the
 //! names of Teleport resources (roles, bots).
 
-use crate::problem::Advice;
+use crate::advice::Advice;
 use thiserror::Error;
 
 /// Teleport serves its Workload Identity issuer under this path of the proxy's public address.

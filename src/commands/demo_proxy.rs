@@ -1,9 +1,22 @@
 //! `wi-aws demo-proxy`: a local DEMO Teleport proxy, until Ctrl-C.
 
 use super::CommandError;
-use crate::cli::DemoProxyArgs;
+use clap::Args;
+use std::path::PathBuf;
+
 use crate::demo::{DemoOptions, DemoProxy};
 use crate::pipeline::exit;
+
+#[derive(Debug, Args)]
+pub struct DemoProxyArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:3443")]
+    pub listen: std::net::SocketAddr,
+
+    /// Where to write the demo root CA, to pass as --ca-file.
+    #[arg(long, value_name = "FILE", default_value = "wi-aws-demo-ca.pem")]
+    pub ca_out: PathBuf,
+}
 
 pub fn run(args: &DemoProxyArgs) -> Result<u8, CommandError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -1,11 +1,26 @@
 //! `wi-aws discover --proxy HOST`: what the proxy says, checked the way AWS will use it.
 
-use super::{CommandError, print_json};
-use crate::cli::DiscoverArgs;
+use super::{CommandError, ConnectionArgs, print_json};
+use clap::Args;
+
 use crate::discover::{self, Findings};
 use crate::pipeline::exit;
 use crate::terminal::Style;
 use std::fmt::Write;
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// The proxy's public address, host[:port].
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub proxy: String,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
 pub fn run(args: &DiscoverArgs) -> Result<u8, CommandError> {
     let (proxy, options) = super::proxy_and_options(&args.proxy, &args.connection)?;

@@ -12,7 +12,36 @@ use crate::pipeline::{PipelineError, exit};
 use crate::problem::Advice;
 use crate::teleport::ProxyAddress;
 use crate::terminal::Style;
+use clap::Args;
 use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// PEM file of CA certificates to trust besides this machine's (private PKI, demo proxy).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Seconds allowed for each connection, handshake and request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
+}
+
+impl ConnectionArgs {
+    pub fn options(&self) -> Result<crate::discover::Options, CommandError> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
+            return Err(CommandError::bad_input(format!(
+                "--timeout {} must be a number of seconds between 0 and 3600",
+                self.timeout
+            )));
+        }
+        Ok(crate::discover::Options {
+            ca_file: self.ca_file.clone(),
+            timeout: std::time::Duration::from_secs_f64(self.timeout),
+            ..crate::discover::Options::default()
+        })
+    }
+}
 
 /// Why a command stopped: what went wrong, how to fix it, and the exit code.
 #[derive(Debug)]
@@ -79,10 +108,22 @@ impl fmt::Display for CommandError {
 
 impl std::error::Error for CommandError {}
 
+/// What `--out`, `--force`, `--dry-run`, `--no-verify` and `--templates` ask of the pipeline,
+/// the same for `render` and both wizards.
+fn settings(args: &render::RenderArgs) -> Result<crate::pipeline::Settings, CommandError> {
+    Ok(crate::pipeline::Settings {
+        out: args.out.clone(),
+        force: args.force,
+        dry_run: args.dry_run,
+        verify: !args.no_verify,
+        templates: crate::pipeline::templates(args.templates.as_deref())?,
+    })
+}
+
 /// `--proxy` and the connection flags, checked.
 fn proxy_and_options(
     proxy: &str,
-    connection: &crate::cli::ConnectionArgs,
+    connection: &ConnectionArgs,
 ) -> Result<(ProxyAddress, crate::discover::Options), CommandError> {
     let proxy = ProxyAddress::parse(proxy).map_err(|error| {
         CommandError::bad_input(format!("--proxy {proxy:?}: {error}")).with_fix(error.fix())

@@ -1,14 +1,52 @@
 //! `wi-aws render --answers-file F` (and `wi-aws --answers-file F`): answers → every artifact,
 //! written safely, then verified.
 
+use super::ConnectionArgs;
 use super::{CommandError, report_checks};
-use crate::cli::{ConnectionArgs, RenderArgs};
 use crate::discover;
-use crate::pipeline::{self, Settings, exit};
+use crate::pipeline::{self, exit};
 use crate::plan::{self, Plan};
 use crate::terminal::Style;
 use crate::write::{Outcome, Planned};
+use clap::Args;
 use std::path::Path;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The answers (YAML; see examples/answers.yaml). Every problem in it is reported at once.
+    #[arg(long, value_name = "FILE")]
+    pub answers_file: Option<PathBuf>,
+
+    /// Directory to write the artifacts to (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "wi-aws-out")]
+    pub out: PathBuf,
+
+    /// Replace existing files whose content differs.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Show what would be created, updated or left unchanged; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Directory of templates overriding the embedded ones by relative path, e.g.
+    /// DIR/terraform/main.tf.hbs.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// Ask this Teleport proxy for what the answers leave open (cluster name, thumbprint).
+    /// Values in the answers file win; disagreements are shown as warnings.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub proxy: Option<String>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Do not run `verify` on the written files.
+    #[arg(long)]
+    pub no_verify: bool,
+}
 
 pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     let Some(answers_file) = &args.answers_file else {
@@ -17,13 +55,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         ));
     };
     let plan = read_plan(answers_file, args)?;
-    let settings = Settings {
-        out: args.out.clone(),
-        force: args.force,
-        dry_run: args.dry_run,
-        verify: !args.no_verify,
-        templates: pipeline::templates(args.templates.as_deref())?,
-    };
+    let settings = super::settings(args)?;
     let artifacts = pipeline::render(&plan, &settings.templates)?;
     let out = &settings.out;
     if settings.dry_run {

@@ -1,12 +1,44 @@
 //! `wi-aws verify`: the local STS simulation over the written files, or a real token from tbot
 //! against the live issuer.
 
-use super::{CommandError, report_checks};
-use crate::cli::VerifyArgs;
+use super::{CommandError, ConnectionArgs, report_checks};
+use clap::Args;
+
 use crate::discover;
 use crate::verify::{self, LiveInput, Setup};
 use jsonwebtoken::jwk::JwkSet;
 use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The directory the artifacts were rendered to [default: wi-aws-out, unless --token-file].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// A real JWT SVID written by tbot, to check instead of a simulated one.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// With --token-file: fetch the issuer and JWKS from this proxy.
+    #[arg(
+        long,
+        value_name = "HOST[:PORT]",
+        requires = "token_file",
+        conflicts_with = "jwks"
+    )]
+    pub proxy: Option<String>,
+
+    /// With --token-file: the issuer's JWKS, from a file.
+    #[arg(long, value_name = "FILE", requires = "token_file")]
+    pub jwks: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Print the checks as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
 pub fn run(args: &VerifyArgs) -> Result<u8, CommandError> {
     let Some(token_file) = &args.token_file else {

@@ -2,16 +2,35 @@
 //! terminal, or when the terminal cannot go full-screen.
 
 use super::CommandError;
+use super::render::RenderArgs;
 use crate::answers::Answers;
-use crate::cli::{RenderArgs, WizardArgs};
 use crate::demo::{DemoOptions, DemoSession};
 use crate::discover;
 use crate::pipeline::{self, Ending, Settings};
 use crate::plain::{self, Prompter, Terminal};
 use crate::problem::{Location, Problem, Problems};
 use crate::teleport::ProxyAddress;
+use clap::Args;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::path::PathBuf;
+
+/// Without --answers-file, `wi-aws` asks its questions on the terminal.
+#[derive(Debug, Args)]
+pub struct WizardArgs {
+    /// Ask one question per line instead of the full-screen wizard (for plain terminals, logs
+    /// and screen readers; chosen by itself when TERM=dumb or the terminal cannot go full-screen).
+    #[arg(long)]
+    pub plain: bool,
+
+    /// Try everything against a local DEMO Teleport proxy started for the run (not Teleport).
+    #[arg(long, conflicts_with = "answers_file")]
+    pub demo: bool,
+
+    /// Open the wizard with the answers of this file filled in.
+    #[arg(long, value_name = "FILE", conflicts_with = "answers_file")]
+    pub edit: Option<PathBuf>,
+}
 
 pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
@@ -25,13 +44,7 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
         Some(path) => edit_answers(path)?,
     };
     let mut options = args.connection.options()?;
-    let settings = Settings {
-        out: args.out.clone(),
-        force: args.force,
-        dry_run: args.dry_run,
-        verify: !args.no_verify,
-        templates: pipeline::templates(args.templates.as_deref())?,
-    };
+    let settings = super::settings(args)?;
     let demo = match wizard.demo {
         true => Some(DemoSession::start(DemoOptions::default()).map_err(|error| {
             CommandError::failure(format!("cannot start the demo proxy: {error}"))

@@ -273,29 +273,10 @@ async fn ask_proxy(
         .get_json(&format!("{base}/webapi/thumbprint"))
         .await
         .map_err(|e| not_found(e, "Teleport is older than 16.x, or this is not a Teleport proxy; Workload Identity with AWS needs 16.4.6 or later"))?;
-    let document: DiscoveryDocument = client
-        .get_json(&format!(
-            "{}/.well-known/openid-configuration",
-            proxy.issuer_url()
-        ))
-        .await
-        .map_err(|e| {
-            not_found(
-                e,
-                "Workload Identity is not enabled on this cluster (Teleport 16.4.3+ serves it)",
-            )
-        })?;
+    let (document, jwks) = issuer_documents(client, proxy).await?;
     let jwks_authority = https_authority(&document.jwks_uri)
-        .ok_or_else(|| DiscoverError::BadJwksUri {
-            uri: document.jwks_uri.clone(),
-        })?
+        .unwrap_or_default()
         .to_owned();
-    let jwks: JwkSet = client.get_json(&document.jwks_uri).await.map_err(|e| {
-        not_found(
-            e,
-            "the issuer's JWKS is missing; AWS could not verify any token",
-        )
-    })?;
     Ok(ProxyAnswers {
         ping,
         teleport_thumbprint,
@@ -442,13 +423,11 @@ pub fn apply_findings(answers: &mut Answers, findings: &Findings) -> Vec<String>
     warnings
 }
 
-/// The issuer's discovery document `issuer` and its JWKS, as AWS fetches them.
-pub async fn fetch_issuer(
+/// The issuer's discovery document and the JWKS it names (which must be served over HTTPS).
+async fn issuer_documents<Keys: serde::de::DeserializeOwned>(
+    client: &http::HttpClient,
     proxy: &ProxyAddress,
-    options: &Options,
-) -> Result<(String, jsonwebtoken::jwk::JwkSet), DiscoverError> {
-    let trust = tls::Trust::load(options.ca_file.as_deref())?;
-    let client = http::HttpClient::new(&trust, options.timeout, options.max_body)?;
+) -> Result<(DiscoveryDocument, Keys), DiscoverError> {
     let document: DiscoveryDocument = client
         .get_json(&format!(
             "{}/.well-known/openid-configuration",
@@ -461,12 +440,28 @@ pub async fn fetch_issuer(
                 "Workload Identity is not enabled on this cluster (Teleport 16.4.3+ serves it)",
             )
         })?;
+    if https_authority(&document.jwks_uri).is_none() {
+        return Err(DiscoverError::BadJwksUri {
+            uri: document.jwks_uri.clone(),
+        });
+    }
     let jwks = client.get_json(&document.jwks_uri).await.map_err(|e| {
         not_found(
             e,
             "the issuer's JWKS is missing; AWS could not verify any token",
         )
     })?;
+    Ok((document, jwks))
+}
+
+/// The issuer's discovery document `issuer` and its JWKS, as AWS fetches them.
+pub async fn fetch_issuer(
+    proxy: &ProxyAddress,
+    options: &Options,
+) -> Result<(String, jsonwebtoken::jwk::JwkSet), DiscoverError> {
+    let trust = tls::Trust::load(options.ca_file.as_deref())?;
+    let client = http::HttpClient::new(&trust, options.timeout, options.max_body)?;
+    let (document, jwks) = issuer_documents(&client, proxy).await?;
     Ok((document.issuer, jwks))
 }
 

@@ -187,48 +187,9 @@ fn draw_ask(app: &App, step: Step, frame: &mut Frame, area: Rect, theme: Theme) 
     let info = step_info(app, step, width.saturating_sub(1), theme);
     let help = focused_help(app, width.saturating_sub(2));
     let help_rows = (help.len() as u16 + 1).min(6);
-    let value_width = width.saturating_sub(NAME_WIDTH + 3).max(8);
-    let mut lines: Vec<Line> = Vec::new();
-    let mut cursor_row = 0;
-    let mut cursor = None;
-    for (index, item) in app.items().iter().enumerate() {
-        let focused = index == app.focus;
-        if focused {
-            cursor_row = lines.len();
-        }
-        let (name, value, caret) = item_value(app, *item, focused, value_width, theme);
-        if let Some(column) = caret {
-            cursor = Some((lines.len(), NAME_WIDTH + 2 + column));
-        }
-        let marker = if focused {
-            Span::styled("▸ ", theme.accent())
-        } else {
-            Span::raw("  ")
-        };
-        let name_style = if focused { theme.bold() } else { Style::new() };
-        let mut spans = vec![
-            marker,
-            Span::styled(format!("{name:<NAME_WIDTH$} "), name_style),
-        ];
-        spans.extend(value);
-        lines.push(Line::from(spans));
-        if let Item::Field(id) = item {
-            for problem in app.problems(*id) {
-                let text = format!("✗ {}", problem.rule);
-                for (n, row) in wrap(&text, width.saturating_sub(6)).into_iter().enumerate() {
-                    let indent = if n == 0 { "    " } else { "      " };
-                    lines.push(Line::styled(format!("{indent}{row}"), theme.bad()));
-                }
-                if focused {
-                    for row in wrap(&format!("fix: {}", problem.fix), width.saturating_sub(6)) {
-                        lines.push(Line::styled(format!("      {row}"), theme.warn()));
-                    }
-                }
-            }
-        }
-    }
+    let fields = field_lines(app, width, theme);
     // The fields keep their rows (or at least 3); what the step knows gets the rest.
-    let field_rows = (lines.len() as u16).max(3);
+    let field_rows = (fields.lines.len() as u16).max(3);
     let info_rows = (info.len() as u16).min(
         area.height
             .saturating_sub(help_rows)
@@ -243,10 +204,12 @@ fn draw_ask(app: &App, step: Step, frame: &mut Frame, area: Rect, theme: Theme) 
     .areas(area);
     let height = usize::from(fields_area.height);
     // Keep the cursor's row and the lines under it (its errors) in view.
-    let scroll = (cursor_row + 3).saturating_sub(height).min(cursor_row);
-    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
+    let scroll = (fields.focused_row + 3)
+        .saturating_sub(height)
+        .min(fields.focused_row);
+    let shown: Vec<Line> = fields.lines.into_iter().skip(scroll).take(height).collect();
     frame.render_widget(Paragraph::new(shown), fields_area);
-    if let Some((row, column)) = cursor
+    if let Some((row, column)) = fields.cursor
         && app.overlay.is_none()
         && row >= scroll
         && row - scroll < height
@@ -257,23 +220,87 @@ fn draw_ask(app: &App, step: Step, frame: &mut Frame, area: Rect, theme: Theme) 
         ));
     }
     frame.render_widget(Paragraph::new(info), info_area);
-    if let Some(Item::Field(id)) = app.focused() {
-        let block = Block::new()
+    let block = match app.focused() {
+        Some(Item::Field(id)) => Block::new()
             .borders(Borders::TOP)
-            .title(Span::styled(format!(" {} ", field(id).label), theme.dim()));
-        let text: Vec<Line> = help
-            .into_iter()
-            .map(|l| Line::styled(format!(" {l}"), theme.dim()))
-            .collect();
-        frame.render_widget(Paragraph::new(text).block(block), help_area);
-    } else if let Some(Item::ThumbprintSource) = app.focused() {
-        let block = Block::new().borders(Borders::TOP);
-        let text: Vec<Line> = help
-            .into_iter()
-            .map(|l| Line::styled(format!(" {l}"), theme.dim()))
-            .collect();
-        frame.render_widget(Paragraph::new(text).block(block), help_area);
+            .title(Span::styled(format!(" {} ", field(id).label), theme.dim())),
+        Some(Item::ThumbprintSource) => Block::new().borders(Borders::TOP),
+        None => return,
+    };
+    let text: Vec<Line> = help
+        .into_iter()
+        .map(|l| Line::styled(format!(" {l}"), theme.dim()))
+        .collect();
+    frame.render_widget(Paragraph::new(text).block(block), help_area);
+}
+
+/// The rows of a question step's fields, with the problems under each.
+struct FieldLines {
+    lines: Vec<Line<'static>>,
+    /// The row of the focused field.
+    focused_row: usize,
+    /// Row and column of the text cursor, in a text field.
+    cursor: Option<(usize, usize)>,
+}
+
+fn field_lines(app: &App, width: usize, theme: Theme) -> FieldLines {
+    let value_width = width.saturating_sub(NAME_WIDTH + 3).max(8);
+    let mut fields = FieldLines {
+        lines: Vec::new(),
+        focused_row: 0,
+        cursor: None,
+    };
+    for (index, item) in app.items().iter().enumerate() {
+        let focused = index == app.focus;
+        let lines = &mut fields.lines;
+        if focused {
+            fields.focused_row = lines.len();
+        }
+        let (name, value, caret) = item_value(app, *item, focused, value_width, theme);
+        if let Some(column) = caret {
+            fields.cursor = Some((lines.len(), NAME_WIDTH + 2 + column));
+        }
+        let marker = if focused {
+            Span::styled("▸ ", theme.accent())
+        } else {
+            Span::raw("  ")
+        };
+        let name_style = if focused { theme.bold() } else { Style::new() };
+        let mut spans = vec![
+            marker,
+            Span::styled(format!("{name:<NAME_WIDTH$} "), name_style),
+        ];
+        spans.extend(value);
+        lines.push(Line::from(spans));
+        if let Item::Field(id) = item {
+            lines.extend(problem_lines(app, *id, focused, width, theme));
+        }
     }
+    fields
+}
+
+/// A field's problems: each rule, and the fix of the focused field's.
+fn problem_lines(
+    app: &App,
+    id: FieldId,
+    focused: bool,
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for problem in app.problems(id) {
+        let text = format!("✗ {}", problem.rule);
+        for (n, row) in wrap(&text, width.saturating_sub(6)).into_iter().enumerate() {
+            let indent = if n == 0 { "    " } else { "      " };
+            lines.push(Line::styled(format!("{indent}{row}"), theme.bad()));
+        }
+        if focused {
+            for row in wrap(&format!("fix: {}", problem.fix), width.saturating_sub(6)) {
+                lines.push(Line::styled(format!("      {row}"), theme.warn()));
+            }
+        }
+    }
+    lines
 }
 
 fn focused_help(app: &App, width: usize) -> Vec<String> {
@@ -373,147 +400,149 @@ fn yes_no(flag: bool) -> String {
 
 /// What a step shows under its fields: discovery, the SPIFFE ID, the thumbprints compared.
 fn step_info(app: &App, step: Step, width: usize, theme: Theme) -> Vec<Line<'static>> {
-    let mut lines = Vec::new();
-    let mut wrapped = |text: &str, style: Style, lines: &mut Vec<Line<'static>>| {
-        for row in wrap(text, width) {
-            lines.push(Line::styled(row, style));
-        }
+    let mut info = Info {
+        lines: Vec::new(),
+        width,
     };
     match step {
-        Step::Cluster => match &app.discovery {
-            None => wrapped(
-                "The proxy is asked for its cluster name, version and thumbprint when you leave its field.",
-                theme.dim(),
-                &mut lines,
-            ),
-            Some(discovery) => match &discovery.state {
-                DiscoveryState::Running => wrapped(
-                    &format!(
-                        "{} Asking {} for its cluster name, version and thumbprint…",
-                        spinner(app),
-                        discovery.proxy
-                    ),
-                    theme.accent(),
-                    &mut lines,
-                ),
-                DiscoveryState::Found { findings, warnings } => {
-                    for (index, (holds, line)) in findings.summary().into_iter().enumerate() {
-                        match (index, holds) {
-                            (0, _) => wrapped(
-                                &format!("✓ {}: {line}", discovery.proxy),
-                                theme.ok(),
-                                &mut lines,
-                            ),
-                            (_, true) => wrapped(&format!("  {line}"), theme.dim(), &mut lines),
-                            (_, false) => wrapped(&format!("✗ {line}"), theme.bad(), &mut lines),
-                        }
-                    }
-                    for warning in warnings {
-                        wrapped(&format!("! {warning}"), theme.warn(), &mut lines);
-                    }
-                }
-                DiscoveryState::Failed(reason) => {
-                    wrapped(
-                        &format!("✗ Could not ask {}: {reason}", discovery.proxy),
-                        theme.bad(),
-                        &mut lines,
-                    );
-                    wrapped(
-                        "Going on offline: type the cluster name; Ctrl-R asks again.",
-                        theme.dim(),
-                        &mut lines,
-                    );
-                }
-            },
-        },
-        Step::Spiffe => {
-            let trust_domain = app
-                .answers
-                .text(FieldId::ClusterName)
-                .or(app.default_of(FieldId::ClusterName))
-                .unwrap_or("?");
-            lines.push(Line::from(vec![
-                Span::styled("Trust domain  ", theme.dim()),
-                Span::raw(trust_domain.to_owned()),
-                Span::styled(" (the cluster name)", theme.dim()),
-            ]));
-            lines.push(Line::from(vec![
-                Span::styled("SPIFFE ID     ", theme.dim()),
-                match crate::plan::spiffe_id_preview(&app.answers) {
-                    Some(id) => Span::styled(id, theme.ok().add_modifier(Modifier::BOLD)),
-                    None => Span::styled("(type a valid path)", theme.dim()),
-                },
-            ]));
-        }
-        Step::Thumbprint => match &app.discovery {
-            Some(discovery) => match &discovery.state {
-                DiscoveryState::Found { findings, .. } => {
-                    let same = findings.teleport_thumbprint == findings.chain_thumbprint;
-                    lines.push(Line::from(vec![
-                        Span::styled("TLS chain ", theme.dim()),
-                        Span::raw(findings.chain_thumbprint.clone()),
-                        Span::styled(" (last sent)", theme.dim()),
-                    ]));
-                    lines.push(Line::from(vec![
-                        Span::styled("Teleport  ", theme.dim()),
-                        Span::raw(findings.teleport_thumbprint.clone()),
-                        if same {
-                            Span::styled(" ✓ same", theme.ok())
-                        } else {
-                            Span::styled(" ✗ differs", theme.bad())
-                        },
-                    ]));
-                    if let Some(check) =
-                        findings.checks.iter().find(|c| c.id == CheckId::Thumbprint)
-                    {
-                        let style = if check.ok() {
-                            theme.dim()
-                        } else {
-                            theme.warn()
-                        };
-                        wrapped(&check.detail, style, &mut lines);
-                    }
-                }
-                DiscoveryState::Running => wrapped(
-                    &format!(
-                        "{} Still asking {}; type thumbprints by hand meanwhile, or wait.",
-                        spinner(app),
-                        discovery.proxy
-                    ),
-                    theme.accent(),
-                    &mut lines,
-                ),
-                DiscoveryState::Failed(_) => offline_thumbprint(&mut wrapped, theme, &mut lines),
-            },
-            None => offline_thumbprint(&mut wrapped, theme, &mut lines),
-        },
+        Step::Cluster => cluster_info(app, &mut info, theme),
+        Step::Spiffe => spiffe_info(app, &mut info, theme),
+        Step::Thumbprint => thumbprint_info(app, &mut info, theme),
         Step::Aws | Step::Teleport => {}
         Step::Tbot => {
             if let Ok(plan) = &app.assessment.result {
-                lines.push(Line::from(vec![
-                    Span::styled("Token file  ", theme.dim()),
-                    Span::raw(plan.token_file()),
-                ]));
-                lines.push(Line::from(vec![
-                    Span::styled("Role        ", theme.dim()),
-                    Span::raw(plan.role_arn()),
-                ]));
+                info.pair("Token file  ", plan.token_file(), theme);
+                info.pair("Role        ", plan.role_arn(), theme);
             }
         }
     }
-    lines
+    info.lines
 }
 
-fn offline_thumbprint(
-    wrapped: &mut impl FnMut(&str, Style, &mut Vec<Line<'static>>),
-    theme: Theme,
-    lines: &mut Vec<Line<'static>>,
-) {
-    wrapped(
-        "Offline: take it from `curl https://PROXY/webapi/thumbprint`, or leave it empty when the proxy's certificate comes from a public CA.",
-        theme.dim(),
-        lines,
-    );
+/// Lines of a step's information, wrapped to the pane.
+struct Info {
+    lines: Vec<Line<'static>>,
+    width: usize,
+}
+
+impl Info {
+    fn wrapped(&mut self, text: &str, style: Style) {
+        for row in wrap(text, self.width) {
+            self.lines.push(Line::styled(row, style));
+        }
+    }
+
+    /// A dim label and its value.
+    fn pair(&mut self, label: &'static str, value: String, theme: Theme) {
+        self.lines.push(Line::from(vec![
+            Span::styled(label, theme.dim()),
+            Span::raw(value),
+        ]));
+    }
+}
+
+fn cluster_info(app: &App, info: &mut Info, theme: Theme) {
+    let Some(discovery) = &app.discovery else {
+        return info.wrapped(
+            "The proxy is asked for its cluster name, version and thumbprint when you leave its field.",
+            theme.dim(),
+        );
+    };
+    match &discovery.state {
+        DiscoveryState::Running => info.wrapped(
+            &format!(
+                "{} Asking {} for its cluster name, version and thumbprint…",
+                spinner(app),
+                discovery.proxy
+            ),
+            theme.accent(),
+        ),
+        DiscoveryState::Found { findings, warnings } => {
+            for (index, (holds, line)) in findings.summary().into_iter().enumerate() {
+                match (index, holds) {
+                    (0, _) => info.wrapped(&format!("✓ {}: {line}", discovery.proxy), theme.ok()),
+                    (_, true) => info.wrapped(&format!("  {line}"), theme.dim()),
+                    (_, false) => info.wrapped(&format!("✗ {line}"), theme.bad()),
+                }
+            }
+            for warning in warnings {
+                info.wrapped(&format!("! {warning}"), theme.warn());
+            }
+        }
+        DiscoveryState::Failed(reason) => {
+            info.wrapped(
+                &format!("✗ Could not ask {}: {reason}", discovery.proxy),
+                theme.bad(),
+            );
+            info.wrapped(
+                "Going on offline: type the cluster name; Ctrl-R asks again.",
+                theme.dim(),
+            );
+        }
+    }
+}
+
+fn spiffe_info(app: &App, info: &mut Info, theme: Theme) {
+    let trust_domain = app
+        .answers
+        .text(FieldId::ClusterName)
+        .or(app.default_of(FieldId::ClusterName))
+        .unwrap_or("?");
+    info.lines.push(Line::from(vec![
+        Span::styled("Trust domain  ", theme.dim()),
+        Span::raw(trust_domain.to_owned()),
+        Span::styled(" (the cluster name)", theme.dim()),
+    ]));
+    info.lines.push(Line::from(vec![
+        Span::styled("SPIFFE ID     ", theme.dim()),
+        match crate::plan::spiffe_id_preview(&app.answers) {
+            Some(id) => Span::styled(id, theme.ok().add_modifier(Modifier::BOLD)),
+            None => Span::styled("(type a valid path)", theme.dim()),
+        },
+    ]));
+}
+
+fn thumbprint_info(app: &App, info: &mut Info, theme: Theme) {
+    const OFFLINE: &str = "Offline: take it from `curl https://PROXY/webapi/thumbprint`, or leave it empty when the proxy's certificate comes from a public CA.";
+    let Some(discovery) = &app.discovery else {
+        return info.wrapped(OFFLINE, theme.dim());
+    };
+    match &discovery.state {
+        DiscoveryState::Found { findings, .. } => {
+            let same = findings.teleport_thumbprint == findings.chain_thumbprint;
+            info.lines.push(Line::from(vec![
+                Span::styled("TLS chain ", theme.dim()),
+                Span::raw(findings.chain_thumbprint.clone()),
+                Span::styled(" (last sent)", theme.dim()),
+            ]));
+            info.lines.push(Line::from(vec![
+                Span::styled("Teleport  ", theme.dim()),
+                Span::raw(findings.teleport_thumbprint.clone()),
+                if same {
+                    Span::styled(" ✓ same", theme.ok())
+                } else {
+                    Span::styled(" ✗ differs", theme.bad())
+                },
+            ]));
+            if let Some(check) = findings.checks.iter().find(|c| c.id == CheckId::Thumbprint) {
+                let style = if check.ok() {
+                    theme.dim()
+                } else {
+                    theme.warn()
+                };
+                info.wrapped(&check.detail, style);
+            }
+        }
+        DiscoveryState::Running => info.wrapped(
+            &format!(
+                "{} Still asking {}; type thumbprints by hand meanwhile, or wait.",
+                spinner(app),
+                discovery.proxy
+            ),
+            theme.accent(),
+        ),
+        DiscoveryState::Failed(_) => info.wrapped(OFFLINE, theme.dim()),
+    }
 }
 
 fn outcome_mark(planned: &Planned) -> &'static str {
@@ -527,11 +556,30 @@ fn outcome_mark(planned: &Planned) -> &'static str {
 
 fn draw_review(app: &App, review: &Review, frame: &mut Frame, area: Rect, theme: Theme) {
     let width = usize::from(area.width);
-    let planned = match &review.planned {
-        Some(Ok(planned)) => Some(planned.as_slice()),
-        _ => None,
-    };
-    let summary = match &review.planned {
+    let grid = review_grid(review, width, theme);
+    let notes: Vec<Line> = review_notes(review, width)
+        .into_iter()
+        .map(|(text, bad)| Line::styled(text, if bad { theme.bad() } else { theme.warn() }))
+        .collect();
+    let [summary_area, grid_area, notes_area, preview_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(grid.len() as u16),
+        Constraint::Length(notes.len() as u16),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(review_summary(app, review, theme)),
+        summary_area,
+    );
+    frame.render_widget(Paragraph::new(grid), grid_area);
+    frame.render_widget(Paragraph::new(notes), notes_area);
+    draw_preview(review, frame, preview_area, theme);
+}
+
+/// How the files compare with the disk, in one line.
+fn review_summary(app: &App, review: &Review, theme: Theme) -> Line<'static> {
+    match &review.planned {
         None => Line::styled(
             format!("{} Comparing with {}…", spinner(app), app.out().display()),
             theme.accent(),
@@ -560,6 +608,14 @@ fn draw_review(app: &App, review: &Review, frame: &mut Frame, area: Rect, theme:
                 Span::styled(format!("={} unchanged", count(&["="])), theme.dim()),
             ])
         }
+    }
+}
+
+/// The files in columns, each with its mark; the selected one highlighted.
+fn review_grid(review: &Review, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let planned = match &review.planned {
+        Some(Ok(planned)) => Some(planned.as_slice()),
+        _ => None,
     };
     let columns = review_columns(width);
     let rows = review.artifacts.len().div_ceil(columns);
@@ -590,26 +646,16 @@ fn draw_review(app: &App, review: &Review, frame: &mut Frame, area: Rect, theme:
         }
         grid.push(Line::from(spans));
     }
-    let notes: Vec<Line> = review_notes(review, width)
-        .into_iter()
-        .map(|(text, bad)| Line::styled(text, if bad { theme.bad() } else { theme.warn() }))
-        .collect();
-    let [summary_area, grid_area, notes_area, preview_area] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(rows as u16),
-        Constraint::Length(notes.len() as u16),
-        Constraint::Min(3),
-    ])
-    .areas(area);
-    frame.render_widget(Paragraph::new(summary), summary_area);
-    frame.render_widget(Paragraph::new(grid), grid_area);
-    frame.render_widget(Paragraph::new(notes), notes_area);
+    grid
+}
 
+/// The selected file's text, scrolled.
+fn draw_preview(review: &Review, frame: &mut Frame, area: Rect, theme: Theme) {
     let Some(artifact) = review.artifacts.get(review.selected) else {
         return;
     };
     let total = artifact.contents.lines().count();
-    let height = usize::from(preview_area.height.saturating_sub(1));
+    let height = usize::from(area.height.saturating_sub(1));
     let first = review.scroll.min(total.saturating_sub(height));
     let last = (first + height).min(total);
     let block = Block::new().borders(Borders::TOP).title(Span::styled(
@@ -627,7 +673,7 @@ fn draw_review(app: &App, review: &Review, frame: &mut Frame, area: Rect, theme:
         .take(height)
         .map(|line| Line::raw(line.replace('\t', "    ")))
         .collect();
-    frame.render_widget(Paragraph::new(text).block(block), preview_area);
+    frame.render_widget(Paragraph::new(text).block(block), area);
 }
 
 fn draw_write(

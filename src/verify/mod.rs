@@ -179,6 +179,14 @@ impl Setup {
         })
     }
 
+    /// A JSON document main.tf gives a block's attribute, e.g. the role's trust policy.
+    fn terraform_json(&self, block: &str, attribute: &str) -> Result<Value, String> {
+        self.terraform
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|values| terraform::json_attribute(values, &format!("{block}.{attribute}")))
+    }
+
     /// What the OIDC provider will be, as the Terraform creates (or finds) it.
     pub fn provider(&self) -> sts::Provider {
         let values = self.terraform.as_ref().ok();
@@ -324,13 +332,7 @@ pub fn verify_token(
         &setup.plan.aws.account_id,
         provider.url.trim_start_matches("https://"),
     );
-    let terraform_trust = setup
-        .terraform
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|values| {
-            terraform::json_attribute(values, &format!("{}.assume_role_policy", terraform::ROLE))
-        });
+    let terraform_trust = setup.terraform_json(terraform::ROLE, "assume_role_policy");
     for (id, policy) in [
         (CheckId::TrustPolicy, Ok(&setup.trust_policy)),
         (CheckId::TrustPolicyTf, terraform_trust.as_ref()),
@@ -349,13 +351,7 @@ pub fn verify_token(
     checks.push(terraform_check(setup, &provider));
     checks.push(setup_script_check(setup, &provider));
     checks.extend(profile_checks(setup));
-    let terraform_permissions = setup
-        .terraform
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|values| {
-            terraform::json_attribute(values, &format!("{}.policy", terraform::POLICY))
-        });
+    let terraform_permissions = setup.terraform_json(terraform::POLICY, "policy");
     checks.push(permissions_check(
         CheckId::Permissions,
         setup,

@@ -188,7 +188,8 @@ fn now_secs(now: SystemTime) -> u64 {
 }
 
 /// Validates `token` against `jwks` and `provider`. Returns the checks and, when the token could
-/// be read at all, its claims (for the trust policy).
+/// be read at all, its claims (for the trust policy). Like STS, it stops at the first failure
+/// of the token's form, algorithm, key or signature.
 pub fn validate(
     token: &str,
     keys: &VerificationKeys,
@@ -198,6 +199,64 @@ pub fn validate(
 ) -> (Vec<Check>, Option<Claims>) {
     let mut checks = Vec::new();
     let token = token.trim();
+    let Some(parsed) = stage(&mut checks, read_token(token)) else {
+        return (checks, None);
+    };
+    let claims = parsed.claims();
+    let signed = stage(&mut checks, algorithm_check(&parsed.header))
+        .and_then(|alg| stage(&mut checks, key_check(keys, parsed.kid())).map(|key| (alg, key)))
+        .and_then(|(alg, key)| stage(&mut checks, signature_check(key, token, &alg)));
+    if signed.is_none() {
+        return (checks, Some(claims));
+    }
+    checks.push(expiry_check(&parsed.payload, now_secs(now), live));
+    checks.push(issuer_check(&claims.iss, &provider.url));
+    checks.push(audience_check(&claims.aud, provider));
+    (checks, Some(claims))
+}
+
+/// Records a step's check; its value when it passed.
+fn stage<T>(checks: &mut Vec<Check>, result: Result<(Check, T), Check>) -> Option<T> {
+    match result {
+        Ok((check, value)) => {
+            checks.push(check);
+            Some(value)
+        }
+        Err(check) => {
+            checks.push(check);
+            None
+        }
+    }
+}
+
+/// A token's header and payload, decoded but not yet trusted.
+struct Parsed {
+    header: Value,
+    payload: Value,
+}
+
+impl Parsed {
+    fn kid(&self) -> Option<&str> {
+        self.header.get("kid").and_then(Value::as_str)
+    }
+
+    fn claims(&self) -> Claims {
+        let text = |name: &str| {
+            self.payload
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Claims {
+            iss: text("iss"),
+            sub: text("sub"),
+            aud: super::policy::strings(self.payload.get("aud")),
+        }
+    }
+}
+
+fn read_token(token: &str) -> Result<(Check, Parsed), Check> {
     let invalid = |detail: String, fix: &str| {
         Check::fail(
             CheckId::Token,
@@ -207,7 +266,7 @@ pub fn validate(
         )
     };
     if token.len() < 4 || token.len() > MAX_TOKEN_LEN {
-        checks.push(Check::fail(
+        return Err(Check::fail(
             CheckId::Token,
             format!(
                 "{} characters; STS accepts 4 to {MAX_TOKEN_LEN}",
@@ -216,125 +275,131 @@ pub fn validate(
             "ValidationError: WebIdentityToken fails to satisfy its length constraint",
             "give the JWT SVID exactly as tbot writes it",
         ));
-        return (checks, None);
     }
     let segments: Vec<&str> = token.split('.').collect();
     let (Some(header), Some(payload)) = (
         segments.first().and_then(|s| segment_json(s)),
         segments.get(1).and_then(|s| segment_json(s)),
     ) else {
-        checks.push(invalid(
+        return Err(invalid(
             "not three base64url JSON segments".into(),
             "point the profile at tbot's JWT file, not another file",
         ));
-        return (checks, None);
     };
     if segments.len() != 3 {
-        checks.push(invalid(
+        return Err(invalid(
             format!("{} segments; a signed JWT has 3", segments.len()),
             "use the JWT SVID as tbot writes it",
         ));
-        return (checks, None);
     }
-    checks.push(Check::pass(
+    let check = Check::pass(
         CheckId::Token,
         format!("{} characters, 3 segments", token.len()),
-    ));
-    let claims = Claims {
-        iss: payload
-            .get("iss")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        sub: payload
-            .get("sub")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        aud: super::policy::strings(payload.get("aud")),
-    };
+    );
+    Ok((check, Parsed { header, payload }))
+}
 
-    let alg_name = header
+fn algorithm_check(header: &Value) -> Result<(Check, String), Check> {
+    let alg = header
         .get("alg")
         .and_then(Value::as_str)
         .unwrap_or("(none)")
         .to_owned();
-    if !crate::discover::STS_ALGORITHMS.contains(&alg_name.as_str()) {
-        checks.push(Check::fail(
+    if !crate::discover::STS_ALGORITHMS.contains(&alg.as_str()) {
+        return Err(Check::fail(
             CheckId::Algorithm,
-            format!("alg {alg_name:?}; STS accepts only RS256, RS384, RS512, ES256, ES384, ES512"),
+            format!("alg {alg:?}; STS accepts only RS256, RS384, RS512, ES256, ES384, ES512"),
             "InvalidIdentityToken: the token's signing algorithm is not supported",
             "Teleport signs with RS256; a token with another alg was not issued by it",
         ));
-        return (checks, Some(claims));
     }
-    checks.push(Check::pass(
-        CheckId::Algorithm,
-        format!("{alg_name}, which STS accepts"),
-    ));
+    let check = Check::pass(CheckId::Algorithm, format!("{alg}, which STS accepts"));
+    Ok((check, alg))
+}
 
-    let kid = header.get("kid").and_then(Value::as_str);
+fn key_check<'k>(
+    keys: &'k VerificationKeys,
+    kid: Option<&str>,
+) -> Result<(Check, &'k PreparedKey), Check> {
     let Some(key) = keys.find(kid) else {
-        checks.push(Check::fail(
+        return Err(Check::fail(
             CheckId::Key,
-            format!("kid {:?} is not in the issuer's JWKS ({} key(s))", kid.unwrap_or("(none)"), keys.len()),
+            format!(
+                "kid {:?} is not in the issuer's JWKS ({} key(s))",
+                kid.unwrap_or("(none)"),
+                keys.len()
+            ),
             "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider",
             "the token was signed by another issuer (or before a key rotation): check tbot's proxy address and that the JWKS is current",
         ));
-        return (checks, Some(claims));
     };
-    checks.push(Check::pass(
-        CheckId::Key,
-        format!("kid {:?} found in the JWKS", kid.unwrap_or("(only key)")),
-    ));
-
-    let decoding_key = match key {
-        Ok(decoding_key) => decoding_key,
-        Err(error) => {
-            checks.push(Check::fail(CheckId::Signature, format!("the JWKS key cannot be used: {error}"), "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider", "publish an RSA or EC key in the JWKS"));
-            return (checks, Some(claims));
+    match key {
+        Ok(key) => {
+            let found = format!("kid {:?} found in the JWKS", kid.unwrap_or("(only key)"));
+            Ok((Check::pass(CheckId::Key, found), key))
         }
-    };
-    match alg_name.parse::<Algorithm>() {
-        Ok(algorithm) => match decoding_key.verify(token, algorithm) {
-            Ok(()) => checks.push(Check::pass(
-                CheckId::Signature,
-                "valid, with the issuer's key",
-            )),
-            Err(error) => {
-                checks.push(Check::fail(
-                    CheckId::Signature,
-                    format!("does not verify: {error}"),
-                    "InvalidIdentityToken: the token's signature is invalid",
-                    "the token was altered or signed with another key: use the file tbot writes, unmodified",
-                ));
-                return (checks, Some(claims));
-            }
-        },
-        // ES512: accepted by STS, but not by the JWT library; Teleport signs with RS256.
-        Err(_) => checks.push(Check::warn(
+        Err(error) => Err(Check::fail(
             CheckId::Signature,
-            format!("{alg_name} signatures are not checked by wi-aws"),
+            format!("the JWKS key cannot be used: {error}"),
+            "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider",
+            "publish an RSA or EC key in the JWKS",
         )),
     }
+}
 
-    let now = now_secs(now);
+fn signature_check(key: &PreparedKey, token: &str, alg: &str) -> Result<(Check, ()), Check> {
+    let Ok(algorithm) = alg.parse::<Algorithm>() else {
+        // ES512: accepted by STS, but not by the JWT library; Teleport signs with RS256.
+        let check = Check::warn(
+            CheckId::Signature,
+            format!("{alg} signatures are not checked by wi-aws"),
+        );
+        return Ok((check, ()));
+    };
+    match key.verify(token, algorithm) {
+        Ok(()) => Ok((
+            Check::pass(CheckId::Signature, "valid, with the issuer's key"),
+            (),
+        )),
+        Err(error) => Err(Check::fail(
+            CheckId::Signature,
+            format!("does not verify: {error}"),
+            "InvalidIdentityToken: the token's signature is invalid",
+            "the token was altered or signed with another key: use the file tbot writes, unmodified",
+        )),
+    }
+}
+
+fn expiry_check(payload: &Value, now: u64, live: bool) -> Check {
     match payload.get("exp").and_then(Value::as_u64) {
-        None => checks.push(Check::fail(CheckId::Expiry, "the token has no exp".into(), "InvalidIdentityToken: the token has no expiry", "use a JWT SVID issued by Teleport")),
-        Some(exp) if exp + EXPIRY_LEEWAY_SECS < now => checks.push(Check::fail(
+        None => Check::fail(
             CheckId::Expiry,
-            format!("expired {}s ago, beyond STS's {EXPIRY_LEEWAY_SECS}s leeway", now - exp),
+            "the token has no exp".into(),
+            "InvalidIdentityToken: the token has no expiry",
+            "use a JWT SVID issued by Teleport",
+        ),
+        Some(exp) if exp + EXPIRY_LEEWAY_SECS < now => Check::fail(
+            CheckId::Expiry,
+            format!(
+                "expired {}s ago, beyond STS's {EXPIRY_LEEWAY_SECS}s leeway",
+                now - exp
+            ),
             "ExpiredTokenException: Token expired",
             "tbot renews the token before it expires: check that tbot is running and can reach the proxy",
-        )),
-        Some(exp) if exp < now => checks.push(Check::warn(CheckId::Expiry, format!("expired {}s ago, still within STS's {EXPIRY_LEEWAY_SECS}s leeway", now - exp))),
-        Some(exp) if live && exp - now < EXPIRING_SOON_SECS => checks.push(Check::warn(CheckId::Expiry, format!("expires in {}s; tbot should renew it soon", exp - now))),
-        Some(exp) => checks.push(Check::pass(CheckId::Expiry, format!("valid for {}s more", exp - now))),
+        ),
+        Some(exp) if exp < now => Check::warn(
+            CheckId::Expiry,
+            format!(
+                "expired {}s ago, still within STS's {EXPIRY_LEEWAY_SECS}s leeway",
+                now - exp
+            ),
+        ),
+        Some(exp) if live && exp - now < EXPIRING_SOON_SECS => Check::warn(
+            CheckId::Expiry,
+            format!("expires in {}s; tbot should renew it soon", exp - now),
+        ),
+        Some(exp) => Check::pass(CheckId::Expiry, format!("valid for {}s more", exp - now)),
     }
-
-    checks.push(issuer_check(&claims.iss, &provider.url));
-    checks.push(audience_check(&claims.aud, provider));
-    (checks, Some(claims))
 }
 
 fn issuer_check(iss: &str, provider_url: &str) -> Check {
