@@ -2,48 +2,22 @@
 
 mod common;
 
-use common::repo_path;
+use common::{RunningDemo, files_under, repo_path, run_wi_aws, running_demo, text};
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn wi_aws(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wi-aws"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    run_wi_aws(args, dir)
 }
 
 fn example() -> String {
     repo_path("examples/answers.yaml").display().to_string()
 }
 
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in fs::read_dir(&current).expect("readable") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                found.push(
-                    path.strip_prefix(dir)
-                        .expect("inside")
-                        .display()
-                        .to_string(),
-                );
-            }
-        }
-    }
-    found.sort();
-    found
+/// The paths of the files under `dir`.
+fn paths_under(dir: &Path) -> Vec<String> {
+    files_under(dir).into_iter().map(|(path, _)| path).collect()
 }
 
 #[test]
@@ -57,7 +31,7 @@ fn renders_then_reports_every_file_unchanged() {
         11,
         "{stdout}"
     );
-    assert_eq!(files_under(&dir.path().join("out")).len(), 11);
+    assert_eq!(paths_under(&dir.path().join("out")).len(), 11);
 
     let second = wi_aws(
         &["render", "--answers-file", &example(), "--out", "out"],
@@ -130,7 +104,7 @@ fn refuses_to_overwrite_a_changed_file_without_force() {
         .expect("example")
         .replace("region: us-east-1", "region: us-west-2");
     fs::write(&answers, edited).expect("write answers");
-    let before: Vec<(String, Vec<u8>)> = files_under(&dir.path().join("out"))
+    let before: Vec<(String, Vec<u8>)> = paths_under(&dir.path().join("out"))
         .into_iter()
         .map(|f| {
             let bytes = fs::read(dir.path().join("out").join(&f)).expect("read");
@@ -332,34 +306,14 @@ fn a_template_producing_invalid_json_is_caught() {
 }
 
 /// A demo proxy on 127.0.0.1 for the duration of a test, with its CA written to `dir/ca.pem`.
-struct RunningDemo {
-    _runtime: tokio::runtime::Runtime,
-    proxy: wi_aws::demo::DemoProxy,
-}
-
-fn running_demo(dir: &Path) -> RunningDemo {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let proxy = runtime
-        .block_on(wi_aws::demo::DemoProxy::start(
-            "127.0.0.1:0".parse().expect("address"),
-            Default::default(),
-        ))
-        .expect("demo proxy");
-    fs::write(dir.join("ca.pem"), &proxy.ca_pem).expect("write CA");
-    RunningDemo {
-        _runtime: runtime,
-        proxy,
-    }
+fn demo_in(dir: &Path) -> RunningDemo {
+    running_demo(&dir.join("ca.pem"), Default::default())
 }
 
 #[test]
 fn discover_reports_the_demo_proxy_and_exits_zero() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let demo = running_demo(dir.path());
+    let demo = demo_in(dir.path());
     let authority = demo.proxy.authority();
     let output = wi_aws(
         &["discover", "--proxy", &authority, "--ca-file", "ca.pem"],
@@ -401,7 +355,7 @@ fn discover_reports_the_demo_proxy_and_exits_zero() {
 #[test]
 fn discover_without_the_ca_says_why_in_one_line_and_fails() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let demo = running_demo(dir.path());
+    let demo = demo_in(dir.path());
     let output = wi_aws(
         &[
             "discover",
@@ -432,7 +386,7 @@ fn discover_refuses_a_url_for_an_address() {
 #[test]
 fn render_with_proxy_fills_cluster_name_and_thumbprint() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let demo = running_demo(dir.path());
+    let demo = demo_in(dir.path());
     fs::write(
         dir.path().join("answers.yaml"),
         "version: 1\nteleport:\n  spiffe_path: /svc/example-service\n  bot: my-bot\naws:\n  account_id: \"123456789012\"\n  bucket: workload-id-demo\n",
@@ -526,7 +480,7 @@ fn demo_token(demo: &RunningDemo, spiffe_path: &str, ttl: u64) -> String {
 #[test]
 fn verify_live_accepts_the_demo_proxys_real_token() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let demo = running_demo(dir.path());
+    let demo = demo_in(dir.path());
     render_against_demo(dir.path(), &demo);
     fs::write(
         dir.path().join("aws-jwt"),
@@ -586,7 +540,7 @@ fn verify_live_accepts_the_demo_proxys_real_token() {
 #[test]
 fn verify_live_explains_bad_real_tokens() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let demo = running_demo(dir.path());
+    let demo = demo_in(dir.path());
     render_against_demo(dir.path(), &demo);
     let authority = demo.proxy.authority();
     let run = |token: &str| {
@@ -651,24 +605,17 @@ fn verify_live_explains_bad_real_tokens() {
 #[test]
 fn verify_live_catches_a_discovery_issuer_that_is_not_the_provider() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let demo = running_demo(dir.path());
+    let demo = demo_in(dir.path());
     render_against_demo(dir.path(), &demo);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let moved = runtime
-        .block_on(wi_aws::demo::DemoProxy::start(
-            "127.0.0.1:0".parse().expect("address"),
-            wi_aws::demo::DemoOptions {
-                issuer_override: Some("https://moved.example.com/workload-identity".into()),
-                ..Default::default()
-            },
-        ))
-        .expect("demo proxy");
-    fs::write(dir.path().join("ca2.pem"), &moved.ca_pem).expect("write");
+    let moved = running_demo(
+        &dir.path().join("ca2.pem"),
+        wi_aws::demo::DemoOptions {
+            issuer_override: Some("https://moved.example.com/workload-identity".into()),
+            ..Default::default()
+        },
+    );
     let token = moved
+        .proxy
         .issuer
         .issue(
             "spiffe://demo.wi-aws.invalid/svc/example-service",
@@ -683,7 +630,7 @@ fn verify_live_catches_a_discovery_issuer_that_is_not_the_provider() {
             "--token-file",
             "token",
             "--proxy",
-            &moved.authority(),
+            &moved.proxy.authority(),
             "--ca-file",
             "ca2.pem",
             "--out",

@@ -774,6 +774,11 @@ fn answers_of_edit_that_were_ignored_are_said_on_the_first_screen() {
 
 /// The wizard at the review with `settings`, the disk compared (nothing there yet).
 fn reviewed_with(settings: Settings) -> App {
+    reviewed_over(settings, &tempfile::tempdir().expect("temp dir"))
+}
+
+/// The wizard at the review with `settings`, compared with the files in `dir`.
+fn reviewed_over(settings: Settings, dir: &tempfile::TempDir) -> App {
     let (mut app, _) = App::new(Setup {
         answers: given(),
         settings,
@@ -786,7 +791,6 @@ fn reviewed_with(settings: Settings) -> App {
     });
     go_to(&mut app, ScreenId::Review);
     let artifacts = app.screen.review().expect("review").artifacts.clone();
-    let dir = tempfile::tempdir().expect("temp dir");
     let planned = wi_aws::write::preview(dir.path(), &artifacts).expect("preview");
     app.update(Msg::Previewed(Ok(planned)));
     app
@@ -823,26 +827,14 @@ fn no_verify_goes_from_write_to_done() {
 
 #[test]
 fn force_writes_over_a_changed_file_on_enter() {
-    let (mut app, _) = App::new(Setup {
-        answers: given(),
-        settings: Settings {
-            force: true,
-            ..settings()
-        },
-        demo: None,
-        notice: None,
-    });
-    app.update(Msg::Discovered {
-        proxy: "example.teleport.sh".into(),
-        result: Ok(findings(CHAIN)),
-    });
-    go_to(&mut app, ScreenId::Review);
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("aws")).expect("mkdir");
     std::fs::write(dir.path().join("aws/config"), "[profile mine]\n").expect("write");
-    let artifacts = app.screen.review().expect("review").artifacts.clone();
-    let planned = wi_aws::write::preview(dir.path(), &artifacts).expect("preview");
-    app.update(Msg::Previewed(Ok(planned)));
+    let settings = Settings {
+        force: true,
+        ..settings()
+    };
+    let mut app = reviewed_over(settings, &dir);
     let commands = press(&mut app, &[KeyCode::Enter, KeyCode::Enter]);
     assert!(
         matches!(commands.as_slice(), [Command::Write { force: true, .. }]),

@@ -115,28 +115,6 @@ impl Drop for Tmux {
     }
 }
 
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in std::fs::read_dir(&current).expect("readable") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path
-                    .strip_prefix(dir)
-                    .expect("inside")
-                    .display()
-                    .to_string();
-                found.push((relative, std::fs::read(&path).expect("read")));
-            }
-        }
-    }
-    found.sort();
-    found
-}
-
 #[test]
 fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     if !tmux_or_skip() {
@@ -192,24 +170,26 @@ fn assert_replays(dir: &Path) {
     ] {
         assert!(saved.contains(typed), "{typed:?} not in\n{saved}");
     }
-    let render = Command::new(env!("CARGO_BIN_EXE_wi-aws"))
-        .args([
+    let render = common::run_wi_aws(
+        &[
             "render",
             "--answers-file",
             "wizard-out/answers.yaml",
             "--out",
             "render-out",
             "--no-verify",
-        ])
-        .current_dir(dir)
-        .output()
-        .expect("render runs");
+        ],
+        dir,
+    );
     assert!(
         render.status.success(),
         "{}",
         String::from_utf8_lossy(&render.stderr)
     );
-    assert_eq!(files(&wizard_out), files(&dir.join("render-out")));
+    assert_eq!(
+        common::files_under(&wizard_out),
+        common::files_under(&dir.join("render-out"))
+    );
 }
 
 fn tmux_or_skip() -> bool {

@@ -100,3 +100,66 @@ pub fn terraform_values(text: &str, plan: &Plan) -> wi_aws::verify::terraform::V
     wi_aws::verify::terraform::evaluate(text, plan.aws.partition, &plan.aws.account_id)
         .unwrap_or_else(|error| panic!("main.tf: {error}"))
 }
+
+/// Runs the real `wi-aws` with `args` in `dir`, colour off.
+pub fn run_wi_aws(args: &[&str], dir: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wi-aws"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("binary runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every file under `dir`, by its path relative to `dir`, with its bytes; sorted by path.
+pub fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .display()
+                    .to_string();
+                found.push((relative, std::fs::read(&path).expect("read")));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A demo proxy on 127.0.0.1 (any free port) for as long as this lives, with its own runtime.
+pub struct RunningDemo {
+    _runtime: tokio::runtime::Runtime,
+    pub proxy: wi_aws::demo::DemoProxy,
+}
+
+/// Starts a demo proxy with `options` and writes its CA to `ca_file`.
+pub fn running_demo(ca_file: &Path, options: wi_aws::demo::DemoOptions) -> RunningDemo {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let proxy = runtime
+        .block_on(wi_aws::demo::DemoProxy::start(
+            "127.0.0.1:0".parse().expect("address"),
+            options,
+        ))
+        .expect("demo proxy starts");
+    std::fs::write(ca_file, &proxy.ca_pem).expect("write CA");
+    RunningDemo {
+        _runtime: runtime,
+        proxy,
+    }
+}
