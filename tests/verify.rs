@@ -477,3 +477,166 @@ fn the_issued_token_passes_an_independent_jwt_implementation() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Signs `header.payload` with a fresh P-521 key; returns the token and the key as a JWK.
+fn es512_token(
+    header: &serde_json::Value,
+    claims: &serde_json::Value,
+) -> (String, serde_json::Value) {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P521_SHA512_FIXED_SIGNING, &rng).expect("key");
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P521_SHA512_FIXED_SIGNING, pkcs8.as_ref()).expect("pair");
+    let message = format!("{}.{}", b64(header), b64(claims));
+    let signature = pair.sign(&rng, message.as_bytes()).expect("signs");
+    let point = pair.public_key().as_ref();
+    let jwk = json!({
+        "kty": "EC",
+        "crv": "P-521",
+        "kid": header["kid"],
+        "x": URL_SAFE_NO_PAD.encode(&point[1..67]),
+        "y": URL_SAFE_NO_PAD.encode(&point[67..]),
+    });
+    (
+        format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref())),
+        jwk,
+    )
+}
+
+#[test]
+fn an_es512_header_never_passes_without_a_verified_signature() {
+    let lab = TokenLab::new();
+    let good = lab.issuer.sign(&lab.claims()).expect("signs");
+    let payload = good.split('.').nth(1).expect("payload");
+    let kid = lab.issuer.kid();
+    // ES512 in the header, the RSA key's kid, and no (or any) signature.
+    for signature in ["", "AAAA", good.split('.').nth(2).expect("signature")] {
+        let forged = format!(
+            "{}.{payload}.{signature}",
+            b64(&json!({"alg": "ES512", "kid": kid}))
+        );
+        assert_fails(
+            &lab.check(&forged),
+            "signature",
+            "cannot be verified with this key",
+        );
+    }
+    // A real ES512 token verifies with its P-521 key, and fails once altered.
+    let header = json!({"alg": "ES512", "kid": "p521"});
+    let (token, jwk) = es512_token(&header, &lab.claims());
+    let jwks: jsonwebtoken::jwk::JwkSet =
+        serde_json::from_value(json!({"keys": [jwk]})).expect("JWKS");
+    let checks = verify::verify_token(&lab.setup, &token, &jwks, SystemTime::now(), false);
+    assert!(failed(&checks).is_empty(), "{:#?}", failed(&checks));
+    assert!(
+        checks
+            .iter()
+            .any(|c| c.detail.contains("valid ES512 signature"))
+    );
+    let mut claims = lab.claims();
+    claims["sub"] = json!("spiffe://example.teleport.sh/svc/admin");
+    let altered = format!(
+        "{}.{}.{}",
+        b64(&header),
+        b64(&claims),
+        token.rsplit('.').next().expect("signature")
+    );
+    let checks = verify::verify_token(&lab.setup, &altered, &jwks, SystemTime::now(), false);
+    assert_fails(&checks, "signature", "does not verify");
+}
+
+#[test]
+fn a_token_not_yet_valid_fails_and_a_future_iat_is_a_warning() {
+    let lab = TokenLab::new();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("time")
+        .as_secs();
+    assert_fails(
+        &lab.with(|c| c["nbf"] = json!(now + 3600)),
+        "expiry",
+        "not yet valid",
+    );
+    // Within the leeway, nbf is accepted, as STS accepts it.
+    assert!(failed(&lab.with(|c| c["nbf"] = json!(now + 60))).is_empty());
+    let future = lab.with(|c| c["iat"] = json!(now + 120));
+    assert!(failed(&future).is_empty());
+    assert!(
+        future
+            .iter()
+            .any(|c| c.status == Status::Warn && c.detail.contains("in the future"))
+    );
+}
+
+#[test]
+fn an_rsa_key_under_2048_bits_is_called_too_small() {
+    let lab = TokenLab::new();
+    let mut jwks = serde_json::to_value(lab.issuer.jwks()).expect("json");
+    // The same token against a JWKS whose key is cut to 1024 bits.
+    let n = URL_SAFE_NO_PAD
+        .decode(jwks["keys"][0]["n"].as_str().expect("n"))
+        .expect("base64");
+    jwks["keys"][0]["n"] = json!(URL_SAFE_NO_PAD.encode(&n[..128]));
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks).expect("JWKS");
+    let token = lab.issuer.sign(&lab.claims()).expect("signs");
+    let checks = verify::verify_token(&lab.setup, &token, &jwks, SystemTime::now(), false);
+    assert_fails(&checks, "key", "1024 bits; STS needs at least 2048");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+
+    /// Whatever the header says (alg, kid) and whatever the signature bytes, a token not signed
+    /// by the issuer's key never gets past the signature check.
+    #[test]
+    fn arbitrary_headers_and_signatures_never_pass(
+        alg in proptest::sample::select(vec![
+            "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "HS256", "none", "EdDSA",
+        ]),
+        use_kid in proptest::bool::ANY,
+        signature in proptest::collection::vec(proptest::num::u8::ANY, 0..600),
+    ) {
+        let lab = LAB.with(|lab| lab.clone());
+        let mut header = json!({"alg": alg, "typ": "JWT"});
+        if use_kid {
+            header["kid"] = json!(lab.1.clone());
+        }
+        let token = format!(
+            "{}.{}.{}",
+            b64(&header),
+            b64(&lab.2),
+            URL_SAFE_NO_PAD.encode(&signature)
+        );
+        let keys: wi_aws::verify::sts::VerificationKeys = lab.0.clone().into();
+        let provider = wi_aws::verify::sts::Provider {
+            url: "https://example.teleport.sh/workload-identity".into(),
+            client_ids: Some(vec!["sts.amazonaws.com".into()]),
+        };
+        let (checks, _) =
+            wi_aws::verify::sts::validate(&token, &keys, &provider, SystemTime::now(), true);
+        proptest::prop_assert!(
+            checks.iter().any(|c| c.status == Status::Fail),
+            "{alg} passed: {checks:#?}"
+        );
+        proptest::prop_assert!(
+            !checks.iter().any(|c| c.id == CheckId::Signature && c.status != Status::Fail),
+            "{checks:#?}"
+        );
+    }
+}
+
+thread_local! {
+    /// One issuer for every case: RSA key generation takes ~100 ms.
+    static LAB: (jsonwebtoken::jwk::JwkSet, String, serde_json::Value) = {
+        let issuer = Issuer::generate("https://example.teleport.sh/workload-identity").expect("issuer");
+        let claims = json!({
+            "iss": "https://example.teleport.sh/workload-identity",
+            "sub": "spiffe://example.teleport.sh/svc/example-service",
+            "aud": "sts.amazonaws.com",
+            "exp": 4_000_000_000u64,
+        });
+        (issuer.jwks(), issuer.kid().to_owned(), claims)
+    };
+}

@@ -88,17 +88,16 @@ fn write_report(out: &mut String, findings: &Findings, style: &Style) -> std::fm
     writeln!(out, "issuer       {}", findings.issuer)?;
     writeln!(out, "jwks         {}", findings.jwks_uri)?;
     for key in &findings.keys {
+        let usable = match &key.problem {
+            None => "usable by STS".to_owned(),
+            Some(problem) => format!("not usable by STS: {problem}"),
+        };
         writeln!(
             out,
-            "  key kid={} kty={} alg={} {}",
+            "  key kid={} kty={} alg={} {usable}",
             key.kid.as_deref().unwrap_or("-"),
             key.kty,
             key.alg.as_deref().unwrap_or("-"),
-            if key.usable_by_sts {
-                "usable by STS"
-            } else {
-                "not usable by STS"
-            }
         )?;
     }
     writeln!(out, "checks")?;

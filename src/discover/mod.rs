@@ -108,6 +108,9 @@ pub struct KeySummary {
     pub kty: String,
     pub alg: Option<String>,
     pub usable_by_sts: bool,
+    /// Why STS cannot use it (too small, unknown curve, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,28 +171,18 @@ pub fn parse_version(version: &str) -> Option<(u64, u64, u64)> {
 }
 
 /// Algorithms STS accepts for web identity tokens.
-pub const STS_ALGORITHMS: [&str; 6] = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"];
+pub use crate::jwk::STS_ALGORITHMS;
 
+/// A key as STS would use it: its algorithms, or why it cannot verify tokens.
 fn summarize_key(key: &serde_json::Value) -> KeySummary {
     let text = |name: &str| key.get(name).and_then(|v| v.as_str()).map(str::to_owned);
-    let kty = text("kty").unwrap_or_default();
-    let alg = text("alg");
-    let usable_by_sts = match (kty.as_str(), alg.as_deref()) {
-        ("RSA", None) => text("n").is_some() && text("e").is_some(),
-        ("RSA", Some(alg)) => alg.starts_with("RS") && STS_ALGORITHMS.contains(&alg),
-        ("EC", _) => {
-            matches!(text("crv").as_deref(), Some("P-256" | "P-384" | "P-521"))
-                && alg
-                    .as_deref()
-                    .is_none_or(|a| a.starts_with("ES") && STS_ALGORITHMS.contains(&a))
-        }
-        _ => false,
-    };
+    let problem = crate::jwk::StsKey::from_json(key).err();
     KeySummary {
         kid: text("kid"),
-        kty,
-        alg,
-        usable_by_sts,
+        kty: text("kty").unwrap_or_default(),
+        alg: text("alg"),
+        usable_by_sts: problem.is_none(),
+        problem: problem.map(|p| p.to_string()),
     }
 }
 
@@ -317,14 +310,16 @@ fn issuer_check(issuer: &str, expected_issuer: &str) -> Check {
 
 fn jwks_check(keys: &[KeySummary]) -> Check {
     let usable = keys.iter().filter(|k| k.usable_by_sts).count();
+    let problems: Vec<&str> = keys.iter().filter_map(|k| k.problem.as_deref()).collect();
     Check::holds(
         CheckId::Jwks,
         usable > 0,
         if usable == 0 {
             format!(
-                "{} key(s), none STS can use (it accepts {})",
+                "{} key(s), none STS can use (it accepts {}): {}",
                 keys.len(),
-                STS_ALGORITHMS.join(", ")
+                STS_ALGORITHMS.join(", "),
+                problems.join("; ")
             )
         } else {
             format!("{usable} of {} key(s) usable by STS", keys.len())
@@ -501,15 +496,31 @@ mod tests {
 
     #[test]
     fn keys_usable_by_sts() {
-        let rsa =
-            serde_json::json!({"kty": "RSA", "alg": "RS256", "n": "x", "e": "AQAB", "kid": "k"});
-        assert!(summarize_key(&rsa).usable_by_sts);
+        let issuer = crate::jwt_svid::Issuer::generate("https://example.com/workload-identity")
+            .expect("issuer");
+        let rsa = serde_json::to_value(&issuer.jwks().keys[0]).expect("json");
+        assert!(summarize_key(&rsa).usable_by_sts, "{rsa}");
         let hmac = serde_json::json!({"kty": "oct", "alg": "HS256"});
         assert!(!summarize_key(&hmac).usable_by_sts);
-        let ps = serde_json::json!({"kty": "RSA", "alg": "PS256", "n": "x", "e": "AQAB"});
-        assert!(!summarize_key(&ps).usable_by_sts);
-        let ec = serde_json::json!({"kty": "EC", "crv": "P-256", "x": "x", "y": "y"});
-        assert!(summarize_key(&ec).usable_by_sts);
+        let mut ps = rsa.clone();
+        ps["alg"] = "PS256".into();
+        let ps = summarize_key(&ps);
+        assert!(!ps.usable_by_sts);
+        assert!(ps.problem.is_some_and(|p| p.contains("PS256")));
+        let fake = serde_json::json!({"kty": "EC", "crv": "P-256", "x": "eA", "y": "eQ"});
+        assert!(!summarize_key(&fake).usable_by_sts);
+        // The same words as verify for a key too small: STS would refuse its tokens.
+        let mut small = rsa.clone();
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let n = b64.decode(rsa["n"].as_str().expect("n")).expect("base64");
+        small["n"] = b64.encode(&n[..128]).into();
+        let small = summarize_key(&small);
+        assert!(!small.usable_by_sts);
+        assert_eq!(
+            small.problem.as_deref(),
+            Some("an RSA key of 1024 bits; STS needs at least 2048")
+        );
     }
 
     #[test]

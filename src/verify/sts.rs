@@ -4,10 +4,10 @@
 //! failure names the exact error AWS would answer with.
 
 use super::{Check, CheckId};
+use crate::jwk::{KeyProblem, StsKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,147 +18,45 @@ pub const EXPIRY_LEEWAY_SECS: u64 = 300;
 /// Below this much remaining lifetime a live token is reported as expiring soon.
 pub const EXPIRING_SOON_SECS: u64 = 300;
 
-/// An issuer's JWKS with every key decoded once, so validating many tokens does not rebuild
-/// the same RSA key each time.
+/// An issuer's JWKS with every key read once, so validating many tokens does not parse the
+/// same key each time.
 pub struct VerificationKeys {
-    set: JwkSet,
-    decoded: Vec<Result<PreparedKey, String>>,
-}
-
-/// A JWKS key ready to verify: RSA keys parsed once by aws-lc for each RS algorithm (the
-/// JWT library would parse the key again for every signature), other keys through the JWT
-/// library.
-pub struct PreparedKey {
-    decoding: DecodingKey,
-    rsa: Option<[aws_lc_rs::signature::ParsedPublicKey; 3]>,
-}
-
-/// DER of a PKCS#1 RSAPublicKey: SEQUENCE { INTEGER n, INTEGER e }.
-fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
-    fn length(len: usize, out: &mut Vec<u8>) {
-        match len {
-            0..=0x7f => out.push(len as u8),
-            _ => {
-                let bytes: Vec<u8> = len
-                    .to_be_bytes()
-                    .into_iter()
-                    .skip_while(|b| *b == 0)
-                    .collect();
-                out.push(0x80 | bytes.len() as u8);
-                out.extend(bytes);
-            }
-        }
-    }
-    fn integer(value: &[u8], out: &mut Vec<u8>) {
-        let value: Vec<u8> = value.iter().copied().skip_while(|b| *b == 0).collect();
-        let pad = value.first().is_none_or(|b| b & 0x80 != 0);
-        out.push(0x02);
-        length(value.len() + usize::from(pad), out);
-        if pad {
-            out.push(0);
-        }
-        out.extend(value);
-    }
-    let mut body = Vec::new();
-    integer(n, &mut body);
-    integer(e, &mut body);
-    let mut der = vec![0x30];
-    length(body.len(), &mut der);
-    der.extend(body);
-    der
-}
-
-fn prepare(jwk: &jsonwebtoken::jwk::Jwk) -> Result<PreparedKey, String> {
-    use aws_lc_rs::signature::{
-        ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA384,
-        RSA_PKCS1_2048_8192_SHA512,
-    };
-    let decoding = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
-    let rsa = match &jwk.algorithm {
-        jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) => {
-            let n = URL_SAFE_NO_PAD
-                .decode(&rsa.n)
-                .map_err(|e| format!("n: {e}"))?;
-            let e = URL_SAFE_NO_PAD
-                .decode(&rsa.e)
-                .map_err(|e| format!("e: {e}"))?;
-            let der = rsa_public_key_der(&n, &e);
-            let parse = |algorithm| {
-                ParsedPublicKey::new(algorithm, &der).map_err(|e| format!("RSA key: {e}"))
-            };
-            Some([
-                parse(&RSA_PKCS1_2048_8192_SHA256)?,
-                parse(&RSA_PKCS1_2048_8192_SHA384)?,
-                parse(&RSA_PKCS1_2048_8192_SHA512)?,
-            ])
-        }
-        _ => None,
-    };
-    Ok(PreparedKey { decoding, rsa })
-}
-
-impl PreparedKey {
-    /// Checks the signature of `token` (three segments) made with `algorithm`.
-    fn verify(&self, token: &str, algorithm: Algorithm) -> Result<(), String> {
-        let rsa_index = match algorithm {
-            Algorithm::RS256 => Some(0),
-            Algorithm::RS384 => Some(1),
-            Algorithm::RS512 => Some(2),
-            _ => None,
-        };
-        match (rsa_index, &self.rsa) {
-            (Some(index), Some(keys)) => {
-                let (message, signature) = token.rsplit_once('.').ok_or("no signature segment")?;
-                let signature = URL_SAFE_NO_PAD
-                    .decode(signature)
-                    .map_err(|_| "the signature is not base64url")?;
-                keys[index]
-                    .verify_sig(message.as_bytes(), &signature)
-                    .map_err(|_| "InvalidSignature".to_owned())
-            }
-            (Some(_), None) => Err(format!(
-                "{algorithm:?} needs an RSA key, and the JWKS key is not one"
-            )),
-            (None, _) => {
-                let mut validation = Validation::new(algorithm);
-                validation.validate_aud = false;
-                validation.validate_exp = false;
-                validation.required_spec_claims.clear();
-                jsonwebtoken::decode::<serde::de::IgnoredAny>(token, &self.decoding, &validation)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
-        }
-    }
+    kids: Vec<Option<String>>,
+    keys: Vec<Result<StsKey, KeyProblem>>,
 }
 
 impl From<JwkSet> for VerificationKeys {
     fn from(set: JwkSet) -> Self {
-        let decoded = set.keys.iter().map(prepare).collect();
-        Self { set, decoded }
+        let (kids, keys) = set
+            .keys
+            .iter()
+            .map(|jwk| {
+                let key = serde_json::to_value(jwk)
+                    .map_err(|e| KeyProblem::Unusable(e.to_string()))
+                    .and_then(|json| StsKey::from_json(&json));
+                (jwk.common.key_id.clone(), key)
+            })
+            .unzip();
+        Self { kids, keys }
     }
 }
 
 impl VerificationKeys {
-    fn find(&self, kid: Option<&str>) -> Option<&Result<PreparedKey, String>> {
+    fn find(&self, kid: Option<&str>) -> Option<&Result<StsKey, KeyProblem>> {
         let index = match kid {
-            Some(kid) => self
-                .set
-                .keys
-                .iter()
-                .position(|k| k.common.key_id.as_deref() == Some(kid)),
-            None if self.set.keys.len() == 1 => Some(0),
+            Some(kid) => self.kids.iter().position(|k| k.as_deref() == Some(kid)),
+            None if self.keys.len() == 1 => Some(0),
             None => None,
         };
-        index.and_then(|i| self.decoded.get(i))
+        index.and_then(|i| self.keys.get(i))
     }
 
     pub fn len(&self) -> usize {
-        self.set.keys.len()
+        self.keys.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.set.keys.is_empty()
+        self.keys.is_empty()
     }
 }
 
@@ -209,7 +107,9 @@ pub fn validate(
     if signed.is_none() {
         return (checks, Some(claims));
     }
-    checks.push(expiry_check(&parsed.payload, now_secs(now), live));
+    let now = now_secs(now);
+    checks.push(expiry_check(&parsed.payload, now, live));
+    checks.extend(not_before_check(&parsed.payload, now));
     checks.push(issuer_check(&claims.iss, &provider.url));
     checks.push(audience_check(&claims.aud, provider));
     (checks, Some(claims))
@@ -305,7 +205,7 @@ fn algorithm_check(header: &Value) -> Result<(Check, String), Check> {
         .and_then(Value::as_str)
         .unwrap_or("(none)")
         .to_owned();
-    if !crate::discover::STS_ALGORITHMS.contains(&alg.as_str()) {
+    if !crate::jwk::STS_ALGORITHMS.contains(&alg.as_str()) {
         return Err(Check::fail(
             CheckId::Algorithm,
             format!("alg {alg:?}; STS accepts only RS256, RS384, RS512, ES256, ES384, ES512"),
@@ -320,7 +220,9 @@ fn algorithm_check(header: &Value) -> Result<(Check, String), Check> {
 fn key_check<'k>(
     keys: &'k VerificationKeys,
     kid: Option<&str>,
-) -> Result<(Check, &'k PreparedKey), Check> {
+) -> Result<(Check, &'k StsKey), Check> {
+    const NO_KEY: &str =
+        "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider";
     let Some(key) = keys.find(kid) else {
         return Err(Check::fail(
             CheckId::Key,
@@ -329,36 +231,49 @@ fn key_check<'k>(
                 kid.unwrap_or("(none)"),
                 keys.len()
             ),
-            "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider",
+            NO_KEY,
             "the token was signed by another issuer (or before a key rotation): check tbot's proxy address and that the JWKS is current",
         ));
     };
     match key {
         Ok(key) => {
-            let found = format!("kid {:?} found in the JWKS", kid.unwrap_or("(only key)"));
+            let found = format!(
+                "kid {:?} found in the JWKS: an {} key for {}",
+                kid.unwrap_or("(only key)"),
+                key.kty(),
+                key.algorithms().join(", ")
+            );
             Ok((Check::pass(CheckId::Key, found), key))
         }
-        Err(error) => Err(Check::fail(
-            CheckId::Signature,
-            format!("the JWKS key cannot be used: {error}"),
-            "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider",
-            "publish an RSA or EC key in the JWKS",
+        Err(problem) => Err(Check::fail(
+            CheckId::Key,
+            format!(
+                "the JWKS key {:?} cannot be used: {problem}",
+                kid.unwrap_or("(only key)")
+            ),
+            NO_KEY,
+            "publish an RSA key of 2048 bits or more, or an EC key on P-256, P-384 or P-521, in the issuer's JWKS",
         )),
     }
 }
 
-fn signature_check(key: &PreparedKey, token: &str, alg: &str) -> Result<(Check, ()), Check> {
-    let Ok(algorithm) = alg.parse::<Algorithm>() else {
-        // ES512: accepted by STS, but not by the JWT library; Teleport signs with RS256.
-        let check = Check::warn(
+/// The signature, checked with the key for the header's algorithm. Nothing passes unchecked:
+/// an algorithm the key does not verify is a failure, never a warning.
+fn signature_check(key: &StsKey, token: &str, alg: &str) -> Result<(Check, ()), Check> {
+    let Some((message, signature)) = token.rsplit_once('.') else {
+        return Err(Check::fail(
             CheckId::Signature,
-            format!("{alg} signatures are not checked by wi-aws"),
-        );
-        return Ok((check, ()));
+            "the token has no signature segment".into(),
+            "InvalidIdentityToken: the token's signature is invalid",
+            "use the JWT SVID as tbot writes it",
+        ));
     };
-    match key.verify(token, algorithm) {
+    match key.verify(alg, message.as_bytes(), signature) {
         Ok(()) => Ok((
-            Check::pass(CheckId::Signature, "valid, with the issuer's key"),
+            Check::pass(
+                CheckId::Signature,
+                format!("valid {alg} signature, with the issuer's key"),
+            ),
             (),
         )),
         Err(error) => Err(Check::fail(
@@ -368,6 +283,32 @@ fn signature_check(key: &PreparedKey, token: &str, alg: &str) -> Result<(Check, 
             "the token was altered or signed with another key: use the file tbot writes, unmodified",
         )),
     }
+}
+
+/// `nbf` after now (beyond the leeway) makes the token not yet valid (RFC 7519 §4.1.5); an
+/// `iat` in the future is a clock to look at. `None` when the token has neither problem.
+fn not_before_check(payload: &Value, now: u64) -> Option<Check> {
+    let time = |name: &str| payload.get(name).and_then(Value::as_u64);
+    if let Some(nbf) = time("nbf").filter(|nbf| *nbf > now + EXPIRY_LEEWAY_SECS) {
+        return Some(Check::fail(
+            CheckId::Expiry,
+            format!(
+                "not valid before {nbf}, {}s from now: beyond STS's {EXPIRY_LEEWAY_SECS}s leeway",
+                nbf - now
+            ),
+            "InvalidIdentityToken: the token is not yet valid (nbf)",
+            "check the clocks of the Teleport auth service and of this host (NTP)",
+        ));
+    }
+    time("iat").filter(|iat| *iat > now).map(|iat| {
+        Check::warn(
+            CheckId::Expiry,
+            format!(
+                "issued {}s in the future (iat {iat}): a clock is off; STS may refuse the token",
+                iat - now
+            ),
+        )
+    })
 }
 
 fn expiry_check(payload: &Value, now: u64, live: bool) -> Check {
