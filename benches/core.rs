@@ -69,8 +69,8 @@ fn evaluate_trust_policy(bencher: divan::Bencher) {
     let request = policy::Request {
         action: "sts:AssumeRoleWithWebIdentity".into(),
         federated: Some(plan.provider_arn()),
-        resource: None,
         context,
+        ..policy::Request::default()
     };
     bencher.bench(|| assert!(policy::evaluate(black_box(&policy), &request).allowed()));
 }

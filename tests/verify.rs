@@ -224,14 +224,163 @@ fn a_wildcard_under_string_equals_is_explained() {
         "{}",
         failures[0].detail
     );
-    // And StringLike makes the same wildcard work.
+    // StringLike makes the same wildcard work, for every workload under /svc/: the token is
+    // accepted, and the trust scope says who else now is.
     edit(
         dir.path(),
         "iam/trust-policy.json",
         "StringEquals",
         "StringLike",
     );
-    assert!(verify::verify_dir(dir.path()).expect("verifies").passed());
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    let failures = failed(&report.checks);
+    assert_eq!(
+        failures.iter().map(|c| c.id.label()).collect::<Vec<_>>(),
+        ["trust scope"]
+    );
+    assert!(
+        failures[0]
+            .detail
+            .contains("other workloads of the cluster"),
+        "{}",
+        failures[0].detail
+    );
+}
+
+/// The guide's trust policy with `change` applied, verified; the labels of the failed checks
+/// and their details.
+fn verify_trust_policy(change: impl FnOnce(&mut serde_json::Value)) -> Vec<(String, String)> {
+    let dir = rendered("examples/answers.yaml");
+    let path = dir.path().join("iam/trust-policy.json");
+    let mut policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    change(&mut policy);
+    std::fs::write(&path, serde_json::to_string_pretty(&policy).expect("JSON")).expect("write");
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    failed(&report.checks)
+        .iter()
+        .map(|c| (c.id.label().to_owned(), c.detail.clone()))
+        .collect()
+}
+
+/// A change to a policy document.
+type PolicyEdit = Box<dyn FnOnce(&mut serde_json::Value)>;
+
+#[test]
+fn over_broad_trust_policies_fail_saying_who_else_gets_in() {
+    let sub_key = "example.teleport.sh/workload-identity:sub";
+    let cases: [(&str, PolicyEdit, &str); 5] = [
+        (
+            "AWS * statement",
+            Box::new(|p| {
+                p["Statement"].as_array_mut().expect("array").push(json!({
+                    "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"
+                }))
+            }),
+            "any AWS principal",
+        ),
+        (
+            "no sub condition",
+            Box::new(move |p| {
+                p["Statement"][0]["Condition"]["StringEquals"]
+                    .as_object_mut()
+                    .expect("object")
+                    .remove(sub_key);
+            }),
+            "other workloads of the cluster",
+        ),
+        (
+            "StringLike sub *",
+            Box::new(move |p| {
+                p["Statement"][0]["Condition"]["StringLike"] = json!({sub_key: "*"});
+                p["Statement"][0]["Condition"]["StringEquals"]
+                    .as_object_mut()
+                    .expect("object")
+                    .remove(sub_key);
+            }),
+            "other workloads of the cluster",
+        ),
+        (
+            "no Condition",
+            Box::new(|p| {
+                p["Statement"][0]
+                    .as_object_mut()
+                    .expect("object")
+                    .remove("Condition");
+            }),
+            "other workloads of the cluster",
+        ),
+        (
+            "Principal * with IfExists conditions",
+            Box::new(|p| {
+                let statement = &mut p["Statement"][0];
+                statement["Principal"] = json!("*");
+                let equals = statement["Condition"]
+                    .as_object_mut()
+                    .expect("object")
+                    .remove("StringEquals")
+                    .expect("StringEquals");
+                // A token of another provider carries none of these keys: IfExists lets it in.
+                statement["Condition"]["StringEqualsIfExists"] = equals;
+            }),
+            "tokens of any OIDC provider",
+        ),
+    ];
+    for (case, change, who) in cases {
+        let failures = verify_trust_policy(change);
+        assert_eq!(
+            failures
+                .iter()
+                .map(|(id, _)| id.as_str())
+                .collect::<Vec<_>>(),
+            ["trust scope"],
+            "{case}: {failures:#?}"
+        );
+        assert!(failures[0].1.contains(who), "{case}: {}", failures[0].1);
+    }
+}
+
+#[test]
+fn a_trust_policy_the_simulation_cannot_read_fails_as_such() {
+    // A Deny wi-aws cannot evaluate could apply: cannot evaluate, not "allowed".
+    let failures = verify_trust_policy(|p| {
+        p["Statement"].as_array_mut().expect("array").push(json!({
+            "Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+        }))
+    });
+    assert!(!failures.is_empty());
+    assert!(
+        failures
+            .iter()
+            .any(|(id, detail)| id == "trust policy" && detail.contains("cannot evaluate")),
+        "{failures:#?}"
+    );
+    // A statement without Principal: AWS refuses the document.
+    let failures = verify_trust_policy(|p| {
+        p["Statement"][0]
+            .as_object_mut()
+            .expect("object")
+            .remove("Principal");
+    });
+    assert!(
+        failures
+            .iter()
+            .any(|(id, detail)| id == "trust policy" && detail.contains("MalformedPolicyDocument")),
+        "{failures:#?}"
+    );
+    // NotPrincipal is not evaluated: never a pass.
+    let failures = verify_trust_policy(|p| {
+        let statement = p["Statement"][0].as_object_mut().expect("object");
+        let principal = statement.remove("Principal").expect("principal");
+        statement.insert("NotPrincipal".into(), principal);
+    });
+    assert!(
+        failures
+            .iter()
+            .any(|(id, detail)| id == "trust policy" && detail.contains("NotPrincipal")),
+        "{failures:#?}"
+    );
 }
 
 /// The token-level suite: a Setup from the rendered guide, and crafted tokens.

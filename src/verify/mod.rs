@@ -348,6 +348,22 @@ pub fn verify_token(
             (Ok(_), None) => Check::skipped(id, "not evaluated: the token cannot be read"),
         });
     }
+    let intended = (setup.spiffe_id(), setup.tbot.audience.clone());
+    for (id, policy) in [
+        (CheckId::TrustScope, Ok(&setup.trust_policy)),
+        (CheckId::TrustScopeTf, terraform_trust.as_ref()),
+    ] {
+        checks.push(match policy {
+            Err(error) => Check::skipped(id, format!("main.tf does not evaluate: {error}")),
+            Ok(policy) => trust_scope_check(
+                id,
+                policy,
+                &provider,
+                &provider_arn,
+                (&intended.0, &intended.1),
+            ),
+        });
+    }
     checks.push(terraform_check(setup, &provider));
     checks.push(setup_script_check(setup, &provider));
     checks.extend(profile_checks(setup));
@@ -462,6 +478,24 @@ fn condition_key_lints(policy: &Value, prefix: &str) -> Vec<String> {
     lints
 }
 
+/// The request STS makes of the trust policy for a token with `sub` and `aud`.
+fn web_identity_request(
+    prefix: &str,
+    provider_arn: &str,
+    sub: &str,
+    aud: &[String],
+) -> policy::Request {
+    let mut context = BTreeMap::new();
+    context.insert(format!("{prefix}:sub"), vec![sub.to_owned()]);
+    context.insert(format!("{prefix}:aud"), aud.to_vec());
+    policy::Request {
+        action: "sts:AssumeRoleWithWebIdentity".into(),
+        federated: Some(provider_arn.to_owned()),
+        context,
+        ..policy::Request::default()
+    }
+}
+
 fn trust_policy_check(
     id: CheckId,
     policy: &Value,
@@ -470,17 +504,14 @@ fn trust_policy_check(
     claims: &sts::Claims,
 ) -> Check {
     let prefix = provider.url.trim_start_matches("https://").to_owned();
-    let mut context = BTreeMap::new();
-    context.insert(format!("{prefix}:sub"), vec![claims.sub.clone()]);
-    context.insert(format!("{prefix}:aud"), claims.aud.clone());
-    let request = policy::Request {
-        action: "sts:AssumeRoleWithWebIdentity".into(),
-        federated: Some(provider_arn.to_owned()),
-        resource: None,
-        context,
-    };
+    let request = web_identity_request(&prefix, provider_arn, &claims.sub, &claims.aud);
     let lints = condition_key_lints(policy, &prefix);
-    match policy::evaluate(policy, &request) {
+    let fix = format!(
+        "allow Federated {provider_arn}, Action sts:AssumeRoleWithWebIdentity, with StringEquals {{\"{prefix}:aud\": {:?}, \"{prefix}:sub\": {:?}}}",
+        claims.aud.first().cloned().unwrap_or_default(),
+        claims.sub
+    );
+    let reasons = match policy::evaluate(policy, &request) {
         policy::Decision::Allow(index) => {
             let mut check = Check::pass(
                 id,
@@ -494,30 +525,112 @@ fn trust_policy_check(
                 check.status = Status::Warn;
                 check.detail = format!("{}; but {}", check.detail, lints.join("; "));
             }
-            check
+            return check;
         }
-        decision => {
-            let mut reasons = match decision {
-                policy::Decision::ExplicitDeny(index) => vec![format!(
-                    "statement {} explicitly denies it, and an explicit Deny wins over any Allow",
-                    index + 1
-                )],
-                policy::Decision::ImplicitDeny(reasons) => reasons,
-                policy::Decision::Allow(_) => Vec::new(),
-            };
-            reasons.extend(lints);
-            Check::fail_owned(
+        policy::Decision::Malformed(why) => {
+            return Check::fail_owned(
                 id,
-                reasons.join("; "),
-                "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity".into(),
-                format!(
-                    "allow Federated {provider_arn}, Action sts:AssumeRoleWithWebIdentity, with StringEquals {{\"{prefix}:aud\": {:?}, \"{prefix}:sub\": {:?}}}",
-                    claims.aud.first().cloned().unwrap_or_default(),
-                    claims.sub
-                ),
-            )
+                why,
+                "MalformedPolicyDocument: IAM refuses this trust policy".into(),
+                fix,
+            );
         }
+        policy::Decision::CannotEvaluate(why) => {
+            return Check::fail_owned(
+                id,
+                format!("cannot evaluate: {why}"),
+                "unknown: wi-aws cannot tell whether AWS would allow or deny".into(),
+                format!("use only StringEquals, StringLike and their negations; {fix}"),
+            );
+        }
+        policy::Decision::ExplicitDeny(index) => vec![format!(
+            "statement {} explicitly denies it, and an explicit Deny wins over any Allow",
+            index + 1
+        )],
+        policy::Decision::ImplicitDeny(reasons) => reasons,
+    };
+    Check::fail_owned(
+        id,
+        reasons
+            .into_iter()
+            .chain(lints)
+            .collect::<Vec<_>>()
+            .join("; "),
+        "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity".into(),
+        fix,
+    )
+}
+
+/// Who else the trust policy lets in. It is asked, as AWS would be, for another workload of
+/// the same cluster, for a token of another OIDC provider and for any AWS principal; each that
+/// it allows is a failure: the files are meant to give this role to one workload only.
+fn trust_scope_check(
+    id: CheckId,
+    policy: &Value,
+    provider: &sts::Provider,
+    provider_arn: &str,
+    (sub, aud): (&str, &str),
+) -> Check {
+    let prefix = provider.url.trim_start_matches("https://");
+    let trust_domain = sub
+        .strip_prefix("spiffe://")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default();
+    // Other SPIFFE IDs of the same cluster, where a wildcard or a missing `sub` condition
+    // would let them in: a sibling, a child, a longer name, and elsewhere in the tree.
+    let parent = sub.rsplit_once('/').map_or(sub, |(parent, _)| parent);
+    let other_workloads = [
+        format!("{parent}/wi-aws-probe"),
+        format!("{sub}/wi-aws-probe"),
+        format!("{sub}-wi-aws-probe"),
+        format!("spiffe://{trust_domain}/wi-aws-probe/another-workload"),
+    ];
+    let aud = vec![aud.to_owned()];
+    let stranger_provider = "arn:aws:iam::000000000000:oidc-provider/probe.invalid/issuer";
+    let mut probes: Vec<(String, policy::Request)> = other_workloads
+        .iter()
+        .map(|other| {
+            (
+                format!("other workloads of the cluster (a token for {other})"),
+                web_identity_request(prefix, provider_arn, other, &aud),
+            )
+        })
+        .collect();
+    probes.extend([
+        (
+            "tokens of any OIDC provider (Principal \"*\")".to_owned(),
+            web_identity_request("probe.invalid/issuer", stranger_provider, sub, &aud),
+        ),
+        (
+            "any AWS principal (sts:AssumeRole)".to_owned(),
+            policy::Request {
+                action: "sts:AssumeRole".into(),
+                aws: Some("arn:aws:iam::000000000000:root".into()),
+                ..policy::Request::default()
+            },
+        ),
+    ]);
+    for (who, request) in probes {
+        let failure = match policy::evaluate(policy, &request) {
+            policy::Decision::Allow(index) => format!("statement {} also lets in {who}", index + 1),
+            policy::Decision::CannotEvaluate(why) => {
+                format!("cannot tell whether it lets in {who}: {why}")
+            }
+            _ => continue,
+        };
+        return Check::fail_owned(
+            id,
+            failure,
+            "none: AWS accepts this trust policy, and the role with it".into(),
+            format!(
+                "trust only Federated {provider_arn}, with StringEquals on {prefix}:sub = {sub:?} and {prefix}:aud"
+            ),
+        );
     }
+    Check::pass(
+        id,
+        format!("only sub {sub} of {provider_arn} can assume the role"),
+    )
 }
 
 fn terraform_check(setup: &Setup, provider: &sts::Provider) -> Check {

@@ -18,10 +18,19 @@ pub struct Request {
     pub action: String,
     /// `Federated` principal of a web identity request (trust policies).
     pub federated: Option<String>,
-    /// Resource ARN (identity policies); `None` for trust policies, which have no Resource.
+    /// An AWS principal (account or role ARN) asking `sts:AssumeRole` (trust policies).
+    pub aws: Option<String>,
+    /// Resource ARN (identity policies); `None` for trust policies, which have no Resource and
+    /// must name a Principal in every statement.
     pub resource: Option<String>,
     /// Condition keys (any case) and their values.
     pub context: BTreeMap<String, Vec<String>>,
+}
+
+impl Request {
+    fn is_trust(&self) -> bool {
+        self.resource.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,11 +41,36 @@ pub enum Decision {
     ExplicitDeny(usize),
     /// No statement allows it; the reasons say why each Allow statement did not apply.
     ImplicitDeny(Vec<String>),
+    /// AWS would refuse the document itself (MalformedPolicyDocument).
+    Malformed(String),
+    /// The simulation cannot decide: the document uses what it does not evaluate (an
+    /// operator, `NotPrincipal`) where the answer depends on it. Never a pass.
+    CannotEvaluate(String),
 }
 
 impl Decision {
     pub fn allowed(&self) -> bool {
         matches!(self, Self::Allow(_))
+    }
+}
+
+/// One statement's verdict on a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verdict {
+    Applies,
+    DoesNot(String),
+    /// What the statement says could not be evaluated.
+    Unknown(String),
+    Malformed(String),
+}
+
+impl Verdict {
+    /// Both must apply; the first that does not decides.
+    fn and(self, next: impl FnOnce() -> Verdict) -> Verdict {
+        match self {
+            Self::Applies => next(),
+            other => other,
+        }
     }
 }
 
@@ -60,27 +94,53 @@ fn statements(policy: &Value) -> Vec<&Value> {
     }
 }
 
-/// Whether the statement's Principal/Action/Resource cover the request; `Err` says why not.
-fn applies(statement: &Value, request: &Request) -> Result<(), String> {
-    if let Some(principal) = statement.get("Principal") {
-        let matches = match principal {
-            Value::String(star) if star == "*" => true,
-            _ => {
-                let federated = strings(principal.get("Federated"));
-                request
+/// Whether the statement's Principal names who asks. `"*"` and `{"AWS": "*"}` are the same
+/// thing to IAM: everyone.
+fn principal_matches(statement: &Value, request: &Request) -> Verdict {
+    if statement.get("NotPrincipal").is_some() {
+        return Verdict::Unknown(
+            "NotPrincipal is not evaluated by wi-aws (it admits everyone it does not name); name the principal in Principal".into(),
+        );
+    }
+    let Some(principal) = statement.get("Principal") else {
+        return match request.is_trust() {
+            true => Verdict::Malformed(
+                "a trust policy statement without Principal (AWS: MalformedPolicyDocument)".into(),
+            ),
+            false => Verdict::Applies,
+        };
+    };
+    let everyone = |values: &[String]| values.iter().any(|v| v == "*");
+    let matches = match principal {
+        Value::String(star) if star == "*" => true,
+        Value::Object(_) => {
+            let aws = strings(principal.get("AWS"));
+            let federated = strings(principal.get("Federated"));
+            everyone(&aws)
+                || everyone(&federated)
+                || request.aws.as_ref().is_some_and(|a| aws.contains(a))
+                || request
                     .federated
                     .as_ref()
-                    .is_some_and(|wanted| federated.iter().any(|f| f == wanted))
-            }
-        };
-        if !matches {
-            return Err(format!(
-                "Principal {} is not the federated provider {}",
-                principal,
-                request.federated.as_deref().unwrap_or("(none)")
-            ));
+                    .is_some_and(|f| federated.contains(f))
         }
+        _ => false,
+    };
+    match matches {
+        true => Verdict::Applies,
+        false => Verdict::DoesNot(format!(
+            "Principal {principal} is not {}",
+            request
+                .federated
+                .as_deref()
+                .or(request.aws.as_deref())
+                .unwrap_or("(none)")
+        )),
     }
+}
+
+/// Whether the statement's Action and Resource cover the request.
+fn action_and_resource_match(statement: &Value, request: &Request) -> Verdict {
     let action_matches = |patterns: &[String]| {
         patterns
             .iter()
@@ -88,20 +148,20 @@ fn applies(statement: &Value, request: &Request) -> Result<(), String> {
     };
     if let Some(actions) = statement.get("Action") {
         if !action_matches(&strings(Some(actions))) {
-            return Err(format!(
+            return Verdict::DoesNot(format!(
                 "Action {actions} does not include {}",
                 request.action
             ));
         }
     } else if let Some(not_actions) = statement.get("NotAction") {
         if action_matches(&strings(Some(not_actions))) {
-            return Err(format!(
+            return Verdict::DoesNot(format!(
                 "NotAction {not_actions} excludes {}",
                 request.action
             ));
         }
     } else {
-        return Err("the statement has no Action".into());
+        return Verdict::Malformed("the statement has no Action".into());
     }
     if let Some(resource) = &request.resource {
         // ARNs match case-sensitively, with wildcards.
@@ -110,22 +170,32 @@ fn applies(statement: &Value, request: &Request) -> Result<(), String> {
             .iter()
             .any(|pattern| wildcard_match(pattern, resource))
         {
-            return Err(format!(
+            return Verdict::DoesNot(format!(
                 "Resource {} does not cover {resource}",
                 Value::from(resources)
             ));
         }
     }
-    Ok(())
+    Verdict::Applies
+}
+
+/// How an operator compares a policy value with a request value; `None` when wi-aws does not
+/// evaluate the operator.
+fn comparison(operator: &str) -> Option<fn(&str, &str) -> bool> {
+    Some(match operator {
+        "StringEquals" | "StringNotEquals" => |pattern, value| pattern == value,
+        "StringEqualsIgnoreCase" | "StringNotEqualsIgnoreCase" => {
+            |pattern, value| pattern.eq_ignore_ascii_case(value)
+        }
+        "StringLike" | "StringNotLike" => wildcard_match,
+        // Booleans compare as the words true and false.
+        "Bool" => |pattern, value| pattern.eq_ignore_ascii_case(value),
+        _ => return None,
+    })
 }
 
 /// Evaluates one operator (e.g. `StringEquals`) against one key's policy values.
-fn condition_holds(
-    operator: &str,
-    key: &str,
-    expected: &[String],
-    request: &Request,
-) -> Result<(), String> {
+fn condition_holds(operator: &str, key: &str, expected: &[String], request: &Request) -> Verdict {
     let (set, operator) = match operator.split_once(':') {
         Some((set @ ("ForAnyValue" | "ForAllValues"), rest)) => (Some(set), rest),
         _ => (None, operator),
@@ -134,29 +204,31 @@ fn condition_holds(
         Some(base) => (base, true),
         None => (operator, false),
     };
-    let negated = operator.contains("Not");
-    let compare: fn(&str, &str) -> bool = match operator {
-        "StringEquals" | "StringNotEquals" => |pattern, value| pattern == value,
-        "StringEqualsIgnoreCase" | "StringNotEqualsIgnoreCase" => {
-            |pattern, value| pattern.eq_ignore_ascii_case(value)
-        }
-        "StringLike" | "StringNotLike" => wildcard_match,
-        other => {
-            return Err(format!(
-                "{other} is not an operator wi-aws evaluates; it counts as not matching"
-            ));
-        }
-    };
     let actual = request
         .context
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(key))
-        .map(|(_, values)| values.as_slice());
-    let Some(actual) = actual.filter(|values| !values.is_empty()) else {
+        .map(|(_, values)| values.as_slice())
+        .filter(|values| !values.is_empty());
+    if operator == "Null" {
+        // Null: {"key": "true"} holds when the key is absent, "false" when it is present.
+        let wants_absent = expected.iter().any(|v| v.eq_ignore_ascii_case("true"));
+        return match actual.is_none() == wants_absent {
+            true => Verdict::Applies,
+            false => Verdict::DoesNot(format!("Null {key}: {expected:?} does not hold")),
+        };
+    }
+    let Some(compare) = comparison(operator) else {
+        return Verdict::Unknown(format!(
+            "{operator} is not an operator wi-aws evaluates, so it cannot say whether {key} matches"
+        ));
+    };
+    let negated = operator.contains("Not");
+    let Some(actual) = actual else {
         return match set {
-            Some("ForAllValues") => Ok(()),
-            _ if negated || if_exists => Ok(()),
-            _ => Err(format!(
+            Some("ForAllValues") => Verdict::Applies,
+            _ if negated || if_exists => Verdict::Applies,
+            _ => Verdict::DoesNot(format!(
                 "the request has no {key} (condition keys are the provider URL without https:// plus the claim)"
             )),
         };
@@ -166,53 +238,87 @@ fn condition_holds(
         Some("ForAllValues") => actual.iter().all(|v| any_match(v)),
         _ => actual.iter().any(|v| any_match(v)),
     };
-    let holds = if negated { !holds } else { holds };
-    if holds {
-        Ok(())
+    if holds != negated {
+        Verdict::Applies
     } else {
-        Err(format!(
+        Verdict::DoesNot(format!(
             "{operator} {key}: {expected:?} does not match the request's {actual:?}"
         ))
     }
 }
 
-fn conditions_hold(statement: &Value, request: &Request) -> Result<(), String> {
-    let Some(Value::Object(operators)) = statement.get("Condition") else {
-        return Ok(());
+fn conditions_hold(statement: &Value, request: &Request) -> Verdict {
+    let Some(condition) = statement.get("Condition") else {
+        return Verdict::Applies;
+    };
+    let Value::Object(operators) = condition else {
+        return Verdict::Malformed("Condition must map operators to keys".into());
     };
     for (operator, keys) in operators {
         let Value::Object(keys) = keys else {
-            return Err(format!("{operator} must map condition keys to values"));
+            return Verdict::Malformed(format!("{operator} must map condition keys to values"));
         };
         for (key, expected) in keys {
-            condition_holds(operator, key, &strings(Some(expected)), request)?;
+            match condition_holds(operator, key, &strings(Some(expected)), request) {
+                Verdict::Applies => {}
+                other => return other,
+            }
         }
     }
-    Ok(())
+    Verdict::Applies
 }
 
-/// Decides a request against one policy document.
+fn statement_verdict(statement: &Value, request: &Request) -> Verdict {
+    principal_matches(statement, request)
+        .and(|| action_and_resource_match(statement, request))
+        .and(|| conditions_hold(statement, request))
+}
+
+/// Decides a request against one policy document. An explicit Deny wins; a Deny or an Allow
+/// that cannot be evaluated makes the decision unknown unless a Deny applies for certain (an
+/// unknown Allow does not matter when another Allow applies).
 pub fn evaluate(policy: &Value, request: &Request) -> Decision {
     let mut allow = None;
+    let mut unknown_allow = None;
+    let mut unknown_deny = None;
     let mut reasons = Vec::new();
     for (index, statement) in statements(policy).into_iter().enumerate() {
-        let effect = statement
-            .get("Effect")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let verdict =
-            applies(statement, request).and_then(|()| conditions_hold(statement, request));
+        let number = index + 1;
+        let effect = statement.get("Effect").and_then(Value::as_str);
+        let verdict = match effect {
+            Some("Allow" | "Deny") => statement_verdict(statement, request),
+            _ => Verdict::Malformed("Effect must be Allow or Deny".into()),
+        };
         match (effect, verdict) {
-            ("Deny", Ok(())) => return Decision::ExplicitDeny(index),
-            ("Allow", Ok(())) => allow = allow.or(Some(index)),
-            ("Allow", Err(reason)) => reasons.push(format!("statement {}: {reason}", index + 1)),
-            (_, _) => {}
+            (_, Verdict::Malformed(why)) => {
+                return Decision::Malformed(format!("statement {number}: {why}"));
+            }
+            (Some("Deny"), Verdict::Applies) => return Decision::ExplicitDeny(index),
+            (Some("Deny"), Verdict::Unknown(why)) => {
+                unknown_deny.get_or_insert(format!("Deny statement {number}: {why}"));
+            }
+            (_, Verdict::Applies) => {
+                allow.get_or_insert(index);
+            }
+            (_, Verdict::Unknown(why)) => {
+                unknown_allow.get_or_insert(format!("Allow statement {number}: {why}"));
+            }
+            (Some("Allow"), Verdict::DoesNot(why)) => {
+                reasons.push(format!("statement {number}: {why}"))
+            }
+            (_, Verdict::DoesNot(_)) => {}
         }
     }
-    match allow {
-        Some(index) => Decision::Allow(index),
-        None if reasons.is_empty() => Decision::ImplicitDeny(vec!["no statement allows it".into()]),
-        None => Decision::ImplicitDeny(reasons),
+    if let Some(why) = unknown_deny {
+        return Decision::CannotEvaluate(why);
+    }
+    match (allow, unknown_allow) {
+        (Some(index), _) => Decision::Allow(index),
+        (None, Some(why)) => Decision::CannotEvaluate(why),
+        (None, None) if reasons.is_empty() => {
+            Decision::ImplicitDeny(vec!["no statement allows it".into()])
+        }
+        (None, None) => Decision::ImplicitDeny(reasons),
     }
 }
 
@@ -234,8 +340,8 @@ mod tests {
         Request {
             action: "sts:AssumeRoleWithWebIdentity".into(),
             federated: Some("arn:aws:iam::1:oidc-provider/example.com/workload-identity".into()),
-            resource: None,
             context,
+            ..Request::default()
         }
     }
 
@@ -391,5 +497,60 @@ mod tests {
         assert!(evaluate(&policy, &request("s3:GetObject", "arn:aws:s3:::b/x")).allowed());
         assert!(!evaluate(&policy, &request("s3:PutObject", "arn:aws:s3:::b/x")).allowed());
         assert!(!evaluate(&policy, &request("s3:GetObject", "arn:aws:s3:::b")).allowed());
+    }
+
+    #[test]
+    fn what_the_simulation_cannot_decide_is_never_a_pass() {
+        let request = web_identity("spiffe://example.com/svc/a", "sts.amazonaws.com");
+        let allow = trust("StringEquals", json!("spiffe://example.com/svc/a"));
+        // A Deny with an operator wi-aws does not evaluate could apply: the answer is unknown.
+        let mut policy = allow.clone();
+        policy["Statement"]
+            .as_array_mut()
+            .expect("array")
+            .push(json!({
+                "Effect": "Deny", "Principal": "*", "Action": "sts:*",
+                "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}
+            }));
+        assert!(matches!(
+            evaluate(&policy, &request),
+            Decision::CannotEvaluate(why) if why.contains("DateGreaterThan")
+        ));
+        // Null is evaluated: the key is present, so {"…": "true"} does not hold and the Deny
+        // does not apply.
+        let mut policy = allow.clone();
+        policy["Statement"]
+            .as_array_mut()
+            .expect("array")
+            .push(json!({
+                "Effect": "Deny", "Principal": "*", "Action": "sts:*",
+                "Condition": {"Null": {"example.com/workload-identity:sub": "true"}}
+            }));
+        assert_eq!(evaluate(&policy, &request), Decision::Allow(0));
+        // …and with "false" it does.
+        let last = policy["Statement"].as_array().expect("array").len() - 1;
+        policy["Statement"][last]["Condition"]["Null"]["example.com/workload-identity:sub"] =
+            json!("false");
+        assert_eq!(evaluate(&policy, &request), Decision::ExplicitDeny(1));
+        // A statement without Principal is malformed in a trust policy, and NotPrincipal is
+        // not evaluated.
+        let mut no_principal = allow.clone();
+        no_principal["Statement"][0]
+            .as_object_mut()
+            .expect("object")
+            .remove("Principal");
+        assert!(matches!(
+            evaluate(&no_principal, &request),
+            Decision::Malformed(_)
+        ));
+        let mut not_principal = no_principal.clone();
+        not_principal["Statement"][0]["NotPrincipal"] = json!({"AWS": "arn:aws:iam::1:root"});
+        assert!(matches!(
+            evaluate(&not_principal, &request),
+            Decision::CannotEvaluate(_)
+        ));
+        // {"AWS": "*"} is everyone, as "*" is.
+        let everyone = json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRoleWithWebIdentity"}]});
+        assert!(evaluate(&everyone, &request).allowed());
     }
 }
