@@ -104,6 +104,10 @@ pub enum RenderError {
 }
 
 handlebars_helper!(shell_word_helper: |value: str| escape::shell_word(value));
+// A list as one shell word of space-separated items (`thumbprints='a b'`).
+handlebars_helper!(shell_words_helper: |values: array| escape::shell_word(
+    &values.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" ")
+));
 
 /// The compiled templates, one registry per format, each with that format's escape function.
 #[derive(Clone)]
@@ -142,6 +146,7 @@ impl Templates {
             let mut registry = Handlebars::new();
             registry.set_strict_mode(true);
             registry.register_helper("sh", Box::new(shell_word_helper));
+            registry.register_helper("sh_words", Box::new(shell_words_helper));
             match artifact.format {
                 Format::Hcl => registry.register_escape_fn(escape::hcl_string_content),
                 Format::Json => registry.register_escape_fn(escape::json_string_content),

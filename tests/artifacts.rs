@@ -372,3 +372,44 @@ fn saved_answers_replay_to_the_same_plan_and_artifacts() {
         assert_eq!(render_plan(&replayed), artifacts, "{case}");
     }
 }
+
+#[test]
+fn the_aws_cli_script_sends_every_call_to_the_answers_region() {
+    // A stand-in `aws` records the region each call would use; the script stops at the first
+    // call (the account check), which is enough: every later call sees the same environment.
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_to(
+        dir.path(),
+        &render_plan(&plan_of("tests/fixtures/gov-readonly-existing.yaml")),
+    );
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let stub = bin.join("aws");
+    std::fs::write(
+        &stub,
+        "#!/bin/sh\necho \"$AWS_REGION $AWS_DEFAULT_REGION $*\" >> \"$CALLS\"\nexit 1\n",
+    )
+    .expect("write stub");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let calls = dir.path().join("calls");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let status = std::process::Command::new("sh")
+        .arg(dir.path().join("aws-cli/setup.sh"))
+        .env("PATH", path)
+        .env("CALLS", &calls)
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_DEFAULT_REGION")
+        .status()
+        .expect("sh runs");
+    assert!(!status.success());
+    let recorded = std::fs::read_to_string(&calls).expect("the script called aws");
+    assert!(
+        recorded.starts_with("us-gov-east-1 us-gov-east-1 sts get-caller-identity"),
+        "{recorded}"
+    );
+}

@@ -366,6 +366,7 @@ pub fn verify_token(
     }
     checks.push(terraform_check(setup, &provider));
     checks.push(setup_script_check(setup, &provider));
+    checks.push(thumbprints_check(setup));
     checks.extend(profile_checks(setup));
     let terraform_permissions = setup.terraform_json(terraform::POLICY, "policy");
     checks.push(permissions_check(
@@ -660,7 +661,9 @@ fn setup_script_check(setup: &Setup, provider: &sts::Provider) -> Check {
     let script = &setup.setup_script;
     let mut expected = vec![
         ("provider_url", setup.plan.issuer_url()),
+        ("provider_arn", setup.plan.provider_arn()),
         ("role_arn", setup.plan.role_arn()),
+        ("region", setup.plan.aws.region.clone()),
     ];
     if let Some(client_ids) = &provider.client_ids {
         expected.push(("audience", client_ids.first().cloned().unwrap_or_default()));
@@ -682,6 +685,53 @@ fn setup_script_check(setup: &Setup, provider: &sts::Provider) -> Check {
     Check::pass(
         CheckId::AwsCliScript,
         "creates the provider, audience and role the token and profile need",
+    )
+}
+
+/// The thumbprints the provider is created with, in main.tf and in setup.sh: what the answers
+/// say, each exactly 40 lowercase hex digits (AWS refuses anything else when it creates the
+/// provider, and a wrong one fails every token from a private CA).
+fn thumbprints_check(setup: &Setup) -> Check {
+    let id = CheckId::ProviderThumbprints;
+    if setup.plan.aws.provider == aws::ProviderMode::Existing {
+        return Check::pass(id, "the existing provider keeps its own thumbprints");
+    }
+    let expected = &setup.plan.cluster.thumbprints;
+    // A main.tf that does not evaluate fails its own check; its list is not read here.
+    let terraform = setup.terraform.as_ref().ok().map(|values| {
+        terraform::list_attribute(values, &format!("{}.thumbprint_list", terraform::PROVIDER))
+            .unwrap_or_default()
+    });
+    let script = setup
+        .setup_script
+        .get("thumbprints")
+        .map(|words| words.split_whitespace().map(str::to_owned).collect())
+        .or(Some(Vec::new()));
+    for (file, listed) in [(TERRAFORM.path, terraform), (AWS_CLI_SETUP.path, script)] {
+        let Some(listed) = listed else { continue };
+        let malformed = listed.iter().find(|t| {
+            t.len() != 40
+                || !t
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+        let problem = match malformed {
+            Some(bad) => format!("{file} lists thumbprint {bad:?}, which is not 40 hex digits"),
+            None if listed != *expected => {
+                format!("{file} lists thumbprints {listed:?}, but the answers say {expected:?}")
+            }
+            None => continue,
+        };
+        return Check::fail_owned(
+            id,
+            problem,
+            "InvalidInput when the provider is created, or later: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint".into(),
+            "re-render instead of editing one file by hand; take the thumbprint from `wi-aws discover`".into(),
+        );
+    }
+    Check::pass(
+        id,
+        format!("main.tf and setup.sh create the provider with {expected:?}"),
     )
 }
 
