@@ -61,6 +61,8 @@ pub struct DemoOptions {
     pub ping_padding: usize,
     /// `/webapi/ping` redirects to itself.
     pub redirect_loop: bool,
+    /// `/webapi/ping` redirects to this URL (another host, say).
+    pub ping_redirect: Option<String>,
 }
 
 impl Default for DemoOptions {
@@ -75,6 +77,7 @@ impl Default for DemoOptions {
             missing: Vec::new(),
             ping_padding: 0,
             redirect_loop: false,
+            ping_redirect: None,
         }
     }
 }
@@ -364,6 +367,12 @@ fn route(state: &State, target: &str) -> Response {
             content_type: "text/plain",
             body: Vec::new(),
             location: Some(format!("https://{}/webapi/ping", state.authority)),
+        },
+        "/webapi/ping" if state.options.ping_redirect.is_some() => Response {
+            status: "302 Found",
+            content_type: "text/plain",
+            body: Vec::new(),
+            location: state.options.ping_redirect.clone(),
         },
         "/webapi/ping" => Response::json(json!({
             "cluster_name": state.options.cluster_name,

@@ -287,6 +287,24 @@ async fn a_redirect_loop_is_cut_off() {
 }
 
 #[tokio::test]
+async fn a_redirect_to_another_host_is_refused_naming_it() {
+    // Another port of this machine is another proxy: nothing is fetched from it.
+    let (proxy, _dir, ca) = start(DemoOptions {
+        ping_redirect: Some("https://127.0.0.1:9/webapi/ping".into()),
+        ..DemoOptions::default()
+    })
+    .await;
+    match discover_demo(&proxy, Some(&ca)).await {
+        Err(error @ DiscoverError::CrossHostRedirect { .. }) => {
+            let message = error.to_string();
+            assert!(message.contains("127.0.0.1:9"), "{message}");
+            assert!(message.contains("another host"), "{message}");
+        }
+        other => panic!("expected the cross-host redirect to be refused, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn an_untrusted_ca_is_refused_without_the_ca_file_and_accepted_with_it() {
     let (proxy, _dir, ca) = start(DemoOptions::default()).await;
     match discover_demo(&proxy, None).await {

@@ -8,6 +8,36 @@ use std::time::Duration;
 /// The most redirects followed before giving up (Teleport's endpoints do not redirect at all).
 const MAX_REDIRECTS: usize = 3;
 
+/// A redirect to another host or port is refused: everything discovery reports must come from
+/// the proxy the user named. Redirects on the same host are followed a few times.
+fn same_host_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let authority = |url: &reqwest::Url| {
+            (
+                url.host_str().map(str::to_owned),
+                url.port_or_known_default(),
+            )
+        };
+        let first = attempt.previous().first().map(authority);
+        if first.is_some_and(|first| first != authority(attempt.url())) {
+            let to = attempt.url().to_string();
+            attempt.error(CrossHost(to))
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(TooManyRedirects)
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("redirect to another host: {0}")]
+struct CrossHost(String);
+
+#[derive(Debug, thiserror::Error)]
+#[error("too many redirects")]
+struct TooManyRedirects;
+
 pub struct HttpClient {
     client: reqwest::Client,
     timeout: Duration,
@@ -20,7 +50,7 @@ impl HttpClient {
             .tls_backend_preconfigured((*trust.config).clone())
             .connect_timeout(timeout)
             .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .redirect(same_host_redirects())
             .https_only(true)
             .user_agent(concat!("wi-aws/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -92,6 +122,16 @@ impl HttpClient {
             };
         }
         if error.is_redirect() {
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                if let Some(CrossHost(to)) = cause.downcast_ref::<CrossHost>() {
+                    return DiscoverError::CrossHostRedirect {
+                        url: url.to_owned(),
+                        to: to.clone(),
+                    };
+                }
+                source = cause.source();
+            }
             return DiscoverError::Redirects {
                 url: url.to_owned(),
                 limit: MAX_REDIRECTS,

@@ -75,6 +75,10 @@ pub enum DiscoverError {
     BodyTooLarge { url: String, limit: usize },
     #[error("GET {url}: more than {limit} redirects")]
     Redirects { url: String, limit: usize },
+    #[error(
+        "GET {url} redirects to {to}, another host: wi-aws asks only the proxy you named, so that the cluster name, thumbprint and keys all come from it"
+    )]
+    CrossHostRedirect { url: String, to: String },
     #[error("GET {url}: {detail}")]
     Http { url: String, detail: String },
     #[error("the discovery document names jwks_uri {uri:?}, which is not an https:// URL")]
