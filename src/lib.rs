@@ -14,6 +14,7 @@ pub mod commands;
 pub mod demo;
 pub mod discover;
 pub mod escape;
+pub mod files;
 pub mod jwk;
 pub mod jwt_svid;
 pub mod pipeline;

@@ -125,8 +125,11 @@ fn read_template_dir(dir: &Path) -> Result<BTreeMap<String, String>, String> {
     while let Some(current) = pending.pop() {
         let entries = std::fs::read_dir(&current).map_err(|e| cannot_read(&current, e))?;
         for entry in entries {
-            let path = entry.map_err(|e| cannot_read(&current, e))?.path();
-            if path.is_dir() {
+            let entry = entry.map_err(|e| cannot_read(&current, e))?;
+            let path = entry.path();
+            // The entry's own type: a link to a directory is not walked (it could loop).
+            let file_type = entry.file_type().map_err(|e| cannot_read(&path, e))?;
+            if file_type.is_dir() {
                 pending.push(path);
             } else if path.extension().is_some_and(|e| e == "hbs") {
                 let relative = path
@@ -136,7 +139,8 @@ fn read_template_dir(dir: &Path) -> Result<BTreeMap<String, String>, String> {
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                let text = std::fs::read_to_string(&path).map_err(|e| cannot_read(&path, e))?;
+                let text = crate::files::read_text(&path, crate::files::TEMPLATE_LIMIT)
+                    .map_err(|error| error.to_string())?;
                 templates.insert(relative, text);
             }
         }

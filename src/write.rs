@@ -2,6 +2,7 @@
 //! same directory, then rename), scripts are made executable, and a file that differs from what
 //! would be written is only replaced with `force`. Nothing is written unless every file can be.
 
+use crate::files::{self, FileError, FileProblem};
 use crate::render::Artifact;
 use std::fs;
 use std::io::{self, Write};
@@ -40,6 +41,28 @@ pub enum WriteError {
     WouldOverwrite { dir: String, files: Vec<String> },
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("{dir} is being written by {holder}; wi-aws writes one artifact set at a time")]
+    Locked { dir: String, holder: String },
+    #[error(
+        "{failed}: {source}. Written before it: {}. Not written: {}",
+        list(written),
+        list(not_written)
+    )]
+    Partial {
+        failed: String,
+        source: io::Error,
+        written: Vec<String>,
+        not_written: Vec<String>,
+    },
+}
+
+fn list(paths: &[String]) -> String {
+    match paths.is_empty() {
+        true => "none".into(),
+        false => paths.join(", "),
+    }
 }
 
 impl WriteError {
@@ -49,6 +72,17 @@ impl WriteError {
                 "look at the differences with --dry-run, then rerun with --force to replace them, or choose another --out directory"
             }
             Self::Io { .. } => "check that the output directory is writable",
+            Self::File(FileError {
+                problem: FileProblem::Symlink(_) | FileProblem::Escapes { .. },
+                ..
+            }) => {
+                "replace the link with a real directory or file, or choose another --out directory"
+            }
+            Self::File(_) => "move that file away, or choose another --out directory",
+            Self::Locked { .. } => "wait for the other run to finish, then run again",
+            Self::Partial { .. } => {
+                "free space or fix permissions, then run again: the files written are complete, and a rerun writes the rest"
+            }
         }
     }
 }
@@ -66,10 +100,12 @@ pub fn preview(out_dir: &Path, artifacts: &[Artifact]) -> Result<Vec<Planned>, W
         .iter()
         .map(|artifact| {
             let target = out_dir.join(&artifact.path);
-            let existing = match fs::read(&target) {
-                Ok(bytes) => Some(bytes),
-                Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-                Err(error) => return Err(io_error(&target)(error)),
+            files::refuse_symlinks_in(out_dir, &artifact.path)?;
+            let existing = match files::read_in_dir(out_dir, &artifact.path, files::ARTIFACT_LIMIT)
+            {
+                Ok(text) => Some(text.into_bytes()),
+                Err(error) if error.is_not_found() => None,
+                Err(error) => return Err(error.into()),
             };
             let (outcome, overwrites) = match existing {
                 None => (Outcome::Created, false),
@@ -88,12 +124,15 @@ pub fn preview(out_dir: &Path, artifacts: &[Artifact]) -> Result<Vec<Planned>, W
 }
 
 /// Writes every artifact that is not unchanged. Refuses, before writing anything, when a file
-/// with other content exists and `force` is off.
+/// with other content exists and `force` is off. Holds an advisory lock on `out_dir` while it
+/// compares and writes, so two runs cannot mix their artifact sets.
 pub fn write_all(
     out_dir: &Path,
     artifacts: &[Artifact],
     force: bool,
 ) -> Result<Vec<Planned>, WriteError> {
+    fs::create_dir_all(out_dir).map_err(io_error(out_dir))?;
+    let _lock = lock(out_dir)?;
     let planned = preview(out_dir, artifacts)?;
     let conflicts: Vec<String> = planned
         .iter()
@@ -106,12 +145,96 @@ pub fn write_all(
             files: conflicts,
         });
     }
-    for (artifact, planned) in artifacts.iter().zip(&planned) {
-        if planned.outcome != Outcome::Unchanged {
-            write_atomically(&out_dir.join(&artifact.path), artifact)?;
+    remove_stale_temporaries(out_dir, artifacts);
+    let mut written = Vec::new();
+    for (index, (artifact, plan)) in artifacts.iter().zip(&planned).enumerate() {
+        if plan.outcome == Outcome::Unchanged {
+            continue;
         }
+        if let Err(error) = write_atomically(&out_dir.join(&artifact.path), artifact) {
+            let WriteError::Io { source, .. } = error else {
+                return Err(error);
+            };
+            return Err(WriteError::Partial {
+                failed: out_dir.join(&artifact.path).display().to_string(),
+                source,
+                written,
+                not_written: planned_paths(&planned_rest(&planned, index)),
+            });
+        }
+        written.push(artifact.path.clone());
     }
     Ok(planned)
+}
+
+/// What still had to be written from `index` on.
+fn planned_rest(planned: &[Planned], index: usize) -> Vec<&Planned> {
+    planned[index..]
+        .iter()
+        .filter(|p| p.outcome != Outcome::Unchanged)
+        .collect()
+}
+
+fn planned_paths(planned: &[&Planned]) -> Vec<String> {
+    planned.iter().map(|p| p.path.clone()).collect()
+}
+
+/// The prefix of the temporary files [`write_atomically`] makes next to its target.
+const TEMPORARY_PREFIX: &str = ".wi-aws-";
+
+/// A run killed between writing a temporary file and renaming it (kill -9, a power cut)
+/// leaves it behind; with the lock held, any such file in these directories is stale.
+fn remove_stale_temporaries(out_dir: &Path, artifacts: &[Artifact]) {
+    let mut dirs: Vec<PathBuf> = artifacts
+        .iter()
+        .filter_map(|a| out_dir.join(&a.path).parent().map(Path::to_path_buf))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let stale = entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(TEMPORARY_PREFIX)
+                && entry.file_type().is_ok_and(|t| t.is_file());
+            if stale {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// An exclusive advisory lock on the directory itself (no lock file to leave behind), held
+/// until the returned file is dropped.
+fn lock(out_dir: &Path) -> Result<fs::File, WriteError> {
+    let directory = fs::File::open(out_dir).map_err(io_error(out_dir))?;
+    match fs4::FileExt::try_lock(&directory) {
+        Ok(()) => Ok(directory),
+        Err(fs4::TryLockError::WouldBlock) => Err(WriteError::Locked {
+            dir: out_dir.display().to_string(),
+            holder: lock_holder(&directory)
+                .map_or_else(|| "another process".into(), |pid| format!("process {pid}")),
+        }),
+        Err(fs4::TryLockError::Error(error)) => Err(io_error(out_dir)(error)),
+    }
+}
+
+/// The process holding a lock on `file`, from Linux's /proc/locks (`None` elsewhere).
+fn lock_holder(file: &fs::File) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let inode = file.metadata().ok()?.ino();
+    let locks = files::read_text(Path::new("/proc/locks"), 1 << 20).ok()?;
+    locks.lines().find_map(|line| {
+        // "1: FLOCK  ADVISORY  WRITE 12345 08:01:1234567 0 EOF"
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (pid, device_inode) = (fields.get(4)?, fields.get(5)?);
+        let lock_inode = device_inode.rsplit(':').next()?.parse::<u64>().ok()?;
+        (lock_inode == inode).then(|| pid.parse().ok()).flatten()
+    })
 }
 
 fn write_atomically(target: &Path, artifact: &Artifact) -> Result<(), WriteError> {
@@ -120,7 +243,7 @@ fn write_atomically(target: &Path, artifact: &Artifact) -> Result<(), WriteError
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     fs::create_dir_all(&parent).map_err(io_error(&parent))?;
     let mut temporary = tempfile::Builder::new()
-        .prefix(".wi-aws-")
+        .prefix(TEMPORARY_PREFIX)
         .tempfile_in(&parent)
         .map_err(io_error(&parent))?;
     temporary

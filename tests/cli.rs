@@ -5,7 +5,7 @@ mod common;
 use common::{RunningDemo, files_under, repo_path, run_wi_aws, running_demo, text};
 use std::fs;
 use std::path::Path;
-use std::process::Output;
+use std::process::{Command, Output};
 
 fn wi_aws(args: &[&str], dir: &Path) -> Output {
     run_wi_aws(args, dir)
@@ -197,7 +197,147 @@ fn no_answers_and_unreadable_answers_are_usage_errors() {
     assert!(text(&none.stderr).contains("--answers-file"));
     let missing = wi_aws(&["--answers-file", "nope.yaml"], dir.path());
     assert_eq!(missing.status.code(), Some(2));
-    assert!(text(&missing.stderr).contains("cannot read nope.yaml"));
+    assert!(
+        text(&missing.stderr).contains("--answers-file nope.yaml: No such file"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
+
+/// `wi-aws ARGS` must fail at once with exit `code`, saying `said`.
+fn refuses(dir: &Path, args: &[&str], code: i32, said: &str) {
+    let started = std::time::Instant::now();
+    let output = wi_aws(args, dir);
+    let said_all = text(&output.stderr) + &text(&output.stdout);
+    assert_eq!(output.status.code(), Some(code), "{args:?}: {said_all}");
+    assert!(said_all.contains(said), "{args:?}: {said_all}");
+    // At once: nothing was read whole, nothing waited on a FIFO.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{args:?}"
+    );
+}
+
+#[test]
+fn devices_fifos_and_huge_files_are_refused_by_every_option_that_reads_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let fifo = fifo.display().to_string();
+    let huge = dir.path().join("huge.yaml");
+    fs::write(&huge, format!("# {}\n", "x".repeat(1 << 20))).expect("write");
+    let huge = huge.display().to_string();
+    let device = "a character device, not a regular file";
+    refuses(dir.path(), &["--answers-file", "/dev/zero"], 2, device);
+    refuses(
+        dir.path(),
+        &["--answers-file", &fifo],
+        2,
+        "a FIFO, not a regular file",
+    );
+    refuses(
+        dir.path(),
+        &["--answers-file", &huge],
+        2,
+        "larger than 1048576 bytes",
+    );
+    refuses(
+        dir.path(),
+        &["verify", "--token-file", "/dev/zero", "--jwks", "/dev/zero"],
+        2,
+        device,
+    );
+    let jwks = dir.path().join("jwks.json");
+    fs::write(&jwks, r#"{"keys": []}"#).expect("write");
+    let jwks = jwks.display().to_string();
+    refuses(
+        dir.path(),
+        &["verify", "--token-file", "/dev/zero", "--jwks", &jwks],
+        1,
+        device,
+    );
+    refuses(
+        dir.path(),
+        &["verify", "--token-file", &fifo, "--jwks", &jwks],
+        1,
+        "a FIFO",
+    );
+    refuses(
+        dir.path(),
+        &[
+            "discover",
+            "--proxy",
+            "127.0.0.1:9",
+            "--ca-file",
+            "/dev/zero",
+        ],
+        1,
+        device,
+    );
+}
+
+#[test]
+fn links_out_of_the_output_directory_are_refused_naming_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let outside = tempfile::tempdir().expect("temp dir");
+    let example = example();
+    let render = |extra: &[&str]| {
+        let mut args = vec!["--answers-file", &example, "--out", "out", "--no-verify"];
+        args.extend_from_slice(extra);
+        wi_aws(&args, dir.path())
+    };
+    assert_eq!(render(&[]).status.code(), Some(0));
+    // An artifact replaced by a link to /dev/zero: refused at once, even in a dry run.
+    let config = dir.path().join("out/aws/config");
+    fs::remove_file(&config).expect("remove");
+    std::os::unix::fs::symlink("/dev/zero", &config).expect("link");
+    for extra in [&["--dry-run"][..], &["--force"][..]] {
+        let output = render(extra);
+        let stderr = text(&output.stderr);
+        assert_ne!(output.status.code(), Some(0), "{extra:?}");
+        assert!(stderr.contains("out/aws/config"), "{stderr}");
+        assert!(stderr.contains("symbolic link"), "{stderr}");
+    }
+    fs::remove_file(&config).expect("remove");
+    // A directory inside the output replaced by a link elsewhere: --force does not write
+    // through it.
+    fs::remove_dir_all(dir.path().join("out/iam")).expect("remove");
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("out/iam")).expect("link");
+    let output = render(&["--force"]);
+    let stderr = text(&output.stderr);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        stderr.contains("out/iam") && stderr.contains("symbolic link"),
+        "{stderr}"
+    );
+    assert!(fs::read_dir(outside.path()).expect("read").next().is_none());
+}
+
+#[test]
+fn demo_proxy_does_not_write_its_ca_through_a_link() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("target");
+    fs::write(&target, "mine").expect("write");
+    std::os::unix::fs::symlink(&target, dir.path().join("ca.pem")).expect("link");
+    let output = wi_aws(
+        &[
+            "demo-proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--ca-out",
+            "ca.pem",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("--ca-out ca.pem: a symbolic link"));
+    assert_eq!(fs::read_to_string(&target).expect("read"), "mine");
 }
 
 #[test]
@@ -653,5 +793,86 @@ fn verify_without_rendered_files_is_a_usage_error() {
         text(&output.stderr).contains("render the artifacts first"),
         "{}",
         text(&output.stderr)
+    );
+}
+
+#[test]
+fn a_second_run_into_a_locked_directory_says_who_holds_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::create_dir_all(dir.path().join("out")).expect("mkdir");
+    let held = fs::File::open(dir.path().join("out")).expect("open");
+    fs4::FileExt::try_lock(&held).expect("lock");
+    let output = wi_aws(&["--answers-file", &example(), "--out", "out"], dir.path());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "is being written by process {}",
+            std::process::id()
+        )),
+        "{stderr}"
+    );
+    assert!(paths_under(&dir.path().join("out")).is_empty());
+    drop(held);
+    let output = wi_aws(&["--answers-file", &example(), "--out", "out"], dir.path());
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn temporary_files_left_by_a_killed_run_are_cleaned_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stale = dir.path().join("out/terraform/.wi-aws-Ab12Cd");
+    fs::create_dir_all(stale.parent().expect("parent")).expect("mkdir");
+    fs::write(&stale, "half a main.tf").expect("write");
+    let output = wi_aws(
+        &["--answers-file", &example(), "--out", "out", "--no-verify"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!stale.exists());
+    assert_eq!(paths_under(&dir.path().join("out")).len(), 11);
+}
+
+#[test]
+fn a_write_that_fails_half_way_says_what_was_written_and_what_was_not() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let render = |shell_prefix: &str| {
+        Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "{shell_prefix} exec \"$0\" --answers-file \"$1\" --out out --no-verify"
+            ))
+            .arg(env!("CARGO_BIN_EXE_wi-aws"))
+            .arg(example())
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("bash runs")
+    };
+    assert_eq!(render("").status.code(), Some(0));
+    // Keep the two large files (unchanged, so not written again); the rest are written anew
+    // under a 1 KiB file size limit, which NEXT-STEPS.md (about 3 KiB) exceeds, as a full disk.
+    for file in paths_under(&dir.path().join("out")) {
+        if !matches!(file.as_str(), "terraform/main.tf" | "aws-cli/setup.sh") {
+            fs::remove_file(dir.path().join("out").join(&file)).expect("remove");
+        }
+    }
+    let output = render("ulimit -f 1; trap '' XFSZ;");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("out/NEXT-STEPS.md"), "{stderr}");
+    assert!(
+        stderr.contains("Written before it: iam/trust-policy.json, iam/permissions-policy.json, teleport/role.yaml"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Not written: NEXT-STEPS.md, answers.yaml"),
+        "{stderr}"
+    );
+    // No temporary file is left behind.
+    assert!(
+        paths_under(&dir.path().join("out"))
+            .iter()
+            .all(|p| !p.contains(".wi-aws-"))
     );
 }

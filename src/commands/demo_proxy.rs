@@ -36,9 +36,7 @@ async fn serve(args: &DemoProxyArgs) -> Result<u8, CommandError> {
             CommandError::failure(error.to_string())
                 .with_fix("choose another --listen address, e.g. 127.0.0.1:0 for any free port")
         })?;
-    std::fs::write(&args.ca_out, &proxy.ca_pem).map_err(|error| {
-        CommandError::failure(format!("cannot write {}: {error}", args.ca_out.display()))
-    })?;
+    write_ca(&args.ca_out, &proxy.ca_pem)?;
     let authority = proxy.authority();
     let ca = args.ca_out.display();
     println!("listening on {authority}");
@@ -55,4 +53,30 @@ async fn serve(args: &DemoProxyArgs) -> Result<u8, CommandError> {
     println!("stopped");
     proxy.stop();
     Ok(exit::OK)
+}
+
+/// Writes the demo CA to `path`, never through a symbolic link (it could point anywhere).
+fn write_ca(path: &std::path::Path, pem: &str) -> Result<(), CommandError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let cannot = |detail: String| {
+        CommandError::failure(format!("--ca-out {}: {detail}", path.display()))
+            .with_fix("give the path of a regular file, e.g. wi-aws-demo-ca.pem")
+    };
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(cannot(
+            "a symbolic link; wi-aws does not write through one".into(),
+        ));
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .and_then(|mut file| match file.metadata()?.is_file() {
+            true => file.write_all(pem.as_bytes()),
+            false => Err(std::io::Error::other("not a regular file")),
+        })
+        .map_err(|error| cannot(error.to_string()))
 }

@@ -82,10 +82,12 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
 
 /// The answers file, completed from the proxy with `--proxy`, as a plan; its warnings printed.
 fn read_plan(answers_file: &Path, args: &RenderArgs) -> Result<Plan, CommandError> {
-    let text = std::fs::read_to_string(answers_file).map_err(|error| {
-        CommandError::bad_input(format!("cannot read {}: {error}", answers_file.display()))
-            .with_fix("check the path given to --answers-file")
-    })?;
+    let text =
+        crate::files::read_text(answers_file, crate::files::ANSWERS_LIMIT).map_err(|error| {
+            CommandError::bad_input(format!("--answers-file {error}"))
+                .with_fix("give the path of an answers file (see examples/answers.yaml)")
+                .nothing_written()
+        })?;
     let findings = match &args.proxy {
         None => None,
         Some(proxy) => Some(discover_for_render(proxy, &args.connection)?),

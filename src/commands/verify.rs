@@ -97,14 +97,11 @@ fn issuer_keys(args: &VerifyArgs) -> Result<(Option<String>, JwkSet), CommandErr
             Ok((Some(issuer), jwks))
         }
         (None, Some(path)) => {
-            let jwks = std::fs::read_to_string(path)
-                .map_err(|e| e.to_string())
-                .and_then(|text| {
-                    serde_json::from_str(&text).map_err(|e| format!("not a JWKS: {e}"))
-                })
-                .map_err(|error| {
-                    CommandError::bad_input(format!("--jwks {}: {error}", path.display()))
-                })?;
+            let text = crate::files::read_text(path, crate::files::JWKS_LIMIT)
+                .map_err(|error| CommandError::bad_input(format!("--jwks {error}")))?;
+            let jwks = serde_json::from_str(&text).map_err(|error| {
+                CommandError::bad_input(format!("--jwks {}: not a JWKS: {error}", path.display()))
+            })?;
             Ok((None, jwks))
         }
         (None, None) => Err(CommandError::bad_input(

@@ -84,9 +84,9 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
 
 /// The answers of `--edit`, and those of its answers that were ignored.
 fn edit_answers(path: &Path) -> Result<(Answers, Vec<Problem>), CommandError> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        CommandError::bad_input(format!("cannot read {}: {error}", path.display()))
-            .with_fix("check the path given to --edit")
+    let text = crate::files::read_text(path, crate::files::ANSWERS_LIMIT).map_err(|error| {
+        CommandError::bad_input(format!("--edit {error}"))
+            .with_fix("give the path of an answers file, e.g. wi-aws-out/answers.yaml")
     })?;
     let (answers, problems) = Answers::from_yaml(&text);
     if problems.iter().any(|p| p.location == Location::File) {

@@ -65,8 +65,15 @@ impl Trust {
         let extra_roots: Vec<CertificateDer<'static>> = match ca_file {
             None => Vec::new(),
             Some(path) => {
-                let roots = CertificateDer::pem_file_iter(path)
-                    .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+                let pem =
+                    crate::files::read_bounded(path, crate::files::CA_LIMIT).map_err(|error| {
+                        DiscoverError::CaFile {
+                            path: path.display().to_string(),
+                            detail: error.problem.to_string(),
+                        }
+                    })?;
+                let roots = CertificateDer::pem_slice_iter(&pem)
+                    .collect::<Result<Vec<_>, _>>()
                     .map_err(|error| DiscoverError::CaFile {
                         path: path.display().to_string(),
                         detail: error.to_string(),

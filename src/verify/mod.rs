@@ -62,13 +62,24 @@ pub struct TbotOutput {
 }
 
 fn read(dir: &Path, relative: &str) -> Result<String, VerifyError> {
-    std::fs::read_to_string(dir.join(relative)).map_err(|error| VerifyError::File {
-        path: dir.join(relative).display().to_string(),
-        detail: format!(
-            "{error} (render the artifacts first: wi-aws --answers-file F --out {})",
-            dir.display()
-        ),
+    crate::files::read_in_dir(dir, relative, crate::files::ARTIFACT_LIMIT).map_err(|error| {
+        let hint = match error.is_not_found() {
+            true => format!(
+                " (render the artifacts first: wi-aws --answers-file F --out {})",
+                dir.display()
+            ),
+            false => String::new(),
+        };
+        VerifyError::File {
+            path: dir.join(relative).display().to_string(),
+            detail: format!("{}{hint}", file_detail(&error)),
+        }
     })
+}
+
+/// What a file error says, without the path (the caller names it).
+fn file_detail(error: &crate::files::FileError) -> String {
+    error.problem.to_string()
 }
 
 fn parse_error(dir: &Path, relative: &str, detail: impl std::fmt::Display) -> VerifyError {
@@ -869,13 +880,13 @@ pub struct LiveInput {
 }
 
 pub fn verify_live(input: &LiveInput, now: SystemTime) -> Vec<Check> {
-    let token = match std::fs::read_to_string(&input.token_file) {
+    let token = match crate::files::read_text(&input.token_file, crate::files::TOKEN_LIMIT) {
         Ok(token) => token,
         Err(error) => {
             return vec![Check::fail_owned(
                 CheckId::TokenFile,
-                format!("cannot read {}: {error}", input.token_file.display()),
-                "the SDK fails before calling STS: unable to read the web identity token file".into(),
+                format!("cannot read {}: {}", input.token_file.display(), file_detail(&error)),
+                "the SDK fails before calling STS: unable to read the web identity token file (or STS refuses a token over 20,000 characters)".into(),
                 "check that tbot is running and writes to this path, and that this user may read it".into(),
             )];
         }

@@ -1,0 +1,212 @@
+//! Reading the files a user or a server can point wi-aws at, carefully: only regular files, never
+//! more than a limit, never a symbolic link out of the output directory, and never a wait on a
+//! FIFO. Every error names the path.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+const MIB: u64 = 1 << 20;
+/// An answers file is a few hundred bytes; a fleet's, a few hundred KiB.
+pub const ANSWERS_LIMIT: u64 = MIB;
+/// STS accepts tokens of at most 20,000 characters; a file may end with a line break or two.
+pub const TOKEN_LIMIT: u64 = 20_000 + 64;
+pub const JWKS_LIMIT: u64 = MIB;
+pub const CA_LIMIT: u64 = MIB;
+pub const TEMPLATE_LIMIT: u64 = MIB;
+/// The largest artifact (main.tf, NEXT-STEPS.md) is a few KiB.
+pub const ARTIFACT_LIMIT: u64 = MIB;
+
+/// A file that could not be read (or written), and why.
+#[derive(Debug, Error)]
+#[error("{path}: {problem}")]
+pub struct FileError {
+    pub path: String,
+    pub problem: FileProblem,
+}
+
+#[derive(Debug, Error)]
+pub enum FileProblem {
+    #[error("{0}, not a regular file")]
+    NotRegular(&'static str),
+    #[error("larger than {0} bytes, more than wi-aws reads for it")]
+    TooLarge(u64),
+    #[error("a symbolic link to {target}, outside {dir}")]
+    Escapes { target: String, dir: String },
+    #[error("a symbolic link; wi-aws writes only regular files and directories in {0}")]
+    Symlink(String),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl FileError {
+    fn new(path: &Path, problem: FileProblem) -> Self {
+        Self {
+            path: path.display().to_string(),
+            problem,
+        }
+    }
+
+    /// Whether the file is not there at all (callers may treat that as "new").
+    pub fn is_not_found(&self) -> bool {
+        matches!(&self.problem, FileProblem::Io(source) if source.kind() == io::ErrorKind::NotFound)
+    }
+
+    pub fn io(path: &Path) -> impl FnOnce(io::Error) -> FileError + '_ {
+        move |source| FileError::new(path, FileProblem::Io(source))
+    }
+}
+
+fn kind_of(file_type: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The bytes of a regular file of at most `limit` bytes.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
+    let not_regular =
+        |file_type: fs::FileType| FileError::new(path, FileProblem::NotRegular(kind_of(file_type)));
+    // Refuse a FIFO or a device before opening it: opening a FIFO waits for a writer.
+    let metadata = fs::metadata(path).map_err(FileError::io(path))?;
+    if !metadata.is_file() {
+        return Err(not_regular(metadata.file_type()));
+    }
+    // Non-blocking, in case it was swapped for a FIFO since; checked again on the open file.
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(FileError::io(path))?
+    };
+    let metadata = file.metadata().map_err(FileError::io(path))?;
+    if !metadata.is_file() {
+        return Err(not_regular(metadata.file_type()));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(FileError::io(path))?;
+    if bytes.len() as u64 > limit {
+        return Err(FileError::new(path, FileProblem::TooLarge(limit)));
+    }
+    Ok(bytes)
+}
+
+/// The text of a regular file of at most `limit` bytes.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, FileError> {
+    String::from_utf8(read_bounded(path, limit)?).map_err(|_| {
+        FileError::io(path)(io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
+    })
+}
+
+/// The file at `relative` inside `dir`, which must not be, or be under, a symbolic link that
+/// leads out of `dir`.
+pub fn read_in_dir(dir: &Path, relative: &str, limit: u64) -> Result<String, FileError> {
+    let path = dir.join(relative);
+    if let (Ok(real_dir), Ok(real_path)) = (fs::canonicalize(dir), fs::canonicalize(&path))
+        && !real_path.starts_with(&real_dir)
+    {
+        return Err(FileError::new(
+            &path,
+            FileProblem::Escapes {
+                target: real_path.display().to_string(),
+                dir: dir.display().to_string(),
+            },
+        ));
+    }
+    read_text(&path, limit)
+}
+
+/// Refuses a symbolic link at `relative` or at any directory on the way to it inside `dir`:
+/// a write through it would land outside `dir`.
+pub fn refuse_symlinks_in(dir: &Path, relative: &str) -> Result<(), FileError> {
+    let mut current = PathBuf::from(dir);
+    for component in Path::new(relative).components() {
+        current.push(component);
+        match fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let dir = dir.display().to_string();
+                return Err(FileError::new(&current, FileProblem::Symlink(dir)));
+            }
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(FileError::io(&current)(error)),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_fifos_and_large_files_are_refused_at_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("fifo");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(status.success());
+        let problem = |result: Result<Vec<u8>, FileError>| result.err().map(|e| e.to_string());
+        assert_eq!(
+            problem(read_bounded(&fifo, 10)),
+            Some(format!("{}: a FIFO, not a regular file", fifo.display()))
+        );
+        assert_eq!(
+            problem(read_bounded(Path::new("/dev/zero"), 10)),
+            Some("/dev/zero: a character device, not a regular file".into())
+        );
+        let big = dir.path().join("big");
+        fs::write(&big, "x".repeat(11)).expect("write");
+        assert!(matches!(
+            read_bounded(&big, 10),
+            Err(FileError {
+                problem: FileProblem::TooLarge(10),
+                ..
+            })
+        ));
+        assert_eq!(read_bounded(&big, 11).expect("reads").len(), 11);
+    }
+
+    #[test]
+    fn links_out_of_the_directory_are_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let outside = tempfile::tempdir().expect("temp dir");
+        fs::write(outside.path().join("secret"), "s").expect("write");
+        std::os::unix::fs::symlink(outside.path().join("secret"), dir.path().join("file"))
+            .expect("link");
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("sub")).expect("link");
+        assert!(matches!(
+            read_in_dir(dir.path(), "file", 10),
+            Err(FileError {
+                problem: FileProblem::Escapes { .. },
+                ..
+            })
+        ));
+        assert!(matches!(
+            refuse_symlinks_in(dir.path(), "sub/x"),
+            Err(FileError {
+                problem: FileProblem::Symlink(_),
+                ..
+            })
+        ));
+        assert!(refuse_symlinks_in(dir.path(), "new/x").is_ok());
+    }
+}
