@@ -31,9 +31,10 @@ NEXT-STEPS.md and answers.yaml (the normalized answers, for replay).
 
 After writing, render runs `verify` on the files (unless --no-verify).
 
-Exit codes: 0 success; 1 failure (I/O, network, or a verify check failed); 2 invalid answers
-or usage, or no terminal for the wizard (nothing written); 3 an existing file differs and
---force was not given (nothing written); 130 the wizard was left (nothing written).
+Exit codes: 0 success; 1 failure (I/O, network, a verify check failed, the output directory
+locked by another run); 2 invalid answers or usage, an unreadable answers file, or no terminal
+for the wizard (nothing written); 3 an existing file differs and --force was not given
+(nothing written); 130 the wizard was left (nothing written).
 
 Environment: NO_COLOR disables colour.";
 

@@ -36,6 +36,8 @@ pub enum FileProblem {
     Escapes { target: String, dir: String },
     #[error("a symbolic link; wi-aws writes only regular files and directories in {0}")]
     Symlink(String),
+    #[error("a file, where wi-aws needs a directory")]
+    NotADirectory,
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -72,6 +74,14 @@ fn kind_of(file_type: fs::FileType) -> &'static str {
         "a socket"
     } else {
         "not a regular file"
+    }
+}
+
+/// Refuses `dir` when it exists and is not a directory.
+pub fn refuse_non_directory(dir: &Path) -> Result<(), FileError> {
+    match fs::metadata(dir) {
+        Ok(metadata) if !metadata.is_dir() => Err(FileError::new(dir, FileProblem::NotADirectory)),
+        _ => Ok(()),
     }
 }
 
@@ -132,16 +142,20 @@ pub fn read_in_dir(dir: &Path, relative: &str, limit: u64) -> Result<String, Fil
     read_text(&path, limit)
 }
 
-/// Refuses a symbolic link at `relative` or at any directory on the way to it inside `dir`:
-/// a write through it would land outside `dir`.
+/// Refuses a symbolic link at `relative` or at any directory on the way to it inside `dir`
+/// (a write through it would land outside `dir`), and a file where a directory must be.
 pub fn refuse_symlinks_in(dir: &Path, relative: &str) -> Result<(), FileError> {
     let mut current = PathBuf::from(dir);
-    for component in Path::new(relative).components() {
+    let components: Vec<_> = Path::new(relative).components().collect();
+    for (index, component) in components.iter().enumerate() {
         current.push(component);
         match fs::symlink_metadata(&current) {
             Ok(metadata) if metadata.file_type().is_symlink() => {
                 let dir = dir.display().to_string();
                 return Err(FileError::new(&current, FileProblem::Symlink(dir)));
+            }
+            Ok(metadata) if index + 1 < components.len() && !metadata.is_dir() => {
+                return Err(FileError::new(&current, FileProblem::NotADirectory));
             }
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),

@@ -76,7 +76,10 @@ impl PipelineError {
 
     /// Whether the failure came before anything was written.
     pub fn nothing_written(&self) -> bool {
-        !matches!(self, Self::Write(WriteError::Io { .. }) | Self::Verify(_))
+        !matches!(
+            self,
+            Self::Write(WriteError::Io { .. } | WriteError::Partial { .. }) | Self::Verify(_)
+        )
     }
 }
 

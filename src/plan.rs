@@ -25,6 +25,14 @@ pub enum PlanError {
     Required { hint: &'static str },
     #[error("expected one of: {}", choices.join(", "))]
     NotAChoice { choices: &'static [&'static str] },
+    #[error("an empty value")]
+    Empty { default: Option<String> },
+    #[error("the {field} derived from it, {value:?}, is not valid: {rule}")]
+    DerivedInvalid {
+        field: &'static str,
+        value: String,
+        rule: String,
+    },
 }
 
 impl Advice for PlanError {
@@ -32,6 +40,13 @@ impl Advice for PlanError {
         match self {
             Self::Required { hint } => (*hint).to_owned(),
             Self::NotAChoice { choices } => format!("write one of {}", choices.join(", ")),
+            Self::Empty {
+                default: Some(default),
+            } => format!("leave the key out (or write null) to use the default, {default}"),
+            Self::Empty { default: None } => {
+                "leave the key out (or write null): it is optional".into()
+            }
+            Self::DerivedInvalid { field, .. } => format!("give {field} explicitly"),
         }
     }
 }
@@ -164,6 +179,16 @@ impl Plan {
     }
 }
 
+/// A default derived from another answer, and which one.
+struct Derived {
+    value: String,
+    from: FieldId,
+}
+
+fn derived(from: FieldId, value: Option<String>) -> Option<Derived> {
+    value.map(|value| Derived { value, from })
+}
+
 /// A parsed answer written back as it is saved (normalized: trimmed, lowercase hex, …).
 trait Normalized {
     fn answer(&self) -> Answer;
@@ -205,34 +230,30 @@ impl Checker<'_> {
     /// Checks a text answer, or falls back to the field's default (`derived`, for a default
     /// derived from other answers: `None` when those are broken or missing). `None` if it is
     /// missing without a default, or broken (both reported), or if its default depends on a
-    /// broken answer (reported there, not again here).
+    /// broken answer (reported there, not again here). An answer given empty is an error that
+    /// names the default, whatever the field: the key is left out to mean "the default".
     fn text<T: Normalized, E: Advice>(
         &mut self,
         id: FieldId,
-        derived: Option<String>,
+        derived: Option<Derived>,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<T> {
+        let derived_from = derived.as_ref().map(|d| d.from);
         let fallback = match field(id).default {
             FieldDefault::Text(text) => Some(text.to_owned()),
-            FieldDefault::Derived => derived,
+            FieldDefault::Derived => derived.map(|d| d.value),
             FieldDefault::Required(_) | FieldDefault::Optional(_) | FieldDefault::Flag(_) => None,
         };
         if let Some(value) = &fallback {
             self.defaults.insert(id, Answer::Text(value.clone()));
         }
-        let given = self
-            .answers
-            .text(id)
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let value = match (given, fallback, field(id).default) {
-            (Some(given), _, _) => given.to_owned(),
-            (None, Some(value), _) => value,
-            (None, None, FieldDefault::Required(hint)) => {
-                self.report(id, None, &PlanError::Required { hint });
-                return None;
+        let value = match (self.answers.text(id).map(str::trim), fallback) {
+            (Some(""), default) => return self.empty(id, default),
+            (Some(given), _) => given.to_owned(),
+            (None, Some(value)) => {
+                return self.parse_default(id, value, derived_from, parse);
             }
-            (None, None, _) => return None,
+            (None, None) => return self.missing(id),
         };
         let parsed = parse(&value)
             .map_err(|error| self.report(id, Some(&value), &error))
@@ -241,13 +262,61 @@ impl Checker<'_> {
         Some(parsed)
     }
 
+    /// A default that does not pass its own rule is reported on the answer it was derived
+    /// from (the proxy, for a cluster name), where the user can see it and its line.
+    fn parse_default<T: Normalized, E: Advice>(
+        &mut self,
+        id: FieldId,
+        value: String,
+        derived_from: Option<FieldId>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match (parse(&value), derived_from) {
+            (Ok(parsed), _) => {
+                self.normalized.set(id, parsed.answer());
+                Some(parsed)
+            }
+            (Err(error), Some(from)) => {
+                let given = self.answers.line(from);
+                let derived = PlanError::DerivedInvalid {
+                    field: field(id).key,
+                    value,
+                    rule: error.to_string(),
+                };
+                self.report(from, given.as_deref(), &derived);
+                None
+            }
+            (Err(error), None) => {
+                self.report(id, Some(&value), &error);
+                None
+            }
+        }
+    }
+
+    fn empty<T>(&mut self, id: FieldId, default: Option<String>) -> Option<T> {
+        match field(id).default {
+            FieldDefault::Required(hint) => {
+                self.report(id, Some(""), &PlanError::Required { hint })
+            }
+            _ => self.report(id, Some(""), &PlanError::Empty { default }),
+        }
+        None
+    }
+
+    fn missing<T>(&mut self, id: FieldId) -> Option<T> {
+        if let FieldDefault::Required(hint) = field(id).default {
+            self.report(id, None, &PlanError::Required { hint });
+        }
+        None
+    }
+
     /// An optional text answer: `Some(None)` when it is not given.
     fn optional_text<T: Normalized, E: Advice>(
         &mut self,
         id: FieldId,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<Option<T>> {
-        let given = self.answers.text(id).is_some_and(|t| !t.trim().is_empty());
+        let given = self.answers.text(id).is_some();
         match self.text(id, None, parse) {
             None if given => None,
             parsed => Some(parsed),
@@ -263,6 +332,9 @@ impl Checker<'_> {
         };
         self.defaults.insert(id, Answer::Text(default.to_owned()));
         let value = self.answers.text(id).map(str::trim).unwrap_or(default);
+        if value.is_empty() {
+            return self.empty(id, Some(default.to_owned()));
+        }
         match choices.iter().find(|c| **c == value) {
             Some(choice) => {
                 self.normalized.set(id, Answer::Text((*choice).to_owned()));
@@ -404,9 +476,12 @@ fn check_cluster(check: &mut Checker<'_>) -> Option<Cluster> {
     let proxy = check.text(FieldId::Proxy, None, ProxyAddress::parse);
     let cluster_name = check.text(
         FieldId::ClusterName,
-        proxy
-            .as_ref()
-            .map(|p| p.host().trim_matches(['[', ']']).to_owned()),
+        derived(
+            FieldId::Proxy,
+            proxy
+                .as_ref()
+                .map(|p| p.host().trim_matches(['[', ']']).to_owned()),
+        ),
         spiffe::parse_trust_domain,
     );
     let thumbprints = check.list(FieldId::Thumbprints, thumbprint::normalize);
@@ -452,7 +527,10 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
     let account_id = check.text(FieldId::AccountId, None, aws::parse_account_id);
     let region = check.text(
         FieldId::Region,
-        partition.map(|p| p.default_region().to_owned()),
+        derived(
+            FieldId::Partition,
+            partition.map(|p| p.default_region().to_owned()),
+        ),
         |region| match partition {
             Some(partition) => aws::parse_region(region, partition),
             // The partition is broken and reported; the region cannot be checked against it.
@@ -466,21 +544,24 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
     let custom_actions = check_actions(check, access);
     let role_name = check.text(
         FieldId::RoleName,
-        spiffe_id.map(default_role_name),
+        derived(FieldId::SpiffePath, spiffe_id.map(default_role_name)),
         aws::parse_role_name,
     );
     let role_path = check.text(FieldId::RolePath, None, aws::parse_iam_path);
     let policy_name = check.text(
         FieldId::PolicyName,
-        role_name
-            .as_ref()
-            .zip(access)
-            .map(|(role, access)| format!("{role}-s3-{}", access.id())),
+        derived(
+            FieldId::RoleName,
+            role_name
+                .as_ref()
+                .zip(access)
+                .map(|(role, access)| format!("{role}-s3-{}", access.id())),
+        ),
         aws::parse_policy_name,
     );
     let profile = check.text(
         FieldId::Profile,
-        role_name.as_deref().map(default_profile),
+        derived(FieldId::RoleName, role_name.as_deref().map(default_profile)),
         aws::parse_profile_name,
     );
     let session_name = check.optional_text(FieldId::SessionName, aws::parse_session_name);
@@ -531,7 +612,10 @@ fn check_workload(
     };
     let teleport_role = check.text(
         FieldId::TeleportRole,
-        role_name.as_deref().map(default_teleport_role),
+        derived(
+            FieldId::RoleName,
+            role_name.as_deref().map(default_teleport_role),
+        ),
         |v| teleport::parse_resource_name(v, "role"),
     );
     let bot = check.text(FieldId::Bot, None, |v| {

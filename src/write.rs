@@ -96,6 +96,7 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 
 /// Compares each artifact with what is on disk. Reads only.
 pub fn preview(out_dir: &Path, artifacts: &[Artifact]) -> Result<Vec<Planned>, WriteError> {
+    files::refuse_non_directory(out_dir)?;
     artifacts
         .iter()
         .map(|artifact| {
@@ -131,6 +132,7 @@ pub fn write_all(
     artifacts: &[Artifact],
     force: bool,
 ) -> Result<Vec<Planned>, WriteError> {
+    files::refuse_non_directory(out_dir)?;
     fs::create_dir_all(out_dir).map_err(io_error(out_dir))?;
     let _lock = lock(out_dir)?;
     let planned = preview(out_dir, artifacts)?;

@@ -87,6 +87,30 @@ use Edit::{Document, Remove, Set};
 
 const CASES: &[Case] = &[
     Case {
+        name: "an empty audience is not the default",
+        edits: &[Set("tbot", "audience", "\"\"")],
+        field: "tbot.audience",
+        rule: "an empty value",
+    },
+    Case {
+        name: "an empty partition is not the default either",
+        edits: &[Set("aws", "partition", "\"\"")],
+        field: "aws.partition",
+        rule: "an empty value",
+    },
+    Case {
+        name: "an empty optional session name",
+        edits: &[Set("aws", "role_session_name", "\"\"")],
+        field: "aws.role_session_name",
+        rule: "an empty value",
+    },
+    Case {
+        name: "a proxy whose host is no trust domain, with its line",
+        edits: &[Set("teleport", "proxy", "\"[::1]:3080\"")],
+        field: "teleport.proxy",
+        rule: "the teleport.cluster_name derived from it, \"::1\", is not valid",
+    },
+    Case {
         name: "account id too short",
         edits: &[Set("aws", "account_id", "\"12345\"")],
         field: "aws.account_id",

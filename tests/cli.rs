@@ -161,6 +161,74 @@ fn dry_run_writes_nothing() {
 }
 
 #[test]
+fn dry_run_shows_the_difference_it_would_replace() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let render = |extra: &str| {
+        wi_aws(
+            &[
+                "--answers-file",
+                &example(),
+                "--out",
+                "out",
+                "--no-verify",
+                extra,
+            ],
+            dir.path(),
+        )
+    };
+    assert_eq!(render("--force").status.code(), Some(0));
+    let env = dir.path().join("out/aws/env");
+    let original = fs::read_to_string(&env).expect("read");
+    fs::write(&env, original.replace("workload-id-demo", "hand-edited")).expect("edit");
+    let output = render("--dry-run");
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout.contains("out/aws/env (there now)"), "{stdout}");
+    assert!(
+        stdout.contains("-export AWS_ROLE_ARN=arn:aws:iam::123456789012:role/hand-edited"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+export AWS_ROLE_ARN=arn:aws:iam::123456789012:role/workload-id-demo"),
+        "{stdout}"
+    );
+    // Nothing was written.
+    assert!(
+        fs::read_to_string(&env)
+            .expect("read")
+            .contains("hand-edited")
+    );
+}
+
+#[test]
+fn an_output_path_that_is_a_file_is_named_as_such() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(dir.path().join("out"), "").expect("write");
+    let output = wi_aws(&["--answers-file", &example(), "--out", "out"], dir.path());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("out: a file, where wi-aws needs a directory"),
+        "{stderr}"
+    );
+    // The rule once, not "Not a directory … : Not a directory".
+    assert_eq!(stderr.matches("directory").count(), 2, "{stderr}");
+}
+
+#[test]
+fn timeout_zero_says_the_range() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = wi_aws(
+        &["discover", "--proxy", "x.example", "--timeout", "0"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("--timeout 0: give more than 0 and at most 3600 seconds")
+    );
+}
+
+#[test]
 fn the_four_mistakes_of_a_hand_edited_file_are_reported_together() {
     let dir = tempfile::tempdir().expect("temp dir");
     let bad = fs::read_to_string(example())

@@ -31,7 +31,7 @@ impl ConnectionArgs {
     pub fn options(&self) -> Result<crate::discover::Options, CommandError> {
         if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
             return Err(CommandError::bad_input(format!(
-                "--timeout {} must be a number of seconds between 0 and 3600",
+                "--timeout {}: give more than 0 and at most 3600 seconds",
                 self.timeout
             )));
         }

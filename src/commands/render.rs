@@ -4,8 +4,10 @@
 use super::ConnectionArgs;
 use super::{CommandError, report_checks};
 use crate::discover;
+use crate::files;
 use crate::pipeline::{self, exit};
 use crate::plan::{self, Plan};
+use crate::render::Artifact;
 use crate::terminal::Style;
 use crate::write::{Outcome, Planned};
 use clap::Args;
@@ -59,7 +61,12 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     let artifacts = pipeline::render(&plan, &settings.templates)?;
     let out = &settings.out;
     if settings.dry_run {
-        print_dry_run(out, &pipeline::preview(out, &artifacts)?, settings.force);
+        print_dry_run(
+            out,
+            &artifacts,
+            &pipeline::preview(out, &artifacts)?,
+            settings.force,
+        );
         return Ok(exit::OK);
     }
     let written = pipeline::write(out, &artifacts, settings.force)?;
@@ -122,9 +129,9 @@ fn discover_for_render(
     Ok(findings)
 }
 
-fn print_dry_run(out: &Path, planned: &[Planned], force: bool) {
+fn print_dry_run(out: &Path, artifacts: &[Artifact], planned: &[Planned], force: bool) {
     let style = Style::detect();
-    for p in planned {
+    for (p, artifact) in planned.iter().zip(artifacts) {
         let what = match p.outcome {
             Outcome::Created => "would create",
             Outcome::Updated => "would update",
@@ -138,8 +145,29 @@ fn print_dry_run(out: &Path, planned: &[Planned], force: bool) {
         // Pad before colouring: escape codes would count as width.
         let what = style.outcome(p.outcome, &format!("{what:<12}"));
         println!("{what} {}{note}", out.join(&p.path).display());
+        if p.overwrites {
+            print!("{}", difference(out, artifact));
+        }
     }
     println!("dry run: nothing written to {}", out.display());
+}
+
+/// What would change in a file that differs, as a unified diff (the file there is read with
+/// the same care and limit as everywhere).
+fn difference(out: &Path, artifact: &Artifact) -> String {
+    let there = match files::read_in_dir(out, &artifact.path, files::ARTIFACT_LIMIT) {
+        Ok(there) => there,
+        Err(error) => return format!("  (cannot show the difference: {error})\n"),
+    };
+    let path = out.join(&artifact.path).display().to_string();
+    similar::TextDiff::from_lines(&there, &artifact.contents)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{path} (there now)"),
+            &format!("{path} (would be written)"),
+        )
+        .to_string()
 }
 
 fn print_written(out: &Path, written: &[Planned]) {

@@ -34,7 +34,7 @@ impl TrustProblem {
                 }
                 CertificateError::NotValidForName
                 | CertificateError::NotValidForNameContext { .. } => Self::WrongHost,
-                other => Self::Other(format!("{other:?}")),
+                other => Self::Other(in_words(&format!("{other:?}"))),
             },
             other => Self::Other(other.to_string()),
         }
@@ -49,6 +49,27 @@ impl TrustProblem {
             Self::Other(detail) => format!("the certificate is not accepted ({detail}); AWS will likely refuse it too"),
         }
     }
+}
+
+/// A verifier's error name (`Other(OtherError(CaUsedAsEndEntity))`) in words: "CA used as
+/// end entity". The verifiers report such problems only by name.
+fn in_words(debug: &str) -> String {
+    let name = debug
+        .trim_end_matches(')')
+        .rsplit('(')
+        .next()
+        .unwrap_or(debug)
+        .split([' ', '{'])
+        .next()
+        .unwrap_or_default();
+    let mut words = String::new();
+    for (index, c) in name.char_indices() {
+        if c.is_uppercase() && index > 0 {
+            words.push(' ');
+        }
+        words.push(c.to_ascii_lowercase());
+    }
+    words.replace("ca ", "CA ").replace(" ca", " CA")
 }
 
 /// The CAs to trust — this machine's, plus those of `--ca-file` — shared by the raw handshake
@@ -283,5 +304,20 @@ pub fn role_in_chain(summary: &CertificateSummary, index: usize) -> &'static str
         (_, true, true) => "a root CA",
         (_, true, false) => "an intermediate CA",
         _ => "a certificate",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifier_errors_are_said_in_words() {
+        assert_eq!(
+            in_words("Other(OtherError(CaUsedAsEndEntity))"),
+            "CA used as end entity"
+        );
+        assert_eq!(in_words("NotValidYet"), "not valid yet");
+        assert_eq!(in_words("ExpiredRevocationList"), "expired revocation list");
     }
 }
