@@ -3,6 +3,7 @@
 
 use crate::write::Outcome;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 /// The spinner's frames, in both wizards.
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -61,5 +62,39 @@ impl Style {
             Status::Fail => "31",
         };
         self.paint(code, status.mark())
+    }
+}
+
+/// While it lives, a signal that would end the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT sent
+/// from outside; the keys are read as keys) first puts the terminal back as it was, removes
+/// `files` (what this run made, like the demo's CA file) and says so, then exits 128 + the
+/// signal's number, as a shell reports it.
+pub struct ExitOnSignal {
+    handle: signal_hook::iterator::Handle,
+}
+
+impl ExitOnSignal {
+    pub fn install(files: Vec<PathBuf>) -> std::io::Result<Self> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?;
+        let handle = signals.handle();
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let _ = crossterm::terminal::disable_raw_mode();
+                let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+                for file in &files {
+                    let _ = std::fs::remove_file(file);
+                }
+                eprintln!("\nwi-aws: stopped by signal {signal}; the terminal is restored.");
+                std::process::exit(128 + signal);
+            }
+        });
+        Ok(Self { handle })
+    }
+}
+
+impl Drop for ExitOnSignal {
+    fn drop(&mut self) {
+        self.handle.close();
     }
 }

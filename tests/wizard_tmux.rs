@@ -360,18 +360,7 @@ fn sigterm_restores_the_terminal_and_writes_nothing() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let tmux = Tmux::start_tui("tui-term", dir.path());
-    let shell = tmux.run(&["list-panes", "-t", "wizard", "-F", "#{pane_pid}"]);
-    let wizard = Command::new("pgrep")
-        .args(["-P", shell.trim()])
-        .output()
-        .expect("pgrep runs");
-    let pid = String::from_utf8_lossy(&wizard.stdout).trim().to_owned();
-    assert!(!pid.is_empty(), "no wizard process under the pane's shell");
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
+    tmux.signal_wizard("TERM");
     tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(10));
     let screen = tmux.screen();
     assert!(screen.contains("WIZARD-EXIT=130"), "{screen}");
@@ -379,4 +368,79 @@ fn sigterm_restores_the_terminal_and_writes_nothing() {
     // Back on the normal screen, not the wizard's.
     assert!(!screen.contains("1/10 Cluster"), "{screen}");
     assert!(!dir.path().join("wizard-out").exists());
+}
+
+impl Tmux {
+    /// The wizard's process: the child of the pane's shell.
+    fn wizard_pid(&self) -> String {
+        let shell = self.run(&["list-panes", "-t", "wizard", "-F", "#{pane_pid}"]);
+        let wizard = Command::new("pgrep")
+            .args(["-P", shell.trim()])
+            .output()
+            .expect("pgrep runs");
+        let pid = String::from_utf8_lossy(&wizard.stdout).trim().to_owned();
+        assert!(!pid.is_empty(), "no wizard process under the pane's shell");
+        pid
+    }
+
+    fn signal_wizard(&self, signal: &str) {
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &self.wizard_pid()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+    }
+}
+
+/// `wi-aws ARGS` with its own TMPDIR, then the terminal's mode as the shell sees it afterwards
+/// (`STTY=icanon` when restored, `STTY=-icanon` when left raw).
+fn start_with_private_tmp(name: &str, dir: &Path, args: &str, size: (u16, u16)) -> Tmux {
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).expect("mkdir");
+    let binary = env!("CARGO_BIN_EXE_wi-aws");
+    let command = format!(
+        "env TMPDIR={} {binary} {args}; code=$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon' | sed 's/^/STTY=/'; (exit $code)",
+        tmp.display()
+    );
+    Tmux::start_command(name, dir, &command, size)
+}
+
+#[test]
+fn signals_from_outside_restore_the_terminal_and_remove_the_demo_ca() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let tui = ("--demo --out wizard-out", "✓ 127.0.0.1:");
+    let plain = (
+        "--plain --demo --out wizard-out",
+        "? Teleport proxy public address",
+    );
+    for (name, (args, ready), signal, code) in [
+        ("sig-int-tui", tui, "INT", 130),
+        ("sig-quit-tui", tui, "QUIT", 130),
+        ("sig-int-plain", plain, "INT", 130),
+        ("sig-quit-plain", plain, "QUIT", 131),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tmux = start_with_private_tmp(name, dir.path(), args, (80, 24));
+        tmux.wait_for(ready, Duration::from_secs(20));
+        // The demo's CA is in the private TMPDIR while the wizard runs.
+        let tmp = dir.path().join("tmp");
+        assert_eq!(std::fs::read_dir(&tmp).expect("tmp").count(), 1, "{name}");
+        tmux.signal_wizard(signal);
+        tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(10));
+        let screen = tmux.screen();
+        assert!(
+            screen.contains(&format!("WIZARD-EXIT={code}")),
+            "{name}: {screen}"
+        );
+        assert!(
+            screen.contains("STTY=icanon"),
+            "{name}: terminal left raw: {screen}"
+        );
+        assert!(!screen.contains("1/10 Cluster"), "{name}: {screen}");
+        let left: Vec<_> = std::fs::read_dir(&tmp).expect("tmp").collect();
+        assert!(left.is_empty(), "{name}: left behind {left:?}");
+        assert!(!dir.path().join("wizard-out").exists());
+    }
 }

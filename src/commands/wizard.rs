@@ -79,6 +79,12 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
             Err(error) => return Err(CommandError::failure(error.to_string())),
         }
     }
+    let made: Vec<_> = demo
+        .iter()
+        .map(|d| d.ca_file.path().to_path_buf())
+        .collect();
+    let _on_signal = crate::terminal::ExitOnSignal::install(made)
+        .map_err(|error| CommandError::failure(format!("cannot handle signals: {error}")))?;
     line_wizard(answers, &ignored, demo_proxy, &settings, &options)
 }
 

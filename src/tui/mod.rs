@@ -87,8 +87,13 @@ async fn event_loop(
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    // Every signal that would end the process ends the wizard instead, so the terminal is
+    // restored and what the run made (the demo's CA file) is removed on the way out.
+    use tokio::signal::unix::SignalKind;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
 
     let size = terminal.size().map_err(TuiError::Terminal)?;
     app.update(Msg::Resize {
@@ -118,6 +123,8 @@ async fn event_loop(
                 _ = ticker.tick(), if app.busy() => Some(Msg::Tick),
                 _ = terminate.recv() => Some(Msg::Terminate),
                 _ = hangup.recv() => Some(Msg::Terminate),
+                _ = interrupt.recv() => Some(Msg::Terminate),
+                _ = quit.recv() => Some(Msg::Terminate),
             };
             if let Some(msg) = msg {
                 break msg;
