@@ -124,9 +124,17 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, FileError> {
     })
 }
 
-/// The file at `relative` inside `dir`, which must not be, or be under, a symbolic link that
-/// leads out of `dir`.
+/// The text of the file at `relative` inside `dir`, which must not be, or be under, a symbolic
+/// link that leads out of `dir`.
 pub fn read_in_dir(dir: &Path, relative: &str, limit: u64) -> Result<String, FileError> {
+    let path = dir.join(relative);
+    String::from_utf8(read_bytes_in_dir(dir, relative, limit)?).map_err(|_| {
+        FileError::io(&path)(io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
+    })
+}
+
+/// The bytes of the file at `relative` inside `dir`, as [`read_in_dir`] reads it.
+pub fn read_bytes_in_dir(dir: &Path, relative: &str, limit: u64) -> Result<Vec<u8>, FileError> {
     let path = dir.join(relative);
     if let (Ok(real_dir), Ok(real_path)) = (fs::canonicalize(dir), fs::canonicalize(&path))
         && !real_path.starts_with(&real_dir)
@@ -139,7 +147,7 @@ pub fn read_in_dir(dir: &Path, relative: &str, limit: u64) -> Result<String, Fil
             },
         ));
     }
-    read_text(&path, limit)
+    read_bounded(&path, limit)
 }
 
 /// Refuses a symbolic link at `relative` or at any directory on the way to it inside `dir`

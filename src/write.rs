@@ -102,9 +102,9 @@ pub fn preview(out_dir: &Path, artifacts: &[Artifact]) -> Result<Vec<Planned>, W
         .map(|artifact| {
             let target = out_dir.join(&artifact.path);
             files::refuse_symlinks_in(out_dir, &artifact.path)?;
-            let existing = match files::read_in_dir(out_dir, &artifact.path, files::ARTIFACT_LIMIT)
-            {
-                Ok(text) => Some(text.into_bytes()),
+            let limit = files::ARTIFACT_LIMIT;
+            let existing = match files::read_bytes_in_dir(out_dir, &artifact.path, limit) {
+                Ok(bytes) => Some(bytes),
                 Err(error) if error.is_not_found() => None,
                 Err(error) => return Err(error.into()),
             };

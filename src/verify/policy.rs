@@ -503,29 +503,24 @@ mod tests {
     fn what_the_simulation_cannot_decide_is_never_a_pass() {
         let request = web_identity("spiffe://example.com/svc/a", "sts.amazonaws.com");
         let allow = trust("StringEquals", json!("spiffe://example.com/svc/a"));
+        let with_deny = |condition: Value| {
+            let mut policy = allow.clone();
+            policy["Statement"]
+                .as_array_mut()
+                .expect("array")
+                .push(json!({"Effect": "Deny", "Principal": "*", "Action": "sts:*", "Condition": condition}));
+            policy
+        };
         // A Deny with an operator wi-aws does not evaluate could apply: the answer is unknown.
-        let mut policy = allow.clone();
-        policy["Statement"]
-            .as_array_mut()
-            .expect("array")
-            .push(json!({
-                "Effect": "Deny", "Principal": "*", "Action": "sts:*",
-                "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}
-            }));
+        let policy =
+            with_deny(json!({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}));
         assert!(matches!(
             evaluate(&policy, &request),
             Decision::CannotEvaluate(why) if why.contains("DateGreaterThan")
         ));
         // Null is evaluated: the key is present, so {"…": "true"} does not hold and the Deny
         // does not apply.
-        let mut policy = allow.clone();
-        policy["Statement"]
-            .as_array_mut()
-            .expect("array")
-            .push(json!({
-                "Effect": "Deny", "Principal": "*", "Action": "sts:*",
-                "Condition": {"Null": {"example.com/workload-identity:sub": "true"}}
-            }));
+        let mut policy = with_deny(json!({"Null": {"example.com/workload-identity:sub": "true"}}));
         assert_eq!(evaluate(&policy, &request), Decision::Allow(0));
         // …and with "false" it does.
         let last = policy["Statement"].as_array().expect("array").len() - 1;
