@@ -4,7 +4,7 @@ mod common;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use wi_aws::check::CheckId;
+use wi_aws::check::{CheckId, Status};
 use wi_aws::demo::{DemoOptions, DemoProxy, TeleportThumbprint};
 use wi_aws::discover::{self, DiscoverError, Options};
 use wi_aws::teleport::ProxyAddress;
@@ -187,23 +187,26 @@ async fn missing_endpoints_say_what_they_mean() {
 }
 
 #[tokio::test]
-async fn an_old_teleport_fails_the_version_check() {
-    let (proxy, _dir, ca) = start(DemoOptions {
-        server_version: "16.4.5".into(),
-        ..DemoOptions::default()
-    })
-    .await;
-    let findings = discover_demo(&proxy, Some(&ca)).await.expect("discovers");
-    let check = findings
-        .checks
-        .iter()
-        .find(|c| c.id == CheckId::Version)
-        .expect("check");
-    assert!(
-        !check.ok() && check.detail.contains("older than 16.4.6"),
-        "{}",
-        check.detail
-    );
+async fn versions_without_jwt_svids_fail_and_before_the_guides_warn() {
+    for (version, status, said) in [
+        ("16.4.2", Status::Fail, "older than 16.4.3"),
+        ("16.4.5", Status::Warn, "asks for 16.4.6"),
+        ("16.4.6", Status::Pass, "16.4.6 or later"),
+    ] {
+        let (proxy, _dir, ca) = start(DemoOptions {
+            server_version: version.into(),
+            ..DemoOptions::default()
+        })
+        .await;
+        let findings = discover_demo(&proxy, Some(&ca)).await.expect("discovers");
+        let check = findings
+            .checks
+            .iter()
+            .find(|c| c.id == CheckId::Version)
+            .expect("check");
+        assert_eq!(check.status, status, "{version}: {}", check.detail);
+        assert!(check.detail.contains(said), "{version}: {}", check.detail);
+    }
 }
 
 #[tokio::test]

@@ -15,8 +15,10 @@ use std::time::Duration;
 use thiserror::Error;
 use tls::{CertificateSummary, TrustProblem};
 
-/// Teleport issues JWT SVIDs from 16.4.3; the AWS guide requires 16.4.6.
-pub const MIN_VERSION: (u64, u64, u64) = (16, 4, 6);
+/// Teleport issues JWT SVIDs from 16.4.3.
+pub const MIN_VERSION: (u64, u64, u64) = (16, 4, 3);
+/// The version Teleport's AWS guide asks for.
+pub const RECOMMENDED_VERSION: (u64, u64, u64) = (16, 4, 6);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Far above any Teleport ping, discovery document or JWKS.
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
@@ -284,18 +286,32 @@ async fn ask_proxy(
 }
 
 fn version_check(server_version: &str) -> Check {
-    let version = parse_version(server_version);
-    Check::holds(
-        CheckId::Version,
-        version.is_some_and(|v| v >= MIN_VERSION),
-        match version {
-            Some(v) if v >= MIN_VERSION => format!("{server_version} (16.4.6 or later)"),
-            Some(_) => format!(
-                "{server_version} is older than 16.4.6, which the AWS OIDC guide requires: upgrade the cluster"
+    match parse_version(server_version) {
+        Some(v) if v >= RECOMMENDED_VERSION => Check::pass(
+            CheckId::Version,
+            format!(
+                "{server_version} (issues JWT SVIDs; 16.4.6 or later, as Teleport's AWS guide asks)"
             ),
-            None => format!("{server_version:?} is not a version wi-aws can read"),
-        },
-    )
+        ),
+        Some(v) if v >= MIN_VERSION => Check::warn(
+            CheckId::Version,
+            format!(
+                "{server_version} issues JWT SVIDs (from 16.4.3); Teleport's AWS guide asks for 16.4.6 or later"
+            ),
+        ),
+        Some(_) => Check::holds(
+            CheckId::Version,
+            false,
+            format!(
+                "{server_version} is older than 16.4.3 and issues no JWT SVIDs: upgrade the cluster"
+            ),
+        ),
+        None => Check::holds(
+            CheckId::Version,
+            false,
+            format!("{server_version:?} is not a version wi-aws can read"),
+        ),
+    }
 }
 
 fn issuer_check(issuer: &str, expected_issuer: &str) -> Check {
@@ -494,7 +510,8 @@ mod tests {
         assert_eq!(parse_version("16.4.6"), Some((16, 4, 6)));
         assert_eq!(parse_version("v17.0.0-dev.3"), Some((17, 0, 0)));
         assert_eq!(parse_version("banana"), None);
-        assert!(parse_version("16.4.5").unwrap() < MIN_VERSION);
+        assert!(parse_version("16.4.2").unwrap() < MIN_VERSION);
+        assert!(parse_version("16.4.5").unwrap() < RECOMMENDED_VERSION);
         assert!(parse_version("16.10.0").unwrap() > MIN_VERSION);
     }
 
