@@ -97,6 +97,7 @@ impl Answers {
         match field.shown {
             Shown::Always => true,
             Shown::When(choice, id) => self.text(choice) == Some(id),
+            Shown::Unless(choice, id) => self.text(choice) != Some(id),
         }
     }
 

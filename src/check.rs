@@ -16,6 +16,7 @@ pub enum CheckId {
     JwksHost,
     // What verify checks on the files and the token.
     TeleportRole,
+    TbotSelector,
     Issued,
     ProviderUrl,
     Token,
@@ -51,6 +52,7 @@ impl CheckId {
             Self::Jwks => "jwks",
             Self::JwksHost => "jwks host",
             Self::TeleportRole => "teleport role",
+            Self::TbotSelector => "tbot selector",
             Self::Issued => "issued",
             Self::ProviderUrl => "provider url",
             Self::Token => "token",

@@ -26,8 +26,10 @@ Modes:
   wi-aws demo-proxy               a local DEMO Teleport proxy to try all this
 
 Artifacts written to DIR: terraform/main.tf, iam/trust-policy.json, iam/permissions-policy.json,
-aws-cli/setup.sh, teleport/role.yaml, teleport/setup.sh, tbot/outputs.yaml, aws/config, aws/env,
-NEXT-STEPS.md and answers.yaml (the normalized answers, for replay).
+aws-cli/setup.sh, teleport/role.yaml, teleport/setup.sh, aws/config, aws/env, NEXT-STEPS.md and
+answers.yaml (the normalized answers, for replay); teleport/workload-identity.yaml and
+tbot/services.yaml for the current Teleport API generation (teleport.api workload-identity, or
+auto on 17.2.7+), tbot/outputs.yaml for the legacy one (legacy-spiffe).
 
 After writing, render runs `verify` on the files (unless --no-verify).
 

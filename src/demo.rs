@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub const DEMO_CLUSTER_NAME: &str = "demo.wi-aws.invalid";
-pub const DEMO_VERSION: &str = "17.0.0";
+pub const DEMO_VERSION: &str = "18.3.0";
 /// How long a connection may stay open; a stalled client does not hold a task forever.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_REQUEST_HEAD: usize = 16 * 1024;

@@ -559,6 +559,7 @@ mod tests {
     const GUIDE: &[Reply] = &[
         Type("example.teleport.sh"),  // proxy
         Type(""),                     // cluster name: default = proxy host
+        Type(""),                     // Teleport version: unknown offline
         Type("/svc/example-service"), // SPIFFE path
         Type("9E:99:A4:8A:99:60:B1:49:26:BB:7F:3B:02:E2:2D:A2:B0:AB:72:80"), // thumbprints
         Type(""),                     // partition: aws
@@ -573,10 +574,13 @@ mod tests {
         Type(""),                     // role path
         Type(""),                     // profile: = role
         Type(""),                     // session name: none
+        Type(""),                     // API generation: auto
+        Type(""),                     // workload_identity resource: from the path
         Type("my-workload-aws"),      // teleport role
         Type("my-bot"),               // bot
         Type(""),                     // output dir
-        Type(""),                     // jwt file
+        Type(""),                     // credential TTL
+        Type(""),                     // renewal interval
         Type(""),                     // audience
     ];
 
@@ -621,21 +625,24 @@ mod tests {
         for reply in GUIDE {
             let bad = match replies.len() - expected.len() {
                 0 => Some(("https://example.teleport.sh", "without a scheme")),
-                2 => Some(("/svc/../x", "'..' segment")),
-                3 => Some(("abc", "40 hex digits")),
-                5 => Some(("12345", "exactly 12 digits")),
-                6 => Some(("us-gov-west-1", "in partition aws-us-gov")),
-                8 => Some(("My_Bucket", "only lowercase")),
-                11 => Some(("has space", "IAM policy names")),
-                12 => Some(("a/b", "IAM role names")),
-                13 => Some(("workloads", "an IAM path is")),
-                14 => Some(("default", "[default]")),
-                15 => Some(("x", "role session names")),
-                16 => Some(("-x", "Teleport role names")),
-                17 => Some(("", "required")),
-                18 => Some(("relative", "absolute path")),
-                19 => Some(("../x", "a file name is")),
-                20 => Some(("has space", "printable characters")),
+                2 => Some(("seventeen", "major.minor.patch")),
+                3 => Some(("/svc/../x", "'..' segment")),
+                4 => Some(("abc", "40 hex digits")),
+                6 => Some(("12345", "exactly 12 digits")),
+                7 => Some(("us-gov-west-1", "in partition aws-us-gov")),
+                9 => Some(("My_Bucket", "only lowercase")),
+                12 => Some(("has space", "IAM policy names")),
+                13 => Some(("a/b", "IAM role names")),
+                14 => Some(("workloads", "an IAM path is")),
+                15 => Some(("default", "[default]")),
+                16 => Some(("x", "role session names")),
+                18 => Some(("-x", "Teleport workload_identity names")),
+                19 => Some(("-x", "Teleport role names")),
+                20 => Some(("", "required")),
+                21 => Some(("relative", "absolute path")),
+                22 => Some(("25h", "at most 24h")),
+                23 => Some(("2h", "not shorter than")),
+                24 => Some(("has space", "printable characters")),
                 _ => None,
             };
             if let Some((input, rule)) = bad {
@@ -665,8 +672,8 @@ mod tests {
     #[test]
     fn custom_access_asks_for_actions_and_other_presets_do_not() {
         let mut replies: Vec<Reply> = GUIDE.to_vec();
-        replies[10] = Pick(4); // custom
-        replies.insert(11, Type("s3:GetObject, s3:PutObject"));
+        replies[11] = Pick(4); // custom
+        replies.insert(12, Type("s3:GetObject, s3:PutObject"));
         let mut script = Script::new(&replies);
         let mut answers = Answers::default();
         ask_all(&mut script, &mut answers, &offline).expect("completes");
@@ -704,10 +711,12 @@ mod tests {
             jwks_uri: String::new(),
             keys: Vec::new(),
             checks: Vec::new(),
+            api: Some("workload-identity".into()),
+            api_reason: "Teleport 17.4.2 is 17.2.7 or later".into(),
         };
         let found = move |_: &ProxyAddress| Ok(findings.clone());
         let mut replies: Vec<Reply> = GUIDE.to_vec();
-        replies[3] = Pick(0); // the chain's thumbprint, offered first
+        replies[4] = Pick(0); // the chain's thumbprint, offered first
         let mut script = Script::new(&replies);
         let mut answers = Answers::default();
         ask_all(&mut script, &mut answers, &found).expect("completes");
@@ -746,7 +755,7 @@ mod tests {
         let (mut answers, _) =
             Answers::from_yaml(&example.replace("\"123456789012\"", "\"12345\""));
         let mut replies = vec![Type(""); GUIDE.len()];
-        replies.insert(6, Type("123456789012"));
+        replies.insert(7, Type("123456789012"));
         let mut script = Script::new(&replies);
         ask_all(&mut script, &mut answers, &offline).expect("completes");
         assert_eq!(answers.text(FieldId::AccountId), Some("123456789012"));

@@ -11,7 +11,7 @@ use crate::problem::{Advice, Location, Problem, Problems};
 use crate::spiffe::{self, SpiffeId};
 use crate::steps::{FieldDefault, FieldId, FieldKind, field};
 use crate::tbot;
-use crate::teleport::{self, ProxyAddress};
+use crate::teleport::{self, ApiChoice, ProxyAddress, TeleportApi};
 use crate::thumbprint::{self, MAX_THUMBPRINTS};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -59,6 +59,8 @@ pub struct Cluster {
     pub cluster_name: String,
     /// SHA-1 of the certificate AWS pins for the proxy, lowercase hex.
     pub thumbprints: Vec<String>,
+    /// The cluster's Teleport version, when known (from the proxy).
+    pub version: Option<String>,
 }
 
 /// The workload: its SPIFFE ID and what lets its bot issue it.
@@ -67,6 +69,15 @@ pub struct Workload {
     pub spiffe_id: SpiffeId,
     pub teleport_role: String,
     pub bot: String,
+    /// How Teleport grants the SPIFFE ID, and why this generation.
+    pub api: TeleportApi,
+    pub api_reason: String,
+    /// Why the chosen generation may be a bad idea (legacy on a cluster that deprecated it).
+    #[serde(skip)]
+    pub api_warning: Option<String>,
+    /// The `workload_identity` resource's name (current generation only); the role selects it
+    /// by the label `workload: <name>`, tbot by its name.
+    pub resource_name: Option<String>,
 }
 
 /// The AWS side: the account, the provider, the bucket, the role and the profile.
@@ -92,8 +103,12 @@ pub struct AwsSetup {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TbotSetup {
     pub output_dir: String,
-    pub jwt_file: String,
+    /// The legacy generation's file name; the current one always writes `jwt_svid`.
+    pub jwt_file: Option<String>,
     pub audience: String,
+    /// The current generation's `credential_ttl` and `renewal_interval`.
+    pub credential_ttl: Option<String>,
+    pub renewal_interval: Option<String>,
 }
 
 /// Everything the artifacts need, checked and with defaults filled in. Templates see each
@@ -155,7 +170,11 @@ impl Plan {
 
     /// The file the AWS profile reads: tbot's output directory joined with the JWT file name.
     pub fn token_file(&self) -> String {
-        format!("{}/{}", self.tbot.output_dir, self.tbot.jwt_file)
+        let file = match (&self.workload.api, &self.tbot.jwt_file) {
+            (TeleportApi::LegacySpiffe, Some(file)) => file.as_str(),
+            _ => tbot::WORKLOAD_IDENTITY_JWT_FILE,
+        };
+        format!("{}/{file}", self.tbot.output_dir)
     }
 
     pub fn bucket_actions(&self) -> Vec<String> {
@@ -448,8 +467,9 @@ pub fn assess(answers: &Answers) -> Assessment {
     let cluster = check_cluster(&mut check);
     let spiffe_id = check_spiffe_id(&mut check, cluster.as_ref());
     let aws = check_aws(&mut check, spiffe_id.as_ref());
-    let workload = check_workload(&mut check, spiffe_id, aws.as_ref());
-    let tbot = check_tbot(&mut check);
+    let workload = check_workload(&mut check, spiffe_id, aws.as_ref(), cluster.as_ref());
+    let api = workload.as_ref().map(|w| w.api);
+    let tbot = check_tbot(&mut check, api);
     let result = match (cluster, workload, aws, tbot) {
         (Some(cluster), Some(workload), Some(aws), Some(tbot)) if check.problems.is_empty() => {
             let mut plan = Plan {
@@ -492,10 +512,12 @@ fn check_cluster(check: &mut Checker<'_>) -> Option<Cluster> {
             &thumbprint::ThumbprintError::TooMany,
         );
     }
+    let version = check.optional_text(FieldId::Version, teleport::parse_version_answer);
     Some(Cluster {
         proxy: proxy?,
         cluster_name: cluster_name?,
         thumbprints,
+        version: version?,
     })
 }
 
@@ -605,7 +627,28 @@ fn check_workload(
     check: &mut Checker<'_>,
     spiffe_id: Option<SpiffeId>,
     aws: Option<&AwsSetup>,
+    cluster: Option<&Cluster>,
 ) -> Option<Workload> {
+    let choice = check.choice(FieldId::Api, ApiChoice::parse);
+    let version = cluster.and_then(|c| c.version.as_deref());
+    let api = choice.and_then(|choice| {
+        teleport::resolve_api(choice, version)
+            .map_err(|error| check.report(FieldId::Api, Some(choice.id()), &error))
+            .ok()
+    });
+    let resource_name = match api {
+        Some((TeleportApi::LegacySpiffe, ..)) => Some(None),
+        _ => check
+            .text(
+                FieldId::WorkloadIdentity,
+                derived(
+                    FieldId::SpiffePath,
+                    spiffe_id.as_ref().map(default_resource_name),
+                ),
+                |v| teleport::parse_resource_name(v, "workload_identity"),
+            )
+            .map(Some),
+    };
     let role_name = match aws {
         Some(aws) => Some(aws.role_name.clone()),
         None => effective_role_name(check.answers, spiffe_id.as_ref()),
@@ -621,27 +664,60 @@ fn check_workload(
     let bot = check.text(FieldId::Bot, None, |v| {
         teleport::parse_resource_name(v, "bot")
     });
+    let (api, api_reason, api_warning) = api?;
     Some(Workload {
         spiffe_id: spiffe_id?,
         teleport_role: teleport_role?,
         bot: bot?,
+        api,
+        api_reason,
+        api_warning,
+        resource_name: resource_name?,
     })
 }
 
-fn check_tbot(check: &mut Checker<'_>) -> Option<TbotSetup> {
+/// tbot's settings; which apply depends on the API generation (`None`: not known, broken).
+fn check_tbot(check: &mut Checker<'_>, api: Option<TeleportApi>) -> Option<TbotSetup> {
     let output_dir = check.text(FieldId::OutputDir, None, tbot::parse_output_dir);
-    let jwt_file = check.text(FieldId::JwtFile, None, tbot::parse_file_name);
     let audience = check.text(FieldId::Audience, None, aws::parse_audience);
+    let legacy = api == Some(TeleportApi::LegacySpiffe);
+    let jwt_file = match legacy {
+        true => check
+            .text(FieldId::JwtFile, None, tbot::parse_file_name)
+            .map(Some),
+        false => Some(None),
+    };
+    let (credential_ttl, renewal_interval) = match legacy {
+        true => (Some(None), Some(None)),
+        false => {
+            let ttl = check.text(FieldId::CredentialTtl, None, tbot::parse_credential_ttl);
+            let renewal = check.text(FieldId::RenewalInterval, None, |v| {
+                tbot::parse_renewal_interval(v, ttl.as_deref())
+            });
+            (ttl.map(Some), renewal.map(Some))
+        }
+    };
     Some(TbotSetup {
         output_dir: output_dir?,
         jwt_file: jwt_file?,
         audience: audience?,
+        credential_ttl: credential_ttl?,
+        renewal_interval: renewal_interval?,
     })
 }
 
 /// Valid choices that are likely to surprise.
 fn warnings(plan: &Plan) -> Vec<String> {
     let mut warnings = Vec::new();
+    warnings.extend(plan.workload.api_warning.clone());
+    if plan.workload.api == TeleportApi::WorkloadIdentity
+        && plan.answers.get(FieldId::JwtFile).is_some()
+    {
+        warnings.push(format!(
+            "tbot.jwt_file applies to the legacy generation only: the workload-identity-jwt service writes {}",
+            plan.token_file()
+        ));
+    }
     let proxy = &plan.cluster.proxy;
     if let Some(port) = proxy.port() {
         warnings.push(format!(
@@ -671,6 +747,29 @@ fn warnings(plan: &Plan) -> Vec<String> {
 pub fn default_role_name(spiffe_id: &SpiffeId) -> String {
     let joined = spiffe_id.segments().collect::<Vec<_>>().join("-");
     joined.chars().take(64).collect()
+}
+
+/// The `workload_identity` resource's name derived from a SPIFFE ID: its path segments joined
+/// with '-', made a valid Teleport name.
+pub fn default_resource_name(spiffe_id: &SpiffeId) -> String {
+    let joined = spiffe_id.segments().collect::<Vec<_>>().join("-");
+    let name: String = joined
+        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-@".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if name.is_empty() {
+        "workload".into()
+    } else {
+        name
+    }
 }
 
 /// The profile name derived from the IAM role name: characters a profile name cannot hold

@@ -9,6 +9,7 @@
 use crate::aws::{AccessPreset, ProviderMode};
 use crate::escape;
 use crate::plan::Plan;
+use crate::teleport::TeleportApi;
 use handlebars::{Handlebars, handlebars_helper};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -33,15 +34,21 @@ pub struct ArtifactKind {
     pub format: Format,
     pub executable: bool,
     pub embedded_template: &'static str,
+    /// The Teleport API generation it belongs to; `None`: both.
+    pub api: Option<TeleportApi>,
 }
 
 macro_rules! artifact {
     ($path:literal, $format:expr, $executable:expr) => {
+        artifact!($path, $format, $executable, None)
+    };
+    ($path:literal, $format:expr, $executable:expr, $api:expr) => {
         ArtifactKind {
             path: $path,
             format: $format,
             executable: $executable,
             embedded_template: include_str!(concat!("../templates/", $path, ".hbs")),
+            api: $api,
         }
     };
 }
@@ -51,9 +58,26 @@ pub const TRUST_POLICY: ArtifactKind = artifact!("iam/trust-policy.json", Format
 pub const PERMISSIONS_POLICY: ArtifactKind =
     artifact!("iam/permissions-policy.json", Format::Json, false);
 pub const AWS_CLI_SETUP: ArtifactKind = artifact!("aws-cli/setup.sh", Format::Shell, true);
+pub const WORKLOAD_IDENTITY: ArtifactKind = artifact!(
+    "teleport/workload-identity.yaml",
+    Format::Yaml,
+    false,
+    Some(TeleportApi::WorkloadIdentity)
+);
 pub const TELEPORT_ROLE: ArtifactKind = artifact!("teleport/role.yaml", Format::Yaml, false);
 pub const TELEPORT_SETUP: ArtifactKind = artifact!("teleport/setup.sh", Format::Shell, true);
-pub const TBOT_OUTPUTS: ArtifactKind = artifact!("tbot/outputs.yaml", Format::Yaml, false);
+pub const TBOT_OUTPUTS: ArtifactKind = artifact!(
+    "tbot/outputs.yaml",
+    Format::Yaml,
+    false,
+    Some(TeleportApi::LegacySpiffe)
+);
+pub const TBOT_SERVICES: ArtifactKind = artifact!(
+    "tbot/services.yaml",
+    Format::Yaml,
+    false,
+    Some(TeleportApi::WorkloadIdentity)
+);
 pub const AWS_CONFIG: ArtifactKind = artifact!("aws/config", Format::Ini, false);
 pub const AWS_ENV: ArtifactKind = artifact!("aws/env", Format::Shell, false);
 pub const NEXT_STEPS_FILE: ArtifactKind = artifact!("NEXT-STEPS.md", Format::Markdown, false);
@@ -66,9 +90,11 @@ pub const ARTIFACTS: &[ArtifactKind] = &[
     TRUST_POLICY,
     PERMISSIONS_POLICY,
     AWS_CLI_SETUP,
+    WORKLOAD_IDENTITY,
     TELEPORT_ROLE,
     TELEPORT_SETUP,
     TBOT_OUTPUTS,
+    TBOT_SERVICES,
     AWS_CONFIG,
     AWS_ENV,
     NEXT_STEPS_FILE,
@@ -202,6 +228,7 @@ pub fn context(plan: &Plan) -> Value {
         "policy_arn": plan.policy_arn(),
         "role_arn": plan.role_arn(),
         "token_file": plan.token_file(),
+        "legacy_spiffe": plan.workload.api == TeleportApi::LegacySpiffe,
     });
     // A plan of strings, lists and flags always serializes.
     let mut context = serde_json::to_value(plan).unwrap_or_default();
@@ -215,7 +242,10 @@ pub fn context(plan: &Plan) -> Value {
 pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, RenderError> {
     let context = context(plan);
     let mut artifacts = Vec::with_capacity(ARTIFACTS.len() + 1);
-    for kind in ARTIFACTS {
+    for kind in ARTIFACTS
+        .iter()
+        .filter(|kind| kind.api.is_none_or(|api| api == plan.workload.api))
+    {
         if kind.format == Format::Ini {
             refuse_ini_unsafe(kind.path, &context)?;
         }

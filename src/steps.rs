@@ -6,6 +6,7 @@
 //! section's check in `plan`, which every front end calls to validate.
 
 use crate::aws::{AccessPreset, Partition, ProviderMode};
+use crate::teleport::ApiChoice;
 
 /// The wizard's steps, in order. The answers file groups fields by section instead (see
 /// [`Field::key`]); a step may take fields from several sections.
@@ -60,6 +61,7 @@ pub enum FieldKind {
 pub enum FieldId {
     Proxy,
     ClusterName,
+    Version,
     SpiffePath,
     Thumbprints,
     Partition,
@@ -75,10 +77,14 @@ pub enum FieldId {
     RolePath,
     Profile,
     SessionName,
+    Api,
+    WorkloadIdentity,
     TeleportRole,
     Bot,
     OutputDir,
     JwtFile,
+    CredentialTtl,
+    RenewalInterval,
     Audience,
 }
 
@@ -102,6 +108,8 @@ pub enum Shown {
     Always,
     /// Only when the choice field has this id.
     When(FieldId, &'static str),
+    /// Unless the choice field has this id.
+    Unless(FieldId, &'static str),
 }
 
 #[derive(Debug)]
@@ -153,6 +161,16 @@ pub const FIELDS: &[Field] = &[
         help: "The Teleport cluster name, which is the trust domain of every SPIFFE ID it issues. Defaults to the proxy host.",
         kind: FieldKind::Text,
         default: FieldDefault::Derived,
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::Version,
+        key: "teleport.version",
+        step: Step::Cluster,
+        label: "Teleport version",
+        help: "The cluster's version, filled in by asking the proxy (`tctl version`). With teleport.api auto it decides the API generation: 17.2.7 and later get the workload_identity resource.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Optional("unknown: the current API generation"),
         shown: Shown::Always,
     },
     Field {
@@ -308,11 +326,31 @@ pub const FIELDS: &[Field] = &[
         shown: Shown::Always,
     },
     Field {
+        id: FieldId::Api,
+        key: "teleport.api",
+        step: Step::Teleport,
+        label: "Teleport API generation",
+        help: "workload-identity: a workload_identity resource and tbot's workload-identity-jwt service (Teleport 17.2.7+). legacy-spiffe: the role's spec.allow.spiffe and tbot's spiffe-svid output (16.4.3 to 18.x, removed from tbot in 19). auto: by the cluster's version.",
+        kind: FieldKind::Choice(&ApiChoice::IDS),
+        default: FieldDefault::Text(ApiChoice::Auto.id()),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::WorkloadIdentity,
+        key: "teleport.workload_identity",
+        step: Step::Teleport,
+        label: "workload_identity resource name",
+        help: "The Teleport workload_identity resource that issues the SPIFFE ID; the role selects it by its labels and tbot by its name. Defaults to the SPIFFE path joined with '-'.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::Unless(FieldId::Api, ApiChoice::LegacySpiffe.id()),
+    },
+    Field {
         id: FieldId::TeleportRole,
         key: "teleport.role",
         step: Step::Teleport,
         label: "Teleport role name",
-        help: "The Teleport role that allows issuing the SPIFFE ID (spec.allow.spiffe).",
+        help: "The Teleport role that allows issuing the SPIFFE ID (workload_identity_labels, or spec.allow.spiffe in the legacy generation).",
         kind: FieldKind::Text,
         default: FieldDefault::Derived,
         shown: Shown::Always,
@@ -342,10 +380,30 @@ pub const FIELDS: &[Field] = &[
         key: "tbot.jwt_file",
         step: Step::Tbot,
         label: "JWT file name",
-        help: "File name of the JWT SVID inside the output directory; the AWS profile reads it.",
+        help: "Legacy generation only: the file name of the JWT SVID inside the output directory (the workload-identity-jwt service always writes jwt_svid).",
         kind: FieldKind::Text,
         default: FieldDefault::Text(crate::tbot::DEFAULT_JWT_FILE),
-        shown: Shown::Always,
+        shown: Shown::When(FieldId::Api, ApiChoice::LegacySpiffe.id()),
+    },
+    Field {
+        id: FieldId::CredentialTtl,
+        key: "tbot.credential_ttl",
+        step: Step::Tbot,
+        label: "JWT SVID lifetime",
+        help: "How long each JWT SVID tbot fetches lives (credential_ttl), at most 24h.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Text(crate::tbot::DEFAULT_CREDENTIAL_TTL),
+        shown: Shown::Unless(FieldId::Api, ApiChoice::LegacySpiffe.id()),
+    },
+    Field {
+        id: FieldId::RenewalInterval,
+        key: "tbot.renewal_interval",
+        step: Step::Tbot,
+        label: "tbot renewal interval",
+        help: "How often tbot fetches a fresh JWT SVID (renewal_interval); shorter than the lifetime, so the file never holds an expired token.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Text(crate::tbot::DEFAULT_RENEWAL_INTERVAL),
+        shown: Shown::Unless(FieldId::Api, ApiChoice::LegacySpiffe.id()),
     },
     Field {
         id: FieldId::Audience,

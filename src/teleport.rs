@@ -1,5 +1,6 @@
-//! Teleport facts: the proxy's public address, the Workload Identity issuer it implies, and the
-//! names of Teleport resources (roles, bots).
+//! Teleport facts: the proxy's public address, the Workload Identity issuer it implies, the
+//! names of Teleport resources (roles, bots), versions, and which API generation grants a
+//! workload its SPIFFE ID.
 
 use crate::advice::Advice;
 use thiserror::Error;
@@ -23,6 +24,18 @@ pub enum TeleportError {
         "Teleport {kind} names are 1-64 characters of letters, digits, '.', '_', '-' and '@', starting with a letter or digit"
     )]
     ResourceName { kind: &'static str },
+    #[error("a Teleport version looks like 17.4.2 (major.minor.patch)")]
+    Version,
+    #[error(
+        "tbot removed the spiffe-svid output in v19 (teleport PR #57541), and this cluster runs {version}: the legacy generation would be rejected"
+    )]
+    LegacyRemoved { version: String },
+    #[error(
+        "the workload_identity resource arrived in Teleport 17.2.7, and this cluster runs {version}"
+    )]
+    NoWorkloadIdentity { version: String },
+    #[error("Teleport issues JWT SVIDs from 16.4.3, and this cluster runs {version}")]
+    NoJwtSvids { version: String },
 }
 
 impl Advice for TeleportError {
@@ -32,6 +45,12 @@ impl Advice for TeleportError {
             Self::ProxyHost => "use the proxy's public address exactly as `tsh status` shows it, in lowercase".into(),
             Self::ProxyPort => "leave the port out for 443, or write host:3080".into(),
             Self::ResourceName { kind } => format!("use a name like my-workload-aws (see `tctl get {kind}s`)"),
+            Self::Version => "leave teleport.version out, or copy it from `tctl version`".into(),
+            Self::LegacyRemoved { .. } => "set teleport.api to workload-identity (or auto)".into(),
+            Self::NoWorkloadIdentity { .. } => {
+                "set teleport.api to legacy-spiffe (or auto), or upgrade the cluster to 17.2.7 or later".into()
+            }
+            Self::NoJwtSvids { .. } => "upgrade the cluster to 16.4.6 or later".into(),
         }
     }
 }
@@ -153,6 +172,128 @@ pub fn parse_resource_name(value: &str, kind: &'static str) -> Result<String, Te
     Ok(value.to_owned())
 }
 
+/// `16.4.6`, `v17.0.0-dev.1` → (major, minor, patch); `None` if unreadable.
+pub fn parse_version(version: &str) -> Option<(u64, u64, u64)> {
+    let core = version.trim().trim_start_matches('v');
+    let core = core.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    Some((parts.next()??, parts.next()??, parts.next()??))
+}
+
+/// A version answer, normalized (`v17.4.2` → `17.4.2`).
+pub fn parse_version_answer(value: &str) -> Result<String, TeleportError> {
+    parse_version(value)
+        .map(|(major, minor, patch)| format!("{major}.{minor}.{patch}"))
+        .ok_or(TeleportError::Version)
+}
+
+/// What the answers ask for: a generation, or the one the cluster's version calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiChoice {
+    Auto,
+    WorkloadIdentity,
+    LegacySpiffe,
+}
+
+impl ApiChoice {
+    pub const ALL: [ApiChoice; 3] = [Self::Auto, Self::WorkloadIdentity, Self::LegacySpiffe];
+    /// The ids as written in `answers.yaml`, in [`Self::ALL`] order.
+    pub const IDS: [&'static str; 3] = crate::choice::choice_ids!(ApiChoice, 3);
+
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::WorkloadIdentity => TeleportApi::WorkloadIdentity.id(),
+            Self::LegacySpiffe => TeleportApi::LegacySpiffe.id(),
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.id() == value)
+    }
+}
+
+/// The two ways Teleport grants a workload its SPIFFE ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TeleportApi {
+    /// A `workload_identity` resource, selected by role labels; tbot's `workload-identity-jwt`
+    /// service (17.2.7 and later).
+    WorkloadIdentity,
+    /// The role's `spec.allow.spiffe`; tbot's `spiffe-svid` output (16.4.3 to 18.x; deprecated
+    /// in 17, removed from tbot in 19).
+    LegacySpiffe,
+}
+
+impl TeleportApi {
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::WorkloadIdentity => "workload-identity",
+            Self::LegacySpiffe => "legacy-spiffe",
+        }
+    }
+}
+
+pub const JWT_SVIDS_SINCE: (u64, u64, u64) = (16, 4, 3);
+pub const WORKLOAD_IDENTITY_SINCE: (u64, u64, u64) = (17, 2, 7);
+/// The first major version whose tbot has no `spiffe-svid` output.
+pub const LEGACY_REMOVED_IN: u64 = 19;
+
+/// The generation to render for `choice` on a cluster of `version` (unknown: the current one),
+/// with why, and a warning for a legacy choice the cluster has deprecated.
+pub fn resolve_api(
+    choice: ApiChoice,
+    version: Option<&str>,
+) -> Result<(TeleportApi, String, Option<String>), TeleportError> {
+    let parsed = version.and_then(parse_version);
+    let version_text = || version.unwrap_or_default().to_owned();
+    if let Some(v) = parsed
+        && v < JWT_SVIDS_SINCE
+    {
+        return Err(TeleportError::NoJwtSvids {
+            version: version_text(),
+        });
+    }
+    let current = parsed.is_none_or(|v| v >= WORKLOAD_IDENTITY_SINCE);
+    match (choice, parsed) {
+        (ApiChoice::LegacySpiffe, Some(v)) if v.0 >= LEGACY_REMOVED_IN => {
+            Err(TeleportError::LegacyRemoved {
+                version: version_text(),
+            })
+        }
+        (ApiChoice::WorkloadIdentity, Some(_)) if !current => {
+            Err(TeleportError::NoWorkloadIdentity {
+                version: version_text(),
+            })
+        }
+        (ApiChoice::LegacySpiffe, _) => Ok((
+            TeleportApi::LegacySpiffe,
+            "chosen in teleport.api".into(),
+            current.then(|| "teleport.api legacy-spiffe: role spec.allow.spiffe and tbot's spiffe-svid output are deprecated since Teleport 17 and removed from tbot in 19; move to workload-identity".to_owned()),
+        )),
+        (ApiChoice::WorkloadIdentity, _) => Ok((
+            TeleportApi::WorkloadIdentity,
+            "chosen in teleport.api".into(),
+            None,
+        )),
+        (ApiChoice::Auto, None) => Ok((
+            TeleportApi::WorkloadIdentity,
+            "the cluster's version is not known: the current generation".into(),
+            None,
+        )),
+        (ApiChoice::Auto, Some(_)) if current => Ok((
+            TeleportApi::WorkloadIdentity,
+            format!("Teleport {} is 17.2.7 or later", version_text()),
+            None,
+        )),
+        (ApiChoice::Auto, Some(_)) => Ok((
+            TeleportApi::LegacySpiffe,
+            format!("Teleport {} predates the workload_identity resource (17.2.7)", version_text()),
+            None,
+        )),
+    }
+}
+
 /// Written as the authority (`host[:port]`), as in `answers.yaml`.
 impl serde::Serialize for ProxyAddress {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -163,6 +304,43 @@ impl serde::Serialize for ProxyAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_generation_follows_the_version_at_17_2_7_and_19() {
+        let resolve = |choice, version| resolve_api(choice, Some(version)).map(|r| r.0);
+        assert_eq!(
+            resolve(ApiChoice::Auto, "17.2.6"),
+            Ok(TeleportApi::LegacySpiffe)
+        );
+        assert_eq!(
+            resolve(ApiChoice::Auto, "17.2.7"),
+            Ok(TeleportApi::WorkloadIdentity)
+        );
+        assert_eq!(
+            resolve_api(ApiChoice::Auto, None).map(|r| r.0),
+            Ok(TeleportApi::WorkloadIdentity)
+        );
+        assert!(matches!(
+            resolve(ApiChoice::LegacySpiffe, "19.0.0"),
+            Err(TeleportError::LegacyRemoved { .. })
+        ));
+        assert!(matches!(
+            resolve_api(ApiChoice::LegacySpiffe, Some("18.1.0")),
+            Ok((TeleportApi::LegacySpiffe, _, Some(_)))
+        ));
+        assert!(matches!(
+            resolve_api(ApiChoice::LegacySpiffe, Some("17.2.6")),
+            Ok((TeleportApi::LegacySpiffe, _, None))
+        ));
+        assert!(matches!(
+            resolve(ApiChoice::WorkloadIdentity, "17.2.6"),
+            Err(TeleportError::NoWorkloadIdentity { .. })
+        ));
+        assert!(matches!(
+            resolve(ApiChoice::Auto, "16.4.2"),
+            Err(TeleportError::NoJwtSvids { .. })
+        ));
+    }
 
     #[test]
     fn issuer_drops_default_port_and_keeps_others() {

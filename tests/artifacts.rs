@@ -11,6 +11,7 @@ use wi_aws::aws::AccessPreset;
 use wi_aws::aws::ProviderMode;
 use wi_aws::plan::Plan;
 use wi_aws::render::{ARTIFACTS, Artifact};
+use wi_aws::teleport::TeleportApi;
 
 fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
@@ -22,8 +23,14 @@ fn snapshot_settings() -> insta::Settings {
 #[test]
 fn snapshots_of_every_artifact() {
     for (case, file) in CASES {
-        let artifacts = render_plan(&plan_of(file));
-        assert_eq!(artifacts.len(), ARTIFACTS.len() + 1);
+        let plan = plan_of(file);
+        let artifacts = render_plan(&plan);
+        // Every artifact of the plan's generation, and answers.yaml.
+        let of_generation = ARTIFACTS
+            .iter()
+            .filter(|kind| kind.api.is_none_or(|api| api == plan.workload.api))
+            .count();
+        assert_eq!(artifacts.len(), of_generation + 1);
         for artifact in &artifacts {
             let name = format!("{case}__{}", artifact.path.replace(['/', '.'], "_"));
             snapshot_settings().bind(|| insta::assert_snapshot!(name, &artifact.contents));
@@ -178,6 +185,7 @@ fn terraform_references_resolve_and_policies_equal_the_json_files() {
 
 #[test]
 fn teleport_role_and_tbot_output_carry_the_spiffe_path() {
+    let mut generations = Vec::new();
     for (case, file) in CASES {
         let plan = plan_of(file);
         let artifacts = render_plan(&plan);
@@ -188,32 +196,105 @@ fn teleport_role_and_tbot_output_carry_the_spiffe_path() {
             role["metadata"]["name"].as_str(),
             Some(plan.workload.teleport_role.as_str())
         );
-        assert_eq!(
-            role["spec"]["allow"]["spiffe"][0]["path"].as_str(),
-            Some(plan.workload.spiffe_id.path())
-        );
-
-        let outputs = yaml(&artifacts, "tbot/outputs.yaml");
-        let output = &outputs["outputs"][0];
-        assert_eq!(output["type"], "spiffe-svid");
-        assert_eq!(output["destination"]["type"], "directory");
-        assert_eq!(
-            output["destination"]["path"].as_str(),
-            Some(plan.tbot.output_dir.as_str())
-        );
-        assert_eq!(
-            output["svid"]["path"].as_str(),
-            Some(plan.workload.spiffe_id.path())
-        );
-        assert_eq!(
-            output["jwts"][0]["audience"].as_str(),
-            Some(plan.tbot.audience.as_str())
-        );
-        assert_eq!(
-            output["jwts"][0]["file_name"].as_str(),
-            Some(plan.tbot.jwt_file.as_str())
-        );
+        generations.push(plan.workload.api);
+        match plan.workload.api {
+            TeleportApi::LegacySpiffe => legacy_artifacts_carry_the_plan(&plan, &artifacts, &role),
+            TeleportApi::WorkloadIdentity => {
+                current_artifacts_carry_the_plan(&plan, &artifacts, &role)
+            }
+        }
     }
+    // The fixtures cover both generations.
+    assert!(generations.contains(&TeleportApi::LegacySpiffe));
+    assert!(generations.contains(&TeleportApi::WorkloadIdentity));
+}
+
+fn legacy_artifacts_carry_the_plan(plan: &Plan, artifacts: &[Artifact], role: &serde_yaml::Value) {
+    assert_eq!(
+        role["spec"]["allow"]["spiffe"][0]["path"].as_str(),
+        Some(plan.workload.spiffe_id.path())
+    );
+    assert!(
+        !artifacts
+            .iter()
+            .any(|a| a.path == "teleport/workload-identity.yaml")
+    );
+    let outputs = yaml(artifacts, "tbot/outputs.yaml");
+    let output = &outputs["outputs"][0];
+    assert_eq!(output["type"], "spiffe-svid");
+    assert_eq!(output["destination"]["type"], "directory");
+    assert_eq!(
+        output["destination"]["path"].as_str(),
+        Some(plan.tbot.output_dir.as_str())
+    );
+    assert_eq!(
+        output["svid"]["path"].as_str(),
+        Some(plan.workload.spiffe_id.path())
+    );
+    assert_eq!(
+        output["jwts"][0]["audience"].as_str(),
+        Some(plan.tbot.audience.as_str())
+    );
+    assert_eq!(
+        output["jwts"][0]["file_name"].as_str(),
+        plan.tbot.jwt_file.as_deref()
+    );
+}
+
+fn current_artifacts_carry_the_plan(plan: &Plan, artifacts: &[Artifact], role: &serde_yaml::Value) {
+    let name = plan
+        .workload
+        .resource_name
+        .as_deref()
+        .expect("a resource name");
+    let resource = yaml(artifacts, "teleport/workload-identity.yaml");
+    assert_eq!(resource["kind"], "workload_identity");
+    assert_eq!(resource["version"], "v1");
+    assert_eq!(resource["metadata"]["name"].as_str(), Some(name));
+    assert_eq!(
+        resource["spec"]["spiffe"]["id"].as_str(),
+        Some(plan.workload.spiffe_id.path())
+    );
+    // The role's labels select exactly the resource's labels.
+    let labels = resource["metadata"]["labels"].as_mapping().expect("labels");
+    let selects = role["spec"]["allow"]["workload_identity_labels"]
+        .as_mapping()
+        .expect("workload_identity_labels");
+    assert_eq!(labels.len(), selects.len());
+    for (key, value) in labels {
+        assert_eq!(selects[key][0], *value);
+    }
+    let rule = &role["spec"]["allow"]["rules"][0];
+    assert_eq!(rule["resources"][0], "workload_identity");
+    assert_eq!(rule["verbs"][0], "list");
+    assert_eq!(rule["verbs"][1], "read");
+    assert!(role["spec"]["allow"].get("spiffe").is_none());
+    assert!(!artifacts.iter().any(|a| a.path == "tbot/outputs.yaml"));
+    let services = yaml(artifacts, "tbot/services.yaml");
+    let service = &services["services"][0];
+    assert_eq!(service["type"], "workload-identity-jwt");
+    assert_eq!(service["selector"]["name"].as_str(), Some(name));
+    assert_eq!(
+        service["audiences"][0].as_str(),
+        Some(plan.tbot.audience.as_str())
+    );
+    assert_eq!(service["destination"]["type"], "directory");
+    assert_eq!(
+        service["destination"]["path"].as_str(),
+        Some(plan.tbot.output_dir.as_str())
+    );
+    assert_eq!(
+        service["credential_ttl"].as_str(),
+        plan.tbot.credential_ttl.as_deref()
+    );
+    assert_eq!(
+        service["renewal_interval"].as_str(),
+        plan.tbot.renewal_interval.as_deref()
+    );
+    assert_eq!(
+        plan.token_file(),
+        format!("{}/jwt_svid", plan.tbot.output_dir)
+    );
 }
 
 #[test]
@@ -224,10 +305,7 @@ fn aws_profile_points_at_the_role_and_tbots_token_file() {
         let config = ini(artifact(&artifacts, "aws/config"));
         let profile = &config[&format!("profile {}", plan.aws.profile)];
         assert_eq!(profile["role_arn"], plan.role_arn(), "{case}");
-        assert_eq!(
-            profile["web_identity_token_file"],
-            format!("{}/{}", plan.tbot.output_dir, plan.tbot.jwt_file)
-        );
+        assert_eq!(profile["web_identity_token_file"], plan.token_file());
         assert_eq!(profile["region"], plan.aws.region);
         assert_eq!(
             profile.get("role_session_name"),

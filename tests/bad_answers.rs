@@ -87,6 +87,69 @@ use Edit::{Document, Remove, Set};
 
 const CASES: &[Case] = &[
     Case {
+        name: "legacy-spiffe on a v19 cluster, whose tbot has no spiffe-svid output",
+        edits: &[
+            Set("teleport", "version", "19.0.1"),
+            Set("teleport", "api", "legacy-spiffe"),
+        ],
+        field: "teleport.api",
+        rule: "tbot removed the spiffe-svid output in v19",
+    },
+    Case {
+        name: "workload-identity on a cluster older than 17.2.7",
+        edits: &[
+            Set("teleport", "version", "17.2.6"),
+            Set("teleport", "api", "workload-identity"),
+        ],
+        field: "teleport.api",
+        rule: "arrived in Teleport 17.2.7",
+    },
+    Case {
+        name: "any generation on a cluster without JWT SVIDs",
+        edits: &[Set("teleport", "version", "16.4.2")],
+        field: "teleport.api",
+        rule: "JWT SVIDs from 16.4.3",
+    },
+    Case {
+        name: "an unreadable version",
+        edits: &[Set("teleport", "version", "latest")],
+        field: "teleport.version",
+        rule: "major.minor.patch",
+    },
+    Case {
+        name: "an unknown API generation",
+        edits: &[Set("teleport", "api", "v2")],
+        field: "teleport.api",
+        rule: "expected one of: auto, workload-identity, legacy-spiffe",
+    },
+    Case {
+        name: "a workload_identity name Teleport refuses",
+        edits: &[Set("teleport", "workload_identity", "-svc")],
+        field: "teleport.workload_identity",
+        rule: "Teleport workload_identity names",
+    },
+    Case {
+        name: "a credential TTL over Teleport's cap",
+        edits: &[Set("tbot", "credential_ttl", "25h")],
+        field: "tbot.credential_ttl",
+        rule: "at most 24h",
+    },
+    Case {
+        name: "a TTL that is no duration",
+        edits: &[Set("tbot", "credential_ttl", "one hour")],
+        field: "tbot.credential_ttl",
+        rule: "units h, m or s",
+    },
+    Case {
+        name: "renewal not shorter than the TTL",
+        edits: &[
+            Set("tbot", "credential_ttl", "30m"),
+            Set("tbot", "renewal_interval", "30m"),
+        ],
+        field: "tbot.renewal_interval",
+        rule: "not shorter than the credential TTL 30m",
+    },
+    Case {
         name: "an empty audience is not the default",
         edits: &[Set("tbot", "audience", "\"\"")],
         field: "tbot.audience",
@@ -512,13 +575,19 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "jwt file with ..",
-        edits: &[Set("tbot", "jwt_file", "../aws-jwt")],
+        edits: &[
+            Set("teleport", "api", "legacy-spiffe"),
+            Set("tbot", "jwt_file", "../aws-jwt"),
+        ],
         field: "tbot.jwt_file",
         rule: "a file name is",
     },
     Case {
         name: "jwt file with slash",
-        edits: &[Set("tbot", "jwt_file", "a/b")],
+        edits: &[
+            Set("teleport", "api", "legacy-spiffe"),
+            Set("tbot", "jwt_file", "a/b"),
+        ],
         field: "tbot.jwt_file",
         rule: "a file name is",
     },

@@ -28,10 +28,10 @@ fn renders_then_reports_every_file_unchanged() {
     let stdout = text(&first.stdout);
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("created ")).count(),
-        11,
+        12,
         "{stdout}"
     );
-    assert_eq!(paths_under(&dir.path().join("out")).len(), 11);
+    assert_eq!(paths_under(&dir.path().join("out")).len(), 12);
 
     let second = wi_aws(
         &["render", "--answers-file", &example(), "--out", "out"],
@@ -44,10 +44,10 @@ fn renders_then_reports_every_file_unchanged() {
             .lines()
             .filter(|l| l.starts_with("unchanged "))
             .count(),
-        11,
+        12,
         "{stdout}"
     );
-    assert!(stdout.contains("0 created, 0 updated, 11 unchanged"));
+    assert!(stdout.contains("0 created, 0 updated, 12 unchanged"));
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn no_verify_writes_and_skips_the_simulation() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("11 created"), "{stdout}");
+    assert!(stdout.contains("12 created"), "{stdout}");
     assert!(!stdout.contains("local simulation of AWS STS"), "{stdout}");
     // With verify, the same render proves the files.
     let output = wi_aws(&["--answers-file", &example(), "--out", "out"], dir.path());
@@ -451,7 +451,7 @@ fn templates_dir_overrides_by_relative_path_and_rejects_unknown_names() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(
         fs::read_to_string(dir.path().join("out/aws/env")).expect("read"),
-        "# ours\nexport AWS_ROLE_ARN=arn:aws:iam::123456789012:role/workload-id-demo\nexport AWS_WEB_IDENTITY_TOKEN_FILE=/opt/workload-identity/aws-jwt\n"
+        "# ours\nexport AWS_ROLE_ARN=arn:aws:iam::123456789012:role/workload-id-demo\nexport AWS_WEB_IDENTITY_TOKEN_FILE=/opt/workload-identity/jwt_svid\n"
     );
 
     let output = render_with_template(dir.path(), "unknown.hbs", "x", "out2");
@@ -898,7 +898,7 @@ fn temporary_files_left_by_a_killed_run_are_cleaned_up() {
     );
     assert_eq!(output.status.code(), Some(0));
     assert!(!stale.exists());
-    assert_eq!(paths_under(&dir.path().join("out")).len(), 11);
+    assert_eq!(paths_under(&dir.path().join("out")).len(), 12);
 }
 
 #[test]
@@ -930,7 +930,7 @@ fn a_write_that_fails_half_way_says_what_was_written_and_what_was_not() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("out/NEXT-STEPS.md"), "{stderr}");
     assert!(
-        stderr.contains("Written before it: iam/trust-policy.json, iam/permissions-policy.json, teleport/role.yaml"),
+        stderr.contains("Written before it: iam/trust-policy.json, iam/permissions-policy.json, teleport/workload-identity.yaml, teleport/role.yaml"),
         "{stderr}"
     );
     assert!(

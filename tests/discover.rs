@@ -403,3 +403,36 @@ async fn thumbprint_equals_openssls_fingerprint_of_the_last_certificate() {
         findings.chain_thumbprint
     );
 }
+
+#[tokio::test]
+async fn discovery_says_which_api_generation_auto_picks_and_why() {
+    for (version, api, why) in [
+        (
+            wi_aws::demo::DEMO_VERSION,
+            "workload-identity",
+            "is 17.2.7 or later",
+        ),
+        (
+            "17.2.6",
+            "legacy-spiffe",
+            "predates the workload_identity resource",
+        ),
+    ] {
+        let (proxy, _dir, ca) = start(DemoOptions {
+            server_version: version.into(),
+            ..DemoOptions::default()
+        })
+        .await;
+        let findings = discover_demo(&proxy, Some(&ca)).await.expect("discovers");
+        assert_eq!(findings.api.as_deref(), Some(api), "{version}");
+        assert!(
+            findings.api_reason.contains(why),
+            "{version}: {}",
+            findings.api_reason
+        );
+        // Filled into the answers, the version makes auto pick the same generation.
+        let mut answers = wi_aws::answers::Answers::default();
+        wi_aws::discover::apply_findings(&mut answers, &findings);
+        assert_eq!(answers.text(wi_aws::steps::FieldId::Version), Some(version));
+    }
+}

@@ -16,6 +16,8 @@ fn hostile_plan() -> wi_aws::plan::Plan {
     plan.aws.policy_name = format!("policy-{HOSTILE}");
     plan.workload.teleport_role = format!("trole-{HOSTILE}");
     plan.workload.bot = format!("bot-{HOSTILE}");
+    plan.workload.resource_name = Some(format!("wi-{HOSTILE}"));
+    plan.tbot.credential_ttl = Some(format!("ttl-{HOSTILE}"));
     plan.tbot.output_dir = format!("/dir-{HOSTILE}");
     plan.tbot.audience = format!("aud-{HOSTILE}");
     plan.aws.region = format!("region-{HOSTILE}");
@@ -57,14 +59,32 @@ fn hostile_values_arrive_intact_in_every_format() {
         role["metadata"]["name"].as_str(),
         Some(plan.workload.teleport_role.as_str())
     );
-    let tbot = yaml(&artifacts, "tbot/outputs.yaml");
+    let resource = yaml(&artifacts, "teleport/workload-identity.yaml");
     assert_eq!(
-        tbot["outputs"][0]["destination"]["path"].as_str(),
+        resource["metadata"]["name"].as_str(),
+        plan.workload.resource_name.as_deref()
+    );
+    assert_eq!(
+        role["spec"]["allow"]["workload_identity_labels"]["workload"][0].as_str(),
+        plan.workload.resource_name.as_deref()
+    );
+    let tbot = yaml(&artifacts, "tbot/services.yaml");
+    let service = &tbot["services"][0];
+    assert_eq!(
+        service["destination"]["path"].as_str(),
         Some(plan.tbot.output_dir.as_str())
     );
     assert_eq!(
-        tbot["outputs"][0]["jwts"][0]["audience"].as_str(),
+        service["audiences"][0].as_str(),
         Some(plan.tbot.audience.as_str())
+    );
+    assert_eq!(
+        service["selector"]["name"].as_str(),
+        plan.workload.resource_name.as_deref()
+    );
+    assert_eq!(
+        service["credential_ttl"].as_str(),
+        plan.tbot.credential_ttl.as_deref()
     );
 
     let dir = tempfile::tempdir().expect("temp dir");

@@ -10,6 +10,7 @@ use wi_aws::answers::{Answer, Answers};
 use wi_aws::aws::{AccessPreset, Partition};
 use wi_aws::plan::{Plan, validate};
 use wi_aws::steps::FieldId;
+use wi_aws::teleport::TeleportApi;
 
 fn dns_name() -> impl Strategy<Value = String> {
     prop::collection::vec("[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", 1..4)
@@ -98,7 +99,8 @@ fn answers() -> impl Strategy<Value = Answers> {
     );
     let tbot = (
         output_dir(),
-        "[A-Za-z0-9_-][A-Za-z0-9._-]{0,20}",
+        // A legacy JWT file name, or the current generation.
+        prop::option::of("[A-Za-z0-9_-][A-Za-z0-9._-]{0,20}"),
         audience(),
     );
     (teleport, aws, tbot).prop_map(|(teleport, aws, tbot)| {
@@ -158,7 +160,10 @@ fn answers() -> impl Strategy<Value = Answers> {
             answers.set_text(FieldId::SessionName, session);
         }
         answers.set_text(FieldId::OutputDir, dir);
-        answers.set_text(FieldId::JwtFile, jwt_file);
+        if let Some(jwt_file) = jwt_file {
+            answers.set_text(FieldId::Api, "legacy-spiffe");
+            answers.set_text(FieldId::JwtFile, jwt_file);
+        }
         answers.set_text(FieldId::Audience, audience);
         answers
     })
@@ -200,19 +205,41 @@ fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
         Some(plan.aws.role_path.as_str())
     );
 
-    let tbot = yaml(&artifacts, "tbot/outputs.yaml");
+    let role = yaml(&artifacts, "teleport/role.yaml");
+    let (tbot_file, directory, audience) = match plan.workload.api {
+        TeleportApi::LegacySpiffe => {
+            prop_assert_eq!(
+                role["spec"]["allow"]["spiffe"][0]["path"].as_str(),
+                Some(plan.workload.spiffe_id.path())
+            );
+            (
+                "tbot/outputs.yaml",
+                "/outputs/0/destination/path",
+                "/outputs/0/jwts/0/audience",
+            )
+        }
+        TeleportApi::WorkloadIdentity => {
+            let resource = yaml(&artifacts, "teleport/workload-identity.yaml");
+            prop_assert_eq!(
+                resource["spec"]["spiffe"]["id"].as_str(),
+                Some(plan.workload.spiffe_id.path())
+            );
+            (
+                "tbot/services.yaml",
+                "/services/0/destination/path",
+                "/services/0/audiences/0",
+            )
+        }
+    };
+    let tbot: serde_json::Value =
+        serde_yaml::from_str(artifact(&artifacts, tbot_file)).expect("YAML");
     prop_assert_eq!(
-        tbot["outputs"][0]["destination"]["path"].as_str(),
+        tbot.pointer(directory).and_then(|v| v.as_str()),
         Some(plan.tbot.output_dir.as_str())
     );
     prop_assert_eq!(
-        tbot["outputs"][0]["jwts"][0]["audience"].as_str(),
+        tbot.pointer(audience).and_then(|v| v.as_str()),
         Some(plan.tbot.audience.as_str())
-    );
-    let role = yaml(&artifacts, "teleport/role.yaml");
-    prop_assert_eq!(
-        role["spec"]["allow"]["spiffe"][0]["path"].as_str(),
-        Some(plan.workload.spiffe_id.path())
     );
 
     let config = ini(artifact(&artifacts, "aws/config"));

@@ -100,6 +100,8 @@ fn findings(teleport_thumbprint: &str) -> Box<Findings> {
                 )
             },
         )],
+        api: Some("workload-identity".into()),
+        api_reason: "Teleport 17.4.2 is 17.2.7 or later".into(),
     })
 }
 
@@ -429,8 +431,8 @@ fn fields_and_steps_are_walked_with_tab_arrows_enter_and_esc() {
     press(&mut app, &[KeyCode::Tab]);
     assert_eq!(app.focused(), Some(Item::Field(FieldId::ClusterName)));
     press(&mut app, &[KeyCode::Down, KeyCode::Down]);
-    assert_eq!(app.focus, 1, "the cursor stops at the last field");
-    press(&mut app, &[KeyCode::Up, KeyCode::Up]);
+    assert_eq!(app.focus, 2, "the cursor stops at the last field");
+    press(&mut app, &[KeyCode::Up, KeyCode::Up, KeyCode::Up]);
     assert_eq!(app.focus, 0);
     press(&mut app, &[KeyCode::Enter]);
     assert_eq!(app.screen.id(), ScreenId::Ask(Step::Spiffe));

@@ -56,11 +56,32 @@ const EDITS: &[(&str, &str, &str, &str, &str)] = &[
         "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
     ),
     (
-        "tbot/outputs.yaml",
-        "audience: \"sts.amazonaws.com\"",
-        "audience: \"sts.example.com\"",
+        "tbot/services.yaml",
+        "- \"sts.amazonaws.com\"",
+        "- \"sts.example.com\"",
         "audience",
         "Incorrect token audience",
+    ),
+    (
+        "tbot/services.yaml",
+        "name: \"svc-example-service\"",
+        "name: \"svc-other\"",
+        "tbot selector",
+        "finds no workload_identity of that name",
+    ),
+    (
+        "teleport/workload-identity.yaml",
+        "workload: \"svc-example-service\"",
+        "workload: \"svc-other\"",
+        "teleport role",
+        "Teleport refuses to issue the SVID",
+    ),
+    (
+        "teleport/role.yaml",
+        "verbs: [list, read]",
+        "verbs: [list]",
+        "teleport role",
+        "Teleport refuses to issue the SVID",
     ),
     (
         "terraform/main.tf",
@@ -127,14 +148,14 @@ const EDITS: &[(&str, &str, &str, &str, &str)] = &[
     ),
     (
         "aws/config",
-        "web_identity_token_file = /opt/workload-identity/aws-jwt",
+        "web_identity_token_file = /opt/workload-identity/jwt_svid",
         "web_identity_token_file = /opt/workload-identity/other-jwt",
         "profile token file",
         "No such file",
     ),
     (
         "aws/env",
-        "AWS_WEB_IDENTITY_TOKEN_FILE=/opt/workload-identity/aws-jwt",
+        "AWS_WEB_IDENTITY_TOKEN_FILE=/opt/workload-identity/jwt_svid",
         "AWS_WEB_IDENTITY_TOKEN_FILE=/tmp/aws-jwt",
         "env token file",
         "No such file",
@@ -162,8 +183,8 @@ const EDITS: &[(&str, &str, &str, &str, &str)] = &[
     ),
     (
         "teleport/role.yaml",
-        "path: \"/svc/example-service\"",
-        "path: \"/svc/other\"",
+        "workload: [\"svc-example-service\"]",
+        "workload: [\"svc-other\"]",
         "teleport role",
         "Teleport refuses to issue the SVID",
     ),
@@ -816,4 +837,74 @@ thread_local! {
         });
         (issuer.jwks(), issuer.kid().to_owned(), claims)
     };
+}
+
+/// The guide's answers in the legacy generation, rendered.
+fn rendered_legacy() -> tempfile::TempDir {
+    let text = std::fs::read_to_string(repo_path("examples/answers.yaml"))
+        .expect("example")
+        .replace("  api: auto", "  api: legacy-spiffe");
+    let plan = wi_aws::plan::from_answers_file(&text).expect("valid");
+    assert_eq!(
+        plan.workload.api,
+        wi_aws::teleport::TeleportApi::LegacySpiffe
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    wi_aws::write::write_all(dir.path(), &render_plan(&plan), false).expect("writes");
+    dir
+}
+
+fn failed_labels(dir: &Path) -> Vec<String> {
+    let report = verify::verify_dir(dir).expect("verifies");
+    failed(&report.checks)
+        .iter()
+        .map(|c| c.id.label().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_legacy_generation_is_verified_from_its_own_files() {
+    let dir = rendered_legacy();
+    assert!(failed_labels(dir.path()).is_empty());
+    edit(
+        dir.path(),
+        "teleport/role.yaml",
+        "path: \"/svc/example-service\"",
+        "path: \"/svc/other\"",
+    );
+    assert_eq!(failed_labels(dir.path()), ["teleport role"]);
+    let dir = rendered_legacy();
+    edit(
+        dir.path(),
+        "tbot/outputs.yaml",
+        "audience: \"sts.amazonaws.com\"",
+        "audience: \"sts.example.com\"",
+    );
+    assert_eq!(failed_labels(dir.path()), ["audience"]);
+}
+
+#[test]
+fn the_resource_spiffe_id_is_the_sub_and_the_destination_the_token_path() {
+    let dir = rendered("examples/answers.yaml");
+    edit(
+        dir.path(),
+        "teleport/workload-identity.yaml",
+        "id: \"/svc/example-service\"",
+        "id: \"/svc/other\"",
+    );
+    assert_eq!(
+        failed_labels(dir.path()),
+        ["trust policy", "trust policy (tf)"]
+    );
+    let dir = rendered("examples/answers.yaml");
+    edit(
+        dir.path(),
+        "tbot/services.yaml",
+        "path: \"/opt/workload-identity\"",
+        "path: \"/var/lib/tbot\"",
+    );
+    assert_eq!(
+        failed_labels(dir.path()),
+        ["profile token file", "env token file"]
+    );
 }

@@ -127,6 +127,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("Teleport proxy public address", &[]);
     tmux.wait_for("Found 127.0.0.1:", Duration::from_secs(20));
     tmux.answer("Cluster name (SPIFFE trust domain)", &[]);
+    tmux.answer("Teleport version", &[]);
     tmux.answer("SPIFFE ID path of the workload", &[]);
     tmux.answer("TLS thumbprints of the proxy", &[]);
     tmux.answer("AWS partition", &[]);
@@ -141,12 +142,15 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("IAM role path", &[]);
     tmux.answer("AWS CLI profile name", &[]);
     tmux.answer("Role session name (optional)", &[]);
+    tmux.answer("Teleport API generation", &[]);
+    tmux.answer("workload_identity resource name", &[]);
     tmux.answer("Teleport role name", &["my-workload-aws"]);
     tmux.answer("Bot name", &[]);
     tmux.answer("tbot output directory", &[]);
-    tmux.answer("JWT file name", &[]);
+    tmux.answer("JWT SVID lifetime", &[]);
+    tmux.answer("tbot renewal interval", &[]);
     tmux.answer("JWT audience", &[]);
-    tmux.wait_for("Write 11 files to wizard-out?", Duration::from_secs(20));
+    tmux.wait_for("Write 12 files to wizard-out?", Duration::from_secs(20));
     tmux.run(&["send-keys", "-t", "wizard", "y", "Enter"]);
     tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(30));
     let screen = tmux.screen();
@@ -271,13 +275,16 @@ fn the_full_screen_wizard_in_demo_mode_writes_what_render_writes() {
     wait("workload-id-demo (default)");
     tmux.keys(&["Enter"]);
     wait("5/10 Teleport");
+    // Past the API generation (auto: the demo announces a current Teleport) and the resource.
+    wait("◂ auto ▸");
+    tmux.keys(&["Tab", "Tab"]);
     tmux.type_text("my-workload-aws");
     tmux.keys(&["Enter"]);
     wait("6/10 tbot");
     tmux.keys(&["Enter"]);
-    wait("+11 new");
+    wait("+12 new");
     tmux.keys(&["Enter"]);
-    wait("Write 11 files to wizard-out?");
+    wait("Write 12 files to wizard-out?");
     tmux.keys(&["Enter"]);
     wait("checks passed");
     let screen = tmux.screen();

@@ -16,6 +16,11 @@ pub struct DemoProxyArgs {
     /// Where to write the demo root CA, to pass as --ca-file.
     #[arg(long, value_name = "FILE", default_value = "wi-aws-demo-ca.pem")]
     pub ca_out: PathBuf,
+
+    /// The Teleport version the demo announces, to play an older cluster (e.g. 17.1.0 gets
+    /// the legacy API generation).
+    #[arg(long = "teleport-version", value_name = "X.Y.Z", default_value = crate::demo::DEMO_VERSION)]
+    pub teleport_version: String,
 }
 
 pub fn run(args: &DemoProxyArgs) -> Result<u8, CommandError> {
@@ -30,7 +35,11 @@ pub fn run(args: &DemoProxyArgs) -> Result<u8, CommandError> {
 }
 
 async fn serve(args: &DemoProxyArgs) -> Result<u8, CommandError> {
-    let proxy = DemoProxy::start(args.listen, DemoOptions::default())
+    let options = DemoOptions {
+        server_version: args.teleport_version.clone(),
+        ..DemoOptions::default()
+    };
+    let proxy = DemoProxy::start(args.listen, options)
         .await
         .map_err(|error| {
             CommandError::failure(error.to_string())
@@ -42,6 +51,7 @@ async fn serve(args: &DemoProxyArgs) -> Result<u8, CommandError> {
     println!("listening on {authority}");
     println!("DEMO Teleport proxy — not Teleport, for trying wi-aws only. Ctrl-C stops it.");
     println!("  cluster      {}", crate::demo::DEMO_CLUSTER_NAME);
+    println!("  version      {}", args.teleport_version);
     println!("  issuer       {}", proxy.issuer.issuer_url());
     println!("  CA to trust  {ca}");
     println!("Try:");

@@ -86,6 +86,12 @@ fn write_report(out: &mut String, findings: &Findings, style: &Style) -> std::fm
         findings.teleport_thumbprint
     )?;
     writeln!(out, "issuer       {}", findings.issuer)?;
+    writeln!(
+        out,
+        "api          {} ({})",
+        findings.api.as_deref().unwrap_or("none"),
+        findings.api_reason
+    )?;
     writeln!(out, "jwks         {}", findings.jwks_uri)?;
     for key in &findings.keys {
         let usable = match &key.problem {

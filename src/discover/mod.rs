@@ -134,6 +134,9 @@ pub struct Findings {
     pub jwks_uri: String,
     pub keys: Vec<KeySummary>,
     pub checks: Vec<Check>,
+    /// The Teleport API generation `teleport.api: auto` picks for this cluster, and why.
+    pub api: Option<String>,
+    pub api_reason: String,
 }
 
 impl Findings {
@@ -153,6 +156,14 @@ impl Findings {
                 ),
             ),
             (true, format!("issuer {}", self.issuer)),
+            (
+                self.api.is_some(),
+                format!(
+                    "Teleport API {} ({})",
+                    self.api.as_deref().unwrap_or("none"),
+                    self.api_reason
+                ),
+            ),
         ];
         lines.extend(
             self.checks
@@ -164,17 +175,7 @@ impl Findings {
     }
 }
 
-/// `16.4.6`, `17.0.0-dev.1` → (major, minor, patch); `None` if unreadable.
-pub fn parse_version(version: &str) -> Option<(u64, u64, u64)> {
-    let core = version.trim().trim_start_matches('v');
-    let core = core.split(['-', '+']).next()?;
-    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
-    Some((
-        parts.next()??,
-        parts.next().flatten().unwrap_or(0),
-        parts.next().flatten().unwrap_or(0),
-    ))
-}
+pub use crate::teleport::parse_version;
 
 /// Algorithms STS accepts for web identity tokens.
 pub use crate::jwk::STS_ALGORITHMS;
@@ -225,6 +226,10 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
     let said = ask_proxy(&client, proxy).await?;
     let keys: Vec<KeySummary> = said.jwks.keys.iter().map(summarize_key).collect();
     let teleport_thumbprint = said.teleport_thumbprint.trim().to_ascii_lowercase();
+    let api = crate::teleport::resolve_api(
+        crate::teleport::ApiChoice::Auto,
+        Some(&said.ping.server_version),
+    );
     let checks = vec![
         version_check(&said.ping.server_version),
         Check::holds(
@@ -247,6 +252,11 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
         jwks_uri: said.document.jwks_uri,
         keys,
         checks,
+        api: api.as_ref().map(|(api, _, _)| api.id().to_owned()).ok(),
+        api_reason: match api {
+            Ok((_, reason, _)) => reason,
+            Err(error) => error.to_string(),
+        },
     })
 }
 
@@ -412,6 +422,14 @@ pub fn apply_findings(answers: &mut Answers, findings: &Findings) -> Vec<String>
             findings.cluster_name
         )),
         Some(_) => {}
+    }
+    let version = crate::teleport::parse_version_answer(&findings.server_version).ok();
+    match (answers.text(FieldId::Version), version) {
+        (None, Some(version)) => answers.set_text(FieldId::Version, version),
+        (Some(given), Some(version)) if given != version => warnings.push(format!(
+            "teleport.version is {given:?} in the answers, but the proxy runs {version}; keeping the answers' value, which decides teleport.api auto"
+        )),
+        _ => {}
     }
     let given: Vec<String> = answers
         .list(FieldId::Thumbprints)

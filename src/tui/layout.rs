@@ -59,7 +59,7 @@ pub fn review_columns(width: usize) -> usize {
 /// What the review says above the preview (files that would be replaced, the plan's warnings),
 /// at most 3 rows; `true` marks a replacement.
 pub fn review_notes(review: &Review, width: usize) -> Vec<(String, bool)> {
-    let mut notes = Vec::new();
+    let mut notes = vec![(truncate(&review.generation, width), false)];
     let overwrites = review.overwrites();
     if !overwrites.is_empty() {
         notes.push((

@@ -180,6 +180,8 @@ impl Verification {
 #[derive(Debug, Clone)]
 pub struct Review {
     pub artifacts: Vec<Artifact>,
+    /// The Teleport API generation the files are for, and why.
+    pub generation: String,
     /// `None` until the disk was read.
     pub planned: Option<Result<Vec<Planned>, String>>,
     pub warnings: Vec<String>,

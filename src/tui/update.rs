@@ -405,6 +405,11 @@ impl App {
         };
         self.show(Screen::Review(Review {
             artifacts: artifacts.clone(),
+            generation: format!(
+                "Teleport API {} ({})",
+                plan.workload.api.id(),
+                plan.workload.api_reason
+            ),
             planned: None,
             warnings: plan.warnings,
             selected: 0,

@@ -408,7 +408,17 @@ fn step_info(app: &App, step: Step, width: usize, theme: Theme) -> Vec<Line<'sta
         Step::Cluster => cluster_info(app, &mut info, theme),
         Step::Spiffe => spiffe_info(app, &mut info, theme),
         Step::Thumbprint => thumbprint_info(app, &mut info, theme),
-        Step::Aws | Step::Teleport => {}
+        Step::Aws => {}
+        Step::Teleport => {
+            if let Ok(plan) = &app.assessment.result {
+                let workload = &plan.workload;
+                info.pair(
+                    "Generation  ",
+                    format!("{} ({})", workload.api.id(), workload.api_reason),
+                    theme,
+                );
+            }
+        }
         Step::Tbot => {
             if let Ok(plan) = &app.assessment.result {
                 info.pair("Token file  ", plan.token_file(), theme);

@@ -7,6 +7,7 @@
 
 pub mod policy;
 pub mod sts;
+pub mod teleport;
 pub mod terraform;
 
 use crate::aws::{self, AccessPreset};
@@ -16,8 +17,7 @@ pub use crate::check::{
 use crate::jwt_svid::Issuer;
 use crate::plan::Plan;
 use crate::render::{
-    ANSWERS_FILE, AWS_CLI_SETUP, AWS_CONFIG, AWS_ENV, PERMISSIONS_POLICY, TBOT_OUTPUTS,
-    TELEPORT_ROLE, TERRAFORM, TRUST_POLICY,
+    ANSWERS_FILE, AWS_CLI_SETUP, AWS_CONFIG, AWS_ENV, PERMISSIONS_POLICY, TERRAFORM, TRUST_POLICY,
 };
 use jsonwebtoken::jwk::JwkSet;
 use serde_json::Value;
@@ -46,22 +46,17 @@ pub struct Setup {
     pub permissions_policy: Value,
     pub terraform: Result<terraform::Values, String>,
     pub tbot: TbotOutput,
-    pub teleport_role_paths: Vec<String>,
+    /// What the Teleport role allows, in the plan's API generation.
+    pub grant: teleport::Grant,
     pub profile: BTreeMap<String, String>,
     pub profile_name: String,
     pub env: BTreeMap<String, String>,
     pub setup_script: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct TbotOutput {
-    pub directory: String,
-    pub svid_path: String,
-    pub audience: String,
-    pub file_name: String,
-}
+pub use teleport::TbotOutput;
 
-fn read(dir: &Path, relative: &str) -> Result<String, VerifyError> {
+pub(crate) fn read(dir: &Path, relative: &str) -> Result<String, VerifyError> {
     crate::files::read_in_dir(dir, relative, crate::files::ARTIFACT_LIMIT).map_err(|error| {
         let hint = match error.is_not_found() {
             true => format!(
@@ -82,7 +77,11 @@ fn file_detail(error: &crate::files::FileError) -> String {
     error.problem.to_string()
 }
 
-fn parse_error(dir: &Path, relative: &str, detail: impl std::fmt::Display) -> VerifyError {
+pub(crate) fn parse_error(
+    dir: &Path,
+    relative: &str,
+    detail: impl std::fmt::Display,
+) -> VerifyError {
     VerifyError::File {
         path: dir.join(relative).display().to_string(),
         detail: detail.to_string(),
@@ -153,23 +152,7 @@ impl Setup {
             &plan.aws.account_id,
         );
 
-        let tbot_text = read(dir, TBOT_OUTPUTS.path)?;
-        let tbot_yaml: Value = crate::yaml::from_str(&tbot_text)
-            .map_err(|e| parse_error(dir, TBOT_OUTPUTS.path, e))?;
-        let output = &tbot_yaml["outputs"][0];
-        let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
-        let tbot = TbotOutput {
-            directory: text(&output["destination"]["path"]),
-            svid_path: text(&output["svid"]["path"]),
-            audience: text(&output["jwts"][0]["audience"]),
-            file_name: text(&output["jwts"][0]["file_name"]),
-        };
-        let role_yaml: Value = crate::yaml::from_str(&read(dir, TELEPORT_ROLE.path)?)
-            .map_err(|e| parse_error(dir, TELEPORT_ROLE.path, e))?;
-        let teleport_role_paths = role_yaml["spec"]["allow"]["spiffe"]
-            .as_array()
-            .map(|rules| rules.iter().map(|r| text(&r["path"])).collect())
-            .unwrap_or_default();
+        let (tbot, grant) = teleport::read_side(dir, plan.workload.api)?;
 
         let ini = parse_ini(&read(dir, AWS_CONFIG.path)?);
         let (profile_name, profile) = ini
@@ -181,7 +164,7 @@ impl Setup {
             permissions_policy,
             terraform,
             tbot,
-            teleport_role_paths,
+            grant,
             profile,
             profile_name: profile_name.trim_start_matches("profile ").to_owned(),
             env: shell_assignments(&read(dir, AWS_ENV.path)?),
@@ -280,7 +263,8 @@ pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
     let setup = Setup::read(dir)?;
     let issuer = Issuer::generate(&setup.plan.issuer_url())
         .map_err(|e| VerifyError::Issuer(e.to_string()))?;
-    let mut checks = vec![teleport_role_check(&setup)];
+    let mut checks = teleport::checks(&setup.tbot, &setup.grant);
+    let teleport_refuses = checks.iter().any(|c| c.status == Status::Fail);
     let token = issuer
         .issue(&setup.spiffe_id(), &setup.tbot.audience, SIMULATED_TTL)
         .map_err(|e| VerifyError::Issuer(e.to_string()))?;
@@ -299,7 +283,7 @@ pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
         ),
     ));
     let mut token_checks = verify_token(&setup, &token, &issuer.jwks(), SystemTime::now(), false);
-    if checks[0].status == Status::Fail {
+    if teleport_refuses {
         // Teleport would issue no token at all, so AWS would never see one.
         for check in token_checks.iter_mut().filter(|c| c.id.is_trust_policy()) {
             *check = Check::skipped(
@@ -393,27 +377,6 @@ pub fn verify_token(
         ),
     });
     checks
-}
-
-fn teleport_role_check(setup: &Setup) -> Check {
-    let path = &setup.tbot.svid_path;
-    if setup
-        .teleport_role_paths
-        .iter()
-        .any(|allowed| aws::wildcard_match(allowed, path))
-    {
-        Check::pass(
-            CheckId::TeleportRole,
-            format!("allows the SPIFFE path {path} that tbot asks for"),
-        )
-    } else {
-        Check::fail_owned(
-            CheckId::TeleportRole,
-            format!("teleport/role.yaml allows {:?}, but tbot/outputs.yaml asks for {path:?}", setup.teleport_role_paths),
-            "(before AWS) Teleport refuses to issue the SVID and tbot writes no token: the SDK then fails to read the token file".into(),
-            "make spec.allow.spiffe[].path and tbot's svid.path the same path".into(),
-        )
-    }
 }
 
 fn provider_url_check(url: &str) -> Check {

@@ -149,7 +149,13 @@ run_case() { # run_case NAME ANSWERS
     || fail "$case: no policy attached to the role"
 
   # The workload: a token where tbot writes it, the generated profile, and no static keys.
-  curl -sf --cacert "$work/demo-ca.pem" "https://$demo/demo/jwt-svid?path=$spiffe_path" > "$token_dir/$(field tbot jwt_file)"
+  # The file the profile reads: jwt_svid in tbot's destination (current generation), or the
+  # legacy output's file name.
+  local token_file
+  token_file=$(grep '^web_identity_token_file = ' "$out/aws/config" | sed 's/^web_identity_token_file = //')
+  case "$token_file" in "$token_dir"/*) ;; *) fail "$case: the profile reads $token_file, outside tbot's $token_dir";; esac
+  curl -sf --cacert "$work/demo-ca.pem" "https://$demo/demo/jwt-svid?path=$spiffe_path" > "$token_file"
+  say "$case: the token is where tbot writes it (teleport.api $(field teleport api)): ${token_file#"$token_dir"/}"
   echo "Hello, World!" > "$work/hello.txt"
   as_workload() {
     env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE="$out/aws/config" "$venv/bin/aws" "$@" --profile "$profile"

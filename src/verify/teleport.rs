@@ -1,0 +1,221 @@
+//! The Teleport side of the proof, in either API generation: what tbot asks for (and where it
+//! writes the token), and whether the role lets the bot have it. Teleport refuses before AWS is
+//! ever asked, so these failures come first.
+
+use super::{Check, CheckId, VerifyError, parse_error, read};
+use crate::render::{TBOT_OUTPUTS, TBOT_SERVICES, TELEPORT_ROLE, WORKLOAD_IDENTITY};
+use crate::teleport::TeleportApi;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What tbot's configuration asks Teleport for, and where it writes the token.
+#[derive(Debug, Clone, Default)]
+pub struct TbotOutput {
+    pub directory: String,
+    /// The SPIFFE ID path of the SVID: tbot's `svid.path` (legacy) or the selected
+    /// resource's `spec.spiffe.id` (current).
+    pub svid_path: String,
+    /// The audience the token is issued for (the first of the service's `audiences`).
+    pub audience: String,
+    pub file_name: String,
+    /// The current generation's `selector.name`.
+    pub selector: Option<String>,
+}
+
+/// What the role allows.
+#[derive(Debug, Clone)]
+pub enum Grant {
+    /// `spec.allow.spiffe[].path`.
+    Legacy { allowed_paths: Vec<String> },
+    /// `spec.allow.workload_identity_labels`, whether its rules allow listing and reading
+    /// `workload_identity` resources, and the resource of `teleport/workload-identity.yaml`.
+    WorkloadIdentity {
+        role_labels: BTreeMap<String, Vec<String>>,
+        may_read_resources: bool,
+        resource: Resource,
+    },
+}
+
+/// A `workload_identity` resource.
+#[derive(Debug, Clone, Default)]
+pub struct Resource {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub spiffe_path: String,
+}
+
+fn yaml(dir: &Path, relative: &str) -> Result<Value, VerifyError> {
+    crate::yaml::from_str(&read(dir, relative)?).map_err(|e| parse_error(dir, relative, e))
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// Reads the Teleport and tbot artifacts of generation `api` from `dir`.
+pub fn read_side(dir: &Path, api: TeleportApi) -> Result<(TbotOutput, Grant), VerifyError> {
+    let role = yaml(dir, TELEPORT_ROLE.path)?;
+    let allow = &role["spec"]["allow"];
+    match api {
+        TeleportApi::LegacySpiffe => {
+            let output = &yaml(dir, TBOT_OUTPUTS.path)?["outputs"][0];
+            let tbot = TbotOutput {
+                directory: text(&output["destination"]["path"]),
+                svid_path: text(&output["svid"]["path"]),
+                audience: text(&output["jwts"][0]["audience"]),
+                file_name: text(&output["jwts"][0]["file_name"]),
+                selector: None,
+            };
+            let allowed_paths = allow["spiffe"]
+                .as_array()
+                .map(|rules| rules.iter().map(|r| text(&r["path"])).collect())
+                .unwrap_or_default();
+            Ok((tbot, Grant::Legacy { allowed_paths }))
+        }
+        TeleportApi::WorkloadIdentity => {
+            let document = yaml(dir, WORKLOAD_IDENTITY.path)?;
+            let resource = Resource {
+                name: text(&document["metadata"]["name"]),
+                labels: string_map(&document["metadata"]["labels"], text),
+                spiffe_path: text(&document["spec"]["spiffe"]["id"]),
+            };
+            let service = &yaml(dir, TBOT_SERVICES.path)?["services"][0];
+            let tbot = TbotOutput {
+                directory: text(&service["destination"]["path"]),
+                svid_path: resource.spiffe_path.clone(),
+                audience: text(&service["audiences"][0]),
+                file_name: crate::tbot::WORKLOAD_IDENTITY_JWT_FILE.to_owned(),
+                selector: Some(text(&service["selector"]["name"])),
+            };
+            let grant = Grant::WorkloadIdentity {
+                role_labels: string_map(&allow["workload_identity_labels"], |values| {
+                    super::policy::strings(Some(values))
+                }),
+                may_read_resources: reads_workload_identities(&allow["rules"]),
+                resource,
+            };
+            Ok((tbot, grant))
+        }
+    }
+}
+
+fn string_map<T>(value: &Value, convert: impl Fn(&Value) -> T) -> BTreeMap<String, T> {
+    value
+        .as_object()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|(key, value)| (key.clone(), convert(value)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A rule with `resources: [workload_identity]` (or `*`) and the verbs `list` and `read`.
+fn reads_workload_identities(rules: &Value) -> bool {
+    rules.as_array().into_iter().flatten().any(|rule| {
+        let has = |key: &str, wanted: &str| {
+            super::policy::strings(rule.get(key))
+                .iter()
+                .any(|v| v == wanted || v == "*")
+        };
+        has("resources", "workload_identity") && has("verbs", "list") && has("verbs", "read")
+    })
+}
+
+const REFUSED: &str = "(before AWS) Teleport refuses to issue the SVID and tbot writes no token: the SDK then fails to read the token file";
+
+/// Whether Teleport would issue what tbot asks for.
+pub fn checks(tbot: &TbotOutput, grant: &Grant) -> Vec<Check> {
+    match grant {
+        Grant::Legacy { allowed_paths } => vec![legacy_check(&tbot.svid_path, allowed_paths)],
+        Grant::WorkloadIdentity {
+            role_labels,
+            may_read_resources,
+            resource,
+        } => vec![
+            labels_check(role_labels, *may_read_resources, resource),
+            selector_check(tbot.selector.as_deref().unwrap_or_default(), resource),
+        ],
+    }
+}
+
+fn legacy_check(path: &str, allowed_paths: &[String]) -> Check {
+    if allowed_paths
+        .iter()
+        .any(|allowed| crate::aws::wildcard_match(allowed, path))
+    {
+        return Check::pass(
+            CheckId::TeleportRole,
+            format!("allows the SPIFFE path {path} that tbot asks for"),
+        );
+    }
+    Check::fail_owned(
+        CheckId::TeleportRole,
+        format!(
+            "teleport/role.yaml allows {allowed_paths:?}, but tbot/outputs.yaml asks for {path:?}"
+        ),
+        REFUSED.into(),
+        "make spec.allow.spiffe[].path and tbot's svid.path the same path".into(),
+    )
+}
+
+/// The role's labels must select the resource (every label of the role, any of its values;
+/// `*` matches any), and its rules must let the bot list and read workload identities.
+fn labels_check(
+    role_labels: &BTreeMap<String, Vec<String>>,
+    may_read_resources: bool,
+    resource: &Resource,
+) -> Check {
+    let selects = !role_labels.is_empty()
+        && role_labels.iter().all(|(key, values)| {
+            let value = resource.labels.get(key);
+            values
+                .iter()
+                .any(|v| v == "*" || value.is_some_and(|value| value == v))
+        });
+    let problem = match (selects, may_read_resources) {
+        (false, _) => format!(
+            "teleport/role.yaml's workload_identity_labels {role_labels:?} do not select the resource {:?}, labelled {:?}",
+            resource.name, resource.labels
+        ),
+        (true, false) => {
+            "teleport/role.yaml has no rule allowing list and read on workload_identity resources"
+                .to_owned()
+        }
+        (true, true) => {
+            return Check::pass(
+                CheckId::TeleportRole,
+                format!(
+                    "selects the workload_identity {:?} (SPIFFE path {}) by its labels",
+                    resource.name, resource.spiffe_path
+                ),
+            );
+        }
+    };
+    Check::fail_owned(
+        CheckId::TeleportRole,
+        problem,
+        REFUSED.into(),
+        "give the role workload_identity_labels equal to the resource's labels, and a rule resources: [workload_identity], verbs: [list, read]".into(),
+    )
+}
+
+fn selector_check(selector: &str, resource: &Resource) -> Check {
+    if selector == resource.name {
+        return Check::pass(
+            CheckId::TbotSelector,
+            format!("tbot asks for the workload_identity {selector:?}"),
+        );
+    }
+    Check::fail_owned(
+        CheckId::TbotSelector,
+        format!(
+            "tbot/services.yaml selects {selector:?}, but teleport/workload-identity.yaml names the resource {:?}",
+            resource.name
+        ),
+        "(before AWS) tbot finds no workload_identity of that name and writes no token".into(),
+        "make selector.name the resource's metadata.name".into(),
+    )
+}
