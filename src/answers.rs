@@ -6,6 +6,7 @@
 
 use crate::problem::{Advice, Location, Problem};
 use crate::steps::{FIELDS, Field, FieldId, FieldKind, SECTIONS, Shown, field, field_by_key};
+use crate::teleport::{self, ApiChoice};
 use crate::yaml::{self, Mapping, Value};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -96,9 +97,21 @@ impl Answers {
     pub fn shows(&self, field: &Field) -> bool {
         match field.shown {
             Shown::Always => true,
-            Shown::When(choice, id) => self.text(choice) == Some(id),
-            Shown::Unless(choice, id) => self.text(choice) != Some(id),
+            Shown::When(choice, id) => self.effective_choice(choice) == Some(id),
+            Shown::Unless(choice, id) => self.effective_choice(choice) != Some(id),
         }
+    }
+
+    /// A choice as it takes effect: `teleport.api` auto (or unanswered) is the generation the
+    /// cluster's version calls for, so only the questions of that generation are asked.
+    pub fn effective_choice(&self, id: FieldId) -> Option<&str> {
+        let text = self.text(id);
+        if id == FieldId::Api && text.is_none_or(|t| t == ApiChoice::Auto.id()) {
+            return teleport::resolve_api(ApiChoice::Auto, self.text(FieldId::Version))
+                .ok()
+                .map(|(api, ..)| api.id());
+        }
+        text
     }
 
     /// Clears the answers of fields the other answers hide: they would be errors (actions

@@ -168,6 +168,12 @@ pub fn ask_all<P: Prompter>(
                     }
                 }
                 _ if !answers.shows(field) => answers.clear_hidden(),
+                // The proxy's version decided the generation: nothing to ask.
+                FieldId::Api
+                    if findings
+                        .as_ref()
+                        .is_some_and(|f: &Findings| f.api.is_some())
+                        && answers.text(FieldId::Api).is_none() => {}
                 id => ask_field(prompter, answers, id)?,
             }
             if field.id == FieldId::Proxy {
@@ -382,6 +388,11 @@ fn review<P: Prompter>(prompter: &mut P, plan: &Plan, out: &Path, planned: &[Pla
     for line in summary(plan) {
         prompter.say(&line);
     }
+    prompter.say(&format!(
+        "  Teleport API: {} ({})",
+        plan.workload.api.id(),
+        plan.workload.api_reason
+    ));
     for warning in &plan.warnings {
         prompter.say(&format!("  warning: {warning}"));
     }

@@ -753,7 +753,13 @@ pub fn default_role_name(spiffe_id: &SpiffeId) -> String {
 /// with '-', made a valid Teleport name.
 pub fn default_resource_name(spiffe_id: &SpiffeId) -> String {
     let joined = spiffe_id.segments().collect::<Vec<_>>().join("-");
-    let name: String = joined
+    teleport_name(&joined, 64).unwrap_or_else(|| "workload".into())
+}
+
+/// `name` as a Teleport resource name: starting with a letter or digit, other characters
+/// Teleport refuses turned to '-', cut to `max`; `None` when nothing is left.
+fn teleport_name(name: &str, max: usize) -> Option<String> {
+    let name: String = name
         .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
         .chars()
         .map(|c| {
@@ -763,13 +769,9 @@ pub fn default_resource_name(spiffe_id: &SpiffeId) -> String {
                 '-'
             }
         })
-        .take(64)
+        .take(max)
         .collect();
-    if name.is_empty() {
-        "workload".into()
-    } else {
-        name
-    }
+    (!name.is_empty()).then_some(name)
 }
 
 /// The profile name derived from the IAM role name: characters a profile name cannot hold
@@ -795,22 +797,9 @@ pub fn default_profile(role_name: &str) -> String {
 /// The Teleport role name derived from the IAM role name: `<role>-aws`, starting with a letter
 /// or digit and cut to the 64 characters Teleport names may have.
 pub fn default_teleport_role(role_name: &str) -> String {
-    let base: String = role_name
-        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-@".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(60)
-        .collect();
-    if base.is_empty() {
-        "workload-aws".into()
-    } else {
-        format!("{base}-aws")
+    match teleport_name(role_name, 60) {
+        Some(base) => format!("{base}-aws"),
+        None => "workload-aws".into(),
     }
 }
 

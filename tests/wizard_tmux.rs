@@ -142,7 +142,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("IAM role path", &[]);
     tmux.answer("AWS CLI profile name", &[]);
     tmux.answer("Role session name (optional)", &[]);
-    tmux.answer("Teleport API generation", &[]);
+    // Not asked: the demo proxy's version decided the API generation.
     tmux.answer("workload_identity resource name", &[]);
     tmux.answer("Teleport role name", &["my-workload-aws"]);
     tmux.answer("Bot name", &[]);
@@ -157,6 +157,10 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     assert!(screen.contains("WIZARD-EXIT=0"), "{screen}");
     assert!(screen.contains("✓ trust policy "), "{screen}");
     assert!(screen.contains("> Access to the bucket full"), "{screen}");
+    assert!(
+        screen.contains("Teleport API: workload-identity (Teleport 18.3.0 is 17.2.7 or later)"),
+        "{screen}"
+    );
 
     assert_replays(dir.path());
 }
@@ -275,14 +279,15 @@ fn the_full_screen_wizard_in_demo_mode_writes_what_render_writes() {
     wait("workload-id-demo (default)");
     tmux.keys(&["Enter"]);
     wait("5/10 Teleport");
-    // Past the API generation (auto: the demo announces a current Teleport) and the resource.
-    wait("◂ auto ▸");
-    tmux.keys(&["Tab", "Tab"]);
+    // The demo announces a current Teleport: the generation is decided, not asked.
+    wait("Generation  workload-identity");
+    tmux.keys(&["Tab"]);
     tmux.type_text("my-workload-aws");
     tmux.keys(&["Enter"]);
     wait("6/10 tbot");
     tmux.keys(&["Enter"]);
     wait("+12 new");
+    wait("Teleport API workload-identity (Teleport 18.3.0 is 17.2.7");
     tmux.keys(&["Enter"]);
     wait("Write 12 files to wizard-out?");
     tmux.keys(&["Enter"]);
