@@ -161,7 +161,7 @@ pub fn write_all(
                 failed: out_dir.join(&artifact.path).display().to_string(),
                 source,
                 written,
-                not_written: planned_paths(&planned_rest(&planned, index)),
+                not_written: still_to_write(&planned[index..]),
             });
         }
         written.push(artifact.path.clone());
@@ -169,16 +169,13 @@ pub fn write_all(
     Ok(planned)
 }
 
-/// What still had to be written from `index` on.
-fn planned_rest(planned: &[Planned], index: usize) -> Vec<&Planned> {
-    planned[index..]
+/// The paths among `planned` that were still to be written.
+fn still_to_write(planned: &[Planned]) -> Vec<String> {
+    planned
         .iter()
         .filter(|p| p.outcome != Outcome::Unchanged)
+        .map(|p| p.path.clone())
         .collect()
-}
-
-fn planned_paths(planned: &[&Planned]) -> Vec<String> {
-    planned.iter().map(|p| p.path.clone()).collect()
 }
 
 /// The prefix of the temporary files [`write_atomically`] makes next to its target.
