@@ -2,7 +2,7 @@
 //! stdout is not a terminal) and the spinner shown while something runs.
 
 use crate::write::Outcome;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// The spinner's frames, in both wizards.
@@ -80,12 +80,17 @@ impl ExitOnSignal {
         let handle = signals.handle();
         std::thread::spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                // The terminal may be gone (SIGHUP when it closes): nothing here may panic or
+                // wait on it, or the process would stay behind.
                 let _ = crossterm::terminal::disable_raw_mode();
                 let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
                 for file in &files {
                     let _ = std::fs::remove_file(file);
                 }
-                eprintln!("\nwi-aws: stopped by signal {signal}; the terminal is restored.");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\nwi-aws: stopped by signal {signal}; the terminal is restored."
+                );
                 std::process::exit(128 + signal);
             }
         });

@@ -456,3 +456,41 @@ fn signals_from_outside_restore_the_terminal_and_remove_the_demo_ca() {
         assert!(!dir.path().join("wizard-out").exists());
     }
 }
+
+#[test]
+fn a_closed_terminal_ends_both_wizards() {
+    if !tmux_or_skip() {
+        return;
+    }
+    for (name, args, ready) in [
+        (
+            "hup-plain",
+            "--plain --demo --out wizard-out",
+            "? Teleport proxy public address",
+        ),
+        ("hup-tui", "--demo --out wizard-out", "✓ 127.0.0.1:"),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tmux = Tmux::start(name, dir.path(), args, (80, 24));
+        tmux.wait_for(ready, Duration::from_secs(20));
+        let pid = tmux.wizard_pid();
+        // Closing the terminal: the server and its pane go, the wizard gets SIGHUP.
+        tmux.run(&["kill-server"]);
+        let started = Instant::now();
+        let alive = || {
+            Command::new("kill")
+                .args(["-0", &pid])
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        while alive() && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let outlived = alive();
+        if outlived {
+            // Do not leave it spinning behind the test.
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+        assert!(!outlived, "{name}: the wizard {pid} outlived its terminal");
+    }
+}

@@ -11,7 +11,7 @@ use crate::plain::{self, Prompter, Terminal};
 use crate::problem::{Location, Problem, Problems};
 use crate::teleport::ProxyAddress;
 use clap::Args;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -68,8 +68,10 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
         };
         match crate::tui::run(setup, options.clone(), theme) {
             Ok(finished) => {
+                // The terminal may be gone (the wizard ended on SIGHUP): never panic on it.
+                let mut stdout = std::io::stdout();
                 for line in &finished.summary {
-                    println!("{line}");
+                    let _ = writeln!(stdout, "{line}");
                 }
                 return Ok(finished.ending.exit_code());
             }
