@@ -280,7 +280,7 @@ fn the_full_screen_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.keys(&["Enter"]);
     wait("5/10 Teleport");
     // The demo announces a current Teleport: the generation is decided, not asked.
-    wait("Generation  workload-identity");
+    wait("Generation workload-identity (Teleport 18.3.0 is 17.2.7 or");
     tmux.keys(&["Tab"]);
     tmux.type_text("my-workload-aws");
     tmux.keys(&["Enter"]);

@@ -45,11 +45,13 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
     };
     let mut options = args.connection.options()?;
     let settings = super::settings(args)?;
-    let demo = match wizard.demo {
-        true => Some(DemoSession::start(DemoOptions::default()).map_err(|error| {
+    let demo = if wizard.demo {
+        let demo = DemoSession::start(DemoOptions::default()).map_err(|error| {
             CommandError::failure(format!("cannot start the demo proxy: {error}"))
-        })?),
-        false => None,
+        })?;
+        Some(demo)
+    } else {
+        None
     };
     if let Some(demo) = &demo {
         options.ca_file = Some(demo.ca_file.path().to_path_buf());

@@ -412,11 +412,12 @@ fn step_info(app: &App, step: Step, width: usize, theme: Theme) -> Vec<Line<'sta
         Step::Teleport => {
             if let Ok(plan) = &app.assessment.result {
                 let workload = &plan.workload;
-                info.pair(
-                    "Generation  ",
-                    format!("{} ({})", workload.api.id(), workload.api_reason),
-                    theme,
+                let generation = format!(
+                    "Generation  {} ({})",
+                    workload.api.id(),
+                    workload.api_reason
                 );
+                info.wrapped(&generation, theme.dim());
             }
         }
         Step::Tbot => {
