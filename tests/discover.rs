@@ -38,6 +38,17 @@ async fn discover_demo(
     discover::discover(&address, &options(ca)).await
 }
 
+/// The check `id` of a demo proxy started with `options`, found through its CA.
+async fn check_of(options: DemoOptions, id: CheckId) -> wi_aws::check::Check {
+    let (proxy, _dir, ca) = start(options).await;
+    let findings = discover_demo(&proxy, Some(&ca)).await.expect("discovers");
+    findings
+        .checks
+        .into_iter()
+        .find(|c| c.id == id)
+        .expect("check")
+}
+
 #[tokio::test]
 async fn happy_path_reports_cluster_version_and_equal_thumbprints() {
     let (proxy, _dir, ca) = start(DemoOptions::default()).await;
@@ -119,17 +130,14 @@ async fn a_thumbprint_that_pins_another_certificate_is_explained() {
 
 #[tokio::test]
 async fn a_thumbprint_of_no_certificate_sent_is_explained() {
-    let (proxy, _dir, ca) = start(DemoOptions {
-        teleport_thumbprint: TeleportThumbprint::Fixed("0".repeat(40)),
-        ..DemoOptions::default()
-    })
+    let check = check_of(
+        DemoOptions {
+            teleport_thumbprint: TeleportThumbprint::Fixed("0".repeat(40)),
+            ..DemoOptions::default()
+        },
+        CheckId::Thumbprint,
+    )
     .await;
-    let findings = discover_demo(&proxy, Some(&ca)).await.expect("discovers");
-    let check = findings
-        .checks
-        .iter()
-        .find(|c| c.id == CheckId::Thumbprint)
-        .expect("check");
     assert!(!check.ok());
     assert!(
         check
@@ -193,17 +201,14 @@ async fn versions_without_jwt_svids_fail_and_before_the_guides_warn() {
         ("16.4.5", Status::Warn, "asks for 16.4.6"),
         ("16.4.6", Status::Pass, "16.4.6 or later"),
     ] {
-        let (proxy, _dir, ca) = start(DemoOptions {
-            server_version: version.into(),
-            ..DemoOptions::default()
-        })
+        let check = check_of(
+            DemoOptions {
+                server_version: version.into(),
+                ..DemoOptions::default()
+            },
+            CheckId::Version,
+        )
         .await;
-        let findings = discover_demo(&proxy, Some(&ca)).await.expect("discovers");
-        let check = findings
-            .checks
-            .iter()
-            .find(|c| c.id == CheckId::Version)
-            .expect("check");
         assert_eq!(check.status, status, "{version}: {}", check.detail);
         assert!(check.detail.contains(said), "{version}: {}", check.detail);
     }
