@@ -6,7 +6,7 @@
 
 use crate::problem::{Advice, Location, Problem};
 use crate::steps::{FIELDS, Field, FieldId, FieldKind, SECTIONS, Shown, field, field_by_key};
-use crate::teleport::{self, ApiChoice};
+use crate::teleport::{self, ApiChoice, TeleportApi};
 use crate::yaml::{self, Mapping, Value};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -97,28 +97,35 @@ impl Answers {
     pub fn shows(&self, field: &Field) -> bool {
         match field.shown {
             Shown::Always => true,
-            Shown::When(choice, id) => self.effective_choice(choice) == Some(id),
-            Shown::Unless(choice, id) => self.effective_choice(choice) != Some(id),
+            Shown::When(choice, id) => self.text(choice) == Some(id),
+            Shown::WithoutAnswer(other) => self.get(other).is_none(),
+            Shown::ForApi(api) => self.api() == api,
         }
     }
 
-    /// A choice as it takes effect: `teleport.api` auto (or unanswered) is the generation the
-    /// cluster's version calls for, so only the questions of that generation are asked.
-    pub fn effective_choice(&self, id: FieldId) -> Option<&str> {
-        let text = self.text(id);
-        if id == FieldId::Api && text.is_none_or(|t| t == ApiChoice::Auto.id()) {
-            return teleport::resolve_api(ApiChoice::Auto, self.text(FieldId::Version))
-                .ok()
-                .map(|(api, ..)| api.id());
+    /// The Teleport API generation these answers ask for: the one chosen, or for `auto` the
+    /// one the cluster's version calls for (the current one when the version is unknown or
+    /// predates JWT SVIDs, which the plan reports).
+    pub fn api(&self) -> TeleportApi {
+        let choice = self
+            .text(FieldId::Api)
+            .and_then(ApiChoice::parse)
+            .unwrap_or(ApiChoice::Auto);
+        match choice {
+            ApiChoice::WorkloadIdentity => TeleportApi::WorkloadIdentity,
+            ApiChoice::LegacySpiffe => TeleportApi::LegacySpiffe,
+            ApiChoice::Auto => teleport::resolve_api(choice, self.text(FieldId::Version))
+                .map_or(TeleportApi::WorkloadIdentity, |(api, ..)| api),
         }
-        text
     }
 
-    /// Clears the answers of fields the other answers hide: they would be errors (actions
-    /// without the custom preset), and the user cannot see them to fix them.
+    /// Clears the answers a choice hides: they would be errors (actions without the custom
+    /// preset), and the user cannot see them to fix them. Answers hidden for another reason
+    /// keep their value: an API generation decided by the version, or the other generation's
+    /// settings, which the plan ignores.
     pub fn clear_hidden(&mut self) {
         for field in FIELDS {
-            if !self.shows(field) {
+            if matches!(field.shown, Shown::When(..)) && !self.shows(field) {
                 self.clear(field.id);
             }
         }
@@ -419,6 +426,31 @@ mod tests {
         answers.set_line(FieldId::Bucket, " ");
         answers.set_line(FieldId::Thumbprints, ",");
         assert_eq!(answers, Answers::default());
+    }
+
+    #[test]
+    fn the_generation_decides_which_fields_are_asked_and_nothing_decided_is_lost() {
+        use crate::steps::field;
+        let mut answers = Answers::default();
+        // No version: the API generation is asked, and auto means the current generation.
+        assert!(answers.shows(field(FieldId::Api)));
+        assert!(answers.shows(field(FieldId::CredentialTtl)));
+        assert!(!answers.shows(field(FieldId::JwtFile)));
+        // A version from the proxy decides it: not asked; 17.1.0 gets the legacy questions.
+        answers.set_text(FieldId::Version, "17.1.0");
+        assert!(!answers.shows(field(FieldId::Api)));
+        assert!(answers.shows(field(FieldId::JwtFile)));
+        assert!(!answers.shows(field(FieldId::WorkloadIdentity)));
+        // Clearing what a choice hides keeps an explicit generation and the other
+        // generation's settings; it clears actions without the custom preset.
+        answers.set_text(FieldId::Api, "workload-identity");
+        answers.set_text(FieldId::JwtFile, "aws-jwt");
+        answers.set_text(FieldId::Access, "read-only");
+        answers.set(FieldId::Actions, Answer::List(vec!["s3:GetObject".into()]));
+        answers.clear_hidden();
+        assert_eq!(answers.text(FieldId::Api), Some("workload-identity"));
+        assert_eq!(answers.text(FieldId::JwtFile), Some("aws-jwt"));
+        assert_eq!(answers.list(FieldId::Actions), None);
     }
 
     #[test]

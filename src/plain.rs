@@ -168,12 +168,6 @@ pub fn ask_all<P: Prompter>(
                     }
                 }
                 _ if !answers.shows(field) => answers.clear_hidden(),
-                // The proxy's version decided the generation: nothing to ask.
-                FieldId::Api
-                    if findings
-                        .as_ref()
-                        .is_some_and(|f: &Findings| f.api.is_some())
-                        && answers.text(FieldId::Api).is_none() => {}
                 id => ask_field(prompter, answers, id)?,
             }
             if field.id == FieldId::Proxy {

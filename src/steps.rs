@@ -6,7 +6,7 @@
 //! section's check in `plan`, which every front end calls to validate.
 
 use crate::aws::{AccessPreset, Partition, ProviderMode};
-use crate::teleport::ApiChoice;
+use crate::teleport::{ApiChoice, TeleportApi};
 
 /// The wizard's steps, in order. The answers file groups fields by section instead (see
 /// [`Field::key`]); a step may take fields from several sections.
@@ -108,8 +108,11 @@ pub enum Shown {
     Always,
     /// Only when the choice field has this id.
     When(FieldId, &'static str),
-    /// Unless the choice field has this id.
-    Unless(FieldId, &'static str),
+    /// Only while the other field is unanswered (the API generation, until the cluster's
+    /// version decides it).
+    WithoutAnswer(FieldId),
+    /// Only for this Teleport API generation, as the answers resolve it.
+    ForApi(TeleportApi),
 }
 
 #[derive(Debug)]
@@ -333,7 +336,7 @@ pub const FIELDS: &[Field] = &[
         help: "workload-identity: a workload_identity resource and tbot's workload-identity-jwt service (Teleport 17.2.7+). legacy-spiffe: the role's spec.allow.spiffe and tbot's spiffe-svid output (16.4.3 to 18.x, removed from tbot in 19). auto: by the cluster's version.",
         kind: FieldKind::Choice(&ApiChoice::IDS),
         default: FieldDefault::Text(ApiChoice::Auto.id()),
-        shown: Shown::Always,
+        shown: Shown::WithoutAnswer(FieldId::Version),
     },
     Field {
         id: FieldId::WorkloadIdentity,
@@ -343,7 +346,7 @@ pub const FIELDS: &[Field] = &[
         help: "The Teleport workload_identity resource that issues the SPIFFE ID; the role selects it by its labels and tbot by its name. Defaults to the SPIFFE path joined with '-'.",
         kind: FieldKind::Text,
         default: FieldDefault::Derived,
-        shown: Shown::Unless(FieldId::Api, ApiChoice::LegacySpiffe.id()),
+        shown: Shown::ForApi(TeleportApi::WorkloadIdentity),
     },
     Field {
         id: FieldId::TeleportRole,
@@ -383,7 +386,7 @@ pub const FIELDS: &[Field] = &[
         help: "Legacy generation only: the file name of the JWT SVID inside the output directory (the workload-identity-jwt service always writes jwt_svid).",
         kind: FieldKind::Text,
         default: FieldDefault::Text(crate::tbot::DEFAULT_JWT_FILE),
-        shown: Shown::When(FieldId::Api, ApiChoice::LegacySpiffe.id()),
+        shown: Shown::ForApi(TeleportApi::LegacySpiffe),
     },
     Field {
         id: FieldId::CredentialTtl,
@@ -393,7 +396,7 @@ pub const FIELDS: &[Field] = &[
         help: "How long each JWT SVID tbot fetches lives (credential_ttl), at most 24h.",
         kind: FieldKind::Text,
         default: FieldDefault::Text(crate::tbot::DEFAULT_CREDENTIAL_TTL),
-        shown: Shown::Unless(FieldId::Api, ApiChoice::LegacySpiffe.id()),
+        shown: Shown::ForApi(TeleportApi::WorkloadIdentity),
     },
     Field {
         id: FieldId::RenewalInterval,
@@ -403,7 +406,7 @@ pub const FIELDS: &[Field] = &[
         help: "How often tbot fetches a fresh JWT SVID (renewal_interval); shorter than the lifetime, so the file never holds an expired token.",
         kind: FieldKind::Text,
         default: FieldDefault::Text(crate::tbot::DEFAULT_RENEWAL_INTERVAL),
-        shown: Shown::Unless(FieldId::Api, ApiChoice::LegacySpiffe.id()),
+        shown: Shown::ForApi(TeleportApi::WorkloadIdentity),
     },
     Field {
         id: FieldId::Audience,

@@ -374,13 +374,6 @@ impl App {
                 FieldId::Thumbprints => {
                     !choosing || self.thumbprint_source == ThumbprintSource::Manual
                 }
-                // The proxy's version decided the generation: nothing to ask.
-                FieldId::Api
-                    if self.findings().is_some_and(|f| f.api.is_some())
-                        && self.answers.text(FieldId::Api).is_none() =>
-                {
-                    false
-                }
                 _ => self.answers.shows(field),
             };
             if shown {
