@@ -14,12 +14,12 @@ fn main() {
 
 #[divan::bench]
 fn validate_answers_file() -> wi_aws::plan::Plan {
-    wi_aws::plan::from_answers_file(black_box(ANSWERS)).expect("valid")
+    wi_aws::fleet::single_plan(black_box(ANSWERS)).expect("valid")
 }
 
 #[divan::bench]
 fn render_full_artifact_set(bencher: divan::Bencher) {
-    let plan = wi_aws::plan::from_answers_file(ANSWERS).expect("valid");
+    let plan = wi_aws::fleet::single_plan(ANSWERS).expect("valid");
     let templates = Templates::embedded().expect("templates");
     bencher.bench(|| render::render(black_box(&plan), &templates).expect("renders"));
 }
@@ -51,7 +51,7 @@ fn issue_and_validate_jwt(bencher: divan::Bencher) {
 
 #[divan::bench]
 fn evaluate_trust_policy(bencher: divan::Bencher) {
-    let plan = wi_aws::plan::from_answers_file(ANSWERS).expect("valid");
+    let plan = wi_aws::fleet::single_plan(ANSWERS).expect("valid");
     let artifacts =
         render::render(&plan, &Templates::embedded().expect("templates")).expect("renders");
     let trust = artifacts

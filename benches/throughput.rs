@@ -39,7 +39,7 @@ fn scale(count: usize) {
                 "role_name: workload-id-demo",
                 &format!("role_name: workload-{index}"),
             );
-        let plan = wi_aws::plan::from_answers_file(&answers).expect("valid");
+        let plan = wi_aws::fleet::single_plan(&answers).expect("valid");
         let artifacts = wi_aws::render::render(&plan, &templates).expect("renders");
         bytes += artifacts.iter().map(|a| a.contents.len()).sum::<usize>();
     }

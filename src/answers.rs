@@ -5,14 +5,44 @@
 //! collected, with their line numbers, so one run shows everything to fix.
 
 use crate::problem::{Advice, Location, Problem};
-use crate::steps::{FIELDS, Field, FieldId, FieldKind, SECTIONS, Shown, field, field_by_key};
+use crate::steps::{
+    FIELDS, Field, FieldId, FieldKind, SECTIONS, Scope, Shown, field, field_by_key,
+};
 use crate::teleport::{self, ApiChoice, TeleportApi};
 use crate::yaml::{self, Mapping, Value};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
-/// The only version of the answers format so far.
+/// The answers format of one workload: the sections at the top level.
 pub const FORMAT_VERSION: u64 = 1;
+/// The answers format of a fleet: shared sections at the top level and a `workloads:` list.
+pub const FLEET_FORMAT_VERSION: u64 = 2;
+
+/// The shape of an answers file, which also decides the layout of the artifacts: version 1
+/// renders the files of one workload exactly as before; version 2 renders a fleet (one
+/// Terraform root with a `for_each` map, a bundle per workload host), even of one workload.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Form {
+    #[default]
+    Single,
+    Fleet,
+}
+
+/// One workload of a fleet: its name and its own answers (workload fields only).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkloadAnswers {
+    pub name: Option<String>,
+    pub answers: Answers,
+}
+
+/// The answers of a whole file: for version 1 everything is in `shared` and `workloads` is
+/// empty; for version 2 `shared` holds the shared fields and the defaults of workload fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FleetAnswers {
+    pub form: Form,
+    pub shared: Answers,
+    pub workloads: Vec<WorkloadAnswers>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -43,9 +73,21 @@ pub enum LoadError {
     #[error("expected {expected}")]
     WrongKind { expected: &'static str },
     #[error(
-        "the answers format version is missing or unsupported (this wi-aws reads version {FORMAT_VERSION})"
+        "the answers format version is missing or unsupported (this wi-aws reads versions {FORMAT_VERSION} and {FLEET_FORMAT_VERSION})"
     )]
     Version,
+    #[error("a `workloads:` list is part of answers format version {FLEET_FORMAT_VERSION}")]
+    WorkloadsNeedFleetVersion,
+    #[error(
+        "version {FLEET_FORMAT_VERSION} lists its workloads under `workloads:`, and there are none"
+    )]
+    NoWorkloads,
+    #[error("`workloads:` must be a list of workloads, each a mapping with a name")]
+    WorkloadsNotAList,
+    #[error("{key} is shared by every workload of the fleet")]
+    SharedInWorkload { key: &'static str },
+    #[error("every workload needs a name")]
+    NoName,
 }
 
 impl Advice for LoadError {
@@ -66,7 +108,21 @@ impl Advice for LoadError {
                 known,
             } => format!("remove it; the keys here are {}", known.join(", ")),
             Self::WrongKind { expected } => format!("write {expected}"),
-            Self::Version => format!("add `version: {FORMAT_VERSION}` at the top"),
+            Self::Version => format!(
+                "add `version: {FORMAT_VERSION}` at the top (`version: {FLEET_FORMAT_VERSION}` for a file with `workloads:`)"
+            ),
+            Self::WorkloadsNeedFleetVersion => format!(
+                "write `version: {FLEET_FORMAT_VERSION}` at the top (`wi-aws migrate FILE` prints a version 1 file in that form)"
+            ),
+            Self::NoWorkloads | Self::WorkloadsNotAList => {
+                "list them, e.g. `workloads:` then `  - name: api` with its `teleport:` and `aws:` sections".into()
+            }
+            Self::SharedInWorkload { key } => {
+                format!("move {key} to the top level of the file, out of `workloads:`")
+            }
+            Self::NoName => {
+                "add `name:` (lowercase letters, digits and '-', e.g. `name: api`)".into()
+            }
         }
     }
 }
@@ -192,51 +248,18 @@ impl Answers {
         }
     }
 
-    /// Reads an answers file. Returns the answers that could be read together with every
-    /// problem found, each with its line number.
-    pub fn from_yaml(text: &str) -> (Answers, Vec<Problem>) {
-        let mut reader = Reader {
-            text,
-            answers: Answers::default(),
-            problems: Vec::new(),
-        };
-        let document = match yaml::parse(text) {
-            Ok(document) => document,
-            Err(error) => {
-                let mut problem =
-                    Problem::new(Location::File, None, &LoadError::Syntax(error.message));
-                problem.line = error.line;
-                return (reader.answers, vec![problem]);
-            }
-        };
-        let Value::Mapping(top) = document else {
-            return (
-                reader.answers,
-                vec![Problem::new(Location::File, None, &LoadError::NotAMapping)],
-            );
-        };
-        match top.get("version") {
-            Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => {}
-            other => reader.located(
-                Location::Key("version".into()),
-                other.map(scalar_text),
-                LoadError::Version,
-            ),
+    /// The answers as `answers.yaml` of one workload (format version 1).
+    pub fn to_yaml(&self) -> String {
+        FleetAnswers {
+            form: Form::Single,
+            shared: self.clone(),
+            workloads: Vec::new(),
         }
-        for (key, value) in &top {
-            let section = key_text(key);
-            if section != "version" {
-                reader.section(section, value);
-            }
-        }
-        (reader.answers, reader.problems)
+        .to_yaml()
     }
 
-    /// The answers as `answers.yaml`: `version` first, then each section's fields in the order
-    /// they are asked.
-    pub fn to_yaml(&self) -> String {
-        let mut top = Mapping::new();
-        top.insert("version".into(), Value::Number(FORMAT_VERSION.into()));
+    /// Each section's fields in the order they are asked.
+    fn sections(&self, top: &mut Mapping) {
         for section in SECTIONS {
             let mut entries = Mapping::new();
             for (id, answer) in &self.values {
@@ -257,6 +280,144 @@ impl Answers {
                 top.insert((*section).into(), Value::Mapping(entries));
             }
         }
+    }
+
+    /// These answers with `over`'s answers replacing them.
+    pub fn overlaid(&self, over: &Answers) -> Answers {
+        let mut merged = self.clone();
+        merged
+            .values
+            .extend(over.values.iter().map(|(id, answer)| (*id, answer.clone())));
+        merged
+    }
+
+    /// Only the answers of fields of `scope`.
+    pub fn of_scope(&self, scope: Scope) -> Answers {
+        Answers {
+            values: self
+                .values
+                .iter()
+                .filter(|(id, _)| id.scope() == scope)
+                .map(|(id, answer)| (*id, answer.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl FleetAnswers {
+    /// One workload's answers.
+    pub fn single(answers: Answers) -> Self {
+        Self {
+            form: Form::Single,
+            shared: answers,
+            workloads: Vec::new(),
+        }
+    }
+
+    /// How many workloads the answers describe (a version 1 file: one).
+    pub fn count(&self) -> usize {
+        match self.form {
+            Form::Single => 1,
+            Form::Fleet => self.workloads.len(),
+        }
+    }
+
+    /// The answers of workload `index` as one set: the top level with the workload's own
+    /// answers replacing it. A version 1 file has one workload, the whole file.
+    pub fn merged(&self, index: usize) -> Answers {
+        match (self.form, self.workloads.get(index)) {
+            (Form::Fleet, Some(workload)) => self.shared.overlaid(&workload.answers),
+            _ => self.shared.clone(),
+        }
+    }
+
+    /// Stores one workload's answers as a wizard collected them (as one set, like
+    /// [`Self::merged`]): shared fields at the top level, the workload's own under it.
+    pub fn store(&mut self, index: usize, merged: &Answers) {
+        match (self.form, self.workloads.get_mut(index)) {
+            (Form::Fleet, Some(workload)) => {
+                let shared = merged.of_scope(Scope::Shared);
+                let defaults = self.shared.of_scope(Scope::Workload);
+                self.shared = defaults.overlaid(&shared);
+                workload.answers = merged.of_scope(Scope::Workload);
+            }
+            _ => self.shared = merged.clone(),
+        }
+    }
+
+    /// Reads an answers file of either version. Returns the answers that could be read
+    /// together with every problem found, each with its line number.
+    pub fn from_yaml(text: &str) -> (FleetAnswers, Vec<Problem>) {
+        let mut reader = Reader::new(text, None);
+        let mut fleet = FleetAnswers::default();
+        let document = match yaml::parse(text) {
+            Ok(document) => document,
+            Err(error) => {
+                let mut problem =
+                    Problem::new(Location::File, None, &LoadError::Syntax(error.message));
+                problem.line = error.line;
+                return (fleet, vec![problem]);
+            }
+        };
+        let Value::Mapping(top) = document else {
+            let problem = Problem::new(Location::File, None, &LoadError::NotAMapping);
+            return (fleet, vec![problem]);
+        };
+        let version = top.get("version");
+        fleet.form = match version {
+            Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => Form::Single,
+            Some(Value::Number(n)) if n.as_u64() == Some(FLEET_FORMAT_VERSION) => Form::Fleet,
+            other => {
+                let location = Location::Key("version".into());
+                reader.located(location, other.map(scalar_text), LoadError::Version);
+                match top.contains_key("workloads") {
+                    true => Form::Fleet,
+                    false => Form::Single,
+                }
+            }
+        };
+        for (key, value) in &top {
+            match key_text(key).as_str() {
+                "version" => {}
+                "workloads" if fleet.form == Form::Fleet => {
+                    fleet.workloads = reader.workloads(value);
+                }
+                "workloads" => reader.located(
+                    Location::Key("workloads".into()),
+                    None,
+                    LoadError::WorkloadsNeedFleetVersion,
+                ),
+                section => reader.section(section.to_owned(), value),
+            }
+        }
+        if fleet.form == Form::Fleet && !top.contains_key("workloads") {
+            reader.located(Location::File, None, LoadError::NoWorkloads);
+        }
+        fleet.shared = reader.answers;
+        (fleet, reader.problems)
+    }
+
+    /// The answers as `answers.yaml`: `version` first, then each section's fields in the
+    /// order they are asked, then (version 2) each workload's name and its own fields.
+    pub fn to_yaml(&self) -> String {
+        let mut top = Mapping::new();
+        let version = match self.form {
+            Form::Single => FORMAT_VERSION,
+            Form::Fleet => FLEET_FORMAT_VERSION,
+        };
+        top.insert("version".into(), Value::Number(version.into()));
+        self.shared.sections(&mut top);
+        if self.form == Form::Fleet {
+            let workloads = self.workloads.iter().map(|workload| {
+                let mut entry = Mapping::new();
+                if let Some(name) = &workload.name {
+                    entry.insert("name".into(), Value::String(name.clone()));
+                }
+                workload.answers.sections(&mut entry);
+                Value::Mapping(entry)
+            });
+            top.insert("workloads".into(), Value::Sequence(workloads.collect()));
+        }
         // Serializing a mapping of strings, bools and lists of strings cannot fail.
         yaml::to_string(&Value::Mapping(top)).unwrap_or_default()
     }
@@ -264,28 +425,93 @@ impl Answers {
 
 /// The line of `location` in the answers file `text`, when it is there.
 pub fn line_of(text: &str, location: &Location) -> Option<usize> {
-    let (section, name) = location.section_and_name()?;
-    yaml::line_of(text, section, name)
+    location.line_in(text)
 }
 
-/// Reads the answers of a file, collecting every problem with its line.
+/// Reads the answers of a file (or of one workload in it), collecting every problem with its
+/// line.
 struct Reader<'a> {
     text: &'a str,
+    /// The workload being read, for a fleet's `workloads:` entries.
+    workload: Option<usize>,
     answers: Answers,
     problems: Vec<Problem>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(text: &'a str, workload: Option<usize>) -> Self {
+        Self {
+            text,
+            workload,
+            answers: Answers::default(),
+            problems: Vec::new(),
+        }
+    }
+
     fn located(&mut self, location: Location, value: Option<String>, error: LoadError) {
+        let location = match self.workload {
+            Some(index) => Location::in_workload(index, location),
+            None => location,
+        };
         let mut problem = Problem::new(location, value.as_deref(), &error);
         problem.line = line_of(self.text, &problem.location);
         self.problems.push(problem);
     }
 
+    /// A fleet's `workloads:` list, each entry a name and its sections.
+    fn workloads(&mut self, value: &Value) -> Vec<WorkloadAnswers> {
+        let Value::Sequence(items) = value else {
+            let location = Location::Key("workloads".into());
+            self.located(location, None, LoadError::WorkloadsNotAList);
+            return Vec::new();
+        };
+        if items.is_empty() {
+            let location = Location::Key("workloads".into());
+            self.located(location, None, LoadError::NoWorkloads);
+        }
+        let mut workloads = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let mut reader = Reader::new(self.text, Some(index));
+            let mut workload = WorkloadAnswers::default();
+            match item {
+                Value::Mapping(entries) => {
+                    for (key, value) in entries {
+                        match key_text(key).as_str() {
+                            "name" => match value {
+                                Value::String(_) | Value::Number(_) => {
+                                    workload.name = Some(scalar_text(value));
+                                }
+                                other => reader.located(
+                                    Location::Key("name".into()),
+                                    Some(scalar_text(other)),
+                                    LoadError::WrongKind {
+                                        expected: "a name, e.g. `name: api`",
+                                    },
+                                ),
+                            },
+                            section => reader.section(section.to_owned(), value),
+                        }
+                    }
+                    if !entries.contains_key("name") {
+                        reader.located(Location::File, None, LoadError::NoName);
+                    }
+                }
+                _ => reader.located(Location::File, None, LoadError::WorkloadsNotAList),
+            }
+            workload.answers = reader.answers;
+            self.problems.append(&mut reader.problems);
+            workloads.push(workload);
+        }
+        workloads
+    }
+
     fn section(&mut self, section: String, value: &Value) {
         if !SECTIONS.contains(&section.as_str()) {
             let suggestion = suggest(&section, SECTIONS.iter().copied());
-            let mut known = vec!["version"];
+            let mut known = match self.workload {
+                Some(_) => vec!["name"],
+                None => vec!["version", "workloads"],
+            };
             known.extend_from_slice(SECTIONS);
             let error = LoadError::UnknownKey { suggestion, known };
             return self.located(Location::Key(section), None, error);
@@ -319,6 +545,10 @@ impl Reader<'_> {
             let error = LoadError::UnknownKey { suggestion, known };
             return self.located(Location::Key(key), None, error);
         };
+        if self.workload.is_some() && field.id.scope() == Scope::Shared {
+            let error = LoadError::SharedInWorkload { key: field.key };
+            return self.located(Location::Field(field.id), None, error);
+        }
         match read_value(field.kind, value) {
             Ok(Some(answer)) => self.answers.set(field.id, answer),
             Ok(None) => {}
@@ -468,8 +698,8 @@ mod tests {
         answers.set_text(FieldId::AccountId, "012345678901");
         answers.set(FieldId::CreateBucket, Answer::Flag(false));
         answers.set(FieldId::Thumbprints, Answer::List(vec!["ab".into()]));
-        let (loaded, problems) = Answers::from_yaml(&answers.to_yaml());
+        let (loaded, problems) = FleetAnswers::from_yaml(&answers.to_yaml());
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(loaded, answers);
+        assert_eq!(loaded, FleetAnswers::single(answers));
     }
 }

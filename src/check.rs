@@ -41,6 +41,8 @@ pub enum CheckId {
     PermissionsTf,
     TokenFile,
     DiscoveryIssuer,
+    /// A fleet: one workload's token against the other workloads' roles.
+    Isolation,
 }
 
 impl CheckId {
@@ -77,6 +79,7 @@ impl CheckId {
             Self::PermissionsTf => "permissions (tf)",
             Self::TokenFile => "token file",
             Self::DiscoveryIssuer => "discovery issuer",
+            Self::Isolation => "isolation",
         }
     }
 
@@ -180,18 +183,120 @@ impl Check {
     }
 }
 
+/// The checks of one proof: for a fleet, the fleet's own checks and each workload's.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub checks: Vec<Check>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<WorkloadReport>,
+}
+
+/// The checks of one workload of a fleet.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadReport {
+    pub name: String,
+    pub passed: bool,
+    pub checks: Vec<Check>,
+}
+
+impl WorkloadReport {
+    pub fn new(name: String, checks: Vec<Check>) -> Self {
+        Self {
+            name,
+            passed: checks.iter().all(Check::ok),
+            checks,
+        }
+    }
 }
 
 impl Report {
-    pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.status != Status::Fail)
+    pub fn of(checks: Vec<Check>) -> Self {
+        Self {
+            checks,
+            workloads: Vec::new(),
+        }
     }
 
+    pub fn passed(&self) -> bool {
+        self.failed().next().is_none()
+    }
+
+    /// Every failed check, the fleet's and every workload's.
     pub fn failed(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| c.status == Status::Fail)
+        self.checks
+            .iter()
+            .chain(self.workloads.iter().flat_map(|w| &w.checks))
+            .filter(|c| c.status == Status::Fail)
+    }
+
+    /// The report's rows. One workload: its checklist. A fleet: its own checks, then a row
+    /// per workload, with the checklist of the failures of those that fail, indented.
+    pub fn rows(&self, mark: impl Fn(Status) -> String) -> Vec<ChecklistRow> {
+        let mut rows = checklist_rows(&self.checks, &mark);
+        let width = self
+            .workloads
+            .iter()
+            .map(|w| w.name.len())
+            .max()
+            .unwrap_or(0);
+        for workload in &self.workloads {
+            let status = match workload.passed {
+                true => Status::Pass,
+                false => Status::Fail,
+            };
+            rows.push(ChecklistRow {
+                status: Some(status),
+                lead: format!("  {} {:<width$}  ", mark(status), workload.name),
+                text: checklist_summary(&workload.checks),
+            });
+            let failures: Vec<Check> = workload
+                .checks
+                .iter()
+                .filter(|c| c.status == Status::Fail)
+                .cloned()
+                .collect();
+            rows.extend(
+                checklist_rows(&failures, &mark)
+                    .into_iter()
+                    .map(|row| ChecklistRow {
+                        lead: format!("    {}", row.lead),
+                        ..row
+                    }),
+            );
+        }
+        rows
+    }
+
+    /// The closing count.
+    pub fn summary(&self) -> String {
+        if self.workloads.is_empty() {
+            return checklist_summary(&self.checks);
+        }
+        let failed = self.workloads.iter().filter(|w| !w.passed).count();
+        let fleet_failed = self
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .count();
+        match (failed, fleet_failed) {
+            (0, 0) if self.workloads.len() == 1 => "the workload passed".into(),
+            (0, 0) => format!("all {} workloads passed", self.workloads.len()),
+            (0, _) => format!(
+                "every workload passed on its own, but {fleet_failed} fleet check(s) failed"
+            ),
+            _ => format!("{failed} of {} workloads failed", self.workloads.len()),
+        }
+    }
+
+    /// The report as a person reads it: its rows and the closing count.
+    pub fn lines(&self, mark: impl Fn(Status) -> String) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .rows(mark)
+            .into_iter()
+            .map(|row| row.lead + &row.text)
+            .collect();
+        lines.push(self.summary());
+        lines
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::commands::demo_proxy::DemoProxyArgs;
 use crate::commands::discover::DiscoverArgs;
+use crate::commands::migrate::MigrateArgs;
 use crate::commands::render::RenderArgs;
 use crate::commands::verify::VerifyArgs;
 use crate::commands::wizard::WizardArgs;
@@ -23,6 +24,7 @@ Modes:
     … --proxy HOST                with cluster name and thumbprint from the proxy
   wi-aws discover --proxy HOST    what the proxy says, checked as AWS would
   wi-aws verify [--out DIR]       prove the written files work together
+  wi-aws migrate F                print answers version 1 as version 2, to add workloads
   wi-aws demo-proxy               a local DEMO Teleport proxy to try all this
 
 Artifacts written to DIR: terraform/main.tf, iam/trust-policy.json, iam/permissions-policy.json,
@@ -30,6 +32,11 @@ aws-cli/setup.sh, teleport/role.yaml, teleport/setup.sh, aws/config, aws/env, NE
 answers.yaml (the normalized answers, for replay); teleport/workload-identity.yaml and
 tbot/services.yaml for the current Teleport API generation (teleport.api workload-identity, or
 auto on 17.2.7+), tbot/outputs.yaml for the legacy one (legacy-spiffe).
+
+Many workloads (answers `version: 2` with a `workloads:` list; see examples/fleet.yaml): one
+terraform/main.tf (one OIDC provider, the workloads as one for_each map), one aws-cli/setup.sh and
+one teleport/setup.sh for the fleet, iam/<workload>/ and teleport/<workload>/ for each, and
+hosts/<workload>/ with what goes to that workload's host (tbot, aws/config, aws/env).
 
 After writing, render runs `verify` on the files (unless --no-verify).
 
@@ -70,6 +77,10 @@ pub enum Command {
     /// to AWS). With --token-file, check a real token from tbot against the live issuer.
     /// Exit 0 when every check passes, 1 when one fails, 2 when files are missing.
     Verify(VerifyArgs),
+    /// Print a version 1 answers file (one workload) as version 2 (a fleet of workloads that
+    /// share the cluster, the account and the OIDC provider), to add more workloads to it.
+    /// Says on stderr how the files move and the `terraform state mv` commands to keep.
+    Migrate(MigrateArgs),
     /// Run a local DEMO Teleport proxy (HTTPS, Workload Identity issuer, JWT SVIDs) for trying
     /// wi-aws without a cluster. It is not Teleport and grants nothing.
     DemoProxy(DemoProxyArgs),
@@ -81,6 +92,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Discover(args)) => commands::discover::run(&args),
         Some(Command::DemoProxy(args)) => commands::demo_proxy::run(&args),
         Some(Command::Verify(args)) => commands::verify::run(&args),
+        Some(Command::Migrate(args)) => commands::migrate::run(&args),
         None if cli.render.answers_file.is_some() => commands::render::run(&cli.render),
         None => commands::wizard::run(&cli.wizard, &cli.render),
     };

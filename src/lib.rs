@@ -15,6 +15,7 @@ pub mod demo;
 pub mod discover;
 pub mod escape;
 pub mod files;
+pub mod fleet;
 pub mod jwk;
 pub mod jwt_svid;
 pub mod pipeline;

@@ -4,7 +4,7 @@
 //! typed results, so `--templates`, `--dry-run`, `--no-verify` and `--force` mean the same in
 //! all three. Each step is its own function because the wizards stop between them to ask.
 
-use crate::plan::Plan;
+use crate::fleet::Fleet;
 use crate::problem::Problems;
 use crate::render::{self, ANSWERS_FILE, Artifact, NEXT_STEPS, RenderError, Templates};
 use crate::verify::{Report, VerifyError};
@@ -151,9 +151,9 @@ fn read_template_dir(dir: &Path) -> Result<BTreeMap<String, String>, String> {
     Ok(templates)
 }
 
-/// Every artifact of the plan, `answers.yaml` last.
-pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, PipelineError> {
-    Ok(render::render(plan, templates)?)
+/// Every artifact of the fleet (one workload's set for a version 1 file), `answers.yaml` last.
+pub fn render(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact>, PipelineError> {
+    Ok(render::render_fleet(fleet, templates)?)
 }
 
 /// What writing would do to each file. Reads only.

@@ -4,12 +4,13 @@
 //! inquire on a terminal and with scripted answers in the unit tests. Validation and defaults
 //! come from [`crate::plan::assess`], exactly as for an answers file.
 
-use crate::answers::{Answer, Answers};
+use crate::answers::{Answer, Answers, FleetAnswers, Form, WorkloadAnswers};
 use crate::discover::Findings;
+use crate::fleet::{self, Fleet};
 use crate::pipeline::{self, Ending, PipelineError, Settings};
 use crate::plan::{self, Plan};
-use crate::problem::Problems;
-use crate::steps::{FieldId, FieldKind, Step, field};
+use crate::problem::{Advice, Problems};
+use crate::steps::{FieldId, FieldKind, Scope, Step, field};
 use crate::teleport::ProxyAddress;
 use crate::write::{Outcome, Planned};
 use std::path::Path;
@@ -329,18 +330,106 @@ impl Prompter for Terminal {
     }
 }
 
+/// After the first workload: asks the other workloads of an edited fleet again (their own
+/// fields only), then whether to add another, until the answer is no.
+pub fn ask_other_workloads<P: Prompter>(
+    prompter: &mut P,
+    fleet: &mut FleetAnswers,
+) -> Result<(), Cancelled> {
+    for index in 1..fleet.count() {
+        ask_workload(prompter, fleet, index)?;
+    }
+    loop {
+        let more = prompter.confirm(
+            "Add another workload?",
+            "Each workload gets its own SPIFFE ID, role, bucket access, bot and host bundle; the cluster, account and OIDC provider are shared.",
+            false,
+        )?;
+        if !more {
+            return Ok(());
+        }
+        if fleet.form == Form::Single {
+            // The one workload so far becomes the first of a fleet (answers version 2).
+            *fleet = fleet::migrate(fleet);
+            let first = ask_name(prompter, fleet, 0)?;
+            fleet.workloads[0].name = Some(first);
+        }
+        fleet.workloads.push(WorkloadAnswers::default());
+        let index = fleet.workloads.len() - 1;
+        ask_workload(prompter, fleet, index)?;
+    }
+}
+
+/// One workload of a fleet: its name, then the fields that are its own.
+fn ask_workload<P: Prompter>(
+    prompter: &mut P,
+    fleet: &mut FleetAnswers,
+    index: usize,
+) -> Result<(), Cancelled> {
+    prompter.say(&format!("── Workload {} ──", index + 1));
+    let name = ask_name(prompter, fleet, index)?;
+    fleet.workloads[index].name = Some(name);
+    let mut answers = fleet.merged(index);
+    for step in Step::ALL {
+        for field in step.fields().filter(|f| f.id.scope() == Scope::Workload) {
+            match answers.shows(field) {
+                true => ask_field(prompter, &mut answers, field.id)?,
+                false => answers.clear_hidden(),
+            }
+        }
+    }
+    fleet.store(index, &answers);
+    if let Some(id) = plan::spiffe_id_preview(&answers) {
+        prompter.say(&format!("  SPIFFE ID: {id}"));
+    }
+    Ok(())
+}
+
+/// A workload's name, valid and not another workload's.
+fn ask_name<P: Prompter>(
+    prompter: &mut P,
+    fleet: &FleetAnswers,
+    index: usize,
+) -> Result<String, Cancelled> {
+    let taken: Vec<String> = (0..fleet.workloads.len())
+        .filter(|&other| other != index)
+        .filter_map(|other| fleet.workloads[other].name.clone())
+        .collect();
+    let default = fleet.workloads[index].name.clone().or_else(|| {
+        let answers = fleet.merged(index);
+        answers.text(FieldId::SpiffePath).map(fleet::default_name)
+    });
+    let validator: Validator = Arc::new(move |input: &str| {
+        let name = fleet::parse_name(input.trim())
+            .map_err(|error| format!("{error} — {}", error.fix()))?;
+        match taken.contains(&name) {
+            true => Err(format!(
+                "another workload is named {name}; names are unique"
+            )),
+            false => Ok(()),
+        }
+    });
+    let name = prompter.text(
+        "Workload name",
+        "Names the workload in answers.yaml, in Terraform's map and its host bundle hosts/<name>/.",
+        default.as_deref(),
+        validator,
+    )?;
+    Ok(name.trim().to_owned())
+}
+
 /// Review, confirm, write, verify and say what comes next, as `settings` say.
 pub fn review_and_write<P: Prompter>(
     prompter: &mut P,
-    answers: &Answers,
+    answers: &FleetAnswers,
     settings: &Settings,
 ) -> Result<Ending, PipelineError> {
-    let plan =
-        plan::validate(answers).map_err(|problems| PipelineError::Answers(Problems(problems)))?;
-    let artifacts = pipeline::render(&plan, &settings.templates)?;
+    let fleet =
+        fleet::validate(answers).map_err(|problems| PipelineError::Answers(Problems(problems)))?;
+    let artifacts = pipeline::render(&fleet, &settings.templates)?;
     let out = &settings.out;
     let planned = pipeline::preview(out, &artifacts)?;
-    review(prompter, &plan, out, &planned);
+    review(prompter, &fleet, out, &planned);
     if settings.dry_run {
         prompter.say(&format!("dry run: nothing written to {}", out.display()));
         return Ok(Ending::DryRun);
@@ -362,8 +451,7 @@ pub fn review_and_write<P: Prompter>(
         true => {
             prompter.say("── Verify ──");
             let report = pipeline::verify(out)?;
-            for line in crate::verify::checklist(&report.checks, |status| status.mark().to_owned())
-            {
+            for line in report.lines(|status| status.mark().to_owned()) {
                 prompter.say(&line);
             }
             Some(report.passed())
@@ -377,17 +465,23 @@ pub fn review_and_write<P: Prompter>(
     Ok(Ending::Written { verified })
 }
 
-fn review<P: Prompter>(prompter: &mut P, plan: &Plan, out: &Path, planned: &[Planned]) {
+fn review<P: Prompter>(prompter: &mut P, fleet: &Fleet, out: &Path, planned: &[Planned]) {
     prompter.say("── Review ──");
-    for line in summary(plan) {
-        prompter.say(&line);
+    for workload in &fleet.workloads {
+        if fleet.form == Form::Fleet {
+            prompter.say(&format!("Workload {}:", workload.name));
+        }
+        for line in summary(&workload.plan) {
+            prompter.say(&line);
+        }
     }
+    let plan = fleet.shared();
     prompter.say(&format!(
         "  Teleport API: {} ({})",
         plan.workload.api.id(),
         plan.workload.api_reason
     ));
-    for warning in &plan.warnings {
+    for warning in &fleet.warnings {
         prompter.say(&format!("  warning: {warning}"));
     }
     prompter.say(&format!("Files in {}:", out.display()));
@@ -598,7 +692,9 @@ mod tests {
         let example = EXAMPLE.to_owned();
         assert_eq!(
             plan,
-            plan::from_answers_file(&example).expect("example is valid")
+            fleet::from_answers_file(&example)
+                .map(|f| f.shared().clone())
+                .expect("example is valid")
         );
         assert!(script.rejected.is_empty(), "{:?}", script.rejected);
         assert!(
@@ -744,7 +840,7 @@ mod tests {
     #[test]
     fn prefilled_answers_are_the_defaults() {
         let example = EXAMPLE.to_owned();
-        let (prefilled, problems) = Answers::from_yaml(&example);
+        let (prefilled, problems) = answers_of(&example);
         assert!(problems.is_empty());
         // Enter on every question keeps every answer.
         let replies = vec![Type(""); GUIDE.len()];
@@ -757,8 +853,7 @@ mod tests {
     #[test]
     fn an_invalid_prefilled_answer_is_asked_again() {
         let example = EXAMPLE.to_owned();
-        let (mut answers, _) =
-            Answers::from_yaml(&example.replace("\"123456789012\"", "\"12345\""));
+        let (mut answers, _) = answers_of(&example.replace("\"123456789012\"", "\"12345\""));
         let mut replies = vec![Type(""); GUIDE.len()];
         replies.insert(7, Type("123456789012"));
         let mut script = Script::new(&replies);
@@ -791,7 +886,11 @@ mod tests {
     #[test]
     fn summary_lists_every_answer() {
         let example = EXAMPLE.to_owned();
-        let lines = summary(&plan::from_answers_file(&example).expect("valid"));
+        let lines = summary(
+            &fleet::from_answers_file(&example)
+                .map(|f| f.shared().clone())
+                .expect("valid"),
+        );
         assert!(
             lines
                 .iter()
@@ -815,11 +914,17 @@ mod tests {
     }
 
     fn review(script: &mut Script, answers: &Answers, settings: &Settings) -> Ending {
-        review_and_write(script, answers, settings).expect("reviews")
+        review_and_write(script, &FleetAnswers::single(answers.clone()), settings).expect("reviews")
+    }
+
+    /// The answers of a version 1 file, with the problems of reading it.
+    fn answers_of(text: &str) -> (Answers, Vec<crate::problem::Problem>) {
+        let (fleet, problems) = FleetAnswers::from_yaml(text);
+        (fleet.shared, problems)
     }
 
     fn example_answers() -> Answers {
-        Answers::from_yaml(EXAMPLE).0
+        FleetAnswers::from_yaml(EXAMPLE).0.shared
     }
 
     #[test]
@@ -838,8 +943,8 @@ mod tests {
         assert!(script.said.iter().any(|l| l.starts_with("Replay ")));
         let saved = std::fs::read_to_string(dir.path().join("answers.yaml")).expect("saved");
         assert_eq!(
-            plan::from_answers_file(&saved),
-            plan::from_answers_file(EXAMPLE)
+            fleet::from_answers_file(&saved),
+            fleet::from_answers_file(EXAMPLE)
         );
 
         // A changed file is only replaced when the user says so.

@@ -7,7 +7,7 @@
 
 use crate::answers::{Answer, Answers};
 use crate::aws::{self, AccessPreset, Partition, ProviderMode};
-use crate::problem::{Advice, Location, Problem, Problems};
+use crate::problem::{Advice, Location, Problem};
 use crate::spiffe::{self, SpiffeId};
 use crate::steps::{FieldDefault, FieldId, FieldKind, field};
 use crate::tbot;
@@ -801,42 +801,6 @@ pub fn default_teleport_role(role_name: &str) -> String {
         Some(base) => format!("{base}-aws"),
         None => "workload-aws".into(),
     }
-}
-
-/// Reads and validates an answers file: load problems and rule problems together, each with
-/// its line number when the field is in the file.
-pub fn from_answers_file(text: &str) -> Result<Plan, Problems> {
-    from_answers_file_filled(text, |_| {})
-}
-
-/// Like [`from_answers_file`], with `fill` completing the answers (from discovery) before they
-/// are validated.
-pub fn from_answers_file_filled(
-    text: &str,
-    fill: impl FnOnce(&mut Answers),
-) -> Result<Plan, Problems> {
-    let (mut answers, mut problems) = Answers::from_yaml(text);
-    if problems.iter().any(|p| p.location == Location::File) {
-        // Nothing could be read: every field would be reported missing.
-        return Err(Problems(problems));
-    }
-    fill(&mut answers);
-    match validate(&answers) {
-        Ok(plan) if problems.is_empty() => return Ok(plan),
-        Ok(_) => {}
-        Err(rule_problems) => {
-            for mut problem in rule_problems {
-                // A value of the wrong shape was already reported, and then read as missing.
-                if problems.iter().any(|p| p.location == problem.location) {
-                    continue;
-                }
-                problem.line = crate::answers::line_of(text, &problem.location);
-                problems.push(problem);
-            }
-        }
-    }
-    problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.location.clone()));
-    Err(Problems(problems))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! checking, so the answers file, the line prompts and the wizard all say the same thing.
 
 use crate::steps::{FieldId, field};
+use crate::yaml::PathPart;
 use std::fmt;
 
 pub use crate::advice::Advice;
@@ -18,33 +19,62 @@ pub enum Location {
     Field(FieldId),
     /// A key path that is not a field: `version`, a section, an unknown key.
     Key(String),
+    /// Somewhere in one workload of a fleet (`workloads[3].aws.bucket`), counted from 0.
+    Workload(usize, Box<Location>),
 }
 
 impl Location {
-    /// The key path in `answers.yaml`: `aws.account_id`, `version`, or `(file)`.
-    pub fn key(&self) -> &str {
+    /// `location` inside workload `index` of a fleet.
+    pub fn in_workload(index: usize, location: Location) -> Self {
+        Self::Workload(index, Box::new(location))
+    }
+
+    /// The key path in `answers.yaml`: `aws.account_id`, `workloads[3].aws.bucket`,
+    /// `version`, or `(file)`.
+    pub fn key(&self) -> String {
         match self {
-            Self::File => "(file)",
-            Self::Field(id) => field(*id).key,
-            Self::Key(key) => key,
+            Self::File => "(file)".into(),
+            Self::Field(id) => field(*id).key.into(),
+            Self::Key(key) => key.clone(),
+            Self::Workload(index, inner) => match &**inner {
+                Self::File => format!("workloads[{index}]"),
+                inner => format!("workloads[{index}].{}", inner.key()),
+            },
         }
     }
 
-    /// The section and the name within it, for finding the line.
-    pub fn section_and_name(&self) -> Option<(&str, Option<&str>)> {
+    /// The field the problem is about, wherever it stands.
+    pub fn field(&self) -> Option<FieldId> {
         match self {
-            Self::File => None,
-            other => Some(match other.key().split_once('.') {
-                Some((section, name)) => (section, Some(name)),
-                None => (other.key(), None),
-            }),
+            Self::Field(id) => Some(*id),
+            Self::Workload(_, inner) => inner.field(),
+            _ => None,
         }
+    }
+
+    /// The 1-based line of this location in the answers file `text`, when it is there.
+    pub fn line_in(&self, text: &str) -> Option<usize> {
+        let key = self.key();
+        if matches!(self, Self::File) {
+            return None;
+        }
+        let mut path = Vec::new();
+        for part in key.split('.') {
+            match part.split_once('[') {
+                Some((name, index)) => {
+                    path.push(PathPart::Key(name));
+                    path.push(PathPart::Index(index.trim_end_matches(']').parse().ok()?));
+                }
+                None => path.push(PathPart::Key(part)),
+            }
+        }
+        crate::yaml::line_of_path(text, &path)
     }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
+        f.write_str(&self.key())
     }
 }
 

@@ -6,8 +6,10 @@
 //! JSON and YAML output is parsed back before it is returned, so a broken template is caught here
 //! rather than by AWS or tctl.
 
+use crate::answers::Form;
 use crate::aws::{AccessPreset, ProviderMode};
 use crate::escape;
+use crate::fleet::Fleet;
 use crate::plan::Plan;
 use crate::teleport::TeleportApi;
 use handlebars::{Handlebars, handlebars_helper};
@@ -36,28 +38,56 @@ pub struct ArtifactKind {
     pub embedded_template: &'static str,
     /// The Teleport API generation it belongs to; `None`: both.
     pub api: Option<TeleportApi>,
+    pub layout: Layout,
+}
+
+/// Which artifact sets a file is part of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One workload's set (answers version 1) only.
+    Single,
+    /// A fleet's set only, once for the fleet; the path without `fleet/` is where it is written.
+    Fleet,
+    /// Both: in a fleet, once per workload under the workload's name (see [`fleet_path`]).
+    PerWorkload,
 }
 
 macro_rules! artifact {
     ($path:literal, $format:expr, $executable:expr) => {
-        artifact!($path, $format, $executable, None)
+        artifact!($path, $format, $executable, None, Layout::PerWorkload)
     };
     ($path:literal, $format:expr, $executable:expr, $api:expr) => {
+        artifact!($path, $format, $executable, $api, Layout::PerWorkload)
+    };
+    ($path:literal, $format:expr, $executable:expr, $api:expr, $layout:expr) => {
         ArtifactKind {
             path: $path,
             format: $format,
             executable: $executable,
             embedded_template: include_str!(concat!("../templates/", $path, ".hbs")),
             api: $api,
+            layout: $layout,
         }
     };
 }
 
-pub const TERRAFORM: ArtifactKind = artifact!("terraform/main.tf", Format::Hcl, false);
+pub const TERRAFORM: ArtifactKind = artifact!(
+    "terraform/main.tf",
+    Format::Hcl,
+    false,
+    None,
+    Layout::Single
+);
 pub const TRUST_POLICY: ArtifactKind = artifact!("iam/trust-policy.json", Format::Json, false);
 pub const PERMISSIONS_POLICY: ArtifactKind =
     artifact!("iam/permissions-policy.json", Format::Json, false);
-pub const AWS_CLI_SETUP: ArtifactKind = artifact!("aws-cli/setup.sh", Format::Shell, true);
+pub const AWS_CLI_SETUP: ArtifactKind = artifact!(
+    "aws-cli/setup.sh",
+    Format::Shell,
+    true,
+    None,
+    Layout::Single
+);
 pub const WORKLOAD_IDENTITY: ArtifactKind = artifact!(
     "teleport/workload-identity.yaml",
     Format::Yaml,
@@ -65,7 +95,13 @@ pub const WORKLOAD_IDENTITY: ArtifactKind = artifact!(
     Some(TeleportApi::WorkloadIdentity)
 );
 pub const TELEPORT_ROLE: ArtifactKind = artifact!("teleport/role.yaml", Format::Yaml, false);
-pub const TELEPORT_SETUP: ArtifactKind = artifact!("teleport/setup.sh", Format::Shell, true);
+pub const TELEPORT_SETUP: ArtifactKind = artifact!(
+    "teleport/setup.sh",
+    Format::Shell,
+    true,
+    None,
+    Layout::Single
+);
 pub const TBOT_OUTPUTS: ArtifactKind = artifact!(
     "tbot/outputs.yaml",
     Format::Yaml,
@@ -80,8 +116,43 @@ pub const TBOT_SERVICES: ArtifactKind = artifact!(
 );
 pub const AWS_CONFIG: ArtifactKind = artifact!("aws/config", Format::Ini, false);
 pub const AWS_ENV: ArtifactKind = artifact!("aws/env", Format::Shell, false);
-pub const NEXT_STEPS_FILE: ArtifactKind = artifact!("NEXT-STEPS.md", Format::Markdown, false);
+pub const NEXT_STEPS_FILE: ArtifactKind = artifact!(
+    "NEXT-STEPS.md",
+    Format::Markdown,
+    false,
+    None,
+    Layout::Single
+);
 pub const NEXT_STEPS: &str = NEXT_STEPS_FILE.path;
+
+pub const FLEET_TERRAFORM: ArtifactKind = artifact!(
+    "fleet/terraform/main.tf",
+    Format::Hcl,
+    false,
+    None,
+    Layout::Fleet
+);
+pub const FLEET_AWS_CLI_SETUP: ArtifactKind = artifact!(
+    "fleet/aws-cli/setup.sh",
+    Format::Shell,
+    true,
+    None,
+    Layout::Fleet
+);
+pub const FLEET_TELEPORT_SETUP: ArtifactKind = artifact!(
+    "fleet/teleport/setup.sh",
+    Format::Shell,
+    true,
+    None,
+    Layout::Fleet
+);
+pub const FLEET_NEXT_STEPS: ArtifactKind = artifact!(
+    "fleet/NEXT-STEPS.md",
+    Format::Markdown,
+    false,
+    None,
+    Layout::Fleet
+);
 
 /// Every templated artifact, in the order they are listed to the user. `answers.yaml` is added
 /// by [`render`] from the plan itself.
@@ -98,7 +169,25 @@ pub const ARTIFACTS: &[ArtifactKind] = &[
     AWS_CONFIG,
     AWS_ENV,
     NEXT_STEPS_FILE,
+    FLEET_TERRAFORM,
+    FLEET_AWS_CLI_SETUP,
+    FLEET_TELEPORT_SETUP,
+    FLEET_NEXT_STEPS,
 ];
+
+/// Where a fleet writes an artifact: a fleet file at its path without `fleet/`; a workload's
+/// file by kind — IAM documents under `iam/<workload>/`, Teleport resources under
+/// `teleport/<workload>/`, and what goes to the workload's host (tbot, the AWS profile) under
+/// `hosts/<workload>/`, a bundle to copy there as it is.
+pub fn fleet_path(kind: &ArtifactKind, workload: &str) -> String {
+    match kind.layout {
+        Layout::Fleet => kind.path.trim_start_matches("fleet/").to_owned(),
+        Layout::Single | Layout::PerWorkload => match kind.path.split_once('/') {
+            Some((dir @ ("iam" | "teleport"), file)) => format!("{dir}/{workload}/{file}"),
+            _ => format!("hosts/{workload}/{}", kind.path),
+        },
+    }
+}
 
 pub const ANSWERS_FILE: &str = "answers.yaml";
 
@@ -238,48 +327,160 @@ pub fn context(plan: &Plan) -> Value {
     context
 }
 
-/// Renders every artifact for a plan, `answers.yaml` last.
+/// The artifacts of the API generation `api` in `layout`.
+fn kinds(api: TeleportApi, layout: Layout) -> impl Iterator<Item = &'static ArtifactKind> {
+    ARTIFACTS
+        .iter()
+        .filter(move |kind| kind.api.is_none_or(|of| of == api))
+        .filter(move |kind| kind.layout == layout)
+}
+
+/// Renders every artifact for one workload's plan (the version 1 layout), `answers.yaml` last.
 pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, RenderError> {
     let context = context(plan);
     let mut artifacts = Vec::with_capacity(ARTIFACTS.len() + 1);
-    for kind in ARTIFACTS
-        .iter()
-        .filter(|kind| kind.api.is_none_or(|api| api == plan.workload.api))
-    {
-        if kind.format == Format::Ini {
-            refuse_ini_unsafe(kind.path, &context)?;
-        }
-        let registry = &templates.registries[kind.path];
-        let rendered =
-            registry
-                .render(kind.path, &context)
-                .map_err(|error| RenderError::Template {
-                    template: template_name(kind),
-                    message: error.to_string(),
-                })?;
-        let contents = finish(kind, rendered)?;
-        artifacts.push(Artifact {
-            path: kind.path.to_owned(),
-            contents,
-            executable: kind.executable,
-        });
+    for kind in ARTIFACTS.iter().filter(|kind| {
+        kind.api.is_none_or(|api| api == plan.workload.api) && kind.layout != Layout::Fleet
+    }) {
+        artifacts.push(render_one(templates, kind, kind.path.to_owned(), &context)?);
     }
-    artifacts.push(Artifact {
+    artifacts.push(answers_artifact(&plan.to_answers().to_yaml()));
+    Ok(artifacts)
+}
+
+/// Renders every artifact of a fleet: a version 1 file as [`render`] does; version 2 as one
+/// set of shared files (one Terraform root, one script each for AWS and Teleport) and each
+/// workload's own files, `answers.yaml` last.
+pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact>, RenderError> {
+    if fleet.form == Form::Single {
+        return render(fleet.shared(), templates);
+    }
+    let api = fleet.shared().workload.api;
+    let per_workload: Vec<&ArtifactKind> = kinds(api, Layout::PerWorkload).collect();
+    let mut contexts = Vec::with_capacity(fleet.workloads.len());
+    let mut artifacts = Vec::with_capacity(fleet.workloads.len() * per_workload.len() + 5);
+    for workload in &fleet.workloads {
+        let context = workload_context(&workload.name, &workload.plan);
+        for kind in &per_workload {
+            let path = fleet_path(kind, &workload.name);
+            artifacts.push(render_one(templates, kind, path, &context)?);
+        }
+        contexts.push(context);
+    }
+    let context = fleet_context(fleet, contexts);
+    let mut shared = Vec::new();
+    for kind in kinds(api, Layout::Fleet) {
+        let path = fleet_path(kind, "");
+        shared.push(render_one(templates, kind, path, &context)?);
+    }
+    // The shared files first (NEXT-STEPS.md last of them): they are what a reviewer opens.
+    let next_steps = shared.pop();
+    artifacts.splice(0..0, shared);
+    artifacts.extend(next_steps);
+    artifacts.push(answers_artifact(&fleet.to_answers().to_yaml()));
+    Ok(artifacts)
+}
+
+fn answers_artifact(yaml: &str) -> Artifact {
+    Artifact {
         path: ANSWERS_FILE.to_owned(),
         contents: format!(
-            "# wi-aws answers, with every default written out. Replay: wi-aws --answers-file answers.yaml --out DIR\n{}",
-            plan.to_answers().to_yaml()
+            "# wi-aws answers, with every default written out. Replay: wi-aws --answers-file answers.yaml --out DIR\n{yaml}"
         ),
         executable: false,
-    });
-    Ok(artifacts)
+    }
+}
+
+fn render_one(
+    templates: &Templates,
+    kind: &ArtifactKind,
+    path: String,
+    context: &Value,
+) -> Result<Artifact, RenderError> {
+    if kind.format == Format::Ini {
+        refuse_ini_unsafe(&path, context)?;
+    }
+    let registry = &templates.registries[kind.path];
+    let rendered = registry
+        .render(kind.path, context)
+        .map_err(|error| RenderError::Template {
+            template: template_name(kind),
+            message: error.to_string(),
+        })?;
+    let contents = finish(kind, &path, rendered)?;
+    Ok(Artifact {
+        path,
+        contents,
+        executable: kind.executable,
+    })
+}
+
+/// One workload's values in a fleet: its plan's [`context`], its name, and its permission
+/// statements as data for the Terraform map (the same statements as its IAM document).
+fn workload_context(name: &str, plan: &Plan) -> Value {
+    let mut context = context(plan);
+    let bucket_arn = plan.bucket_arn();
+    let objects = format!("{bucket_arn}/*");
+    let statement = |sid: &str, actions: Vec<String>, resources: Vec<&str>| json!({"sid": sid, "actions": actions, "resources": resources});
+    let statements = match plan.aws.access {
+        AccessPreset::Full | AccessPreset::Custom => vec![statement(
+            "BucketAndObjects",
+            plan.object_actions(),
+            vec![&bucket_arn, &objects],
+        )],
+        _ => {
+            let bucket_actions = plan.bucket_actions();
+            let mut statements = Vec::new();
+            if !bucket_actions.is_empty() {
+                statements.push(statement("Bucket", bucket_actions, vec![&bucket_arn]));
+            }
+            statements.push(statement("Objects", plan.object_actions(), vec![&objects]));
+            statements
+        }
+    };
+    if let Value::Object(entries) = &mut context {
+        entries.insert("name".into(), json!(name));
+        entries.insert("statements".into(), json!(statements));
+    }
+    context
+}
+
+/// The fleet's values: what every workload shares (the cluster, the account, the provider and
+/// its audience), the workloads' contexts, and each bucket the set creates, once.
+fn fleet_context(fleet: &Fleet, workloads: Vec<Value>) -> Value {
+    let shared = fleet.shared();
+    let mut created_buckets: Vec<&str> = Vec::new();
+    for plan in fleet.plans().filter(|plan| plan.aws.create_bucket) {
+        if !created_buckets.contains(&plan.aws.bucket.as_str()) {
+            created_buckets.push(&plan.aws.bucket);
+        }
+    }
+    json!({
+        "cluster": shared.cluster,
+        "aws": {
+            "partition": shared.aws.partition,
+            "account_id": shared.aws.account_id,
+            "region": shared.aws.region,
+            "provider": shared.aws.provider,
+        },
+        "tbot": { "audience": shared.tbot.audience },
+        "issuer_url": shared.issuer_url(),
+        "condition_key_prefix": shared.condition_key_prefix(),
+        "create_provider": shared.aws.provider == ProviderMode::Create,
+        "provider_arn": shared.provider_arn(),
+        "legacy_spiffe": shared.workload.api == TeleportApi::LegacySpiffe,
+        "created_buckets": created_buckets,
+        "warnings": fleet.warnings,
+        "workload_count": fleet.workloads.len(),
+        "workloads": workloads,
+    })
 }
 
 /// Checks the output parses in its own format and tidies it: JSON is pretty-printed (so the
 /// policy documents look the same whatever the template's layout), blank runs are collapsed.
-fn finish(kind: &ArtifactKind, rendered: String) -> Result<String, RenderError> {
+fn finish(kind: &ArtifactKind, path: &str, rendered: String) -> Result<String, RenderError> {
     let invalid = |message: String| RenderError::InvalidOutput {
-        path: kind.path.to_owned(),
+        path: path.to_owned(),
         format: kind.format,
         message,
     };

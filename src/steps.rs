@@ -88,6 +88,51 @@ pub enum FieldId {
     Audience,
 }
 
+/// Whose answer a field is in a fleet (an answers file of version 2): one answer shared by
+/// every workload, or each workload's own (an answer at the top level is then the default of
+/// every workload that does not give its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Shared,
+    Workload,
+}
+
+impl FieldId {
+    /// The cluster, the account and the one OIDC provider (with its audience) are shared;
+    /// what identifies a workload, what it may reach, and its host's tbot are its own.
+    pub fn scope(self) -> Scope {
+        match self {
+            Self::Proxy
+            | Self::ClusterName
+            | Self::Version
+            | Self::Thumbprints
+            | Self::Partition
+            | Self::AccountId
+            | Self::Region
+            | Self::OidcProvider
+            | Self::Api
+            | Self::Audience => Scope::Shared,
+            Self::SpiffePath
+            | Self::Bucket
+            | Self::CreateBucket
+            | Self::Access
+            | Self::Actions
+            | Self::PolicyName
+            | Self::RoleName
+            | Self::RolePath
+            | Self::Profile
+            | Self::SessionName
+            | Self::WorkloadIdentity
+            | Self::TeleportRole
+            | Self::Bot
+            | Self::OutputDir
+            | Self::JwtFile
+            | Self::CredentialTtl
+            | Self::RenewalInterval => Scope::Workload,
+        }
+    }
+}
+
 /// What a field holds when it is not answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldDefault {

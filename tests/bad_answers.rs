@@ -1,7 +1,7 @@
 //! A catalogue of bad answers: each breaks one rule and must produce exactly one problem, on
 //! the right field, saying the right rule, at the right line.
 
-use wi_aws::plan::from_answers_file;
+use wi_aws::fleet::single_plan as from_answers_file;
 
 /// The guide's example, one `section.key: value` a line. Cases replace or add lines.
 const BASE: &[(&str, &str, &str)] = &[
@@ -85,7 +85,113 @@ struct Case {
 
 use Edit::{Document, Remove, Set};
 
+/// A fleet (answers version 2) sharing the cluster, the account and a bucket, then `$rest`:
+/// its `workloads:` entries.
+macro_rules! fleet {
+    ($rest:literal) => {
+        concat!(
+            "version: 2\nteleport: {proxy: example.teleport.sh}\n",
+            "aws: {account_id: \"123456789012\", bucket: shared-bucket}\nworkloads:\n",
+            $rest
+        )
+    };
+}
+
 const CASES: &[Case] = &[
+    Case {
+        name: "fleet: two workloads with one name",
+        edits: &[Document(fleet!(
+            "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n  - name: api # <- here\n    teleport: {spiffe_path: /svc/web, bot: web-bot}\n"
+        ))],
+        field: "workloads[1].name",
+        rule: "workloads[0] (api) has the same name",
+    },
+    Case {
+        name: "fleet: two workloads with one SPIFFE ID",
+        edits: &[Document(fleet!(
+            "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n    aws: {role_name: api}\n  - name: web\n    teleport:\n      spiffe_path: /svc/api # <- here\n      bot: web-bot\n    aws: {role_name: web}\n"
+        ))],
+        field: "workloads[1].teleport.spiffe_path",
+        rule: "has the same SPIFFE ID",
+    },
+    Case {
+        name: "fleet: two roles with one name",
+        edits: &[Document(fleet!(
+            "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n    aws: {role_name: shared-role, policy_name: api, profile: api}\n  - name: web\n    teleport: {spiffe_path: /svc/web, bot: web-bot, role: web-aws}\n    aws:\n      role_name: shared-role # <- here\n      policy_name: web\n      profile: web\n"
+        ))],
+        field: "workloads[1].aws.role_name",
+        rule: "has the same IAM role name",
+    },
+    Case {
+        name: "fleet: two profiles with one name",
+        edits: &[Document(fleet!(
+            "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n    aws: {profile: p}\n  - name: web\n    teleport: {spiffe_path: /svc/web, bot: web-bot}\n    aws:\n      profile: p # <- here\n"
+        ))],
+        field: "workloads[1].aws.profile",
+        rule: "has the same AWS profile",
+    },
+    Case {
+        name: "fleet: a bad bucket in the third workload",
+        edits: &[Document(fleet!(
+            "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n  - name: web\n    teleport: {spiffe_path: /svc/web, bot: web-bot}\n  - name: batch\n    teleport: {spiffe_path: /svc/batch, bot: batch-bot}\n    aws:\n      bucket: Bad_Bucket # <- here\n"
+        ))],
+        field: "workloads[2].aws.bucket",
+        rule: "only lowercase letters",
+    },
+    Case {
+        name: "fleet: a bad shared default is reported once, at the top",
+        edits: &[Document(
+            "version: 2\nteleport: {proxy: example.teleport.sh}\naws:\n  account_id: \"123456789012\"\n  bucket: Bad_Bucket # <- here\nworkloads:\n  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n  - name: web\n    teleport: {spiffe_path: /svc/web, bot: web-bot}\n",
+        )],
+        field: "aws.bucket",
+        rule: "only lowercase letters",
+    },
+    Case {
+        name: "fleet: a shared answer inside a workload",
+        edits: &[Document(fleet!(
+            "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n    aws:\n      account_id: \"210987654321\" # <- here\n"
+        ))],
+        field: "workloads[0].aws.account_id",
+        rule: "shared by every workload",
+    },
+    Case {
+        name: "fleet: a workload name with capitals",
+        edits: &[Document(fleet!(
+            "  - name: Api # <- here\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n"
+        ))],
+        field: "workloads[0].name",
+        rule: "a workload name is 1 to 48 lowercase letters",
+    },
+    Case {
+        name: "fleet: a workload without a name",
+        edits: &[Document(fleet!(
+            "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n  - teleport: {spiffe_path: /svc/web, bot: web-bot}\n"
+        ))],
+        field: "workloads[1]",
+        rule: "every workload needs a name",
+    },
+    Case {
+        name: "fleet: a workload without its required bot",
+        edits: &[Document(fleet!(
+            "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n  - name: web\n    teleport: {spiffe_path: /svc/web}\n"
+        ))],
+        field: "workloads[1].teleport.bot",
+        rule: "required",
+    },
+    Case {
+        name: "fleet: no workloads",
+        edits: &[Document(fleet!("  []\n"))],
+        field: "workloads",
+        rule: "there are none",
+    },
+    Case {
+        name: "workloads in a version 1 file",
+        edits: &[Document(
+            "version: 1\nteleport: {proxy: a.b, spiffe_path: /x, bot: b}\naws: {account_id: \"123456789012\", bucket: abc}\nworkloads: # <- here\n  - name: x\n",
+        )],
+        field: "workloads",
+        rule: "part of answers format version 2",
+    },
     Case {
         name: "legacy-spiffe on a v19 cluster, whose tbot has no spiffe-svid output",
         edits: &[
@@ -630,7 +736,7 @@ const CASES: &[Case] = &[
     Case {
         name: "unsupported version",
         edits: &[Document(
-            "version: 2\nteleport: {proxy: a.b, spiffe_path: /x, bot: b}\naws: {account_id: \"123456789012\", bucket: abc}\n",
+            "version: 3\nteleport: {proxy: a.b, spiffe_path: /x, bot: b}\naws: {account_id: \"123456789012\", bucket: abc}\n",
         )],
         field: "version",
         rule: "missing or unsupported",

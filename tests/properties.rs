@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use wi_aws::answers::{Answer, Answers};
+use wi_aws::answers::{Answer, Answers, FleetAnswers};
 use wi_aws::aws::{AccessPreset, Partition};
 use wi_aws::plan::{Plan, validate};
 use wi_aws::steps::FieldId;
@@ -256,7 +256,7 @@ fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
         plan.token_file()
     );
 
-    let replayed = wi_aws::plan::from_answers_file(artifact(&artifacts, "answers.yaml"));
+    let replayed = wi_aws::fleet::single_plan(artifact(&artifacts, "answers.yaml"));
     prop_assert_eq!(replayed.as_ref(), Ok(plan));
     Ok(())
 }
@@ -272,8 +272,8 @@ proptest! {
 
     #[test]
     fn answers_survive_yaml_unchanged(answers in answers()) {
-        let (loaded, problems) = Answers::from_yaml(&answers.to_yaml());
+        let (loaded, problems) = FleetAnswers::from_yaml(&answers.to_yaml());
         prop_assert!(problems.is_empty(), "{:?}", problems);
-        prop_assert_eq!(loaded, answers);
+        prop_assert_eq!(loaded, FleetAnswers::single(answers));
     }
 }

@@ -8,7 +8,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use std::path::PathBuf;
-use wi_aws::answers::Answers;
+use wi_aws::answers::{Answers, FleetAnswers};
 use wi_aws::check::{Check, CheckId};
 use wi_aws::discover::Findings;
 use wi_aws::discover::tls::CertificateSummary;
@@ -41,7 +41,7 @@ fn given() -> Answers {
 
 fn start(answers: Answers) -> (App, Vec<Command>) {
     App::new(Setup {
-        answers,
+        answers: FleetAnswers::single(answers),
         settings: settings(),
         demo: None,
         notice: None,
@@ -643,9 +643,9 @@ fn leaving_with_unsaved_answers_asks_and_can_save_them() {
     let [Command::SavePartial { contents }] = commands.as_slice() else {
         panic!("{commands:?}")
     };
-    let (saved, problems) = Answers::from_yaml(contents);
+    let (saved, problems) = FleetAnswers::from_yaml(contents);
     assert!(problems.is_empty(), "{problems:?}");
-    assert_eq!(saved, app.answers);
+    assert_eq!(saved.shared, app.answers);
     // Keys wait while saving; a failure is shown and the user chooses again.
     assert!(app.update(key(KeyCode::Char('y'))).is_empty());
     assert_eq!(app.exit, None);
@@ -724,7 +724,7 @@ fn pasted_text_lands_in_the_field_without_line_breaks() {
 fn the_saved_answers_replay_to_the_same_files() {
     let (app, dir) = written_and_verified(reviewed());
     let saved = std::fs::read_to_string(dir.path().join("answers.yaml")).expect("saved");
-    let plan = wi_aws::plan::from_answers_file(&saved).expect("valid");
+    let plan = wi_aws::fleet::single_plan(&saved).expect("valid");
     let replayed = common::render_plan(&plan);
     let written = app.screen.verification().expect("written");
     assert_eq!(replayed, written.artifacts);
@@ -764,7 +764,7 @@ fn the_preview_pages_to_the_last_line_and_no_further() {
 #[test]
 fn answers_of_edit_that_were_ignored_are_said_on_the_first_screen() {
     let (app, _) = App::new(Setup {
-        answers: given(),
+        answers: FleetAnswers::single(given()),
         settings: settings(),
         demo: Some("127.0.0.1:3443".into()),
         notice: Some("1 answer(s) of --edit were ignored: aws.colour".into()),
@@ -782,7 +782,7 @@ fn reviewed_with(settings: Settings) -> App {
 /// The wizard at the review with `settings`, compared with the files in `dir`.
 fn reviewed_over(settings: Settings, dir: &tempfile::TempDir) -> App {
     let (mut app, _) = App::new(Setup {
-        answers: given(),
+        answers: FleetAnswers::single(given()),
         settings,
         demo: None,
         notice: None,

@@ -442,7 +442,7 @@ struct TokenLab {
 impl TokenLab {
     fn new() -> Self {
         let dir = rendered("examples/answers.yaml");
-        let setup = Setup::read(dir.path()).expect("reads");
+        let setup = Setup::read(dir.path(), None).expect("reads");
         let issuer =
             Issuer::generate("https://example.teleport.sh/workload-identity").expect("issuer");
         Self {
@@ -844,7 +844,7 @@ fn rendered_legacy() -> tempfile::TempDir {
     let text = std::fs::read_to_string(repo_path("examples/answers.yaml"))
         .expect("example")
         .replace("  api: auto", "  api: legacy-spiffe");
-    let plan = wi_aws::plan::from_answers_file(&text).expect("valid");
+    let plan = wi_aws::fleet::single_plan(&text).expect("valid");
     assert_eq!(
         plan.workload.api,
         wi_aws::teleport::TeleportApi::LegacySpiffe

@@ -150,6 +150,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("JWT SVID lifetime", &[]);
     tmux.answer("tbot renewal interval", &[]);
     tmux.answer("JWT audience", &[]);
+    tmux.answer("Add another workload?", &[]);
     tmux.wait_for("Write 12 files to wizard-out?", Duration::from_secs(20));
     tmux.run(&["send-keys", "-t", "wizard", "y", "Enter"]);
     tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(30));
@@ -231,7 +232,8 @@ fn leaving_the_wizard_writes_nothing_and_saves_the_answers_on_request() {
     assert!(!dir.path().join("wizard-out").exists());
     let saved = std::fs::read_to_string(dir.path().join("wi-aws-answers.partial.yaml"))
         .expect("partial answers saved");
-    let (answers, problems) = wi_aws::answers::Answers::from_yaml(&saved);
+    let (fleet, problems) = wi_aws::answers::FleetAnswers::from_yaml(&saved);
+    let answers = fleet.shared;
     assert!(problems.is_empty(), "{problems:?}");
     assert!(
         answers
@@ -268,7 +270,7 @@ fn the_full_screen_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.keys(&["Enter"]);
     wait("◂ the TLS chain's (AWS's rule) ▸");
     tmux.keys(&["Enter"]);
-    wait("4/10 AWS");
+    wait("4/11 AWS");
     // The guide's answers where the defaults differ: access full, its policy and role names.
     tmux.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Left", "Left"]);
     wait("◂ full ▸");
@@ -278,13 +280,17 @@ fn the_full_screen_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.type_text("workload-id-demo");
     wait("workload-id-demo (default)");
     tmux.keys(&["Enter"]);
-    wait("5/10 Teleport");
+    wait("5/11 Teleport");
     // The demo announces a current Teleport: the generation is decided, not asked.
     wait("Generation workload-identity (Teleport 18.3.0 is 17.2.7 or");
     tmux.keys(&["Tab"]);
     tmux.type_text("my-workload-aws");
     tmux.keys(&["Enter"]);
-    wait("6/10 tbot");
+    wait("6/11 tbot");
+    tmux.keys(&["Enter"]);
+    // One workload: the list says how to add another, and Enter goes on to the review.
+    wait("7/11 Workloads");
+    wait("Press a to add another");
     tmux.keys(&["Enter"]);
     wait("+12 new");
     wait("Teleport API workload-identity (Teleport 18.3.0 is 17.2.7");
@@ -294,11 +300,11 @@ fn the_full_screen_wizard_in_demo_mode_writes_what_render_writes() {
     wait("checks passed");
     let screen = tmux.screen();
     assert!(
-        screen.contains("9/10 Verify") && !screen.contains("✗"),
+        screen.contains("10/11 Verify") && !screen.contains("✗"),
         "{screen}"
     );
     tmux.keys(&["Enter"]);
-    wait("10/10 Done");
+    wait("11/11 Done");
     tmux.keys(&["Enter"]);
     wait("WIZARD-EXIT=");
     let screen = tmux.screen();
@@ -322,9 +328,9 @@ fn the_full_screen_wizard_asks_before_losing_answers_and_saves_them() {
         Duration::from_secs(10),
     );
     tmux.run(&["resize-window", "-t", "wizard", "-x", "80", "-y", "24"]);
-    tmux.wait_for("1/10 Cluster", Duration::from_secs(10));
+    tmux.wait_for("1/11 Cluster", Duration::from_secs(10));
     tmux.keys(&["Enter", "BSpace"]);
-    tmux.wait_for("2/10 SPIFFE ID", Duration::from_secs(10));
+    tmux.wait_for("2/11 SPIFFE ID", Duration::from_secs(10));
     tmux.keys(&["C-c"]);
     tmux.wait_for("Leave the wizard?", Duration::from_secs(10));
     tmux.keys(&["s"]);
@@ -358,7 +364,7 @@ fn a_dumb_terminal_gets_the_line_prompts() {
         (80, 24),
     );
     tmux.wait_for("? Teleport proxy public address", Duration::from_secs(20));
-    assert!(!tmux.screen().contains("1/10 Cluster"));
+    assert!(!tmux.screen().contains("1/11 Cluster"));
     tmux.keys(&["Escape"]);
     tmux.wait_for("Save the answers given so far", Duration::from_secs(10));
     tmux.keys(&["n", "Enter"]);
@@ -378,7 +384,7 @@ fn sigterm_restores_the_terminal_and_writes_nothing() {
     assert!(screen.contains("WIZARD-EXIT=130"), "{screen}");
     assert!(screen.contains("no artifact was written"), "{screen}");
     // Back on the normal screen, not the wizard's.
-    assert!(!screen.contains("1/10 Cluster"), "{screen}");
+    assert!(!screen.contains("1/11 Cluster"), "{screen}");
     assert!(!dir.path().join("wizard-out").exists());
 }
 
@@ -450,7 +456,7 @@ fn signals_from_outside_restore_the_terminal_and_remove_the_demo_ca() {
             screen.contains("STTY=icanon"),
             "{name}: terminal left raw: {screen}"
         );
-        assert!(!screen.contains("1/10 Cluster"), "{name}: {screen}");
+        assert!(!screen.contains("1/11 Cluster"), "{name}: {screen}");
         let left: Vec<_> = std::fs::read_dir(&tmp).expect("tmp").collect();
         assert!(left.is_empty(), "{name}: left behind {left:?}");
         assert!(!dir.path().join("wizard-out").exists());
@@ -493,4 +499,176 @@ fn a_closed_terminal_ends_both_wizards() {
         }
         assert!(!outlived, "{name}: the wizard {pid} outlived its terminal");
     }
+}
+
+/// The second workload a wizard added: its own files next to the first's, every check passed,
+/// and `render` of the saved answers (version 2) makes the same files.
+fn assert_fleet_of_two(dir: &Path, second: &str) {
+    let out = dir.join("wizard-out");
+    let saved = std::fs::read_to_string(out.join("answers.yaml")).expect("answers saved");
+    let fleet = wi_aws::fleet::from_answers_file(&saved).unwrap_or_else(|p| panic!("{p}"));
+    let names: Vec<&str> = fleet.workloads.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["example-service", second], "{saved}");
+    assert_eq!(
+        fleet.workloads[1].plan.workload.spiffe_id.to_string(),
+        "spiffe://demo.wi-aws.invalid/svc/second"
+    );
+    for file in [
+        format!("iam/{second}/trust-policy.json"),
+        format!("hosts/{second}/aws/config"),
+        "iam/example-service/trust-policy.json".into(),
+    ] {
+        assert!(out.join(&file).is_file(), "no {file}");
+    }
+    let render = common::run_wi_aws(
+        &[
+            "render",
+            "--answers-file",
+            "wizard-out/answers.yaml",
+            "--out",
+            "render-out",
+        ],
+        dir,
+    );
+    assert!(render.status.success(), "{}", common::text(&render.stdout));
+    assert!(common::text(&render.stdout).contains("all 2 workloads passed"));
+    assert_eq!(
+        common::files_under(&out),
+        common::files_under(&dir.join("render-out"))
+    );
+}
+
+#[test]
+fn the_plain_wizard_adds_a_second_workload() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = Tmux::start_wizard("fleet", dir.path());
+    tmux.answer("Teleport proxy public address", &[]);
+    tmux.wait_for("Found 127.0.0.1:", Duration::from_secs(20));
+    for label in [
+        "Cluster name (SPIFFE trust domain)",
+        "Teleport version",
+        "SPIFFE ID path of the workload",
+        "TLS thumbprints of the proxy",
+        "AWS partition",
+        "AWS account ID",
+        "AWS region",
+        "OIDC provider",
+        "S3 bucket name",
+        "Create the bucket?",
+        "Access to the bucket",
+        "IAM policy name",
+        "IAM role name",
+        "IAM role path",
+        "AWS CLI profile name",
+        "Role session name (optional)",
+        "workload_identity resource name",
+        "Teleport role name",
+        "Bot name",
+        "tbot output directory",
+        "JWT SVID lifetime",
+        "tbot renewal interval",
+        "JWT audience",
+    ] {
+        tmux.answer(label, &[]);
+    }
+    tmux.answer("Add another workload?", &["y"]);
+    // The first workload is named after its SPIFFE path; the second gets its own answers
+    // (the cluster, account and provider are asked once, for both).
+    tmux.answer("Workload name", &[]);
+    tmux.wait_for("── Workload 2 ──", Duration::from_secs(10));
+    tmux.answer("Workload name", &["second"]);
+    tmux.answer("SPIFFE ID path of the workload", &["/svc/second"]);
+    tmux.answer("S3 bucket name", &["second-bucket"]);
+    for label in [
+        "Create the bucket?",
+        "Access to the bucket",
+        "IAM policy name",
+        "IAM role name",
+        "IAM role path",
+        "AWS CLI profile name",
+        "Role session name (optional)",
+        "workload_identity resource name",
+        "Teleport role name",
+    ] {
+        tmux.answer(label, &[]);
+    }
+    tmux.answer("Bot name", &["second-bot"]);
+    for label in [
+        "tbot output directory",
+        "JWT SVID lifetime",
+        "tbot renewal interval",
+    ] {
+        tmux.answer(label, &[]);
+    }
+    tmux.wait_for("> tbot renewal interval", Duration::from_secs(10));
+    tmux.wait_for("Add another workload?", Duration::from_secs(10));
+    tmux.keys(&["n", "Enter"]);
+    tmux.wait_for("Write 19 files to wizard-out?", Duration::from_secs(20));
+    tmux.keys(&["y", "Enter"]);
+    tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(30));
+    let screen = tmux.screen();
+    assert!(screen.contains("WIZARD-EXIT=0"), "{screen}");
+    assert!(screen.contains("all 2 workloads passed"), "{screen}");
+    assert_fleet_of_two(dir.path(), "second");
+}
+
+#[test]
+fn the_full_screen_wizard_adds_a_second_workload() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = Tmux::start_tui("tui-fleet", dir.path());
+    let wait = |text: &str| tmux.wait_for(text, Duration::from_secs(20));
+    for screen in [
+        "2/11 SPIFFE ID",
+        "3/11 Thumbprint",
+        "4/11 AWS",
+        "5/11 Teleport",
+        "6/11 tbot",
+    ] {
+        tmux.keys(&["Enter"]);
+        wait(screen);
+    }
+    tmux.keys(&["Enter"]);
+    wait("7/11 Workloads");
+    // `a` adds a workload and opens its questions, from its SPIFFE ID.
+    tmux.keys(&["a"]);
+    wait("2/11 SPIFFE ID — workload 2 of 2");
+    tmux.type_text("/svc/second");
+    wait("spiffe://demo.wi-aws.invalid/svc/second");
+    tmux.keys(&["Enter"]);
+    wait("3/11 Thumbprint");
+    tmux.keys(&["Enter"]);
+    wait("4/11 AWS — workload 2 of 2");
+    // Its bucket is its own: empty until given (the cursor goes to it).
+    tmux.keys(&["Enter"]);
+    wait("S3 bucket name");
+    tmux.type_text("second-bucket");
+    tmux.keys(&["Enter"]);
+    wait("5/11 Teleport — workload 2 of 2");
+    tmux.keys(&["Enter"]);
+    tmux.type_text("second-bot");
+    tmux.keys(&["Enter"]);
+    wait("6/11 tbot — workload 2 of 2");
+    tmux.keys(&["Enter"]);
+    wait("7/11 Workloads");
+    wait("✓ second");
+    wait("spiffe://demo.wi-aws.invalid/svc/second");
+    tmux.keys(&["Enter"]);
+    wait("+19 new");
+    tmux.keys(&["Enter"]);
+    wait("Write 19 files to wizard-out?");
+    tmux.keys(&["Enter"]);
+    wait("workloads passed");
+    tmux.keys(&["Enter"]);
+    wait("11/11 Done");
+    tmux.keys(&["Enter"]);
+    wait("WIZARD-EXIT=");
+    let screen = tmux.screen();
+    assert!(screen.contains("WIZARD-EXIT=0"), "{screen}");
+    assert_fleet_of_two(dir.path(), "second");
 }

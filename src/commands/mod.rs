@@ -4,6 +4,7 @@
 
 pub mod demo_proxy;
 pub mod discover;
+pub mod migrate;
 pub mod render;
 pub mod verify;
 pub mod wizard;
@@ -142,16 +143,15 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CommandError> {
 /// Prints the verify checklist (or its JSON); exit 0 when every check passed, 1 otherwise.
 fn report_checks(
     title: &str,
-    checks: Vec<crate::verify::Check>,
+    report: crate::verify::Report,
     json: bool,
 ) -> Result<u8, CommandError> {
-    let report = crate::verify::Report { checks };
     if json {
         print_json(&report)?;
     } else {
         let style = Style::detect();
         println!("{title}");
-        for line in crate::verify::checklist(&report.checks, |status| style.status(status)) {
+        for line in report.lines(|status| style.status(status)) {
             println!("{line}");
         }
     }

@@ -5,8 +5,8 @@ use super::ConnectionArgs;
 use super::{CommandError, report_checks};
 use crate::discover;
 use crate::files;
+use crate::fleet::{self, Fleet};
 use crate::pipeline::{self, exit};
-use crate::plan::{self, Plan};
 use crate::render::Artifact;
 use crate::terminal::Style;
 use crate::write::{Outcome, Planned};
@@ -56,9 +56,9 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
             "run `wi-aws --answers-file answers.yaml --out DIR` (start from examples/answers.yaml); see `wi-aws --help`",
         ));
     };
-    let plan = read_plan(answers_file, args)?;
+    let fleet = read_fleet(answers_file, args)?;
     let settings = super::settings(args)?;
-    let artifacts = pipeline::render(&plan, &settings.templates)?;
+    let artifacts = pipeline::render(&fleet, &settings.templates)?;
     let out = &settings.out;
     if settings.dry_run {
         print_dry_run(
@@ -82,13 +82,14 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
             "verify {}: a local simulation of AWS STS (nothing is sent to AWS)",
             out.display()
         ),
-        report.checks,
+        report,
         false,
     )
 }
 
-/// The answers file, completed from the proxy with `--proxy`, as a plan; its warnings printed.
-fn read_plan(answers_file: &Path, args: &RenderArgs) -> Result<Plan, CommandError> {
+/// The answers file, completed from the proxy with `--proxy`, as a fleet (of one workload for
+/// a version 1 file); its warnings printed.
+fn read_fleet(answers_file: &Path, args: &RenderArgs) -> Result<Fleet, CommandError> {
     let text =
         crate::files::read_text(answers_file, crate::files::ANSWERS_LIMIT).map_err(|error| {
             CommandError::bad_input(format!("--answers-file {error}"))
@@ -105,13 +106,13 @@ fn read_plan(answers_file: &Path, args: &RenderArgs) -> Result<Plan, CommandErro
             discovery_warnings = discover::apply_findings(answers, findings);
         }
     };
-    let plan = plan::from_answers_file_filled(&text, fill).map_err(|problems| {
+    let fleet = fleet::from_answers_file_filled(&text, fill).map_err(|problems| {
         CommandError::bad_input(format!("{}: {problems}", answers_file.display())).nothing_written()
     })?;
-    for warning in discovery_warnings.iter().chain(&plan.warnings) {
+    for warning in discovery_warnings.iter().chain(&fleet.warnings) {
         eprintln!("warning: {warning}");
     }
-    Ok(plan)
+    Ok(fleet)
 }
 
 /// Discovery for `render --proxy`: failed checks are warnings, a failed discovery an error.

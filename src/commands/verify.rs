@@ -19,6 +19,11 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 
+    /// With --token-file and a fleet's --out: the workload whose files the token is checked
+    /// against (its name in answers.yaml).
+    #[arg(long, value_name = "NAME", requires = "token_file")]
+    pub workload: Option<String>,
+
     /// With --token-file: fetch the issuer and JWKS from this proxy.
     #[arg(
         long,
@@ -51,7 +56,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CommandError> {
     let setup = match &args.out {
         None => None,
         Some(out) => Some(
-            Setup::read(out)
+            Setup::read(out, args.workload.as_deref())
                 .map_err(|error| CommandError::bad_input(format!("verify: {error}")))?,
         ),
     };
@@ -68,7 +73,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CommandError> {
             "verify {}: checked as AWS STS would (nothing is sent to AWS)",
             token_file.display()
         ),
-        checks,
+        verify::Report::of(checks),
         args.json,
     )
 }
@@ -81,7 +86,7 @@ fn local(out: &Path, json: bool) -> Result<u8, CommandError> {
             "verify {}: a local simulation of AWS STS (nothing is sent to AWS)",
             out.display()
         ),
-        report.checks,
+        report,
         json,
     )
 }

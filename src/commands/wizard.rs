@@ -3,7 +3,7 @@
 
 use super::CommandError;
 use super::render::RenderArgs;
-use crate::answers::Answers;
+use crate::answers::FleetAnswers;
 use crate::demo::{DemoOptions, DemoSession};
 use crate::discover;
 use crate::pipeline::{self, Ending, Settings};
@@ -39,8 +39,8 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
         )
         .with_fix("run `wi-aws render --answers-file answers.yaml --out DIR` (start from examples/answers.yaml)"));
     }
-    let (mut answers, ignored) = match &wizard.edit {
-        None => (Answers::default(), Vec::new()),
+    let (mut fleet, ignored) = match &wizard.edit {
+        None => (FleetAnswers::default(), Vec::new()),
         Some(path) => edit_answers(path)?,
     };
     let mut options = args.connection.options()?;
@@ -55,12 +55,12 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
     };
     if let Some(demo) = &demo {
         options.ca_file = Some(demo.ca_file.path().to_path_buf());
-        demo.prefill(&mut answers);
+        demo.prefill(&mut fleet.shared);
     }
     let demo_proxy = demo.as_ref().map(|d| d.proxy.authority());
     if !wizard.plain && crate::tui::terminal_can_draw() {
         let setup = crate::tui::Setup {
-            answers: answers.clone(),
+            answers: fleet.clone(),
             settings: settings.clone(),
             demo: demo_proxy.clone(),
             notice: ignored_notice(&ignored),
@@ -89,16 +89,16 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
         .collect();
     let _on_signal = crate::terminal::ExitOnSignal::install(made)
         .map_err(|error| CommandError::failure(format!("cannot handle signals: {error}")))?;
-    line_wizard(answers, &ignored, demo_proxy, &settings, &options)
+    line_wizard(fleet, &ignored, demo_proxy, &settings, &options)
 }
 
 /// The answers of `--edit`, and those of its answers that were ignored.
-fn edit_answers(path: &Path) -> Result<(Answers, Vec<Problem>), CommandError> {
+fn edit_answers(path: &Path) -> Result<(FleetAnswers, Vec<Problem>), CommandError> {
     let text = crate::files::read_text(path, crate::files::ANSWERS_LIMIT).map_err(|error| {
         CommandError::bad_input(format!("--edit {error}"))
             .with_fix("give the path of an answers file, e.g. wi-aws-out/answers.yaml")
     })?;
-    let (answers, problems) = Answers::from_yaml(&text);
+    let (answers, problems) = FleetAnswers::from_yaml(&text);
     if problems.iter().any(|p| p.location == Location::File) {
         return Err(CommandError::bad_input(format!(
             "--edit {}: {}",
@@ -124,7 +124,7 @@ fn ignored_notice(ignored: &[Problem]) -> Option<String> {
 }
 
 fn line_wizard(
-    mut answers: Answers,
+    mut fleet: FleetAnswers,
     ignored: &[Problem],
     demo_proxy: Option<String>,
     settings: &Settings,
@@ -143,21 +143,26 @@ fn line_wizard(
         discover::discover_blocking(proxy, options).map_err(|error| error.to_string())
     };
     let mut terminal = Terminal;
-    let ending = match plain::ask_all(&mut terminal, &mut answers, &discover) {
-        Ok(()) => plain::review_and_write(&mut terminal, &answers, settings)?,
+    // The first workload with everything shared, then the others with their own fields only.
+    let mut first = fleet.merged(0);
+    let asked = plain::ask_all(&mut terminal, &mut first, &discover);
+    fleet.store(0, &first);
+    let asked = asked.and_then(|()| plain::ask_other_workloads(&mut terminal, &mut fleet));
+    let ending = match asked {
+        Ok(()) => plain::review_and_write(&mut terminal, &fleet, settings)?,
         Err(plain::Cancelled) => Ending::Left { saved: None },
     };
     if ending == (Ending::Left { saved: None }) {
-        offer_to_save(&mut terminal, &answers);
+        offer_to_save(&mut terminal, &fleet);
     }
     Ok(ending.exit_code())
 }
 
 /// After the wizard was left: nothing is written unless the user asks to keep the answers.
-fn offer_to_save(terminal: &mut Terminal, answers: &Answers) {
+fn offer_to_save(terminal: &mut Terminal, answers: &FleetAnswers) {
     use crate::pipeline::PARTIAL_ANSWERS;
     println!("Left the wizard: no artifact was written.");
-    if *answers == Answers::default() {
+    if *answers == FleetAnswers::default() {
         return;
     }
     let save = terminal.confirm(

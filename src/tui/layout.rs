@@ -101,7 +101,7 @@ pub fn review_preview_rows(app: &App) -> usize {
 /// itself, and only a check's first row carries its status.
 pub fn verify_rows(report: &Report, width: usize) -> Vec<ChecklistRow> {
     let mut rows = Vec::new();
-    for row in crate::verify::checklist_rows(&report.checks, |status| status.mark().to_owned()) {
+    for row in report.rows(|status| status.mark().to_owned()) {
         let indent = row.lead.chars().count();
         for (n, part) in wrap(&row.text, width.saturating_sub(indent))
             .into_iter()

@@ -13,6 +13,7 @@ pub mod layout;
 pub mod model;
 pub mod update;
 pub mod view;
+mod workloads;
 
 pub use model::{App, Command, Msg, Setup};
 pub use view::Theme;

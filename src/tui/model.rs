@@ -6,7 +6,7 @@
 //! needed, so no state of an old screen can leak into a new one.
 
 use super::editor::Editor;
-use crate::answers::{Answer, Answers};
+use crate::answers::{Answer, Answers, FleetAnswers};
 use crate::discover::Findings;
 use crate::pipeline::{Ending, Settings};
 use crate::plan::Assessment;
@@ -24,6 +24,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ScreenId {
     Ask(Step),
+    Workloads,
     Review,
     Write,
     Verify,
@@ -31,13 +32,14 @@ pub enum ScreenId {
 }
 
 impl ScreenId {
-    pub const ALL: [ScreenId; 10] = [
+    pub const ALL: [ScreenId; 11] = [
         Self::Ask(Step::Cluster),
         Self::Ask(Step::Spiffe),
         Self::Ask(Step::Thumbprint),
         Self::Ask(Step::Aws),
         Self::Ask(Step::Teleport),
         Self::Ask(Step::Tbot),
+        Self::Workloads,
         Self::Review,
         Self::Write,
         Self::Verify,
@@ -47,6 +49,7 @@ impl ScreenId {
     pub fn title(self) -> &'static str {
         match self {
             Self::Ask(step) => step.title(),
+            Self::Workloads => "Workloads",
             Self::Review => "Review",
             Self::Write => "Write",
             Self::Verify => "Verify",
@@ -59,6 +62,10 @@ impl ScreenId {
 #[derive(Debug, Clone)]
 pub enum Screen {
     Ask(Step),
+    /// The fleet's workloads, the one under the cursor.
+    Workloads {
+        selected: usize,
+    },
     Review(Review),
     Write {
         review: Review,
@@ -72,6 +79,7 @@ impl Screen {
     pub fn id(&self) -> ScreenId {
         match self {
             Self::Ask(step) => ScreenId::Ask(*step),
+            Self::Workloads { .. } => ScreenId::Workloads,
             Self::Review(_) => ScreenId::Review,
             Self::Write { .. } => ScreenId::Write,
             Self::Verify(_) => ScreenId::Verify,
@@ -261,7 +269,7 @@ pub enum Msg {
 
 /// What the wizard starts from.
 pub struct Setup {
-    pub answers: Answers,
+    pub answers: FleetAnswers,
     /// Where and how to write: `--out`, `--force`, `--dry-run`, `--no-verify`, `--templates`.
     pub settings: Settings,
     /// The demo proxy's address, in demo mode.
@@ -280,6 +288,12 @@ pub enum StepState {
 }
 
 pub struct App {
+    /// Every workload's answers; those of the workload being edited are in `answers` until
+    /// the user leaves its steps.
+    pub fleet: FleetAnswers,
+    /// The workload the question steps edit.
+    pub current: usize,
+    /// The answers of the current workload, shared ones included (what the steps edit).
     pub answers: Answers,
     pub assessment: Assessment,
     pub screen: Screen,

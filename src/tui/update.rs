@@ -26,9 +26,12 @@ use std::collections::BTreeSet;
 impl App {
     /// The wizard on its first step; discovery starts at once when the proxy is known.
     pub fn new(setup: Setup) -> (Self, Vec<Command>) {
+        let answers = setup.answers.merged(0);
         let mut app = App {
-            assessment: plan::assess(&setup.answers),
-            answers: setup.answers,
+            assessment: plan::assess(&answers),
+            answers,
+            fleet: setup.answers,
+            current: 0,
             screen: Screen::Ask(Step::Cluster),
             focus: 0,
             editor: Editor::default(),
@@ -169,6 +172,7 @@ impl App {
         }
         match self.screen.id() {
             ScreenId::Ask(step) => self.on_ask_key(step, key),
+            ScreenId::Workloads => self.on_workloads_key(key),
             ScreenId::Review => self.on_review_key(key),
             ScreenId::Write => self.on_write_key(key),
             ScreenId::Verify => self.on_verify_key(key),
@@ -194,8 +198,9 @@ impl App {
                     saving: true,
                     problem: None,
                 });
+                self.fleet.store(self.current, &self.answers);
                 vec![Command::SavePartial {
-                    contents: self.answers.to_yaml(),
+                    contents: self.fleet.to_yaml(),
                 }]
             }
             KeyCode::Char('n' | 'N') | KeyCode::Esc => {
@@ -337,7 +342,8 @@ impl App {
                 let index = Step::ALL.iter().position(|s| *s == step).unwrap_or(1);
                 self.show(Screen::Ask(Step::ALL[index - 1]));
             }
-            ScreenId::Review => self.show(Screen::Ask(Step::Tbot)),
+            ScreenId::Workloads => self.show(Screen::Ask(Step::Tbot)),
+            ScreenId::Review => self.enter_workloads(),
             ScreenId::Write | ScreenId::Verify => return self.enter_review(),
             ScreenId::Done => self.go_back_from_done(),
         }
@@ -352,7 +358,7 @@ impl App {
         };
     }
 
-    fn show(&mut self, screen: Screen) {
+    pub(super) fn show(&mut self, screen: Screen) {
         self.reached = self.reached.max(screen.id());
         self.screen = screen;
         self.focus = 0;
@@ -362,7 +368,7 @@ impl App {
     /// Enter on a question step: on to the next step when this one has no problems; else the
     /// cursor goes to the first problem.
     fn continue_from(&mut self, step: Step) -> Vec<Command> {
-        let mut commands = self.leave_field();
+        let commands = self.leave_field();
         self.attempted.insert(step);
         let items = self.items_of(step);
         let first_bad = items.iter().position(|item| match item {
@@ -379,7 +385,7 @@ impl App {
             Some(index) if index + 1 < Step::ALL.len() => {
                 self.show(Screen::Ask(Step::ALL[index + 1]));
             }
-            _ => commands.extend(self.enter_review()),
+            _ => self.enter_workloads(),
         }
         commands
     }
@@ -387,16 +393,17 @@ impl App {
     /// Renders the artifacts and asks the runtime to compare them with the disk. Each step is
     /// checked as it is left, so problems here come from a rule spanning steps: the cursor
     /// goes to the first of them instead.
-    fn enter_review(&mut self) -> Vec<Command> {
-        // The assessment is redone on every change, so it is the plan of these answers.
-        let plan = match self.assessment.result.clone() {
-            Ok(plan) => plan,
+    pub(super) fn enter_review(&mut self) -> Vec<Command> {
+        self.fleet.store(self.current, &self.answers);
+        let fleet = match crate::fleet::validate(&self.fleet) {
+            Ok(fleet) => fleet,
             Err(problems) => {
                 self.show_first_problem(&problems);
                 return Vec::new();
             }
         };
-        let artifacts = match pipeline::render(&plan, &self.settings.templates) {
+        let plan = fleet.shared().clone();
+        let artifacts = match pipeline::render(&fleet, &self.settings.templates) {
             Ok(artifacts) => artifacts,
             Err(error) => {
                 self.status = Some(format!("Cannot render the files: {error}"));
@@ -411,7 +418,7 @@ impl App {
                 plan.workload.api_reason
             ),
             planned: None,
-            warnings: plan.warnings,
+            warnings: fleet.warnings,
             selected: 0,
             scroll: 0,
         }));
@@ -422,6 +429,27 @@ impl App {
     }
 
     fn show_first_problem(&mut self, problems: &[Problem]) {
+        // A problem of another workload (or of two workloads together): edit that workload.
+        if let Some(Location::Workload(index, _)) = problems.first().map(|p| &p.location)
+            && *index != self.current
+            && *index < self.fleet.count()
+        {
+            self.edit_workload(*index);
+        }
+        let current = self.current;
+        let problems: Vec<Problem> = problems
+            .iter()
+            .cloned()
+            .map(|mut problem| {
+                if let Location::Workload(index, inner) = &problem.location
+                    && *index == current
+                {
+                    problem.location = (**inner).clone();
+                }
+                problem
+            })
+            .collect();
+        let problems = problems.as_slice();
         for step in Step::ALL {
             self.attempted.insert(step);
             let items = self.items_of(step);

@@ -88,14 +88,26 @@ pub fn draw(app: &App, frame: &mut Frame, theme: Theme) {
     draw_sidebar(app, frame, sidebar, theme);
     let id = app.screen.id();
     let position = ScreenId::ALL.iter().position(|s| *s == id).unwrap_or(0) + 1;
+    // In a fleet, the questions are those of one workload: say which.
+    let workload = match (&app.screen, app.fleet.form) {
+        (Screen::Ask(_), crate::answers::Form::Fleet) => {
+            format!("— workload {} of {} ", app.current + 1, app.fleet.count())
+        }
+        _ => String::new(),
+    };
     let block = Block::bordered().title(Span::styled(
-        format!(" {position}/{} {} ", ScreenId::ALL.len(), id.title()),
+        format!(
+            " {position}/{} {} {workload}",
+            ScreenId::ALL.len(),
+            id.title()
+        ),
         theme.bold(),
     ));
     let inner = block.inner(main);
     frame.render_widget(block, main);
     match &app.screen {
         Screen::Ask(step) => draw_ask(app, *step, frame, inner, theme),
+        Screen::Workloads { selected } => draw_workloads(app, *selected, frame, inner, theme),
         Screen::Review(review) => draw_review(app, review, frame, inner, theme),
         Screen::Write { review, writing } => draw_write(app, review, writing, frame, inner, theme),
         Screen::Verify(verification) => draw_verify(app, verification, frame, inner, theme),
@@ -174,6 +186,49 @@ fn draw_sidebar(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         Paragraph::new(lines).block(Block::new().padding(Padding::left(1))),
         area,
     );
+}
+
+/// The fleet as a list: one row per workload, the cursor's reversed, marked ✓ when its
+/// answers hold on their own.
+fn draw_workloads(app: &App, selected: usize, frame: &mut Frame, area: Rect, theme: Theme) {
+    let width = usize::from(area.width);
+    let rows = app.workload_rows();
+    let mut lines = Vec::new();
+    for row in wrap(
+        match rows.len() {
+            1 => {
+                "One workload. Press a to add another: it shares the cluster, the account and the OIDC provider, and gets its own SPIFFE ID, role, bucket access and bot."
+            }
+            _ => {
+                "Each workload gets its own role, trusted for its own SPIFFE ID only, and its own host bundle in hosts/<name>/."
+            }
+        },
+        width,
+    ) {
+        lines.push(Line::styled(row, theme.dim()));
+    }
+    lines.push(Line::raw(""));
+    let name_width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    for (index, row) in rows.iter().enumerate() {
+        let (mark, mark_style) = match row.valid {
+            true => ("✓", theme.ok()),
+            false => ("✗", theme.bad()),
+        };
+        let text = format!(
+            "{:<name_width$}  {}  role {}  bucket {}",
+            row.name, row.spiffe_id, row.role, row.bucket
+        );
+        let text: String = text.chars().take(width.saturating_sub(4)).collect();
+        let style = match index == selected {
+            true => theme.selected(),
+            false => Style::new(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {mark} "), mark_style),
+            Span::styled(text, style),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn spinner(app: &App) -> &'static str {
@@ -814,10 +869,7 @@ fn draw_verify(
             for row in rows.iter().skip(verification.scroll).take(height) {
                 lines.push(checklist_row(row, theme));
             }
-            lines.push(Line::styled(
-                crate::verify::checklist_summary(&report.checks),
-                summary_style,
-            ));
+            lines.push(Line::styled(report.summary(), summary_style));
         }
     }
     frame.render_widget(Paragraph::new(lines), area);
@@ -893,6 +945,9 @@ fn footer_keys(app: &App) -> String {
             }
             _ => "←→ change · Tab/↑↓ field · Enter continue · Esc back · ? help · q quit".into(),
         },
+        Screen::Workloads { .. } => {
+            "↑↓ workload · Enter review · a add · e edit · d duplicate · x remove · Esc back · q quit".into()
+        }
         Screen::Review(_) => {
             "↑↓ file · PgUp/PgDn scroll · Enter continue · Esc back · q quit".into()
         }

@@ -5,19 +5,24 @@
 //! trust policy with IAM's semantics, and checks that the AWS profile and the permissions point
 //! at the right role, token file and bucket. Each failure names the AWS error it would cause.
 
+mod isolation;
 pub mod policy;
 pub mod sts;
 pub mod teleport;
 pub mod terraform;
 
+use crate::answers::Form;
 use crate::aws::{self, AccessPreset};
 pub use crate::check::{
-    Check, CheckId, ChecklistRow, Report, Status, checklist, checklist_rows, checklist_summary,
+    Check, CheckId, ChecklistRow, Report, Status, WorkloadReport, checklist, checklist_rows,
+    checklist_summary,
 };
+use crate::fleet::Fleet;
 use crate::jwt_svid::Issuer;
 use crate::plan::Plan;
 use crate::render::{
-    ANSWERS_FILE, AWS_CLI_SETUP, AWS_CONFIG, AWS_ENV, PERMISSIONS_POLICY, TERRAFORM, TRUST_POLICY,
+    self, ANSWERS_FILE, AWS_CLI_SETUP, AWS_CONFIG, AWS_ENV, ArtifactKind, PERMISSIONS_POLICY,
+    TERRAFORM, TRUST_POLICY,
 };
 use jsonwebtoken::jwk::JwkSet;
 use serde_json::Value;
@@ -136,29 +141,113 @@ pub fn shell_assignments(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-impl Setup {
-    pub fn read(dir: &Path) -> Result<Self, VerifyError> {
-        let answers = read(dir, ANSWERS_FILE)?;
-        let plan = crate::plan::from_answers_file(&answers)
-            .map_err(|problems| parse_error(dir, ANSWERS_FILE, problems))?;
-        let json = |relative: &str| -> Result<Value, VerifyError> {
-            serde_json::from_str(&read(dir, relative)?).map_err(|e| parse_error(dir, relative, e))
+/// Where one workload's files are in an output directory: the paths of the one-workload set,
+/// or those of a workload of a fleet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Files<'a> {
+    Single,
+    Workload(&'a str),
+}
+
+impl Files<'_> {
+    pub fn path(self, kind: &ArtifactKind) -> String {
+        match self {
+            Self::Single => kind.path.to_owned(),
+            Self::Workload(name) => render::fleet_path(kind, name),
+        }
+    }
+}
+
+/// The answers a directory was rendered from.
+pub fn read_answers(dir: &Path) -> Result<Fleet, VerifyError> {
+    let answers = read(dir, ANSWERS_FILE)?;
+    crate::fleet::from_answers_file(&answers)
+        .map_err(|problems| parse_error(dir, ANSWERS_FILE, problems))
+}
+
+/// The lines of the fleet's AWS CLI script before the first workload's section, and each
+/// section by workload name (`# --- workload: NAME`).
+fn script_sections(script: &str) -> (String, BTreeMap<String, String>) {
+    const MARK: &str = "# --- workload: ";
+    let mut shared = String::new();
+    let mut sections: BTreeMap<String, String> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in script.lines() {
+        if let Some(name) = line.strip_prefix(MARK) {
+            current = Some(name.trim().to_owned());
+            continue;
+        }
+        let text = match &current {
+            Some(name) => sections.entry(name.clone()).or_default(),
+            None => &mut shared,
         };
-        let trust_policy = json(TRUST_POLICY.path)?;
-        let permissions_policy = json(PERMISSIONS_POLICY.path)?;
-        let terraform = terraform::evaluate(
-            &read(dir, TERRAFORM.path)?,
-            plan.aws.partition,
-            &plan.aws.account_id,
-        );
+        text.push_str(line);
+        text.push('\n');
+    }
+    (shared, sections)
+}
 
-        let (tbot, grant) = teleport::read_side(dir, plan.workload.api)?;
+impl Setup {
+    /// The files of one workload in `dir`: the only one of a version 1 set, else the one
+    /// named `workload` (which may be left out when the fleet has one workload).
+    pub fn read(dir: &Path, workload: Option<&str>) -> Result<Self, VerifyError> {
+        let fleet = read_answers(dir)?;
+        if fleet.form == Form::Single {
+            let plan = fleet.shared().clone();
+            let terraform = terraform::evaluate(
+                &read(dir, TERRAFORM.path)?,
+                plan.aws.partition,
+                &plan.aws.account_id,
+            );
+            let script = shell_assignments(&read(dir, AWS_CLI_SETUP.path)?);
+            return Self::assemble(dir, plan, Files::Single, terraform, script);
+        }
+        let names: Vec<&str> = fleet.workloads.iter().map(|w| w.name.as_str()).collect();
+        let wanted = match (workload, names.as_slice()) {
+            (Some(name), _) => name,
+            (None, [only]) => only,
+            (None, _) => {
+                return Err(VerifyError::File {
+                    path: dir.join(ANSWERS_FILE).display().to_string(),
+                    detail: format!(
+                        "a fleet of {} workloads: name one with --workload ({})",
+                        names.len(),
+                        names.join(", ")
+                    ),
+                });
+            }
+        };
+        read_fleet(dir, &fleet)?
+            .into_iter()
+            .find(|(name, _)| name == wanted)
+            .map(|(_, setup)| setup)
+            .ok_or_else(|| VerifyError::File {
+                path: dir.join(ANSWERS_FILE).display().to_string(),
+                detail: format!("no workload {wanted:?} (there are: {})", names.join(", ")),
+            })
+    }
 
-        let ini = parse_ini(&read(dir, AWS_CONFIG.path)?);
+    /// One workload's files, with what it shares with the fleet already read.
+    fn assemble(
+        dir: &Path,
+        plan: Plan,
+        files: Files<'_>,
+        terraform: Result<terraform::Values, String>,
+        setup_script: BTreeMap<String, String>,
+    ) -> Result<Self, VerifyError> {
+        let json = |kind: &ArtifactKind| -> Result<Value, VerifyError> {
+            let relative = files.path(kind);
+            serde_json::from_str(&read(dir, &relative)?).map_err(|e| parse_error(dir, &relative, e))
+        };
+        let trust_policy = json(&TRUST_POLICY)?;
+        let permissions_policy = json(&PERMISSIONS_POLICY)?;
+        let (tbot, grant) = teleport::read_side(dir, plan.workload.api, files)?;
+        let config = files.path(&AWS_CONFIG);
+        let ini = parse_ini(&read(dir, &config)?);
         let (profile_name, profile) = ini
             .into_iter()
             .find(|(name, _)| name.starts_with("profile "))
-            .ok_or_else(|| parse_error(dir, AWS_CONFIG.path, "no [profile NAME] section"))?;
+            .ok_or_else(|| parse_error(dir, &config, "no [profile NAME] section"))?;
         Ok(Self {
             trust_policy,
             permissions_policy,
@@ -167,8 +256,8 @@ impl Setup {
             grant,
             profile,
             profile_name: profile_name.trim_start_matches("profile ").to_owned(),
-            env: shell_assignments(&read(dir, AWS_ENV.path)?),
-            setup_script: shell_assignments(&read(dir, AWS_CLI_SETUP.path)?),
+            env: shell_assignments(&read(dir, &files.path(&AWS_ENV))?),
+            setup_script,
             plan,
         })
     }
@@ -258,11 +347,86 @@ impl Setup {
     }
 }
 
-/// Runs every check on the files in `dir` with a freshly issued token.
+/// Every workload's files of a fleet in `dir`, by name. The shared Terraform root and AWS
+/// CLI script are read once; each workload sees its own instance of their `for_each` map and
+/// its own section, as if it were alone.
+pub fn read_fleet(dir: &Path, fleet: &Fleet) -> Result<Vec<(String, Setup)>, VerifyError> {
+    let shared = fleet.shared();
+    let terraform = terraform::evaluate(
+        &read(dir, FLEET_TERRAFORM_PATH)?,
+        shared.aws.partition,
+        &shared.aws.account_id,
+    );
+    let (terraform_shared, mut instances) = match &terraform {
+        Ok(values) => {
+            let (shared, instances) = terraform::instances_by_key(values);
+            // The outputs and the locals' map list every workload; no single workload's
+            // check reads them, and copying them to each would grow with the square.
+            let shared: terraform::Values = shared
+                .into_iter()
+                .filter(|(key, _)| !key.starts_with(".output.") && key != ".locals.workloads")
+                .collect();
+            (shared, instances)
+        }
+        Err(_) => Default::default(),
+    };
+    let script = read(dir, AWS_CLI_SETUP.path)?;
+    let (script_shared, mut sections) = script_sections(&script);
+    let script_shared = shell_assignments(&script_shared);
+    let mut setups = Vec::with_capacity(fleet.workloads.len());
+    for workload in &fleet.workloads {
+        let name = &workload.name;
+        let terraform = terraform.as_ref().map_err(Clone::clone).map(|_| {
+            let mut values: terraform::Values = terraform_shared.clone();
+            values.extend(instances.remove(name).unwrap_or_default());
+            values
+        });
+        let mut script = script_shared.clone();
+        script.extend(shell_assignments(
+            &sections.remove(name).unwrap_or_default(),
+        ));
+        let files = Files::Workload(name);
+        let setup = Setup::assemble(dir, workload.plan.clone(), files, terraform, script)?;
+        setups.push((name.clone(), setup));
+    }
+    Ok(setups)
+}
+
+/// The fleet's Terraform root (the same path as one workload's).
+const FLEET_TERRAFORM_PATH: &str = TERRAFORM.path;
+
+/// Runs every check on the files in `dir` with freshly issued tokens: one workload's, or for a
+/// fleet each workload's and the isolation of each from the others.
 pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
-    let setup = Setup::read(dir)?;
-    let issuer = Issuer::generate(&setup.plan.issuer_url())
+    let fleet = read_answers(dir)?;
+    let issuer = Issuer::generate(&fleet.shared().issuer_url())
         .map_err(|e| VerifyError::Issuer(e.to_string()))?;
+    if fleet.form == Form::Single {
+        let setup = Setup::read(dir, None)?;
+        return Ok(Report::of(verify_setup(&setup, &issuer)?));
+    }
+    let setups = read_fleet(dir, &fleet)?;
+    let mut workloads = Vec::with_capacity(setups.len());
+    for (name, setup) in &setups {
+        workloads.push((name.clone(), verify_setup(setup, &issuer)?));
+    }
+    let (per_workload, fleet_check) = isolation::checks(&setups);
+    let workloads = workloads
+        .into_iter()
+        .zip(per_workload)
+        .map(|((name, mut checks), isolation)| {
+            checks.extend(isolation);
+            WorkloadReport::new(name, checks)
+        })
+        .collect();
+    Ok(Report {
+        checks: vec![fleet_check],
+        workloads,
+    })
+}
+
+/// Every check of one workload's files, with a token issued for it.
+fn verify_setup(setup: &Setup, issuer: &Issuer) -> Result<Vec<Check>, VerifyError> {
     let mut checks = teleport::checks(&setup.tbot, &setup.grant);
     let teleport_refuses = checks.iter().any(|c| c.status == Status::Fail);
     let token = issuer
@@ -282,7 +446,7 @@ pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
             issuer.kid()
         ),
     ));
-    let mut token_checks = verify_token(&setup, &token, &issuer.jwks(), SystemTime::now(), false);
+    let mut token_checks = verify_token(setup, &token, &issuer.jwks(), SystemTime::now(), false);
     if teleport_refuses {
         // Teleport would issue no token at all, so AWS would never see one.
         for check in token_checks.iter_mut().filter(|c| c.id.is_trust_policy()) {
@@ -293,7 +457,7 @@ pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
         }
     }
     checks.extend(token_checks);
-    Ok(Report { checks })
+    Ok(checks)
 }
 
 fn through_token_file(token: &str) -> std::io::Result<String> {

@@ -54,12 +54,16 @@ fn text(value: &Value) -> String {
 }
 
 /// Reads the Teleport and tbot artifacts of generation `api` from `dir`.
-pub fn read_side(dir: &Path, api: TeleportApi) -> Result<(TbotOutput, Grant), VerifyError> {
-    let role = yaml(dir, TELEPORT_ROLE.path)?;
+pub fn read_side(
+    dir: &Path,
+    api: TeleportApi,
+    files: super::Files<'_>,
+) -> Result<(TbotOutput, Grant), VerifyError> {
+    let role = yaml(dir, &files.path(&TELEPORT_ROLE))?;
     let allow = &role["spec"]["allow"];
     match api {
         TeleportApi::LegacySpiffe => {
-            let output = &yaml(dir, TBOT_OUTPUTS.path)?["outputs"][0];
+            let output = &yaml(dir, &files.path(&TBOT_OUTPUTS))?["outputs"][0];
             let tbot = TbotOutput {
                 directory: text(&output["destination"]["path"]),
                 svid_path: text(&output["svid"]["path"]),
@@ -74,13 +78,13 @@ pub fn read_side(dir: &Path, api: TeleportApi) -> Result<(TbotOutput, Grant), Ve
             Ok((tbot, Grant::Legacy { allowed_paths }))
         }
         TeleportApi::WorkloadIdentity => {
-            let document = yaml(dir, WORKLOAD_IDENTITY.path)?;
+            let document = yaml(dir, &files.path(&WORKLOAD_IDENTITY))?;
             let resource = Resource {
                 name: text(&document["metadata"]["name"]),
                 labels: string_map(&document["metadata"]["labels"], text),
                 spiffe_path: text(&document["spec"]["spiffe"]["id"]),
             };
-            let service = &yaml(dir, TBOT_SERVICES.path)?["services"][0];
+            let service = &yaml(dir, &files.path(&TBOT_SERVICES))?["services"][0];
             let tbot = TbotOutput {
                 directory: text(&service["destination"]["path"]),
                 svid_path: resource.spiffe_path.clone(),

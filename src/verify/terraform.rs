@@ -24,32 +24,48 @@ fn jsonencode(args: FuncArgs) -> Result<hcl::Value, String> {
         .map_err(|e| e.to_string())
 }
 
-fn literal(block: &hcl::Block, name: &str) -> Option<String> {
-    let context = Context::new();
+fn toset(args: FuncArgs) -> Result<hcl::Value, String> {
+    let mut items: Vec<hcl::Value> = Vec::new();
+    for item in args[0].as_array().ok_or("toset takes a list")? {
+        if !items.contains(item) {
+            items.push(item.clone());
+        }
+    }
+    Ok(hcl::Value::Array(items))
+}
+
+/// A string argument of a block as evaluated (with `each` for an instance of `for_each`).
+fn argument(block: &hcl::Block, name: &str, context: &Context) -> Option<String> {
     block
         .body()
         .attributes()
         .find(|a| a.key() == name)
-        .and_then(|a| a.expr().evaluate(&context).ok())
+        .and_then(|a| a.expr().evaluate(context).ok())
         .and_then(|v| v.as_str().map(str::to_owned))
 }
 
-/// What the AWS provider computes for a resource, from its own (literal) arguments.
-fn computed(kind: &str, block: &hcl::Block, partition: Partition, account: &str) -> hcl::Value {
-    let path = literal(block, "path").unwrap_or_else(|| "/".into());
+/// What the AWS provider computes for a resource, from its own arguments.
+fn computed(
+    kind: &str,
+    block: &hcl::Block,
+    context: &Context,
+    (partition, account): (Partition, &str),
+) -> hcl::Value {
+    let literal = |name: &str| argument(block, name, context);
+    let path = literal("path").unwrap_or_else(|| "/".into());
     let (arn, id, name) = match kind {
         "aws_iam_openid_connect_provider" => {
-            let url = literal(block, "url").unwrap_or_default();
+            let url = literal("url").unwrap_or_default();
             let arn =
                 aws::oidc_provider_arn(partition, account, url.trim_start_matches("https://"));
             (arn.clone(), arn, String::new())
         }
         "aws_s3_bucket" => {
-            let bucket = literal(block, "bucket").unwrap_or_default();
+            let bucket = literal("bucket").unwrap_or_default();
             (aws::bucket_arn(partition, &bucket), bucket.clone(), bucket)
         }
         "aws_iam_role" => {
-            let name = literal(block, "name").unwrap_or_default();
+            let name = literal("name").unwrap_or_default();
             (
                 aws::role_arn(partition, account, &path, &name),
                 name.clone(),
@@ -57,7 +73,7 @@ fn computed(kind: &str, block: &hcl::Block, partition: Partition, account: &str)
             )
         }
         "aws_iam_policy" => {
-            let name = literal(block, "name").unwrap_or_default();
+            let name = literal("name").unwrap_or_default();
             let arn = aws::policy_arn(partition, account, &path, &name);
             (arn.clone(), arn, name)
         }
@@ -74,44 +90,117 @@ fn computed(kind: &str, block: &hcl::Block, partition: Partition, account: &str)
     hcl::Value::Object(object)
 }
 
-/// Parses and evaluates `main.tf`; `Err` names the first attribute that does not resolve.
-pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Values, String> {
-    let body = hcl::parse(text).map_err(|e| format!("not valid HCL: {e}"))?;
-    let mut resources: BTreeMap<String, hcl::Map<String, hcl::Value>> = BTreeMap::new();
-    let mut data: BTreeMap<String, hcl::Map<String, hcl::Value>> = BTreeMap::new();
-    for block in body.blocks() {
-        let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
-        match (block.identifier(), labels.as_slice()) {
-            ("resource", [kind, name]) => {
-                let value = computed(kind, block, partition, account);
-                resources
-                    .entry((*kind).to_owned())
-                    .or_default()
-                    .insert((*name).to_owned(), value);
+/// The instances of a block with `for_each`, as Terraform keys them: a map's keys, a set's
+/// strings; `None` without `for_each`.
+fn instances(
+    block: &hcl::Block,
+    context: &Context,
+) -> Result<Option<Vec<(String, hcl::Value)>>, String> {
+    let Some(for_each) = block.body().attributes().find(|a| a.key() == "for_each") else {
+        return Ok(None);
+    };
+    let address = block
+        .labels()
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(".");
+    let value = for_each
+        .expr()
+        .evaluate(context)
+        .map_err(|e| format!("{address}.for_each does not resolve: {e}"))?;
+    match value {
+        hcl::Value::Object(map) => Ok(Some(map.into_iter().collect())),
+        hcl::Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item.as_str() {
+                Some(key) => Ok((key.to_owned(), item.clone())),
+                None => Err(format!("{address}.for_each: a set of strings or a map")),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        _ => Err(format!("{address}.for_each: a set of strings or a map")),
+    }
+}
+
+fn each(key: &str, value: hcl::Value) -> hcl::Value {
+    let mut each = hcl::Map::new();
+    each.insert("key".into(), hcl::Value::String(key.to_owned()));
+    each.insert("value".into(), value);
+    hcl::Value::Object(each)
+}
+
+/// Declares what a resource or data block is: its computed attributes, or with `for_each`
+/// a map of them by instance key.
+fn declare(
+    context: &mut Context,
+    declared: &mut BTreeMap<(bool, String), hcl::Map<String, hcl::Value>>,
+    block: &hcl::Block,
+    cloud: (Partition, &str),
+) -> Result<(), String> {
+    let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
+    let (is_data, [kind, name]) = (block.identifier() == "data", labels.as_slice()) else {
+        return Ok(());
+    };
+    let value = match instances(block, context)? {
+        None => computed(kind, block, context, cloud),
+        Some(instances) => {
+            let mut objects = hcl::Map::new();
+            for (key, value) in instances {
+                context.declare_var("each", each(&key, value));
+                objects.insert(key, computed(kind, block, context, cloud));
             }
-            ("data", [kind, name]) => {
-                let value = computed(kind, block, partition, account);
-                data.entry((*kind).to_owned())
-                    .or_default()
-                    .insert((*name).to_owned(), value);
-            }
-            _ => {}
+            hcl::Value::Object(objects)
+        }
+    };
+    let of_kind = declared.entry((is_data, (*kind).to_owned())).or_default();
+    of_kind.insert((*name).to_owned(), value);
+    let of_kind = hcl::Value::Object(of_kind.clone());
+    match is_data {
+        false => context.declare_var(*kind, of_kind),
+        true => {
+            let data: hcl::Map<String, hcl::Value> = declared
+                .iter()
+                .filter(|((data, _), _)| *data)
+                .map(|((_, kind), objects)| (kind.clone(), hcl::Value::Object(objects.clone())))
+                .collect();
+            context.declare_var("data", hcl::Value::Object(data));
         }
     }
+    Ok(())
+}
+
+fn is_resource(block: &hcl::Block) -> bool {
+    matches!(block.identifier(), "resource" | "data")
+}
+
+fn has_for_each(block: &hcl::Block) -> bool {
+    block.body().attributes().any(|a| a.key() == "for_each")
+}
+
+/// Parses and evaluates `main.tf`; `Err` names the first attribute that does not resolve.
+///
+/// Blocks are declared in three passes, as their references allow: those without `for_each`
+/// (their arguments are literals), then the locals, then those with `for_each` (over a local,
+/// or over another such block declared before them). An instance's values are keyed with its
+/// key: `.resource.aws_iam_role.workload["api"].name`.
+pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Values, String> {
+    let body = hcl::parse(text).map_err(|e| format!("not valid HCL: {e}"))?;
+    let cloud = (partition, account);
     let mut context = Context::new();
     context.declare_func(
         "jsonencode",
         FuncDef::builder().param(ParamType::Any).build(jsonencode),
     );
-    for (kind, objects) in resources {
-        context.declare_var(kind, hcl::Value::Object(objects));
+    context.declare_func(
+        "toset",
+        FuncDef::builder().param(ParamType::Any).build(toset),
+    );
+    context.declare_var("data", hcl::Value::Object(hcl::Map::new()));
+    let mut declared = BTreeMap::new();
+    for block in body.blocks().filter(|b| is_resource(b) && !has_for_each(b)) {
+        declare(&mut context, &mut declared, block, cloud)?;
     }
-    let data: hcl::Map<String, hcl::Value> = data
-        .into_iter()
-        .map(|(k, v)| (k, hcl::Value::Object(v)))
-        .collect();
-    context.declare_var("data", hcl::Value::Object(data));
-
     let mut locals = hcl::Map::new();
     for block in body.blocks().filter(|b| b.identifier() == "locals") {
         for attribute in block.body().attributes() {
@@ -122,31 +211,123 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
             locals.insert(attribute.key().to_owned(), value);
         }
     }
-    context.declare_var("local", hcl::Value::Object(locals));
-
     let mut values = Values::new();
-    walk("", &body, &context, &mut values)?;
+    for (name, value) in &locals {
+        values.insert(format!(".locals.{name}"), value.clone());
+    }
+    context.declare_var("local", hcl::Value::Object(locals));
+    for block in body.blocks().filter(|b| is_resource(b) && has_for_each(b)) {
+        declare(&mut context, &mut declared, block, cloud)?;
+    }
+
+    for attribute in body.attributes() {
+        record(
+            &format!(".{}", attribute.key()),
+            attribute.expr(),
+            &context,
+            &mut values,
+        )?;
+    }
+    for block in body.blocks() {
+        let name = address(".", block);
+        // The locals were evaluated and recorded above.
+        if block.identifier() == "locals" {
+            continue;
+        }
+        match instances(block, &context)? {
+            Some(instances) if is_resource(block) => {
+                for (key, value) in instances {
+                    context.declare_var("each", each(&key, value));
+                    walk(
+                        &format!("{name}[{key:?}]"),
+                        block.body(),
+                        &context,
+                        &mut values,
+                    )?;
+                }
+            }
+            _ => walk(&name, block.body(), &context, &mut values)?,
+        }
+    }
     Ok(values)
+}
+
+fn address(prefix: &str, block: &hcl::Block) -> String {
+    let mut name = format!("{}{}", prefix.trim_end_matches('.'), ".");
+    name.push_str(block.identifier());
+    for label in block.labels() {
+        name.push('.');
+        name.push_str(label.as_str());
+    }
+    name
+}
+
+fn record(
+    key: &str,
+    expr: &hcl::Expression,
+    context: &Context,
+    out: &mut Values,
+) -> Result<(), String> {
+    let value = expr
+        .evaluate(context)
+        .map_err(|e| format!("{key} does not resolve: {e}"))?;
+    out.insert(key.to_owned(), value);
+    Ok(())
 }
 
 fn walk(prefix: &str, body: &hcl::Body, context: &Context, out: &mut Values) -> Result<(), String> {
     for attribute in body.attributes() {
-        let key = format!("{prefix}.{}", attribute.key());
-        let value = attribute
-            .expr()
-            .evaluate(context)
-            .map_err(|e| format!("{key} does not resolve: {e}"))?;
-        out.insert(key, value);
+        record(
+            &format!("{prefix}.{}", attribute.key()),
+            attribute.expr(),
+            context,
+            out,
+        )?;
     }
     for block in body.blocks() {
-        let mut name = format!("{prefix}.{}", block.identifier());
-        for label in block.labels() {
-            name.push('.');
-            name.push_str(label.as_str());
-        }
-        walk(&name, block.body(), context, out)?;
+        walk(&address(prefix, block), block.body(), context, out)?;
     }
     Ok(())
+}
+
+/// The values of one instance of every `for_each` block, keyed as if the blocks had no
+/// `for_each` (`…workload["api"].name` → `…workload.name`), with the values of the blocks
+/// without one: what the checks of a single workload read.
+pub fn instance(values: &Values, key: &str) -> Values {
+    let marker = format!("[{key:?}]");
+    values
+        .iter()
+        .filter_map(|(address, value)| match address.find("[\"") {
+            None => Some((address.clone(), value.clone())),
+            Some(_) if address.contains(&marker) => {
+                Some((address.replacen(&marker, "", 1), value.clone()))
+            }
+            Some(_) => None,
+        })
+        .collect()
+}
+
+/// Every instance's values at once (see [`instance`]), in one pass over the values.
+pub fn instances_by_key(values: &Values) -> (Values, BTreeMap<String, Values>) {
+    let mut shared = Values::new();
+    let mut by_key: BTreeMap<String, Values> = BTreeMap::new();
+    for (address, value) in values {
+        let Some(open) = address.find("[\"") else {
+            shared.insert(address.clone(), value.clone());
+            continue;
+        };
+        let rest = &address[open + 2..];
+        let Some(close) = rest.find("\"]") else {
+            continue;
+        };
+        let key = &rest[..close];
+        let plain = format!("{}{}", &address[..open], &rest[close + 2..]);
+        by_key
+            .entry(key.to_owned())
+            .or_default()
+            .insert(plain, value.clone());
+    }
+    (shared, by_key)
 }
 
 /// A `jsonencode(…)` attribute decoded back to JSON.

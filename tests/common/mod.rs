@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use wi_aws::plan::{self, Plan};
+use wi_aws::plan::Plan;
 use wi_aws::render::{self, Artifact, Templates};
 
 pub const CASES: &[(&str, &str)] = &[
@@ -25,7 +25,7 @@ pub fn repo_path(relative: &str) -> PathBuf {
 
 pub fn plan_of(relative: &str) -> Plan {
     let text = std::fs::read_to_string(repo_path(relative)).expect("fixture readable");
-    plan::from_answers_file(&text).unwrap_or_else(|problems| panic!("{relative}: {problems}"))
+    wi_aws::fleet::single_plan(&text).unwrap_or_else(|problems| panic!("{relative}: {problems}"))
 }
 
 pub fn render_plan(plan: &Plan) -> Vec<Artifact> {

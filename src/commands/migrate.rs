@@ -1,0 +1,67 @@
+//! `wi-aws migrate FILE`: a version 1 answers file (one workload) in the version 2 form (a
+//! fleet), printed to stdout, so more workloads can be added under `workloads:`.
+
+use super::CommandError;
+use crate::answers::{FleetAnswers, Form};
+use crate::fleet;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The answers file to convert (version 1). It is only read; redirect stdout to keep the
+    /// result, e.g. `wi-aws migrate answers.yaml > fleet.yaml`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+pub fn run(args: &MigrateArgs) -> Result<u8, CommandError> {
+    let path = args.file.display();
+    let text = crate::files::read_text(&args.file, crate::files::ANSWERS_LIMIT).map_err(|e| {
+        CommandError::bad_input(format!("{e}")).with_fix("give the path of an answers file")
+    })?;
+    // The file must be valid: a fleet made of broken answers would fail later, far from here.
+    let checked = fleet::from_answers_file(&text)
+        .map_err(|problems| CommandError::bad_input(format!("{path}: {problems}")))?;
+    let (answers, _) = FleetAnswers::from_yaml(&text);
+    if checked.form == Form::Fleet {
+        eprintln!("{path} is already version 2; printed as it reads.");
+        print!("{}", answers.to_yaml());
+        return Ok(crate::pipeline::exit::OK);
+    }
+    let migrated = fleet::migrate(&answers);
+    let name = migrated.workloads[0].name.clone().unwrap_or_default();
+    print!(
+        "# wi-aws answers, version 2 (a fleet), from {path}. Add workloads under `workloads:`.\n{}",
+        migrated.to_yaml()
+    );
+    eprintln!(
+        "Migrated {path}: its workload is now `{name}` of a fleet; the other files it renders keep their content, and move:"
+    );
+    eprintln!(
+        "  iam/*.json → iam/{name}/, teleport/role.yaml (and workload-identity.yaml) → teleport/{name}/,"
+    );
+    eprintln!("  tbot/ and aws/ → hosts/{name}/ (the bundle for the workload's host).");
+    eprintln!(
+        "If Terraform applied the old main.tf, move its state to the fleet's addresses before the next apply:"
+    );
+    for address in [
+        "aws_iam_policy.workload",
+        "aws_iam_role.workload",
+        "aws_iam_role_policy_attachment.workload",
+    ] {
+        eprintln!("  terraform state mv '{address}' '{address}[\"{name}\"]'");
+    }
+    if checked.shared().aws.create_bucket {
+        let bucket = &checked.shared().aws.bucket;
+        for kind in [
+            "aws_s3_bucket",
+            "aws_s3_bucket_public_access_block",
+            "aws_s3_bucket_server_side_encryption_configuration",
+            "aws_s3_bucket_versioning",
+        ] {
+            eprintln!("  terraform state mv '{kind}.workload' '{kind}.workload[\"{bucket}\"]'");
+        }
+    }
+    Ok(crate::pipeline::exit::OK)
+}

@@ -1,0 +1,407 @@
+//! Answers → a fleet of checked plans: every workload is validated with the rules of one
+//! workload (its answers are the shared ones with its own on top), then the workloads are
+//! checked against each other — IAM and Teleport names are unique per account and cluster, so
+//! two workloads may not share a role, a policy, a profile or a SPIFFE ID.
+
+use crate::answers::{FleetAnswers, Form, WorkloadAnswers};
+use crate::plan::{self, Plan};
+use crate::problem::{Advice, Location, Problem, Problems};
+use crate::steps::{FieldId, Scope};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// The longest workload name: it names a directory, a Terraform map key and a bundle.
+pub const MAX_NAME_LEN: usize = 48;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum FleetError {
+    #[error(
+        "a workload name is 1 to {MAX_NAME_LEN} lowercase letters, digits and '-', starting and ending with a letter or digit"
+    )]
+    Name,
+    #[error("this needs the answers of exactly one workload")]
+    NotOne,
+    #[error("workloads[{index}] ({name}) has the same {what}")]
+    Duplicate {
+        what: &'static str,
+        index: usize,
+        name: String,
+    },
+}
+
+impl Advice for FleetError {
+    fn fix(&self) -> String {
+        match self {
+            Self::Name => {
+                "name the workload like a host or service, e.g. `api` or `billing-worker`".into()
+            }
+            Self::NotOne => "give a file with one workload".into(),
+            Self::Duplicate { what, .. } => format!(
+                "give each workload its own {what}: IAM and Teleport know one of each name per account and cluster"
+            ),
+        }
+    }
+}
+
+/// One workload of a fleet, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetWorkload {
+    /// Its name in the fleet (the file's `name:`); empty for a version 1 file.
+    pub name: String,
+    pub plan: Plan,
+}
+
+/// Every workload, checked one by one and against each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fleet {
+    pub form: Form,
+    pub workloads: Vec<FleetWorkload>,
+    /// The plans' warnings, each once (prefixed with the workload when not all have it).
+    pub warnings: Vec<String>,
+}
+
+impl Fleet {
+    /// The first workload's plan: its cluster, account, provider and audience are every
+    /// workload's.
+    pub fn shared(&self) -> &Plan {
+        &self.workloads[0].plan
+    }
+
+    pub fn plans(&self) -> impl Iterator<Item = &Plan> {
+        self.workloads.iter().map(|w| &w.plan)
+    }
+
+    /// The normalized answers, every default written out, for `answers.yaml`.
+    pub fn to_answers(&self) -> FleetAnswers {
+        match self.form {
+            Form::Single => FleetAnswers::single(self.shared().to_answers()),
+            Form::Fleet => FleetAnswers {
+                form: Form::Fleet,
+                shared: self.shared().to_answers().of_scope(Scope::Shared),
+                workloads: self
+                    .workloads
+                    .iter()
+                    .map(|w| WorkloadAnswers {
+                        name: Some(w.name.clone()),
+                        answers: w.plan.to_answers().of_scope(Scope::Workload),
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// A workload name as the rule wants it.
+pub fn parse_name(name: &str) -> Result<String, FleetError> {
+    let edge_ok = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let ok = name.len() <= MAX_NAME_LEN
+        && edge_ok(name.as_bytes().first())
+        && edge_ok(name.as_bytes().last())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    ok.then(|| name.to_owned()).ok_or(FleetError::Name)
+}
+
+/// A name for a workload from its SPIFFE path: the last segment, made a valid name
+/// (`/svc/Billing_Worker` → `billing-worker`); `workload` when nothing is left.
+pub fn default_name(spiffe_path: &str) -> String {
+    let last = spiffe_path
+        .rsplit('/')
+        .find(|s| !s.is_empty())
+        .unwrap_or("");
+    let name: String = last
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9') => c,
+            _ => '-',
+        })
+        .take(MAX_NAME_LEN)
+        .collect();
+    let name = name.trim_matches('-').to_owned();
+    if name.is_empty() {
+        "workload".into()
+    } else {
+        name
+    }
+}
+
+/// Validates every workload and the fleet as a whole; returns all problems if any.
+pub fn validate(answers: &FleetAnswers) -> Result<Fleet, Vec<Problem>> {
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut workloads = Vec::with_capacity(answers.count());
+    for index in 0..answers.count() {
+        let own = answers.workloads.get(index);
+        let name = match (answers.form, own.and_then(|w| w.name.as_deref())) {
+            (Form::Single, _) => Some(String::new()),
+            (Form::Fleet, None) => None, // reported when the file was read
+            (Form::Fleet, Some(name)) => match parse_name(name) {
+                Ok(name) => Some(name),
+                Err(error) => {
+                    let location = Location::in_workload(index, Location::Key("name".into()));
+                    push_once(&mut problems, Problem::new(location, Some(name), &error));
+                    None
+                }
+            },
+        };
+        match plan::validate(&answers.merged(index)) {
+            Ok(plan) => {
+                if let Some(name) = name {
+                    workloads.push((index, FleetWorkload { name, plan }));
+                }
+            }
+            Err(found) => {
+                for mut problem in found {
+                    problem.location = where_answered(answers, index, problem.location);
+                    push_once(&mut problems, problem);
+                }
+            }
+        }
+    }
+    if answers.form == Form::Fleet {
+        problems.extend(duplicates(answers, &workloads));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let workloads: Vec<FleetWorkload> = workloads.into_iter().map(|(_, w)| w).collect();
+    Ok(Fleet {
+        form: answers.form,
+        warnings: warnings(&workloads),
+        workloads,
+    })
+}
+
+/// Where the answer a rule problem is about was given: a shared field at the top; a workload
+/// field in the workload when it has its own answer (or when none was given anywhere, since
+/// the workload needs it), at the top when the workload took the top level's.
+fn where_answered(answers: &FleetAnswers, index: usize, location: Location) -> Location {
+    let Location::Field(id) = location else {
+        return location;
+    };
+    if answers.form == Form::Single || id.scope() == Scope::Shared {
+        return location;
+    }
+    let own = answers
+        .workloads
+        .get(index)
+        .is_some_and(|w| w.answers.get(id).is_some());
+    match own || answers.shared.get(id).is_none() {
+        true => Location::in_workload(index, location),
+        false => location,
+    }
+}
+
+/// Adds a problem unless the same one is there (a shared answer is checked once per workload).
+fn push_once(problems: &mut Vec<Problem>, problem: Problem) {
+    let same = |p: &Problem| {
+        p.location == problem.location && p.value == problem.value && p.rule == problem.rule
+    };
+    if !problems.iter().any(same) {
+        problems.push(problem);
+    }
+}
+
+/// What must be unique per workload, by the field that sets it.
+fn unique_values(plan: &Plan) -> Vec<(FieldId, &'static str, String)> {
+    let mut values = vec![
+        (
+            FieldId::SpiffePath,
+            "SPIFFE ID",
+            plan.workload.spiffe_id.to_string(),
+        ),
+        // IAM role and policy names are unique in an account whatever their path.
+        (
+            FieldId::RoleName,
+            "IAM role name",
+            plan.aws.role_name.clone(),
+        ),
+        (
+            FieldId::PolicyName,
+            "IAM policy name",
+            plan.aws.policy_name.clone(),
+        ),
+        (FieldId::Profile, "AWS profile", plan.aws.profile.clone()),
+        (
+            FieldId::TeleportRole,
+            "Teleport role",
+            plan.workload.teleport_role.clone(),
+        ),
+    ];
+    if let Some(resource) = &plan.workload.resource_name {
+        values.push((
+            FieldId::WorkloadIdentity,
+            "workload_identity resource",
+            resource.clone(),
+        ));
+    }
+    values
+}
+
+/// Values two workloads may not share. Once one is reported for a workload, values it did
+/// not give itself are not: they were derived from the one reported (a copied SPIFFE path
+/// makes the same role name).
+fn duplicates(answers: &FleetAnswers, workloads: &[(usize, FleetWorkload)]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut seen: BTreeMap<(&str, String), (usize, &str)> = BTreeMap::new();
+    for (index, workload) in workloads {
+        let own = answers.merged(*index);
+        let mut reported = false;
+        let mut values = vec![(None, "name", workload.name.clone())];
+        values.extend(
+            unique_values(&workload.plan)
+                .into_iter()
+                .map(|(id, what, value)| (Some(id), what, value)),
+        );
+        for (id, what, value) in values {
+            let Some(&(first, first_name)) = seen.get(&(what, value.clone())) else {
+                seen.insert((what, value), (*index, &workload.name));
+                continue;
+            };
+            let given = id.is_none_or(|id| own.get(id).is_some());
+            if reported && !given {
+                continue;
+            }
+            reported = true;
+            let error = FleetError::Duplicate {
+                what,
+                index: first,
+                name: first_name.to_owned(),
+            };
+            let location = match id {
+                Some(id) => Location::Field(id),
+                None => Location::Key("name".into()),
+            };
+            let location = Location::in_workload(*index, location);
+            problems.push(Problem::new(location, Some(&value), &error));
+        }
+    }
+    problems
+}
+
+/// Every plan's warnings once: a warning all workloads share is said once, others name their
+/// workload. A bot serving two workloads is one too: either host could take the other's
+/// identity.
+fn warnings(workloads: &[FleetWorkload]) -> Vec<String> {
+    let mut warnings: Vec<String> = Vec::new();
+    for workload in workloads {
+        for warning in &workload.plan.warnings {
+            let everyone = workloads.iter().all(|w| w.plan.warnings.contains(warning));
+            let text = match everyone || workloads.len() == 1 {
+                true => warning.clone(),
+                false => format!("{}: {warning}", workload.name),
+            };
+            if !warnings.contains(&text) {
+                warnings.push(text);
+            }
+        }
+    }
+    let mut bots: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for workload in workloads {
+        bots.entry(&workload.plan.workload.bot)
+            .or_default()
+            .push(&workload.name);
+    }
+    for (bot, names) in bots.into_iter().filter(|(_, names)| names.len() > 1) {
+        warnings.push(format!(
+            "bot {bot} serves workloads {}: each host running it can obtain every one of their identities; give each workload host its own bot",
+            names.join(", ")
+        ));
+    }
+    warnings
+}
+
+/// Reads and validates an answers file of either version: load problems and rule problems
+/// together, each with its line number when it is in the file.
+pub fn from_answers_file(text: &str) -> Result<Fleet, Problems> {
+    from_answers_file_filled(text, |_| {})
+}
+
+/// Like [`from_answers_file`], with `fill` completing the shared answers (from discovery)
+/// before they are validated.
+pub fn from_answers_file_filled(
+    text: &str,
+    fill: impl FnOnce(&mut crate::answers::Answers),
+) -> Result<Fleet, Problems> {
+    let (mut answers, mut problems) = FleetAnswers::from_yaml(text);
+    if problems.iter().any(|p| p.location == Location::File) {
+        // Nothing could be read: every field would be reported missing.
+        return Err(Problems(problems));
+    }
+    fill(&mut answers.shared);
+    match validate(&answers) {
+        Ok(fleet) if problems.is_empty() => return Ok(fleet),
+        Ok(_) => {}
+        Err(rule_problems) => {
+            for mut problem in rule_problems {
+                // A value of the wrong shape was already reported, and then read as missing.
+                if problems.iter().any(|p| p.location == problem.location) {
+                    continue;
+                }
+                problem.line = problem.location.line_in(text);
+                problems.push(problem);
+            }
+        }
+    }
+    problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.location.clone()));
+    Err(Problems(problems))
+}
+
+/// The plan of an answers file of one workload (version 1, or version 2 with one workload).
+pub fn single_plan(text: &str) -> Result<Plan, Problems> {
+    let mut fleet = from_answers_file(text)?;
+    match fleet.workloads.len() {
+        1 => Ok(fleet.workloads.remove(0).plan),
+        count => Err(Problems(vec![Problem::new(
+            Location::Key("workloads".into()),
+            Some(&count.to_string()),
+            &FleetError::NotOne,
+        )])),
+    }
+}
+
+/// A version 1 file's answers in the version 2 form: its workload named after its SPIFFE
+/// path. Answers that do not validate are carried over as they are.
+pub fn migrate(answers: &FleetAnswers) -> FleetAnswers {
+    if answers.form == Form::Fleet {
+        return answers.clone();
+    }
+    let name = answers
+        .shared
+        .text(FieldId::SpiffePath)
+        .map_or_else(|| "workload".into(), default_name);
+    FleetAnswers {
+        form: Form::Fleet,
+        shared: answers.shared.of_scope(Scope::Shared),
+        workloads: vec![WorkloadAnswers {
+            name: Some(name),
+            answers: answers.shared.of_scope(Scope::Workload),
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_rule_and_defaults_always_do() {
+        for good in ["api", "a", "billing-worker", "w2"] {
+            assert!(parse_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "-a", "a-", "Api", "a_b", "a.b", "a/b", &"x".repeat(49)] {
+            assert_eq!(parse_name(bad), Err(FleetError::Name), "{bad:?}");
+        }
+        for path in [
+            "/svc/Billing_Worker",
+            "/",
+            "/a/--/",
+            "/x/é",
+            &format!("/{}", "y".repeat(99)),
+        ] {
+            let name = default_name(path);
+            assert!(parse_name(&name).is_ok(), "{path}: {name:?}");
+        }
+        assert_eq!(default_name("/svc/Billing_Worker"), "billing-worker");
+    }
+}
