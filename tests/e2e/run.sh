@@ -82,14 +82,14 @@ declare -A checkov_accepted=(
   [CKV2_AWS_62]="nothing consumes bucket events in this setup"
 )
 
-lint() { # lint CASE OUT ACCESS
+lint() { # lint CASE OUT ACCESS: every IAM document under OUT/iam (one workload's or a fleet's)
   local case=$1 out=$2 access=$3 file issue
-  for file in iam/trust-policy.json iam/permissions-policy.json; do
+  for file in $(cd "$out" && find iam -name '*.json' | sort); do
     # parliament exits 1 when it reports anything; the findings are judged one by one.
     for issue in $({ "$venv/bin/parliament" --string "$(cat "$out/$file")" --json || true; } | "$venv/bin/python" -c 'import json, sys; [print(json.loads(l)["issue"]) for l in sys.stdin if l.strip()]'); do
-      if [ "$file" = iam/permissions-policy.json ] && [ "$access" = full ] && [ "$issue" = "$parliament_accepted_full" ]; then
+      if [ "${file##*/}" = permissions-policy.json ] && [ "$access" = full ] && [ "$issue" = "$parliament_accepted_full" ]; then
         say "$case: parliament $file: $issue accepted (access full = s3:*)"
-      elif [ "$file" = iam/trust-policy.json ] && [ -n "${parliament_accepted[$issue]:-}" ]; then
+      elif [ "${file##*/}" = trust-policy.json ] && [ -n "${parliament_accepted[$issue]:-}" ]; then
         say "$case: parliament $file: $issue accepted (${parliament_accepted[$issue]})"
       else
         fail "$case: parliament $file: $issue"
@@ -177,6 +177,63 @@ run_case() { # run_case NAME ANSWERS
   lint "$case" "$out" "$access"
 }
 
+# A fleet of three workloads: two share a bucket (one writes, one reads), one has its own,
+# which exists already. One setup.sh creates everything once; each workload then assumes its
+# own role with its own token, through the profile of its host bundle. (moto does not evaluate
+# trust policies: that one workload's token opens no other's role is verify's pairwise check.)
+run_fleet() {
+  local case=fleet out="$work/fleet" hosts="$work/fleet-hosts"
+  sed "s#@TOKEN_DIR@#$hosts#" tests/e2e/fleet.yaml > "$work/fleet.yaml"
+  "$wi_aws" render --answers-file "$work/fleet.yaml" --out "$out" > "$work/fleet-render.log" 2>&1 \
+    || { cat "$work/fleet-render.log"; fail "$case: render (and its verify) failed"; }
+  grep -q '^all 3 workloads passed' "$work/fleet-render.log" || { cat "$work/fleet-render.log"; fail "$case: verify did not pass every workload"; }
+  grep -q 'isolation.*all 6 ordered pairs' "$work/fleet-render.log" || fail "$case: verify did not check isolation pairwise"
+
+  aws s3api create-bucket --bucket example-billing-archive --region us-east-1 > /dev/null
+  sh "$out/aws-cli/setup.sh" > "$work/fleet-setup.log" 2>&1 \
+    || { cat "$work/fleet-setup.log"; tail -40 "$work/moto.log"; fail "$case: aws-cli/setup.sh failed"; }
+  sh "$out/aws-cli/setup.sh" > "$work/fleet-setup2.log" 2>&1 \
+    || { cat "$work/fleet-setup2.log"; fail "$case: aws-cli/setup.sh failed when run again"; }
+  [ "$(grep -c '^created: bucket' "$work/fleet-setup.log")" = 1 ] || fail "$case: the shared bucket was not created exactly once"
+  [ "$(grep -c '^updated: trust policy' "$work/fleet-setup2.log")" = 3 ] || fail "$case: the second run did not find the three roles"
+  say "$case: one aws-cli/setup.sh created the provider, the shared bucket and three roles, and ran again cleanly"
+
+  local name spiffe_path bucket access config profile role_arn token_file caller
+  for name in reports-writer reports-reader billing; do
+    read -r spiffe_path bucket access < <("$venv/bin/python" -c '
+import sys, yaml
+for w in yaml.safe_load(open(sys.argv[1]))["workloads"]:
+    if w["name"] == sys.argv[2]:
+        print(w["teleport"]["spiffe_path"], w["aws"]["bucket"], w["aws"]["access"])' "$out/answers.yaml" "$name")
+    config="$out/hosts/$name/aws/config"
+    profile=$(sed -n 's/^\[profile \(.*\)\]$/\1/p' "$config")
+    role_arn=$(sed -n 's/^role_arn = //p' "$config")
+    token_file=$(sed -n 's/^web_identity_token_file = //p' "$config")
+    case "$token_file" in "$hosts/$name"/*) ;; *) fail "$case: $name's profile reads $token_file, not its own host's";; esac
+    mkdir -p "${token_file%/*}"
+    curl -sf --cacert "$work/demo-ca.pem" "https://$demo/demo/jwt-svid?path=$spiffe_path" > "$token_file"
+    as_host() {
+      env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE="$config" "$venv/bin/aws" "$@" --profile "$profile"
+    }
+    caller=$(as_host sts get-caller-identity --query Arn --output text) \
+      || fail "$case: $name's profile did not give credentials"
+    case "$caller" in *"assumed-role/${role_arn##*/}/"*) ;; *) fail "$case: $name assumed $caller, not ${role_arn##*/}";; esac
+    case "$access" in
+      read-only)
+        as_host s3 ls "s3://$bucket" | grep -q reports-writer-was-here.txt \
+          || fail "$case: $name does not see what reports-writer put in s3://$bucket"
+        say "$case: $name (as $caller) reads what reports-writer wrote to s3://$bucket" ;;
+      *)
+        echo "$name" > "$work/$name-was-here.txt"
+        as_host s3 cp "$work/$name-was-here.txt" "s3://$bucket/" > /dev/null || fail "$case: $name: aws s3 cp failed"
+        aws s3 ls "s3://$bucket" | grep -q "$name-was-here.txt" || fail "$case: $name's file is not in s3://$bucket"
+        say "$case: $name (as $caller) copied a file to s3://$bucket" ;;
+    esac
+  done
+  lint "$case" "$out" fleet
+}
+
 run_case guide tests/e2e/guide.yaml
 run_case gov-readonly-existing tests/e2e/gov-readonly-existing.yaml
+run_fleet
 say "passed in $(( $(date +%s) - started ))s"
