@@ -43,6 +43,9 @@ pub enum WriteError {
     Io { path: String, source: io::Error },
     #[error(transparent)]
     File(#[from] FileError),
+    /// Staging failed before any file was renamed into place: every file is as it was.
+    #[error("{failed}: {source}")]
+    NotStaged { failed: String, source: io::Error },
     #[error("{dir} is being written by {holder}; wi-aws writes one artifact set at a time")]
     Locked { dir: String, holder: String },
     #[error(
@@ -80,6 +83,7 @@ impl WriteError {
             }
             Self::File(_) => "move that file away, or choose another --out directory",
             Self::Locked { .. } => "wait for the other run to finish, then run again",
+            Self::NotStaged { .. } => "free space or fix permissions, then run again",
             Self::Partial { .. } => {
                 "free space or fix permissions, then run again: the files written are complete, and a rerun writes the rest"
             }
@@ -134,7 +138,7 @@ pub fn write_all(
 ) -> Result<Vec<Planned>, WriteError> {
     files::refuse_non_directory(out_dir)?;
     fs::create_dir_all(out_dir).map_err(io_error(out_dir))?;
-    let _lock = lock(out_dir)?;
+    let directory = lock(out_dir)?;
     let planned = preview(out_dir, artifacts)?;
     let conflicts: Vec<String> = planned
         .iter()
@@ -148,25 +152,71 @@ pub fn write_all(
         });
     }
     remove_stale_temporaries(out_dir, artifacts);
-    let mut written = Vec::new();
+    // Every new content goes to a temporary file next to its target first: a failure there (a
+    // full disk) leaves every file as it was, and the temporaries are removed as they drop.
+    // Each is closed once written: a large fleet has more files than a process may keep open.
+    let mut staged = Vec::new();
     for (index, (artifact, plan)) in artifacts.iter().zip(&planned).enumerate() {
         if plan.outcome == Outcome::Unchanged {
             continue;
         }
-        if let Err(error) = write_atomically(&out_dir.join(&artifact.path), artifact) {
-            let WriteError::Io { source, .. } = error else {
-                return Err(error);
-            };
+        let target = out_dir.join(&artifact.path);
+        let temporary = stage(&target, artifact).map_err(|source| WriteError::NotStaged {
+            failed: target.display().to_string(),
+            source,
+        })?;
+        staged.push((index, target, temporary));
+    }
+    // On disk before any rename, so a crash never leaves a renamed but empty file: one sync of
+    // the file system for all of them (thousands of files for a large fleet), or each file.
+    if !staged.is_empty() && !sync_file_system(&directory) {
+        for (_, target, temporary) in &staged {
+            fs::File::open(temporary)
+                .and_then(|file| file.sync_all())
+                .map_err(|source| WriteError::NotStaged {
+                    failed: target.display().to_string(),
+                    source,
+                })?;
+        }
+    }
+    let mut written = Vec::new();
+    let mut directories: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
+    for (index, target, temporary) in staged {
+        if let Err(error) = temporary.persist(&target) {
             return Err(WriteError::Partial {
-                failed: out_dir.join(&artifact.path).display().to_string(),
-                source,
+                failed: target.display().to_string(),
+                source: error.error,
                 written,
                 not_written: still_to_write(&planned[index..]),
             });
         }
-        written.push(artifact.path.clone());
+        written.push(artifacts[index].path.clone());
+        if let Some(parent) = target.parent() {
+            directories.insert(parent.to_path_buf());
+        }
+    }
+    // Make the renames durable, each directory once; not every file system can sync one.
+    for directory in directories {
+        if let Ok(directory) = fs::File::open(&directory) {
+            let _ = directory.sync_all();
+        }
     }
     Ok(planned)
+}
+
+/// `syncfs(2)`: everything written to the file system of `file` (the output directory) is on
+/// disk. `false` where it
+/// is not available or fails (each file is then synced on its own).
+#[cfg(target_os = "linux")]
+fn sync_file_system(file: &fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is open for the duration of the call.
+    unsafe { libc::syncfs(file.as_raw_fd()) == 0 }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_file_system(_file: &fs::File) -> bool {
+    false
 }
 
 /// The paths among `planned` that were still to be written.
@@ -236,28 +286,18 @@ fn lock_holder(file: &fs::File) -> Option<u32> {
     })
 }
 
-fn write_atomically(target: &Path, artifact: &Artifact) -> Result<(), WriteError> {
+/// The new content of `target` in a temporary file next to it, with its mode, not yet synced.
+fn stage(target: &Path, artifact: &Artifact) -> io::Result<tempfile::TempPath> {
     let parent: PathBuf = target
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    fs::create_dir_all(&parent).map_err(io_error(&parent))?;
+    fs::create_dir_all(&parent)?;
     let mut temporary = tempfile::Builder::new()
         .prefix(TEMPORARY_PREFIX)
-        .tempfile_in(&parent)
-        .map_err(io_error(&parent))?;
-    temporary
-        .write_all(artifact.contents.as_bytes())
-        .and_then(|()| temporary.as_file().sync_all())
-        .map_err(io_error(target))?;
-    set_mode(temporary.path(), artifact.executable).map_err(io_error(target))?;
-    temporary
-        .persist(target)
-        .map_err(|error| io_error(target)(error.error))?;
-    // Make the rename itself durable; not every file system supports syncing a directory.
-    if let Ok(dir) = fs::File::open(&parent) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+        .tempfile_in(&parent)?;
+    temporary.write_all(artifact.contents.as_bytes())?;
+    set_mode(temporary.path(), artifact.executable)?;
+    Ok(temporary.into_temp_path())
 }
 
 #[cfg(unix)]
