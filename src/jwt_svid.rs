@@ -36,7 +36,9 @@ pub struct Claims {
 
 pub struct Issuer {
     issuer_url: String,
-    key: EncodingKey,
+    /// Parsed once: a key parsed for each token would also set up RSA blinding for each, which
+    /// costs as much as the signature (a fleet's verify signs one token per workload).
+    signer: aws_lc_rs::signature::RsaKeyPair,
     jwk: Jwk,
     kid: String,
     issued: AtomicU64,
@@ -49,6 +51,8 @@ impl Issuer {
             .map_err(|error| IssuerError::Key(error.to_string()))?;
         let key = EncodingKey::from_rsa_pem(key_pair.serialize_pem().as_bytes())
             .map_err(|error| IssuerError::Key(error.to_string()))?;
+        let signer = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&key_pair.serialize_der())
+            .map_err(|error| IssuerError::Key(error.to_string()))?;
         let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256)
             .map_err(|error| IssuerError::Key(error.to_string()))?;
         // A key ID derived from the public key, as stable as the key itself.
@@ -58,7 +62,7 @@ impl Issuer {
         jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
         Ok(Self {
             issuer_url: issuer_url.to_owned(),
-            key,
+            signer,
             jwk,
             kid,
             issued: AtomicU64::new(0),
@@ -115,10 +119,22 @@ impl Issuer {
 
     /// Signs any claims with the issuer's key (RS256, with `kid`).
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, IssuerError> {
+        use base64::Engine;
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.key)
-            .map_err(|error| IssuerError::Sign(error.to_string()))
+        // The JWS compact serialization (RFC 7515), as jsonwebtoken::encode writes it.
+        let signing_input = format!("{}.{}", segment(&header)?, segment(claims)?);
+        let mut signature = vec![0; self.signer.public_modulus_len()];
+        self.signer
+            .sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                signing_input.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|error| IssuerError::Sign(error.to_string()))?;
+        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signature);
+        Ok(format!("{signing_input}.{signature}"))
     }
 
     /// A JWT SVID as tbot would write it to disk.
@@ -130,4 +146,11 @@ impl Issuer {
     ) -> Result<String, IssuerError> {
         self.sign(&self.claims(spiffe_id, audience, SystemTime::now(), ttl))
     }
+}
+
+/// One base64url segment of a JWS: the JSON of `value`.
+fn segment<T: Serialize>(value: &T) -> Result<String, IssuerError> {
+    use base64::Engine;
+    let json = serde_json::to_vec(value).map_err(|error| IssuerError::Sign(error.to_string()))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
 }

@@ -18,6 +18,7 @@ pub mod files;
 pub mod fleet;
 pub mod jwk;
 pub mod jwt_svid;
+pub mod parallel;
 pub mod pipeline;
 pub mod plain;
 pub mod plan;

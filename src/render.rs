@@ -337,7 +337,7 @@ fn kinds(api: TeleportApi, layout: Layout) -> impl Iterator<Item = &'static Arti
 
 /// Renders every artifact for one workload's plan (the version 1 layout), `answers.yaml` last.
 pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, RenderError> {
-    let context = context(plan);
+    let context = handlebars::Context::from(context(plan));
     let mut artifacts = Vec::with_capacity(ARTIFACTS.len() + 1);
     for kind in ARTIFACTS.iter().filter(|kind| {
         kind.api.is_none_or(|api| api == plan.workload.api) && kind.layout != Layout::Fleet
@@ -357,17 +357,26 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
     }
     let api = fleet.shared().workload.api;
     let per_workload: Vec<&ArtifactKind> = kinds(api, Layout::PerWorkload).collect();
+    // Each workload's files are its own: rendered on every core.
+    let rendered = crate::parallel::on_every_core(&fleet.workloads, |workload| {
+        let context = handlebars::Context::from(context(&workload.plan));
+        let files = per_workload
+            .iter()
+            .map(|kind| {
+                let path = fleet_path(kind, &workload.name);
+                render_one(templates, kind, path, &context)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok::<_, RenderError>((files, fleet_entry(&workload.name, &workload.plan)))
+    });
     let mut contexts = Vec::with_capacity(fleet.workloads.len());
     let mut artifacts = Vec::with_capacity(fleet.workloads.len() * per_workload.len() + 5);
-    for workload in &fleet.workloads {
-        let context = workload_context(&workload.name, &workload.plan);
-        for kind in &per_workload {
-            let path = fleet_path(kind, &workload.name);
-            artifacts.push(render_one(templates, kind, path, &context)?);
-        }
+    for result in rendered {
+        let (files, context) = result?;
+        artifacts.extend(files);
         contexts.push(context);
     }
-    let context = fleet_context(fleet, contexts);
+    let context = handlebars::Context::from(fleet_context(fleet, contexts));
     let mut shared = Vec::new();
     for kind in kinds(api, Layout::Fleet) {
         let path = fleet_path(kind, "");
@@ -391,18 +400,20 @@ fn answers_artifact(yaml: &str) -> Artifact {
     }
 }
 
+/// Renders one artifact. The context is handlebars' own, made once for all the files of a
+/// workload: `render` would copy the values again for each file.
 fn render_one(
     templates: &Templates,
     kind: &ArtifactKind,
     path: String,
-    context: &Value,
+    context: &handlebars::Context,
 ) -> Result<Artifact, RenderError> {
     if kind.format == Format::Ini {
-        refuse_ini_unsafe(&path, context)?;
+        refuse_ini_unsafe(&path, context.data())?;
     }
     let registry = &templates.registries[kind.path];
     let rendered = registry
-        .render(kind.path, context)
+        .render_with_context(kind.path, context)
         .map_err(|error| RenderError::Template {
             template: template_name(kind),
             message: error.to_string(),
@@ -415,10 +426,11 @@ fn render_one(
     })
 }
 
-/// One workload's values in a fleet: its plan's [`context`], its name, and its permission
-/// statements as data for the Terraform map (the same statements as its IAM document).
-fn workload_context(name: &str, plan: &Plan) -> Value {
-    let mut context = context(plan);
+/// One workload's entry in the fleet's `workloads`, for the shared files: its name, its
+/// plan's `aws` and `workload` sections, its SPIFFE ID, role and policy ARNs, and its
+/// permission statements as data for the Terraform map (those of its IAM document). Only
+/// these, so a thousand entries stay small.
+fn fleet_entry(name: &str, plan: &Plan) -> Value {
     let bucket_arn = plan.bucket_arn();
     let objects = format!("{bucket_arn}/*");
     let statement = |sid: &str, actions: Vec<String>, resources: Vec<&str>| json!({"sid": sid, "actions": actions, "resources": resources});
@@ -438,15 +450,20 @@ fn workload_context(name: &str, plan: &Plan) -> Value {
             statements
         }
     };
-    if let Value::Object(entries) = &mut context {
-        entries.insert("name".into(), json!(name));
-        entries.insert("statements".into(), json!(statements));
-    }
-    context
+    json!({
+        "name": name,
+        "aws": plan.aws,
+        "workload": plan.workload,
+        "spiffe_id": plan.workload.spiffe_id.to_string(),
+        "role_arn": plan.role_arn(),
+        "policy_arn": plan.policy_arn(),
+        "statements": statements,
+    })
 }
 
 /// The fleet's values: what every workload shares (the cluster, the account, the provider and
-/// its audience), the workloads' contexts, and each bucket the set creates, once.
+/// its audience), each workload's entry (see [`fleet_entry`]), and each bucket the set
+/// creates, once.
 fn fleet_context(fleet: &Fleet, workloads: Vec<Value>) -> Value {
     let shared = fleet.shared();
     let mut created_buckets: Vec<&str> = Vec::new();
@@ -478,7 +495,10 @@ fn fleet_context(fleet: &Fleet, workloads: Vec<Value>) -> Value {
 
 /// Checks the output parses in its own format and tidies it: JSON is pretty-printed (so the
 /// policy documents look the same whatever the template's layout), blank runs are collapsed.
-fn finish(kind: &ArtifactKind, path: &str, rendered: String) -> Result<String, RenderError> {
+fn finish(kind: &ArtifactKind, path: &str, mut rendered: String) -> Result<String, RenderError> {
+    // handlebars starts every output with 8 KiB of room: kept, a fleet's thousands of small
+    // files would hold many times their size.
+    rendered.shrink_to_fit();
     let invalid = |message: String| RenderError::InvalidOutput {
         path: path.to_owned(),
         format: kind.format,

@@ -455,3 +455,20 @@ fn migrate_prints_the_fleet_form_and_the_state_moves() {
     );
     assert!(bad.stdout.is_empty());
 }
+
+#[test]
+fn a_fleet_of_more_files_than_open_descriptors_is_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("fleet.yaml"), numbered_fleet(40)).expect("write");
+    // 40 workloads make 285 files; the process may have 64 open at once.
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("ulimit -n 64; exec \"$0\" --answers-file fleet.yaml --out out")
+        .arg(env!("CARGO_BIN_EXE_wi-aws"))
+        .current_dir(dir.path())
+        .output()
+        .expect("bash runs");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(files_under(&dir.path().join("out")).len(), 3 + 7 * 40 + 2);
+    assert!(text(&output.stdout).contains("all 40 workloads passed"));
+}

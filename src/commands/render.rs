@@ -70,6 +70,8 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         return Ok(exit::OK);
     }
     let written = pipeline::write(out, &artifacts, settings.force)?;
+    // verify reads what was written; a large fleet's texts need not stay in memory meanwhile.
+    drop((artifacts, fleet));
     print_written(out, &written);
     println!("Next: {}", out.join(crate::render::NEXT_STEPS).display());
     if !settings.verify {

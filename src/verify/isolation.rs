@@ -7,6 +7,40 @@ use super::{Check, CheckId, Setup, policy, web_identity_request};
 use crate::aws;
 use serde_json::Value;
 
+/// What isolation needs of one workload: its token's claims, and what its role trusts.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    pub name: String,
+    sub: String,
+    audience: String,
+    role_name: String,
+    /// The condition key prefix and the ARN of the provider its role trusts.
+    prefix: String,
+    provider_arn: String,
+    trust_policy: Value,
+    terraform_trust: Option<Value>,
+}
+
+impl Guard {
+    pub fn of(name: String, setup: &Setup) -> Self {
+        let provider = setup.provider();
+        let prefix = provider.url.trim_start_matches("https://").to_owned();
+        let aws = &setup.plan.aws;
+        Self {
+            name,
+            sub: setup.spiffe_id(),
+            audience: setup.tbot.audience.clone(),
+            role_name: aws.role_name.clone(),
+            provider_arn: aws::oidc_provider_arn(aws.partition, &aws.account_id, &prefix),
+            prefix,
+            trust_policy: setup.trust_policy.clone(),
+            terraform_trust: setup
+                .terraform_json(super::terraform::ROLE, "assume_role_policy")
+                .ok(),
+        }
+    }
+}
+
 /// Up to this many workloads every ordered pair is checked; beyond, a sample per workload.
 pub const ALL_PAIRS_UP_TO: usize = 32;
 
@@ -30,21 +64,16 @@ pub fn others(index: usize, count: usize) -> Vec<usize> {
 
 /// Whether `to`'s trust policies let in `from`'s token; the reasons when they do, or when
 /// they cannot be read.
-fn lets_in(from: &Setup, to: &Setup) -> Vec<String> {
-    let provider = to.provider();
-    let prefix = provider.url.trim_start_matches("https://");
-    let provider_arn =
-        aws::oidc_provider_arn(to.plan.aws.partition, &to.plan.aws.account_id, prefix);
-    let sub = from.spiffe_id();
+fn lets_in(from: &Guard, to: &Guard) -> Vec<String> {
+    let sub = &from.sub;
     let request = web_identity_request(
-        prefix,
-        &provider_arn,
-        &sub,
-        std::slice::from_ref(&from.tbot.audience),
+        &to.prefix,
+        &to.provider_arn,
+        sub,
+        std::slice::from_ref(&from.audience),
     );
-    let terraform = to.terraform_json(super::terraform::ROLE, "assume_role_policy");
     let mut policies: Vec<(&str, &Value)> = vec![("trust-policy.json", &to.trust_policy)];
-    if let Ok(policy) = &terraform {
+    if let Some(policy) = &to.terraform_trust {
         policies.push(("main.tf", policy));
     }
     policies
@@ -53,20 +82,56 @@ fn lets_in(from: &Setup, to: &Setup) -> Vec<String> {
             policy::Decision::Allow(index) => Some(format!(
                 "{file} statement {} of role {} lets in the token of sub {sub}",
                 index + 1,
-                to.plan.aws.role_name
+                to.role_name
             )),
             policy::Decision::CannotEvaluate(why) => Some(format!(
                 "cannot tell whether {file} of role {} lets in sub {sub}: {why}",
-                to.plan.aws.role_name
+                to.role_name
             )),
             _ => None,
         })
         .collect()
 }
 
+/// Workload `index`'s token against the others' roles: its check, how many roles were tried,
+/// and each pair that lets it in (`from → to`).
+fn workload_check(guards: &[Guard], index: usize) -> (Check, usize, Vec<String>) {
+    let count = guards.len();
+    let guard = &guards[index];
+    let name = &guard.name;
+    let others = others(index, count);
+    let mut open: Vec<String> = Vec::new();
+    let mut breaches = Vec::new();
+    for &other in &others {
+        let other_guard = &guards[other];
+        let other_name = &other_guard.name;
+        for reason in lets_in(guard, other_guard) {
+            open.push(format!("workload {other_name}: {reason}"));
+            breaches.push(format!("{name} → {other_name}"));
+        }
+    }
+    let tried = match others.len() {
+        n if n == count - 1 => format!("all {n} other workloads"),
+        n => format!("{n} sampled of the {} other workloads", count - 1),
+    };
+    let check = match open.is_empty() {
+        true => Check::pass(
+            CheckId::Isolation,
+            format!("the roles of {tried} refuse {name}'s token"),
+        ),
+        false => Check::fail_owned(
+            CheckId::Isolation,
+            open.join("; "),
+            format!("none: AWS would give {name}'s host the other workload's role"),
+            "each role's trust policy must say StringEquals on the sub of its own workload only; re-render instead of copying a policy".into(),
+        ),
+    };
+    (check, others.len(), breaches)
+}
+
 /// One isolation check per workload (its token against the others' roles), and the fleet's.
-pub fn checks(setups: &[(String, Setup)]) -> (Vec<Vec<Check>>, Check) {
-    let count = setups.len();
+pub fn checks(guards: &[Guard]) -> (Vec<Vec<Check>>, Check) {
+    let count = guards.len();
     if count < 2 {
         let skipped = Check::skipped(
             CheckId::Isolation,
@@ -74,36 +139,15 @@ pub fn checks(setups: &[(String, Setup)]) -> (Vec<Vec<Check>>, Check) {
         );
         return (vec![Vec::new(); count], skipped);
     }
+    let indexed: Vec<usize> = (0..count).collect();
+    let results = crate::parallel::on_every_core(&indexed, |&index| workload_check(guards, index));
     let mut per_workload = Vec::with_capacity(count);
     let mut pairs = 0;
     let mut breaches = Vec::new();
-    for (index, (name, setup)) in setups.iter().enumerate() {
-        let others = others(index, count);
-        pairs += others.len();
-        let mut open: Vec<String> = Vec::new();
-        for &other in &others {
-            let (other_name, other_setup) = &setups[other];
-            for reason in lets_in(setup, other_setup) {
-                open.push(format!("workload {other_name}: {reason}"));
-                breaches.push(format!("{name} → {other_name}"));
-            }
-        }
-        let tried = match others.len() {
-            n if n == count - 1 => format!("all {n} other workloads"),
-            n => format!("{n} sampled of the {} other workloads", count - 1),
-        };
-        per_workload.push(vec![match open.is_empty() {
-            true => Check::pass(
-                CheckId::Isolation,
-                format!("the roles of {tried} refuse {name}'s token"),
-            ),
-            false => Check::fail_owned(
-                CheckId::Isolation,
-                open.join("; "),
-                format!("none: AWS would give {name}'s host the other workload's role"),
-                "each role's trust policy must say StringEquals on the sub of its own workload only; re-render instead of copying a policy".into(),
-            ),
-        }]);
+    for (check, tried, opened) in results {
+        per_workload.push(vec![check]);
+        pairs += tried;
+        breaches.extend(opened);
     }
     let all = count * (count - 1);
     let scope = match pairs == all {

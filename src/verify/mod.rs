@@ -347,49 +347,87 @@ impl Setup {
     }
 }
 
-/// Every workload's files of a fleet in `dir`, by name. The shared Terraform root and AWS
-/// CLI script are read once; each workload sees its own instance of their `for_each` map and
-/// its own section, as if it were alone.
+/// Every workload's files of a fleet in `dir`, by name, each as if it were alone.
 pub fn read_fleet(dir: &Path, fleet: &Fleet) -> Result<Vec<(String, Setup)>, VerifyError> {
-    let shared = fleet.shared();
-    let terraform = terraform::evaluate(
-        &read(dir, FLEET_TERRAFORM_PATH)?,
-        shared.aws.partition,
-        &shared.aws.account_id,
-    );
-    let (terraform_shared, mut instances) = match &terraform {
-        Ok(values) => {
-            let (shared, instances) = terraform::instances_by_key(values);
-            // The outputs and the locals' map list every workload; no single workload's
-            // check reads them, and copying them to each would grow with the square.
-            let shared: terraform::Values = shared
-                .into_iter()
-                .filter(|(key, _)| !key.starts_with(".output.") && key != ".locals.workloads")
-                .collect();
-            (shared, instances)
-        }
-        Err(_) => Default::default(),
-    };
-    let script = read(dir, AWS_CLI_SETUP.path)?;
-    let (script_shared, mut sections) = script_sections(&script);
-    let script_shared = shell_assignments(&script_shared);
-    let mut setups = Vec::with_capacity(fleet.workloads.len());
-    for workload in &fleet.workloads {
-        let name = &workload.name;
-        let terraform = terraform.as_ref().map_err(Clone::clone).map(|_| {
-            let mut values: terraform::Values = terraform_shared.clone();
-            values.extend(instances.remove(name).unwrap_or_default());
-            values
-        });
-        let mut script = script_shared.clone();
-        script.extend(shell_assignments(
-            &sections.remove(name).unwrap_or_default(),
-        ));
-        let files = Files::Workload(name);
-        let setup = Setup::assemble(dir, workload.plan.clone(), files, terraform, script)?;
-        setups.push((name.clone(), setup));
+    let inputs = FleetFiles::read(dir, fleet)?.inputs(fleet);
+    crate::parallel::on_every_core(&inputs, |input| input.assemble(dir))
+        .into_iter()
+        .collect()
+}
+
+/// What a fleet's workloads share on disk, read once: main.tf, evaluated and split by
+/// instance of its `for_each` map, and the AWS CLI script, split by workload section.
+struct FleetFiles {
+    terraform: Result<(terraform::Values, BTreeMap<String, terraform::Values>), String>,
+    script: BTreeMap<String, String>,
+    sections: BTreeMap<String, String>,
+}
+
+/// One workload's share of the fleet's files, to read its own files with.
+struct WorkloadInput<'a> {
+    workload: &'a crate::fleet::FleetWorkload,
+    terraform: Result<terraform::Values, String>,
+    script: BTreeMap<String, String>,
+}
+
+impl FleetFiles {
+    fn read(dir: &Path, fleet: &Fleet) -> Result<Self, VerifyError> {
+        let shared = fleet.shared();
+        let main_tf = read(dir, FLEET_TERRAFORM_PATH)?;
+        let terraform = terraform::evaluate(&main_tf, shared.aws.partition, &shared.aws.account_id)
+            .map(|values| {
+                let (shared, instances) = terraform::instances_by_key(&values);
+                // The outputs and the locals' map list every workload; no single
+                // workload's check reads them, and a copy for each would grow with the
+                // square of the fleet's size.
+                let shared = shared
+                    .into_iter()
+                    .filter(|(key, _)| !key.starts_with(".output.") && key != ".locals.workloads")
+                    .collect();
+                (shared, instances)
+            });
+        let (script, sections) = script_sections(&read(dir, AWS_CLI_SETUP.path)?);
+        Ok(Self {
+            terraform,
+            script: shell_assignments(&script),
+            sections,
+        })
     }
-    Ok(setups)
+
+    fn inputs(mut self, fleet: &Fleet) -> Vec<WorkloadInput<'_>> {
+        fleet
+            .workloads
+            .iter()
+            .map(|workload| {
+                let terraform = match &mut self.terraform {
+                    Ok((shared, instances)) => {
+                        let mut values = shared.clone();
+                        values.extend(instances.remove(&workload.name).unwrap_or_default());
+                        Ok(values)
+                    }
+                    Err(error) => Err(error.clone()),
+                };
+                let mut script = self.script.clone();
+                let section = self.sections.remove(&workload.name).unwrap_or_default();
+                script.extend(shell_assignments(&section));
+                WorkloadInput {
+                    workload,
+                    terraform,
+                    script,
+                }
+            })
+            .collect()
+    }
+}
+
+impl WorkloadInput<'_> {
+    fn assemble(&self, dir: &Path) -> Result<(String, Setup), VerifyError> {
+        let name = &self.workload.name;
+        let plan = self.workload.plan.clone();
+        let (terraform, script) = (self.terraform.clone(), self.script.clone());
+        Setup::assemble(dir, plan, Files::Workload(name), terraform, script)
+            .map(|setup| (name.clone(), setup))
+    }
 }
 
 /// The fleet's Terraform root (the same path as one workload's).
@@ -399,24 +437,52 @@ const FLEET_TERRAFORM_PATH: &str = TERRAFORM.path;
 /// fleet each workload's and the isolation of each from the others.
 pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
     let fleet = read_answers(dir)?;
-    let issuer = Issuer::generate(&fleet.shared().issuer_url())
-        .map_err(|e| VerifyError::Issuer(e.to_string()))?;
-    if fleet.form == Form::Single {
-        let setup = Setup::read(dir, None)?;
-        return Ok(Report::of(verify_setup(&setup, &issuer)?));
+    let issuer_url = fleet.shared().issuer_url();
+    // As tbot would, each token is written to a private file, which the "SDK" then reads; the
+    // files go away with the directory, and the signing key was never written anywhere.
+    let tokens = tempfile::tempdir()
+        .map_err(|e| VerifyError::Issuer(format!("temporary token directory: {e}")))?;
+    // The issuer's RSA key (a good part of a small run's time) is generated while the shared
+    // files are read.
+    let (issuer, files) = std::thread::scope(|scope| {
+        let keygen = scope.spawn(|| Issuer::generate(&issuer_url));
+        let files = match fleet.form {
+            Form::Single => Setup::read(dir, None).map(Err),
+            Form::Fleet => FleetFiles::read(dir, &fleet).map(Ok),
+        };
+        let issuer = keygen
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (issuer, files)
+    });
+    let issuer = issuer.map_err(|e| VerifyError::Issuer(e.to_string()))?;
+    let files = match files? {
+        Err(single) => return Ok(Report::of(verify_setup(&single, &issuer, &tokens)?)),
+        Ok(files) => files,
+    };
+    // Each workload is read and proven on its own (most of it signing its token), then only
+    // what isolation needs of it is kept: a large fleet's files are never all in memory.
+    let inputs = files.inputs(&fleet);
+    let proven = crate::parallel::on_every_core(&inputs, |input| {
+        let (name, setup) = input.assemble(dir)?;
+        let checks = verify_setup(&setup, &issuer, &tokens)?;
+        Ok::<_, VerifyError>((checks, isolation::Guard::of(name, &setup)))
+    });
+    let mut workloads = Vec::with_capacity(proven.len());
+    let mut guards = Vec::with_capacity(proven.len());
+    for result in proven {
+        let (checks, guard) = result?;
+        workloads.push(checks);
+        guards.push(guard);
     }
-    let setups = read_fleet(dir, &fleet)?;
-    let mut workloads = Vec::with_capacity(setups.len());
-    for (name, setup) in &setups {
-        workloads.push((name.clone(), verify_setup(setup, &issuer)?));
-    }
-    let (per_workload, fleet_check) = isolation::checks(&setups);
+    let (per_workload, fleet_check) = isolation::checks(&guards);
     let workloads = workloads
         .into_iter()
         .zip(per_workload)
-        .map(|((name, mut checks), isolation)| {
+        .zip(&guards)
+        .map(|((mut checks, isolation), guard)| {
             checks.extend(isolation);
-            WorkloadReport::new(name, checks)
+            WorkloadReport::new(guard.name.clone(), checks)
         })
         .collect();
     Ok(Report {
@@ -425,16 +491,19 @@ pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
     })
 }
 
-/// Every check of one workload's files, with a token issued for it.
-fn verify_setup(setup: &Setup, issuer: &Issuer) -> Result<Vec<Check>, VerifyError> {
+/// Every check of one workload's files, with a token issued for it and read back from a file
+/// in `tokens`.
+fn verify_setup(
+    setup: &Setup,
+    issuer: &Issuer,
+    tokens: &tempfile::TempDir,
+) -> Result<Vec<Check>, VerifyError> {
     let mut checks = teleport::checks(&setup.tbot, &setup.grant);
     let teleport_refuses = checks.iter().any(|c| c.status == Status::Fail);
     let token = issuer
         .issue(&setup.spiffe_id(), &setup.tbot.audience, SIMULATED_TTL)
         .map_err(|e| VerifyError::Issuer(e.to_string()))?;
-    // As tbot would: written to a private file, which the "SDK" then reads. The file goes away
-    // with the temporary directory; the signing key was never written anywhere.
-    let token = through_token_file(&token)
+    let token = through_token_file(tokens.path(), &token)
         .map_err(|e| VerifyError::Issuer(format!("temporary token file: {e}")))?;
     checks.push(Check::pass(
         CheckId::Issued,
@@ -460,11 +529,13 @@ fn verify_setup(setup: &Setup, issuer: &Issuer) -> Result<Vec<Check>, VerifyErro
     Ok(checks)
 }
 
-fn through_token_file(token: &str) -> std::io::Result<String> {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("aws-jwt");
+/// Writes the token to a private file in `dir` and reads it back. One file per thread, each
+/// token replacing the last: a file system allocates an inode per new file, which for a
+/// fleet's thousand tokens costs more than signing them.
+fn through_token_file(dir: &Path, token: &str) -> std::io::Result<String> {
+    let path = dir.join(format!("jwt-{:?}", std::thread::current().id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     std::io::Write::write_all(&mut options.open(&path)?, token.as_bytes())?;

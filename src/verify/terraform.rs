@@ -134,7 +134,7 @@ fn each(key: &str, value: hcl::Value) -> hcl::Value {
 /// a map of them by instance key.
 fn declare(
     context: &mut Context,
-    declared: &mut BTreeMap<(bool, String), hcl::Map<String, hcl::Value>>,
+    declared: &mut Declared,
     block: &hcl::Block,
     cloud: (Partition, &str),
 ) -> Result<(), String> {
@@ -170,6 +170,61 @@ fn declare(
     Ok(())
 }
 
+/// The value of `KIND.NAME[each.key].ATTRIBUTE` (how one instance names its sibling of
+/// another `for_each` block, e.g. an attachment its role), read in place. hcl-rs would clone
+/// every instance of KIND to read one, once per instance: the square of a fleet's size.
+/// `None` for any other expression, which hcl-rs evaluates.
+fn sibling_instance(expr: &hcl::Expression, declared: &Declared, key: &str) -> Option<hcl::Value> {
+    use hcl::expr::TraversalOperator::{GetAttr, Index};
+    let hcl::Expression::Traversal(traversal) = expr else {
+        return None;
+    };
+    let hcl::Expression::Variable(kind) = &traversal.expr else {
+        return None;
+    };
+    let [GetAttr(name), Index(index), GetAttr(attribute)] = traversal.operators.as_slice() else {
+        return None;
+    };
+    let hcl::Expression::Traversal(index) = index else {
+        return None;
+    };
+    let is_each_key = matches!(
+        (&index.expr, index.operators.as_slice()),
+        (hcl::Expression::Variable(each), [GetAttr(field)])
+            if each.as_str() == "each" && field.as_str() == "key"
+    );
+    if !is_each_key {
+        return None;
+    }
+    declared
+        .get(&(false, kind.as_str().to_owned()))?
+        .get(name.as_str())?
+        .as_object()?
+        .get(key)?
+        .as_object()?
+        .get(attribute.as_str())
+        .cloned()
+}
+
+/// The resources and data sources declared so far: (is data, kind) → name → value.
+type Declared = BTreeMap<(bool, String), hcl::Map<String, hcl::Value>>;
+
+/// `NAME` of a block's `for_each = local.NAME`.
+fn for_each_local(block: &hcl::Block) -> Option<String> {
+    let attribute = block.body().attributes().find(|a| a.key() == "for_each")?;
+    let hcl::Expression::Traversal(traversal) = attribute.expr() else {
+        return None;
+    };
+    match (&traversal.expr, traversal.operators.as_slice()) {
+        (hcl::Expression::Variable(root), [hcl::expr::TraversalOperator::GetAttr(name)])
+            if root.as_str() == "local" =>
+        {
+            Some(name.to_string())
+        }
+        _ => None,
+    }
+}
+
 fn is_resource(block: &hcl::Block) -> bool {
     matches!(block.identifier(), "resource" | "data")
 }
@@ -197,7 +252,7 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
         FuncDef::builder().param(ParamType::Any).build(toset),
     );
     context.declare_var("data", hcl::Value::Object(hcl::Map::new()));
-    let mut declared = BTreeMap::new();
+    let mut declared = Declared::new();
     for block in body.blocks().filter(|b| is_resource(b) && !has_for_each(b)) {
         declare(&mut context, &mut declared, block, cloud)?;
     }
@@ -215,10 +270,23 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
     for (name, value) in &locals {
         values.insert(format!(".locals.{name}"), value.clone());
     }
+    // A local that blocks iterate over (`for_each = local.NAME`) reaches their instances as
+    // `each`. They see the locals without it: hcl-rs clones a variable's whole value to read
+    // one attribute of it, so every `local.audience` of every instance would copy the map of
+    // all instances, and a fleet's evaluation would grow with the square of its size. An
+    // instance that reads the map itself fails to resolve, which verify reports.
+    let iterated: Vec<String> = body.blocks().filter_map(for_each_local).collect();
+    let instance_locals: hcl::Map<String, hcl::Value> = locals
+        .iter()
+        .filter(|(name, _)| !iterated.contains(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
     context.declare_var("local", hcl::Value::Object(locals));
     for block in body.blocks().filter(|b| is_resource(b) && has_for_each(b)) {
         declare(&mut context, &mut declared, block, cloud)?;
     }
+    let mut instance_context = context.clone();
+    instance_context.declare_var("local", hcl::Value::Object(instance_locals));
 
     for attribute in body.attributes() {
         record(
@@ -237,13 +305,32 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
         match instances(block, &context)? {
             Some(instances) if is_resource(block) => {
                 for (key, value) in instances {
-                    context.declare_var("each", each(&key, value));
-                    walk(
-                        &format!("{name}[{key:?}]"),
-                        block.body(),
-                        &context,
-                        &mut values,
-                    )?;
+                    instance_context.declare_var("each", each(&key, value));
+                    let prefix = format!("{name}[{key:?}]");
+                    for attribute in block.body().attributes() {
+                        // Which instances there are is said once (see `instances`); each
+                        // instance's value of `for_each` would be the whole map again.
+                        if attribute.key() == "for_each" {
+                            continue;
+                        }
+                        let address = format!("{prefix}.{}", attribute.key());
+                        match sibling_instance(attribute.expr(), &declared, &key) {
+                            Some(value) => {
+                                values.insert(address, value);
+                            }
+                            None => {
+                                record(&address, attribute.expr(), &instance_context, &mut values)?
+                            }
+                        }
+                    }
+                    for nested in block.body().blocks() {
+                        walk(
+                            &address(&prefix, nested),
+                            nested.body(),
+                            &instance_context,
+                            &mut values,
+                        )?;
+                    }
                 }
             }
             _ => walk(&name, block.body(), &context, &mut values)?,
@@ -290,24 +377,9 @@ fn walk(prefix: &str, body: &hcl::Body, context: &Context, out: &mut Values) -> 
     Ok(())
 }
 
-/// The values of one instance of every `for_each` block, keyed as if the blocks had no
-/// `for_each` (`…workload["api"].name` → `…workload.name`), with the values of the blocks
-/// without one: what the checks of a single workload read.
-pub fn instance(values: &Values, key: &str) -> Values {
-    let marker = format!("[{key:?}]");
-    values
-        .iter()
-        .filter_map(|(address, value)| match address.find("[\"") {
-            None => Some((address.clone(), value.clone())),
-            Some(_) if address.contains(&marker) => {
-                Some((address.replacen(&marker, "", 1), value.clone()))
-            }
-            Some(_) => None,
-        })
-        .collect()
-}
-
-/// Every instance's values at once (see [`instance`]), in one pass over the values.
+/// The values of the blocks without `for_each`, and those of each instance of the blocks
+/// with one, keyed as if it had none (`…workload["api"].name` → `…workload.name`): what the
+/// checks of a single workload read. One pass over the values.
 pub fn instances_by_key(values: &Values) -> (Values, BTreeMap<String, Values>) {
     let mut shared = Values::new();
     let mut by_key: BTreeMap<String, Values> = BTreeMap::new();
