@@ -1,7 +1,10 @@
 //! Throughput and scale, in one process on one core, printed for `scripts/bench.sh`:
 //! - `cargo bench --bench throughput` — JWT operations per second;
 //! - `cargo bench --bench throughput -- scale N` — N sequential renders of distinct workloads:
-//!   wall time and peak resident memory (VmHWM).
+//!   wall time and peak resident memory (VmHWM);
+//! - `cargo bench --bench throughput -- fleet N` — one answers file of N workloads (version 2):
+//!   validate and render, write, and verify (every workload's STS simulation and the sampled
+//!   isolation pairs), each timed, and the peak resident memory of the whole.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
@@ -44,7 +47,66 @@ fn scale(count: usize) {
         bytes += artifacts.iter().map(|a| a.contents.len()).sum::<usize>();
     }
     let elapsed = start.elapsed();
-    let peak_kib = std::fs::read_to_string("/proc/self/status")
+    let peak_kib = peak_rss_kib();
+    println!(
+        "scale {count} renders: {:.6} s, peak RSS {peak_kib} KiB, {bytes} bytes rendered",
+        elapsed.as_secs_f64()
+    );
+}
+
+/// A fleet of `count` workloads on one cluster and account, in pairs sharing a bucket, every
+/// other one reading what its neighbour writes.
+fn fleet_answers(count: usize) -> String {
+    let mut text = String::from(
+        "version: 2\nteleport: {proxy: example.teleport.sh, version: 17.4.2}\naws: {account_id: \"123456789012\", thumbprints: [9e99a48a9960b14926bb7f3b02e22da2b0ab7280]}\nworkloads:\n",
+    );
+    for n in 0..count {
+        let access = if n % 2 == 0 {
+            "write-only"
+        } else {
+            "read-only"
+        };
+        text.push_str(&format!(
+            "  - name: w{n}\n    teleport: {{spiffe_path: /svc/team-{}/w{n}, bot: bot-w{n}}}\n    aws: {{bucket: fleet-bucket-{}, access: {access}}}\n",
+            n / 10,
+            n / 2
+        ));
+    }
+    text
+}
+
+fn fleet(count: usize) {
+    let text = fleet_answers(count);
+    let templates = wi_aws::render::Templates::embedded().expect("templates");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let start = Instant::now();
+    let fleet = wi_aws::fleet::from_answers_file(&text).expect("valid");
+    let artifacts = wi_aws::render::render_fleet(&fleet, &templates).expect("renders");
+    let rendered = start.elapsed();
+    wi_aws::write::write_all(dir.path(), &artifacts, false).expect("writes");
+    let written = start.elapsed() - rendered;
+    let verify_start = Instant::now();
+    let report = wi_aws::verify::verify_dir(dir.path()).expect("verifies");
+    let verified = verify_start.elapsed();
+    assert!(
+        report.passed(),
+        "{}",
+        report.lines(|s| s.mark().into()).join("\n")
+    );
+    let main_tf = &artifacts[0].contents;
+    assert_eq!(main_tf.matches("resource \"aws_iam_role\"").count(), 1);
+    println!(
+        "fleet {count} workloads: render {:.6} s, write {:.6} s, verify {:.6} s, {} files, peak RSS {} KiB",
+        rendered.as_secs_f64(),
+        written.as_secs_f64(),
+        verified.as_secs_f64(),
+        artifacts.len(),
+        peak_rss_kib()
+    );
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
             status
@@ -57,11 +119,7 @@ fn scale(count: usize) {
                 .nth(1)
                 .and_then(|v| v.parse::<u64>().ok())
         })
-        .unwrap_or(0);
-    println!(
-        "scale {count} renders: {:.6} s, peak RSS {peak_kib} KiB, {bytes} bytes rendered",
-        elapsed.as_secs_f64()
-    );
+        .unwrap_or(0)
 }
 
 /// Writes a token and its JWKS, for timing other implementations on the same input.
@@ -90,6 +148,10 @@ fn main() {
     match args.as_slice() {
         [mode, count] if mode == "scale" => {
             scale(count.parse().expect("a number of renders"));
+            return;
+        }
+        [mode, count] if mode == "fleet" => {
+            fleet(count.parse().expect("a number of workloads"));
             return;
         }
         [mode, dir] if mode == "export" => {

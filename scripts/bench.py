@@ -102,6 +102,17 @@ for count in (1, 10, 100, 1000):
     print(f"{'scale: ' + str(count) + ' renders':<44} {float(seconds) * 1000:>12.2f} {'':>12} {'ms':<8} {'':>8}  peak RSS {int(peak)} KiB"
           + ("  (target: 1000 in < 1 s)" if count == 1000 else ""))
 
+# 4b. A fleet: one answers file of N workloads, validated and rendered, written, verified
+# (each workload's STS simulation and the isolation pairs), in a fresh process per N.
+for count in (10, 100, 1000):
+    line = subprocess.run([throughput, "fleet", str(count)], check=True, capture_output=True, text=True).stdout
+    render_s, write_s, verify_s, files, peak = re.search(
+        r"render ([\d.]+) s, write ([\d.]+) s, verify ([\d.]+) s, (\d+) files, peak RSS (\d+) KiB", line).groups()
+    total_ms = (float(render_s) + float(verify_s)) * 1000
+    print(f"{'fleet: ' + str(count) + ' workloads, render + verify':<44} {total_ms:>12.2f} {'':>12} {'ms':<8} {'':>8}"
+          f"  render {float(render_s) * 1000:.0f} + verify {float(verify_s) * 1000:.0f} ms (write {float(write_s) * 1000:.0f} ms, {files} files), peak RSS {int(peak)} KiB"
+          + ("  (target: < 1 s, <= 64 MiB)" if count == 1000 else ""))
+
 # 5. Startup, size, memory.
 help_ms = median_ms([wi_aws, "--help"])
 true_ms = median_ms(["true"])
@@ -172,7 +183,7 @@ socket = f"wi-aws-bench-defaults-{os.getpid()}"
 tmux("new-session", "-d", "-s", "w", "-x", "80", "-y", "24", f"{wi_aws} --demo --out {work}/tui-defaults")
 started = time.perf_counter()
 wait_for("✓ 127.0.0.1:")
-for screen in ["2/10", "3/10", "4/10", "5/10", "6/10", "+12 new", "Write 12 files", "checks passed"]:
+for screen in ["2/11", "3/11", "4/11", "5/11", "6/11", "7/11 Workloads", "+12 new", "Write 12 files", "checks passed"]:
     tmux("send-keys", "-t", "w", "Enter")
     wait_for(screen)
 to_verified_ms = (time.perf_counter() - started) * 1000

@@ -863,3 +863,136 @@ fn templates_override_the_reviewed_files() {
         .expect("aws/env");
     assert_eq!(env.contents, "# from a --templates override\n");
 }
+
+// ---- the workloads step ----
+
+/// The wizard on the Workloads step with the guide's workload.
+fn on_workloads() -> App {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, ScreenId::Workloads);
+    app
+}
+
+/// Adds a workload from the Workloads step with its own SPIFFE path, bucket and bot, and goes
+/// back to the list.
+fn add_workload(app: &mut App, path: &str, bucket: &str, bot: &str) {
+    app.update(key(KeyCode::Char('a')));
+    assert_eq!(app.screen.id(), ScreenId::Ask(Step::Spiffe));
+    type_text(app, path);
+    for (id, text) in [(FieldId::Bucket, bucket), (FieldId::Bot, bot)] {
+        while app.screen.id() != ScreenId::Ask(field_step(id)) {
+            app.update(key(KeyCode::Enter));
+        }
+        focus(app, id);
+        type_text(app, text);
+    }
+    go_to(app, ScreenId::Workloads);
+}
+
+fn field_step(id: FieldId) -> Step {
+    wi_aws::steps::field(id).step
+}
+
+#[test]
+fn snapshot_workloads_list() {
+    let mut app = on_workloads();
+    snapshot("workloads_one", &app);
+    add_workload(&mut app, "/svc/reports", "reports-bucket", "reports-bot");
+    snapshot("workloads_two", &app);
+}
+
+#[test]
+fn workloads_are_added_edited_duplicated_and_removed() {
+    let mut app = on_workloads();
+    // One workload: Enter goes on to the review, as before there was a list.
+    assert_eq!(app.fleet.count(), 1);
+    add_workload(&mut app, "/svc/reports", "reports-bucket", "reports-bot");
+    assert_eq!(app.fleet.count(), 2);
+    let names: Vec<_> = app.workload_rows().into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["example-service", "reports"]);
+    // The second workload shares the cluster and account, and has its own SPIFFE ID.
+    let second = app.fleet.merged(1);
+    assert_eq!(second.text(FieldId::AccountId), Some("123456789012"));
+    assert_eq!(second.text(FieldId::SpiffePath), Some("/svc/reports"));
+    assert_eq!(
+        app.fleet.merged(0).text(FieldId::SpiffePath),
+        Some("/svc/example-service")
+    );
+
+    // `e` edits the one under the cursor: the first, from its SPIFFE ID.
+    press(&mut app, &[KeyCode::Up, KeyCode::Char('e')]);
+    assert_eq!(app.screen.id(), ScreenId::Ask(Step::Spiffe));
+    assert_eq!(app.current, 0);
+    assert_eq!(app.answers.text(FieldId::Bucket), Some("workload-id-demo"));
+    go_to(&mut app, ScreenId::Workloads);
+
+    // `d` copies it without what must be its own: the SPIFFE path is asked again.
+    app.update(key(KeyCode::Char('d')));
+    assert_eq!(app.fleet.count(), 3);
+    assert_eq!(app.current, 2);
+    assert_eq!(app.answers.text(FieldId::SpiffePath), None);
+    assert_eq!(app.answers.text(FieldId::Bucket), Some("workload-id-demo"));
+    type_text(&mut app, "/svc/copy");
+    // And its own bot: one bot for two hosts would give each host both identities.
+    while app.screen.id() != ScreenId::Ask(Step::Teleport) {
+        app.update(key(KeyCode::Enter));
+    }
+    focus(&mut app, FieldId::Bot);
+    assert_eq!(app.answers.text(FieldId::Bot), None);
+    type_text(&mut app, "copy-bot");
+    go_to(&mut app, ScreenId::Workloads);
+    assert!(app.workload_rows().iter().all(|row| row.valid));
+
+    // `x` removes the one under the cursor (the copy), and the last one cannot go.
+    app.update(key(KeyCode::Char('x')));
+    assert_eq!(app.fleet.count(), 2);
+    press(&mut app, &[KeyCode::Char('x')]);
+    press(&mut app, &[KeyCode::Char('x')]);
+    assert_eq!(app.fleet.count(), 1);
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("cannot be removed"))
+    );
+}
+
+#[test]
+fn a_fleet_reviews_every_workloads_files_and_saves_version_2() {
+    let mut app = on_workloads();
+    add_workload(&mut app, "/svc/reports", "reports-bucket", "reports-bot");
+    let commands = press(&mut app, &[KeyCode::Enter]);
+    assert_eq!(app.screen.id(), ScreenId::Review);
+    let [Command::Preview { artifacts, .. }] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    let paths: Vec<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
+    for path in [
+        "terraform/main.tf",
+        "iam/reports/trust-policy.json",
+        "hosts/example-service/aws/config",
+    ] {
+        assert!(paths.contains(&path), "{path} not in {paths:?}");
+    }
+    let answers = artifacts
+        .iter()
+        .find(|a| a.path == "answers.yaml")
+        .expect("answers");
+    assert!(answers.contents.contains("version: 2"));
+
+    // Two workloads with one SPIFFE ID cannot be reviewed: the cursor goes to the copy's.
+    let mut app = on_workloads();
+    add_workload(
+        &mut app,
+        "/svc/example-service",
+        "other-bucket",
+        "other-bot",
+    );
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen.id(), ScreenId::Ask(Step::Spiffe));
+    assert_eq!(app.current, 1);
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("need fixing"))
+    );
+}

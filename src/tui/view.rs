@@ -214,19 +214,23 @@ fn draw_workloads(app: &App, selected: usize, frame: &mut Frame, area: Rect, the
             true => ("✓", theme.ok()),
             false => ("✗", theme.bad()),
         };
-        let text = format!(
-            "{:<name_width$}  {}  role {}  bucket {}",
-            row.name, row.spiffe_id, row.role, row.bucket
-        );
-        let text: String = text.chars().take(width.saturating_sub(4)).collect();
+        let fit = |text: String| -> String { text.chars().take(width.saturating_sub(4)).collect() };
         let style = match index == selected {
             true => theme.selected(),
             false => Style::new(),
         };
+        let cursor = if index == selected { "▸" } else { " " };
         lines.push(Line::from(vec![
-            Span::styled(format!(" {mark} "), mark_style),
-            Span::styled(text, style),
+            Span::styled(format!("{cursor}{mark} "), mark_style),
+            Span::styled(
+                fit(format!("{:<name_width$}  {}", row.name, row.spiffe_id)),
+                style,
+            ),
         ]));
+        lines.push(Line::styled(
+            fit(format!("    role {} · bucket {}", row.role, row.bucket)),
+            theme.dim(),
+        ));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
