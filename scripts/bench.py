@@ -33,9 +33,12 @@ def row(name, ours, theirs, unit, target, better="lower"):
 
 print(f"{'row':<44} {'wi-aws':>12} {'reference':>12} {'unit':<8} {'ratio':>8}  target")
 
-# 1. Rendering vs envsubst over as many template files (the floor for "fill in files").
+# 1. Rendering vs envsubst over as many template files (the floor for "fill in files"): those
+# of one workload's set, not a fleet's (templates/fleet/).
 templates = []
 for root, _, files in os.walk("templates"):
+    if os.path.relpath(root, "templates").split(os.sep)[0] == "fleet":
+        continue
     templates += [os.path.join(root, f) for f in files if f.endswith(".hbs")]
 counter = [0]
 
@@ -121,6 +124,21 @@ print(f"{'binary size (release, stripped)':<44} {os.path.getsize(wi_aws) / 10485
 peak = subprocess.run(["/usr/bin/time", "-f", "%M", wi_aws, "--answers-file", "examples/answers.yaml", "--out", f"{work}/rss"],
                       capture_output=True, text=True).stderr.strip().splitlines()[-1]
 print(f"{'peak RSS of render + verify':<44} {int(peak):>12} {'':>12} KiB")
+# A fleet of 1000 in one `wi-aws` process: validate, render, write 7005 files, verify.
+with open(f"{work}/fleet-1000.yaml", "w") as fleet:
+    fleet.write('version: 2\nteleport: {proxy: example.teleport.sh, version: 17.4.2}\n'
+                'aws: {account_id: "123456789012", thumbprints: [9e99a48a9960b14926bb7f3b02e22da2b0ab7280]}\nworkloads:\n')
+    for n in range(1000):
+        access = "write-only" if n % 2 == 0 else "read-only"
+        fleet.write(f"  - name: w{n}\n    teleport: {{spiffe_path: /svc/team-{n // 10}/w{n}, bot: bot-w{n}}}\n"
+                    f"    aws: {{bucket: fleet-bucket-{n // 2}, access: {access}}}\n")
+for what, extra in (("render + write + verify", []), ("the same again (unchanged)", [])):
+    run = subprocess.run(["/usr/bin/time", "-f", "%e %M", wi_aws, "--answers-file", f"{work}/fleet-1000.yaml", "--out", f"{work}/fleet-1000", *extra],
+                         capture_output=True, text=True)
+    seconds, peak = run.stderr.strip().splitlines()[-1].split()
+    verified = "all 1000 workloads passed" in run.stdout
+    print(f"{'1000 workloads, ' + what:<44} {float(seconds) * 1000:>12.2f} {'':>12} ms       {'':>8}  one wi-aws process, peak RSS {int(peak)} KiB"
+          + ("" if verified else "  VERIFY FAILED"))
 
 # 6. The wizards at rest and under keys, in tmux: line mode, then full screen.
 socket = f"wi-aws-bench-{os.getpid()}"

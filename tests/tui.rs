@@ -996,3 +996,31 @@ fn a_fleet_reviews_every_workloads_files_and_saves_version_2() {
             .is_some_and(|s| s.contains("need fixing"))
     );
 }
+
+#[test]
+fn edit_reopens_a_fleet_with_every_workload() {
+    let text = std::fs::read_to_string(common::repo_path("examples/fleet.yaml")).expect("read");
+    let (fleet, problems) = FleetAnswers::from_yaml(&text);
+    assert!(problems.is_empty(), "{problems:?}");
+    let (mut app, _) = App::new(Setup {
+        answers: fleet,
+        settings: settings(),
+        demo: None,
+        notice: None,
+    });
+    // The steps show the first workload, and say which of how many it is.
+    assert_eq!(
+        app.answers.text(FieldId::SpiffePath),
+        Some("/svc/reports/writer")
+    );
+    go_to(&mut app, ScreenId::Ask(Step::Spiffe));
+    assert!(screen_text(&app).contains("workload 1 of 3"));
+    go_to(&mut app, ScreenId::Workloads);
+    let names: Vec<_> = app.workload_rows().into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["reports-writer", "reports-reader", "billing"]);
+    let commands = app.update(key(KeyCode::Enter));
+    let [Command::Preview { artifacts, .. }] = commands.as_slice() else {
+        panic!("{commands:?}: {:?}", app.status)
+    };
+    assert_eq!(artifacts.len(), 3 + 7 * 3 + 2);
+}
