@@ -43,6 +43,18 @@ pub enum CheckId {
     DiscoveryIssuer,
     /// A fleet: one workload's token against the other workloads' roles.
     Isolation,
+    // What doctor checks on the deployed state.
+    DeployedProvider,
+    DeployedAudience,
+    DeployedThumbprints,
+    DeployedRole,
+    DeployedTrust,
+    DeployedScope,
+    DeployedPermissions,
+    DeployedBoundary,
+    TokenAge,
+    Drift,
+    Assume,
 }
 
 impl CheckId {
@@ -80,6 +92,17 @@ impl CheckId {
             Self::TokenFile => "token file",
             Self::DiscoveryIssuer => "discovery issuer",
             Self::Isolation => "isolation",
+            Self::DeployedProvider => "provider (aws)",
+            Self::DeployedAudience => "audience (aws)",
+            Self::DeployedThumbprints => "thumbprint (aws)",
+            Self::DeployedRole => "role (aws)",
+            Self::DeployedTrust => "trust policy (aws)",
+            Self::DeployedScope => "trust scope (aws)",
+            Self::DeployedPermissions => "permissions (aws)",
+            Self::DeployedBoundary => "boundary (aws)",
+            Self::TokenAge => "token age",
+            Self::Drift => "drift",
+            Self::Assume => "assume",
         }
     }
 

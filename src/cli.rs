@@ -3,6 +3,7 @@
 
 use crate::commands::demo_proxy::DemoProxyArgs;
 use crate::commands::discover::DiscoverArgs;
+use crate::commands::doctor::DoctorArgs;
 use crate::commands::migrate::MigrateArgs;
 use crate::commands::render::RenderArgs;
 use crate::commands::verify::VerifyArgs;
@@ -24,6 +25,7 @@ Modes:
     … --proxy HOST                with cluster name and thumbprint from the proxy
   wi-aws discover --proxy HOST    what the proxy says, checked as AWS would
   wi-aws verify [--out DIR]       prove the written files work together
+  wi-aws doctor [--out DIR]       after deployment: why AWS refuses the token (reads IAM)
   wi-aws migrate F                print answers version 1 as version 2, to add workloads
   wi-aws demo-proxy               a local DEMO Teleport proxy to try all this
 
@@ -77,6 +79,11 @@ pub enum Command {
     /// to AWS). With --token-file, check a real token from tbot against the live issuer.
     /// Exit 0 when every check passes, 1 when one fails, 2 when files are missing.
     Verify(VerifyArgs),
+    /// After deployment: read the provider and the role back from AWS (read-only), ask the
+    /// proxy, read the token on this host, and say link by link what holds and what breaks,
+    /// with the exact error AWS answers and the fix; what differs from the artifacts (drift).
+    /// --assume also makes the real STS call. Exit 0 when everything holds, 1 otherwise.
+    Doctor(DoctorArgs),
     /// Print a version 1 answers file (one workload) as version 2 (a fleet of workloads that
     /// share the cluster, the account and the OIDC provider), to add more workloads to it.
     /// Says on stderr how the files move and the `terraform state mv` commands to keep.
@@ -93,6 +100,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::DemoProxy(args)) => commands::demo_proxy::run(&args),
         Some(Command::Verify(args)) => commands::verify::run(&args),
         Some(Command::Migrate(args)) => commands::migrate::run(&args),
+        Some(Command::Doctor(args)) => commands::doctor::run(&args),
         None if cli.render.answers_file.is_some() => commands::render::run(&cli.render),
         None => commands::wizard::run(&cli.wizard, &cli.render),
     };

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod discover;
+pub mod doctor;
 pub mod escape;
 pub mod files;
 pub mod fleet;

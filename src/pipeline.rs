@@ -206,6 +206,9 @@ pub fn next_steps(out: &Path, artifacts: &[Artifact]) -> Vec<String> {
         "Replay        wi-aws --answers-file {out}/{ANSWERS_FILE} --out {out}"
     ));
     lines.push(format!("Verify again  wi-aws verify --out {out}"));
+    lines.push(format!(
+        "Once applied  wi-aws doctor --out {out}   (reads the deployed state back from AWS)"
+    ));
     lines
 }
 

@@ -4,6 +4,7 @@
 
 pub mod demo_proxy;
 pub mod discover;
+pub mod doctor;
 pub mod migrate;
 pub mod render;
 pub mod verify;

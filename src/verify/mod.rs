@@ -689,7 +689,7 @@ fn condition_key_lints(policy: &Value, prefix: &str) -> Vec<String> {
 }
 
 /// The request STS makes of the trust policy for a token with `sub` and `aud`.
-fn web_identity_request(
+pub(crate) fn web_identity_request(
     prefix: &str,
     provider_arn: &str,
     sub: &str,
@@ -706,7 +706,7 @@ fn web_identity_request(
     }
 }
 
-fn trust_policy_check(
+pub(crate) fn trust_policy_check(
     id: CheckId,
     policy: &Value,
     provider: &sts::Provider,
@@ -774,7 +774,7 @@ fn trust_policy_check(
 /// Who else the trust policy lets in. It is asked, as AWS would be, for another workload of
 /// the same cluster, for a token of another OIDC provider and for any AWS principal; each that
 /// it allows is a failure: the files are meant to give this role to one workload only.
-fn trust_scope_check(
+pub(crate) fn trust_scope_check(
     id: CheckId,
     policy: &Value,
     provider: &sts::Provider,
@@ -1023,7 +1023,7 @@ fn promised(setup: &Setup) -> (Vec<String>, Vec<String>) {
     }
 }
 
-fn permissions_check(id: CheckId, setup: &Setup, policy: &Value) -> Check {
+pub(crate) fn permissions_check(id: CheckId, setup: &Setup, policy: &Value) -> Check {
     let bucket = setup.plan.bucket_arn();
     let object = format!("{bucket}/wi-aws-verify-probe.txt");
     let (bucket_actions, object_actions) = promised(setup);

@@ -233,7 +233,73 @@ for w in yaml.safe_load(open(sys.argv[1]))["workloads"]:
   lint "$case" "$out" fleet
 }
 
+# doctor on a real deployment (the emulator's): the demo proxy is the cluster, so the token's
+# issuer, the provider and the thumbprint are all real; then the deployment is broken one way at
+# a time with the AWS CLI, and doctor must name each cause.
+run_doctor() {
+  local out="$work/doctor" host="$work/doctor-host" provider_arn provider_url thumbprint
+  export AWS_DEFAULT_REGION=us-east-1
+  cat > "$work/doctor.yaml" <<ANSWERS
+version: 1
+teleport: {proxy: "$demo", spiffe_path: /svc/doctor, bot: doctor-bot}
+aws: {account_id: "123456789012", region: us-east-1, bucket: doctor-bucket}
+tbot: {output_dir: $host}
+ANSWERS
+  "$wi_aws" render --answers-file "$work/doctor.yaml" --proxy "$demo" --ca-file "$work/demo-ca.pem" --out "$out" > "$work/doctor-render.log" 2>&1 \
+    || { cat "$work/doctor-render.log"; fail "doctor: render failed"; }
+  sh "$out/aws-cli/setup.sh" > "$work/doctor-setup.log" 2>&1 || { cat "$work/doctor-setup.log"; fail "doctor: setup.sh failed"; }
+  mkdir -p "$host"
+  curl -sf --cacert "$work/demo-ca.pem" "https://$demo/demo/jwt-svid?path=/svc/doctor" > "$host/jwt_svid"
+  provider_arn=$(sed -n 's/^provider_arn=//p' "$out/aws-cli/setup.sh")
+  provider_url=$(sed -n 's/^provider_url=//p' "$out/aws-cli/setup.sh")
+  thumbprint=$(sed -n 's/^thumbprints=//p' "$out/aws-cli/setup.sh")
+  doctor() { "$wi_aws" doctor --out "$out" --ca-file "$work/demo-ca.pem" --endpoint-url "$AWS_ENDPOINT_URL" "$@" 2>/dev/null; }
+  local report started_ms elapsed_ms
+  started_ms=$(date +%s%3N)
+  report=$(doctor --assume) || { echo "$report"; fail "doctor: the healthy deployment does not pass"; }
+  elapsed_ms=$(( $(date +%s%3N) - started_ms ))
+  grep -q "✓ assume .*AWS issued credentials for .*assumed-role/svc-doctor/" <<<"$report" || { echo "$report"; fail "doctor: --assume got no credentials"; }
+  grep -qi "secretaccesskey\|sessiontoken" <<<"$report" && fail "doctor: credentials in the output"
+  say "doctor: the healthy deployment passes ($(grep -c '^  ✓' <<<"$report") checks, ${elapsed_ms} ms with --assume, debug build); --assume got credentials from the emulator"
+
+  says() { # says CASE LABEL TEXT: doctor fails, naming LABEL and saying TEXT
+    local report
+    report=$(doctor) && { echo "$report"; fail "doctor: $1: passed"; }
+    grep -q "✗ $2" <<<"$report" || { echo "$report"; fail "doctor: $1: no failing $2"; }
+    grep -qF -- "$3" <<<"$report" || { echo "$report"; fail "doctor: $1: does not say: $3"; }
+    say "doctor: $1: ✗ $2, \"$3\""
+  }
+  provider() { aws iam create-open-id-connect-provider --url "$1" --client-id-list "$2" --thumbprint-list $thumbprint > /dev/null; }
+  aws iam delete-open-id-connect-provider --open-id-connect-provider-arn "$provider_arn"
+  says "provider deleted" "provider (aws)" "No OpenIDConnect provider found in your account for $provider_url"
+  # moto has no RemoveClientIDFromOpenIDConnectProvider: the provider comes back without it.
+  provider "$provider_url" other-audience
+  says "client ID removed" "audience (aws)" "InvalidIdentityToken: Incorrect token audience"
+  aws iam delete-open-id-connect-provider --open-id-connect-provider-arn "$provider_arn"
+  provider "$provider_url/" sts.amazonaws.com
+  says "provider with a trailing slash" "provider (aws)" "(a trailing slash)"
+  aws iam delete-open-id-connect-provider --open-id-connect-provider-arn "$provider_arn/"
+  provider "$provider_url" sts.amazonaws.com
+  doctor > /dev/null || fail "doctor: the restored provider does not pass"
+  sed 's#/svc/doctor#/svc/someone-else#' "$out/iam/trust-policy.json" > "$work/other-sub.json"
+  aws iam update-assume-role-policy --role-name svc-doctor --policy-document "file://$work/other-sub.json"
+  says "trust policy for another sub" "trust policy (aws)" "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity"
+  aws iam update-assume-role-policy --role-name svc-doctor --policy-document "file://$out/iam/trust-policy.json"
+  aws iam detach-role-policy --role-name svc-doctor --policy-arn arn:aws:iam::123456789012:policy/svc-doctor-s3-read-write
+  says "permissions policy detached" "permissions (aws)" "no policy is attached to the role"
+  aws iam attach-role-policy --role-name svc-doctor --policy-arn arn:aws:iam::123456789012:policy/svc-doctor-s3-read-write
+  aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn "$provider_arn" --thumbprint-list 0000000000000000000000000000000000000000
+  says "thumbprint replaced" "thumbprint (aws)" "aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn $provider_arn --thumbprint-list $thumbprint"
+  aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn "$provider_arn" --thumbprint-list $thumbprint
+  touch -d '3 hours ago' "$host/jwt_svid"
+  says "tbot stopped" "token age" "tbot is not running"
+  touch "$host/jwt_svid"
+  doctor > /dev/null || fail "doctor: the repaired deployment does not pass"
+  say "doctor: every breakage named, and the repaired deployment passes again"
+}
+
 run_case guide tests/e2e/guide.yaml
 run_case gov-readonly-existing tests/e2e/gov-readonly-existing.yaml
 run_fleet
+run_doctor
 say "passed in $(( $(date +%s) - started ))s"

@@ -1,0 +1,205 @@
+//! `wi-aws doctor`: the deployed provider and role read back from AWS, the proxy's issuer and
+//! the token on this host, checked link by link; with `--assume`, AWS's own answer.
+
+use super::{CommandError, ConnectionArgs, report_checks};
+use crate::check::{Check, CheckId, Status};
+use crate::discover;
+use crate::doctor::{self, HostToken, Issuer, Observed, read};
+use crate::plain::{Prompter, Terminal};
+use crate::verify::{Report, Setup};
+use clap::Args;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The directory the artifacts were rendered to (what should be deployed).
+    #[arg(long, value_name = "DIR", default_value = "wi-aws-out")]
+    pub out: PathBuf,
+
+    /// In a fleet's directory: the workload to diagnose (its name in answers.yaml).
+    #[arg(long, value_name = "NAME")]
+    pub workload: Option<String>,
+
+    /// The token tbot writes on this host [default: the one the artifacts name, when it is
+    /// there]. It is read, never printed.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Ask this address for the issuer, keys and certificate [default: teleport.proxy].
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub proxy: Option<String>,
+
+    /// The AWS profile to read IAM with [default: the standard credential chain]. Only
+    /// read-only calls are made (iam:Get*, iam:List*).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Send AWS calls here instead (an emulator, a VPC endpoint).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Also make the real sts:AssumeRoleWithWebIdentity call with the token (it needs no AWS
+    /// credentials) and say whether AWS agrees with the diagnosis. Credentials are never
+    /// printed or written.
+    #[arg(long)]
+    pub assume: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Print the checks as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &DoctorArgs) -> Result<u8, CommandError> {
+    let setup = Setup::read(&args.out, args.workload.as_deref())
+        .map_err(|error| CommandError::bad_input(format!("doctor: {error}")))?;
+    let proxy = args
+        .proxy
+        .clone()
+        .unwrap_or_else(|| setup.plan.cluster.proxy.authority());
+    let (proxy, options) = super::proxy_and_options(&proxy, &args.connection)?;
+    let aws = read::Connection {
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        region: setup.plan.aws.region.clone(),
+        timeout: options.timeout,
+    };
+    let token = host_token(args, &setup);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| CommandError::failure(format!("cannot start the runtime: {error}")))?;
+    let provider_arn = setup.plan.provider_arn();
+    let role_name = setup.plan.aws.role_name.clone();
+    let (config, deployed, issuer) = Terminal.busy(
+        &format!("Reading IAM and asking {}…", proxy.authority()),
+        || {
+            runtime.block_on(async {
+                let config = read::sdk_config(&aws).await;
+                let (deployed, issuer) = tokio::join!(
+                    read::deployed(&config, &provider_arn, &role_name),
+                    ask_proxy(&proxy, &options),
+                );
+                (config, deployed, issuer)
+            })
+        },
+    );
+    let observed = Observed {
+        deployed,
+        issuer,
+        token,
+    };
+    let mut checks = doctor::diagnose(&setup, &observed, SystemTime::now());
+    if args.assume {
+        let predicted = checks.iter().all(|c| c.status != Status::Fail);
+        let answer = match &observed.token {
+            Ok(Some(token)) => {
+                let session = setup
+                    .plan
+                    .aws
+                    .session_name
+                    .clone()
+                    .unwrap_or_else(|| "wi-aws-doctor".into());
+                let role_arn = setup.role_arn();
+                Some(Terminal.busy("Asking AWS STS…", || {
+                    runtime.block_on(read::assume(&config, &role_arn, &session, &token.text))
+                }))
+            }
+            _ => None,
+        };
+        checks.push(assume_check(answer, predicted));
+    }
+    report_checks(
+        &format!(
+            "doctor {}: the deployed state, read back from AWS, against the artifacts and the token",
+            args.out.display()
+        ),
+        Report::of(checks),
+        args.json,
+    )
+}
+
+/// The token: the one given (which must be readable), else the artifacts' when it is on
+/// this host.
+fn host_token(args: &DoctorArgs, setup: &Setup) -> Result<Option<HostToken>, String> {
+    let path = match &args.token_file {
+        Some(path) => path.clone(),
+        None => {
+            let path = PathBuf::from(setup.tbot_token_file());
+            if !path.exists() {
+                return Ok(None);
+            }
+            path
+        }
+    };
+    let text = crate::files::read_text(&path, crate::files::TOKEN_LIMIT)
+        .map_err(|error| format!("cannot read {error}"))?;
+    let age = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|written| SystemTime::now().duration_since(written).ok());
+    Ok(Some(HostToken {
+        path: path.display().to_string(),
+        text,
+        age,
+    }))
+}
+
+/// The proxy's issuer and keys, and the certificate AWS pins.
+async fn ask_proxy(
+    proxy: &crate::teleport::ProxyAddress,
+    options: &discover::Options,
+) -> Result<Issuer, String> {
+    let (findings, documents) = tokio::join!(
+        discover::discover(proxy, options),
+        discover::fetch_issuer(proxy, options)
+    );
+    let findings = findings.map_err(|error| error.to_string())?;
+    let (issuer, jwks) = documents.map_err(|error| error.to_string())?;
+    Ok(Issuer {
+        issuer,
+        jwks,
+        last_certificate: findings
+            .chain
+            .last()
+            .map_or_else(String::new, |c| c.subject.clone()),
+        chain_thumbprint: findings.chain_thumbprint,
+        private_ca: options.ca_file.is_some(),
+    })
+}
+
+/// AWS's answer to the real call, against what the checks predicted.
+fn assume_check(answer: Option<Result<(String, String), String>>, predicted: bool) -> Check {
+    let id = CheckId::Assume;
+    match (answer, predicted) {
+        (None, _) => Check::fail_owned(
+            id,
+            "no token on this host to present".into(),
+            "none: nothing was sent".into(),
+            "run doctor where tbot writes the token, or give --token-file".into(),
+        ),
+        (Some(Ok((role, expires))), true) => Check::pass(
+            id,
+            format!("AWS issued credentials for {role} until {expires}, as predicted (they were not kept)"),
+        ),
+        (Some(Ok((role, _))), false) => Check::warn(
+            id,
+            format!("AWS issued credentials for {role} although a check above predicted a refusal: that check is stricter than AWS here"),
+        ),
+        (Some(Err(error)), false) => Check::fail_owned(
+            id,
+            format!("AWS refused, as predicted: {error}"),
+            error,
+            "fix the first failing check above".into(),
+        ),
+        (Some(Err(error)), true) => Check::fail_owned(
+            id,
+            format!("AWS refused although every check passed: {error}"),
+            error,
+            "look for what doctor cannot see: an SCP or permissions boundary of the organization, STS disabled in this region, a clock far off".into(),
+        ),
+    }
+}
