@@ -384,3 +384,48 @@ fn iam_documents_are_url_decoded_strictly() {
     assert!(doctor::url_decode("%ff%fe").is_err());
     assert_eq!(doctor::url_decode("a+b").expect("plain"), "a+b");
 }
+
+#[test]
+fn doctor_on_a_fleet_needs_a_workload_and_says_what_it_cannot_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fleet = repo_path("examples/fleet.yaml").display().to_string();
+    let rendered = run_wi_aws(&["--answers-file", &fleet, "--out", "out", "--no-verify"], dir.path());
+    assert!(rendered.status.success(), "{}", text(&rendered.stderr));
+    let doctor = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_wi-aws"))
+            .args(["doctor", "--out", "out", "--proxy", "127.0.0.1:1", "--timeout", "2"])
+            .args(["--endpoint-url", "http://127.0.0.1:1"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env("AWS_ACCESS_KEY_ID", "doctor-test")
+            .env("AWS_SECRET_ACCESS_KEY", "doctor-test")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("runs")
+    };
+    let which = doctor(&[]);
+    assert_eq!(which.status.code(), Some(2));
+    assert!(
+        text(&which.stderr).contains("reports-writer, reports-reader, billing"),
+        "{}",
+        text(&which.stderr)
+    );
+    // Nothing answers: each part that could not be read is a failure that says why.
+    let started = std::time::Instant::now();
+    let output = doctor(&["--workload", "billing", "--json"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let failed: Vec<&str> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(failed, ["discovery issuer", "provider (aws)"], "{report:#}");
+    let detail = report["checks"][1]["detail"].as_str().expect("detail");
+    assert!(detail.starts_with("cannot read the deployed state"), "{detail}");
+}
