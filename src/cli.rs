@@ -6,6 +6,7 @@ use crate::commands::discover::DiscoverArgs;
 use crate::commands::doctor::DoctorArgs;
 use crate::commands::migrate::MigrateArgs;
 use crate::commands::render::RenderArgs;
+use crate::commands::shell::CompletionsArgs;
 use crate::commands::verify::VerifyArgs;
 use crate::commands::wizard::WizardArgs;
 use crate::commands::{self};
@@ -88,6 +89,11 @@ pub enum Command {
     /// share the cluster, the account and the OIDC provider), to add more workloads to it.
     /// Says on stderr how the files move and the `terraform state mv` commands to keep.
     Migrate(MigrateArgs),
+    /// Print the shell completion script (bash, zsh, fish, powershell), e.g.
+    /// `wi-aws completions bash > ~/.local/share/bash-completion/completions/wi-aws`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `wi-aws man > ~/.local/share/man/man1/wi-aws.1`.
+    Man,
     /// Run a local DEMO Teleport proxy (HTTPS, Workload Identity issuer, JWT SVIDs) for trying
     /// wi-aws without a cluster. It is not Teleport and grants nothing.
     DemoProxy(DemoProxyArgs),
@@ -101,6 +107,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Verify(args)) => commands::verify::run(&args),
         Some(Command::Migrate(args)) => commands::migrate::run(&args),
         Some(Command::Doctor(args)) => commands::doctor::run(&args),
+        Some(Command::Completions(args)) => commands::shell::completions(&args),
+        Some(Command::Man) => commands::shell::man(),
         None if cli.render.answers_file.is_some() => commands::render::run(&cli.render),
         None => commands::wizard::run(&cli.wizard, &cli.render),
     };

@@ -943,3 +943,86 @@ fn a_write_that_fails_half_way_changes_no_file_and_says_which_failed() {
             .all(|p| !p.contains(".wi-aws-"))
     );
 }
+
+/// What bash completes for `words`, with the script `wi-aws completions bash` prints.
+fn bash_completes(dir: &Path, words: &[&str]) -> String {
+    let script = wi_aws(&["completions", "bash"], dir);
+    assert!(script.status.success(), "{}", text(&script.stderr));
+    fs::write(dir.join("wi-aws.bash"), &script.stdout).expect("write");
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let (cur, prev) = (words[words.len() - 1], words[words.len() - 2]);
+    let program = format!(
+        "source ./wi-aws.bash; COMP_WORDS=({}); COMP_CWORD={}; _wi__aws wi-aws '{cur}' '{prev}'; echo \"${{COMPREPLY[*]}}\"",
+        quoted.join(" "),
+        words.len() - 1
+    );
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(program)
+        .current_dir(dir)
+        .output()
+        .expect("bash runs");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout).trim().to_owned()
+}
+
+#[test]
+fn bash_completes_subcommands_and_their_options() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert_eq!(bash_completes(dir.path(), &["wi-aws", "do"]), "doctor");
+    assert_eq!(
+        bash_completes(dir.path(), &["wi-aws", "doctor", "--wo"]),
+        "--workload"
+    );
+    assert_eq!(
+        bash_completes(dir.path(), &["wi-aws", "verify", "--tok"]),
+        "--token-file"
+    );
+    assert_eq!(
+        bash_completes(dir.path(), &["wi-aws", "completions", "z"]),
+        "zsh"
+    );
+    for shell in ["zsh", "fish", "powershell"] {
+        let script = wi_aws(&["completions", shell], dir.path());
+        assert!(script.status.success());
+        let script = text(&script.stdout);
+        assert!(
+            script.contains("doctor") && script.contains("workload"),
+            "{shell}"
+        );
+    }
+    let unknown = wi_aws(&["completions", "tcsh"], dir.path());
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn the_manual_page_renders_with_every_command_and_the_exit_codes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = wi_aws(&["man"], dir.path());
+    assert!(page.status.success());
+    fs::write(dir.path().join("wi-aws.1"), &page.stdout).expect("write");
+    let rendered = Command::new("man")
+        .args(["-l", "wi-aws.1"])
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100")
+        .current_dir(dir.path())
+        .output();
+    // Without man(1), the roff itself is checked.
+    let shown = match rendered {
+        Ok(output) if output.status.success() => text(&output.stdout),
+        _ => text(&page.stdout).replace("\\-", "-"),
+    };
+    for expected in [
+        "wi-aws",
+        "doctor",
+        "migrate",
+        "completions",
+        "Exit codes",
+        "NO_COLOR",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "{expected} not in the manual:\n{shown}"
+        );
+    }
+}

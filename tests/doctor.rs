@@ -389,11 +389,22 @@ fn iam_documents_are_url_decoded_strictly() {
 fn doctor_on_a_fleet_needs_a_workload_and_says_what_it_cannot_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let fleet = repo_path("examples/fleet.yaml").display().to_string();
-    let rendered = run_wi_aws(&["--answers-file", &fleet, "--out", "out", "--no-verify"], dir.path());
+    let rendered = run_wi_aws(
+        &["--answers-file", &fleet, "--out", "out", "--no-verify"],
+        dir.path(),
+    );
     assert!(rendered.status.success(), "{}", text(&rendered.stderr));
     let doctor = |extra: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_wi-aws"))
-            .args(["doctor", "--out", "out", "--proxy", "127.0.0.1:1", "--timeout", "2"])
+            .args([
+                "doctor",
+                "--out",
+                "out",
+                "--proxy",
+                "127.0.0.1:1",
+                "--timeout",
+                "2",
+            ])
             .args(["--endpoint-url", "http://127.0.0.1:1"])
             .args(extra)
             .current_dir(dir.path())
@@ -427,5 +438,8 @@ fn doctor_on_a_fleet_needs_a_workload_and_says_what_it_cannot_read() {
         .collect();
     assert_eq!(failed, ["discovery issuer", "provider (aws)"], "{report:#}");
     let detail = report["checks"][1]["detail"].as_str().expect("detail");
-    assert!(detail.starts_with("cannot read the deployed state"), "{detail}");
+    assert!(
+        detail.starts_with("cannot read the deployed state"),
+        "{detail}"
+    );
 }

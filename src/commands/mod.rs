@@ -7,6 +7,7 @@ pub mod discover;
 pub mod doctor;
 pub mod migrate;
 pub mod render;
+pub mod shell;
 pub mod verify;
 pub mod wizard;
 
