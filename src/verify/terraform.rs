@@ -256,20 +256,11 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
     for block in body.blocks().filter(|b| is_resource(b) && !has_for_each(b)) {
         declare(&mut context, &mut declared, block, cloud)?;
     }
-    let mut locals = hcl::Map::new();
-    for block in body.blocks().filter(|b| b.identifier() == "locals") {
-        for attribute in block.body().attributes() {
-            let value = attribute
-                .expr()
-                .evaluate(&context)
-                .map_err(|e| format!("local.{}: {e}", attribute.key()))?;
-            locals.insert(attribute.key().to_owned(), value);
-        }
-    }
-    let mut values = Values::new();
-    for (name, value) in &locals {
-        values.insert(format!(".locals.{name}"), value.clone());
-    }
+    let locals = evaluate_locals(&body, &context)?;
+    let mut values: Values = locals
+        .iter()
+        .map(|(name, value)| (format!(".locals.{name}"), value.clone()))
+        .collect();
     // A local that blocks iterate over (`for_each = local.NAME`) reaches their instances as
     // `each`. They see the locals without it: hcl-rs clones a variable's whole value to read
     // one attribute of it, so every `local.audience` of every instance would copy the map of
@@ -289,12 +280,8 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
     instance_context.declare_var("local", hcl::Value::Object(instance_locals));
 
     for attribute in body.attributes() {
-        record(
-            &format!(".{}", attribute.key()),
-            attribute.expr(),
-            &context,
-            &mut values,
-        )?;
+        let key = format!(".{}", attribute.key());
+        record(&key, attribute.expr(), &context, &mut values)?;
     }
     for block in body.blocks() {
         let name = address(".", block);
@@ -307,36 +294,58 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
                 for (key, value) in instances {
                     instance_context.declare_var("each", each(&key, value));
                     let prefix = format!("{name}[{key:?}]");
-                    for attribute in block.body().attributes() {
-                        // Which instances there are is said once (see `instances`); each
-                        // instance's value of `for_each` would be the whole map again.
-                        if attribute.key() == "for_each" {
-                            continue;
-                        }
-                        let address = format!("{prefix}.{}", attribute.key());
-                        match sibling_instance(attribute.expr(), &declared, &key) {
-                            Some(value) => {
-                                values.insert(address, value);
-                            }
-                            None => {
-                                record(&address, attribute.expr(), &instance_context, &mut values)?
-                            }
-                        }
-                    }
-                    for nested in block.body().blocks() {
-                        walk(
-                            &address(&prefix, nested),
-                            nested.body(),
-                            &instance_context,
-                            &mut values,
-                        )?;
-                    }
+                    let instance = (&instance_context, &declared, key.as_str());
+                    walk_instance(&prefix, block, instance, &mut values)?;
                 }
             }
             _ => walk(&name, block.body(), &context, &mut values)?,
         }
     }
     Ok(values)
+}
+
+fn evaluate_locals(
+    body: &hcl::Body,
+    context: &Context,
+) -> Result<hcl::Map<String, hcl::Value>, String> {
+    let mut locals = hcl::Map::new();
+    for block in body.blocks().filter(|b| b.identifier() == "locals") {
+        for attribute in block.body().attributes() {
+            let value = attribute
+                .expr()
+                .evaluate(context)
+                .map_err(|e| format!("local.{}: {e}", attribute.key()))?;
+            locals.insert(attribute.key().to_owned(), value);
+        }
+    }
+    Ok(locals)
+}
+
+/// One instance of a `for_each` block, its values keyed under `prefix`.
+fn walk_instance(
+    prefix: &str,
+    block: &hcl::Block,
+    (context, declared, key): (&Context, &Declared, &str),
+    values: &mut Values,
+) -> Result<(), String> {
+    for attribute in block.body().attributes() {
+        // Which instances there are is said once (see `instances`); each instance's value
+        // of `for_each` would be the whole map again.
+        if attribute.key() == "for_each" {
+            continue;
+        }
+        let address = format!("{prefix}.{}", attribute.key());
+        match sibling_instance(attribute.expr(), declared, key) {
+            Some(value) => {
+                values.insert(address, value);
+            }
+            None => record(&address, attribute.expr(), context, values)?,
+        }
+    }
+    for nested in block.body().blocks() {
+        walk(&address(prefix, nested), nested.body(), context, values)?;
+    }
+    Ok(())
 }
 
 fn address(prefix: &str, block: &hcl::Block) -> String {
