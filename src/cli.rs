@@ -5,6 +5,7 @@ use crate::commands::demo_proxy::DemoProxyArgs;
 use crate::commands::discover::DiscoverArgs;
 use crate::commands::doctor::DoctorArgs;
 use crate::commands::migrate::MigrateArgs;
+use crate::commands::profile::ProfileCommand;
 use crate::commands::render::RenderArgs;
 use crate::commands::shell::CompletionsArgs;
 use crate::commands::verify::VerifyArgs;
@@ -28,6 +29,7 @@ Modes:
   wi-aws verify [--out DIR]       prove the written files work together
   wi-aws doctor [--out DIR]       after deployment: why AWS refuses the token (reads IAM)
   wi-aws migrate F                print answers version 1 as version 2, to add workloads
+  wi-aws profile install|remove   the workload's profile in ~/.aws/config, in a marked block
   wi-aws demo-proxy               a local DEMO Teleport proxy to try all this
 
 Artifacts written to DIR: terraform/main.tf, iam/trust-policy.json, iam/permissions-policy.json,
@@ -89,6 +91,10 @@ pub enum Command {
     /// share the cluster, the account and the OIDC provider), to add more workloads to it.
     /// Says on stderr how the files move and the `terraform state mv` commands to keep.
     Migrate(MigrateArgs),
+    /// Merge the workload's AWS profile into your AWS config file (~/.aws/config), in a block
+    /// marked for wi-aws that a re-run replaces and `profile remove` takes out.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
     /// Print the shell completion script (bash, zsh, fish, powershell), e.g.
     /// `wi-aws completions bash > ~/.local/share/bash-completion/completions/wi-aws`.
     Completions(CompletionsArgs),
@@ -108,6 +114,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Migrate(args)) => commands::migrate::run(&args),
         Some(Command::Doctor(args)) => commands::doctor::run(&args),
         Some(Command::Completions(args)) => commands::shell::completions(&args),
+        Some(Command::Profile(command)) => commands::profile::run(&command),
         Some(Command::Man) => commands::shell::man(),
         None if cli.render.answers_file.is_some() => commands::render::run(&cli.render),
         None => commands::wizard::run(&cli.wizard, &cli.render),

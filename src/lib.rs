@@ -24,6 +24,7 @@ pub mod pipeline;
 pub mod plain;
 pub mod plan;
 pub mod problem;
+pub mod profile;
 pub mod render;
 pub mod spiffe;
 pub mod steps;

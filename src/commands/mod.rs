@@ -6,6 +6,7 @@ pub mod demo_proxy;
 pub mod discover;
 pub mod doctor;
 pub mod migrate;
+pub mod profile;
 pub mod render;
 pub mod shell;
 pub mod verify;

@@ -298,7 +298,42 @@ ANSWERS
   say "doctor: every breakage named, and the repaired deployment passes again"
 }
 
+# The guide's profile merged into a user's real AWS config file (CRLF line ends, comments,
+# [default], an sso-session, another profile), read back by the real AWS CLI; every byte outside
+# wi-aws's block stays, and remove gives the file back as it was.
+run_profile() {
+  local out="$work/guide" config="$work/home/.aws/config" profile role_arn
+  mkdir -p "$work/home/.aws"
+  printf '# my settings\r\n[default]\r\nregion = eu-west-1\r\n\r\n[sso-session corp]\r\nsso_start_url = https://corp.example.com/start\r\nsso_region = eu-west-1\r\n\r\n[profile other]\r\nregion = us-west-2\r\n' > "$config"
+  chmod 640 "$config"
+  cp -p "$config" "$work/config.orig"
+  profile=$(sed -n 's/^\[profile \(.*\)\]$/\1/p' "$out/aws/config")
+  role_arn=$(sed -n 's/^role_arn = //p' "$out/aws/config")
+  HOME="$work/home" AWS_CONFIG_FILE= "$wi_aws" profile install --out "$out" > "$work/profile.log" || { cat "$work/profile.log"; fail "profile install failed"; }
+  # AWS CLI v1 has no `configure list-profiles` (and `configure list` resolves the credentials,
+  # which needs the token): the profile's own settings are read back instead.
+  [ "$(AWS_CONFIG_FILE="$config" aws configure get web_identity_token_file --profile "$profile")" = "$(sed -n 's/^web_identity_token_file = //p' "$out/aws/config")" ] \
+    || fail "profile: the AWS CLI does not find $profile"
+  [ "$(AWS_CONFIG_FILE="$config" aws configure get role_arn --profile "$profile")" = "$role_arn" ] || fail "profile: the AWS CLI reads another role_arn"
+  [ "$(AWS_CONFIG_FILE="$config" aws configure get region --profile other)" = us-west-2 ] || fail "profile: the other profile changed"
+  "$venv/bin/python" -c 'import sys; a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read(); sys.exit(0 if b.startswith(a) and b"\r\n# BEGIN wi-aws " in b and b"\n" not in b.replace(b"\r\n", b"") else 1)' "$work/config.orig" "$config" \
+    || fail "profile: the bytes outside the block changed, or the block's line ends differ from the file's"
+  [ "$(stat -c %a "$config")" = 640 ] || fail "profile: the file's mode changed"
+  cmp -s "$work/config.orig" "$config.wi-aws-backup" || fail "profile: no backup of the file as it was"
+  "$wi_aws" profile install --out "$out" --aws-config "$config" | grep -q '^unchanged' || fail "profile: a rerun was not unchanged"
+  "$wi_aws" profile remove --out "$out" --aws-config "$config" > /dev/null || fail "profile remove failed"
+  cmp -s "$work/config.orig" "$config" || fail "profile: remove did not give the file back byte for byte"
+  # A section of that name wi-aws did not write is refused (exit 2), then kept commented out.
+  printf '[profile %s]\r\nregion = ap-south-1\r\n' "$profile" >> "$config"
+  "$wi_aws" profile install --out "$out" --aws-config "$config" > /dev/null 2>&1 && fail "profile: an existing section was replaced without --force"
+  "$wi_aws" profile install --out "$out" --aws-config "$config" --force > /dev/null || fail "profile install --force failed"
+  grep -q "^# (wi-aws: replaced by its block below) region = ap-south-1" "$config" || fail "profile: --force did not keep the old section commented out"
+  [ "$(AWS_CONFIG_FILE="$config" aws configure get role_arn --profile "$profile")" = "$role_arn" ] || fail "profile: after --force the AWS CLI reads another role_arn"
+  say "profile: installed into a CRLF config the AWS CLI reads ($profile → ${role_arn##*/}), every other byte, the mode and a backup kept; rerun unchanged; removed byte for byte; a foreign section refused, then commented out with --force"
+}
+
 run_case guide tests/e2e/guide.yaml
+run_profile
 run_case gov-readonly-existing tests/e2e/gov-readonly-existing.yaml
 run_fleet
 run_doctor
