@@ -37,6 +37,8 @@ pub struct Settings {
     /// Run `verify` on the written files.
     pub verify: bool,
     pub templates: Templates,
+    /// After writing, merge the profile (every workload's) into the user's AWS config file.
+    pub install_profile: bool,
 }
 
 #[derive(Debug, Error)]
@@ -210,6 +212,24 @@ pub fn next_steps(out: &Path, artifacts: &[Artifact]) -> Vec<String> {
         "Once applied  wi-aws doctor --out {out}   (reads the deployed state back from AWS)"
     ));
     lines
+}
+
+/// Merges the written profiles (every workload's of a fleet) into the user's AWS config file,
+/// in wi-aws's marked blocks; what was done, a line each. A section of the same name that
+/// wi-aws did not write is refused: `wi-aws profile install --force` replaces it.
+pub fn install_profiles(out: &Path) -> Result<Vec<String>, String> {
+    use crate::profile::disk;
+    let profiles = disk::rendered_profiles(out, None, true).map_err(|e| e.to_string())?;
+    let path = disk::config_path(None).map_err(|e| e.to_string())?;
+    let source = out.display().to_string();
+    let outcomes = disk::install(&profiles, &source, &path, false).map_err(|e| e.to_string())?;
+    Ok(disk::said(&outcomes, &path))
+}
+
+/// Where the profiles would go, for a question.
+pub fn aws_config_file() -> String {
+    crate::profile::disk::config_path(None)
+        .map_or_else(|_| "~/.aws/config".into(), |p| p.display().to_string())
 }
 
 /// Where a wizard keeps the answers when the user leaves early and asks to keep them.

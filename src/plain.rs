@@ -458,11 +458,33 @@ pub fn review_and_write<P: Prompter>(
         }
         false => None,
     };
+    offer_profiles(prompter, settings);
     prompter.say("── Done ──");
     for line in pipeline::next_steps(out, &artifacts) {
         prompter.say(&line);
     }
     Ok(Ending::Written { verified })
+}
+
+/// Once written: the profile into the user's AWS config file, as `--install-profile` says or
+/// as the user answers (no by default: it is their file).
+fn offer_profiles<P: Prompter>(prompter: &mut P, settings: &Settings) {
+    let wanted = settings.install_profile
+        || prompter.confirm(
+            &format!(
+                "Also put the AWS profile into {}?",
+                pipeline::aws_config_file()
+            ),
+            "In a block marked for wi-aws: a rerun replaces it, `wi-aws profile remove` takes it out, and every other line of the file stays.",
+            false,
+        ) == Ok(true);
+    if !wanted {
+        return;
+    }
+    match pipeline::install_profiles(&settings.out) {
+        Ok(lines) => lines.iter().for_each(|line| prompter.say(line)),
+        Err(error) => prompter.say(&format!("profile: {error}")),
+    }
 }
 
 fn review<P: Prompter>(prompter: &mut P, fleet: &Fleet, out: &Path, planned: &[Planned]) {
@@ -910,6 +932,7 @@ mod tests {
             dry_run: false,
             verify: true,
             templates: crate::render::Templates::embedded().expect("templates"),
+            install_profile: false,
         }
     }
 
@@ -932,7 +955,7 @@ mod tests {
         let answers = example_answers();
         let dir = tempfile::tempdir().expect("temp dir");
         let settings = settings(dir.path());
-        let mut script = Script::new(&[Yes]);
+        let mut script = Script::new(&[Yes, Reply::No]);
         assert_eq!(
             review(&mut script, &answers, &settings),
             Ending::Written {
@@ -961,7 +984,7 @@ mod tests {
             Ending::Left { saved: None }
         );
         // Write, and yes, replace.
-        assert_replaces_changed_config(&mut Script::new(&[Yes, Yes]), &settings);
+        assert_replaces_changed_config(&mut Script::new(&[Yes, Yes, Reply::No]), &settings);
     }
 
     /// Reviews the example again over a hand-edited aws/config, which must be replaced.
@@ -1004,7 +1027,7 @@ mod tests {
             verify: false,
             ..settings(dir.path())
         };
-        let mut script = Script::new(&[Yes]);
+        let mut script = Script::new(&[Yes, Reply::No]);
         assert_eq!(
             review(&mut script, &example_answers(), &settings),
             Ending::Written { verified: None }
@@ -1024,9 +1047,13 @@ mod tests {
             force: true,
             ..settings(dir.path())
         };
-        review(&mut Script::new(&[Yes]), &example_answers(), &settings);
+        review(
+            &mut Script::new(&[Yes, Reply::No]),
+            &example_answers(),
+            &settings,
+        );
         // One question (write?), not two: --force already said to replace.
-        assert_replaces_changed_config(&mut Script::new(&[Yes]), &settings);
+        assert_replaces_changed_config(&mut Script::new(&[Yes, Reply::No]), &settings);
     }
 
     #[test]
@@ -1042,7 +1069,11 @@ mod tests {
             verify: false,
             ..settings(dir.path())
         };
-        review(&mut Script::new(&[Yes]), &example_answers(), &settings);
+        review(
+            &mut Script::new(&[Yes, Reply::No]),
+            &example_answers(),
+            &settings,
+        );
         let env = std::fs::read_to_string(dir.path().join("aws/env")).expect("read");
         assert!(env.starts_with("# from a --templates override"), "{env}");
     }

@@ -1026,3 +1026,46 @@ fn the_manual_page_renders_with_every_command_and_the_exit_codes() {
         );
     }
 }
+
+#[test]
+fn render_install_profile_merges_every_workloads_profile() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config");
+    fs::write(&config, "[profile mine]\nregion = eu-west-1\n").expect("write");
+    let render = |answers: &str| {
+        Command::new(env!("CARGO_BIN_EXE_wi-aws"))
+            .args([
+                "--answers-file",
+                answers,
+                "--out",
+                "out",
+                "--install-profile",
+            ])
+            .current_dir(dir.path())
+            .env("AWS_CONFIG_FILE", &config)
+            .output()
+            .expect("runs")
+    };
+    let fleet = repo_path("examples/fleet.yaml").display().to_string();
+    let output = render(&fleet);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let merged = fs::read_to_string(&config).expect("read");
+    assert!(
+        merged.starts_with("[profile mine]\nregion = eu-west-1\n"),
+        "{merged}"
+    );
+    for profile in ["svc-reports-writer", "svc-reports-reader", "svc-billing"] {
+        assert!(
+            merged.contains(&format!("[profile {profile}]\n")),
+            "{merged}"
+        );
+    }
+    assert!(dir.path().join("config.wi-aws-backup").exists());
+    // Again: every block unchanged, the file untouched.
+    let output = render(&fleet);
+    assert_eq!(
+        text(&output.stdout).matches("unchanged: profile").count(),
+        3
+    );
+    assert_eq!(fs::read_to_string(&config).expect("read"), merged);
+}

@@ -56,6 +56,7 @@ fn settings() -> Settings {
         dry_run: false,
         verify: true,
         templates: Templates::embedded().expect("templates"),
+        install_profile: false,
     }
 }
 
@@ -1023,4 +1024,32 @@ fn edit_reopens_a_fleet_with_every_workload() {
         panic!("{commands:?}: {:?}", app.status)
     };
     assert_eq!(artifacts.len(), 3 + 7 * 3 + 2);
+}
+
+#[test]
+fn p_on_the_write_step_also_installs_the_profile_once_written() {
+    let mut app = reviewed();
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen.id(), ScreenId::Write);
+    assert!(screen_text(&app).contains("[ ] p  also add the AWS profile"));
+    app.update(key(KeyCode::Char('p')));
+    assert!(app.install_profile);
+    assert!(screen_text(&app).contains("[x] p  also add the AWS profile"));
+    let commands = app.update(key(KeyCode::Enter));
+    let [Command::Write { out, .. }] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    let out = out.clone();
+    let commands = app.update(Msg::Written(Ok(Vec::new())));
+    assert!(
+        matches!(commands.as_slice(), [Command::InstallProfiles { out: o }, Command::Verify { .. }] if *o == out),
+        "{commands:?}"
+    );
+    app.update(Msg::ProfilesInstalled(Ok(vec![
+        "installed profile workload-id-demo in /home/u/.aws/config".into(),
+    ])));
+    app.update(Msg::Verified(Ok(wi_aws::verify::Report::of(Vec::new()))));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen.id(), ScreenId::Done);
+    assert!(screen_text(&app).contains("installed profile workload-id-demo"));
 }

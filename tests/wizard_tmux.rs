@@ -153,6 +153,8 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("Add another workload?", &[]);
     tmux.wait_for("Write 12 files to wizard-out?", Duration::from_secs(20));
     tmux.run(&["send-keys", "-t", "wizard", "y", "Enter"]);
+    // Once written it offers the profile for ~/.aws/config: no is the default.
+    tmux.answer("Also put the AWS profile into", &[]);
     tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(30));
     let screen = tmux.screen();
     assert!(screen.contains("WIZARD-EXIT=0"), "{screen}");
@@ -544,7 +546,19 @@ fn the_plain_wizard_adds_a_second_workload() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let tmux = Tmux::start_wizard("fleet", dir.path());
+    // The user's AWS config file, for the profile the wizard offers once it has written.
+    let config = dir.path().join("aws-config");
+    std::fs::write(&config, "[default]\nregion = eu-west-1\n").expect("write");
+    let binary = env!("CARGO_BIN_EXE_wi-aws");
+    let tmux = Tmux::start_command(
+        "fleet",
+        dir.path(),
+        &format!(
+            "env AWS_CONFIG_FILE={} {binary} --plain --demo --out wizard-out",
+            config.display()
+        ),
+        (160, 50),
+    );
     tmux.answer("Teleport proxy public address", &[]);
     tmux.wait_for("Found 127.0.0.1:", Duration::from_secs(20));
     for label in [
@@ -608,10 +622,30 @@ fn the_plain_wizard_adds_a_second_workload() {
     tmux.keys(&["n", "Enter"]);
     tmux.wait_for("Write 19 files to wizard-out?", Duration::from_secs(20));
     tmux.keys(&["y", "Enter"]);
+    tmux.answer("Also put the AWS profile into", &["y"]);
     tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(30));
     let screen = tmux.screen();
     assert!(screen.contains("WIZARD-EXIT=0"), "{screen}");
     assert!(screen.contains("all 2 workloads passed"), "{screen}");
+    assert!(
+        screen.contains("installed profile svc-second in"),
+        "{screen}"
+    );
+    let merged = std::fs::read_to_string(&config).expect("read");
+    assert!(
+        merged.starts_with("[default]\nregion = eu-west-1\n"),
+        "{merged}"
+    );
+    for profile in ["svc-example-service", "svc-second"] {
+        assert!(
+            merged.contains(&format!("# BEGIN wi-aws {profile}\n")),
+            "{merged}"
+        );
+        assert!(
+            merged.contains(&format!("[profile {profile}]\n")),
+            "{merged}"
+        );
+    }
     assert_fleet_of_two(dir.path(), "second");
 }
 

@@ -121,6 +121,7 @@ fn settings(args: &render::RenderArgs) -> Result<crate::pipeline::Settings, Comm
         dry_run: args.dry_run,
         verify: !args.no_verify,
         templates: crate::pipeline::templates(args.templates.as_deref())?,
+        install_profile: args.install_profile,
     })
 }
 

@@ -48,6 +48,11 @@ pub struct RenderArgs {
     /// Do not run `verify` on the written files.
     #[arg(long)]
     pub no_verify: bool,
+
+    /// After writing, merge the profile (every workload's of a fleet) into $AWS_CONFIG_FILE or
+    /// ~/.aws/config, as `wi-aws profile install` does.
+    #[arg(long)]
+    pub install_profile: bool,
 }
 
 pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
@@ -74,19 +79,32 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     drop((artifacts, fleet));
     print_written(out, &written);
     println!("Next: {}", out.join(crate::render::NEXT_STEPS).display());
-    if !settings.verify {
-        return Ok(exit::OK);
+    let code = match settings.verify {
+        false => exit::OK,
+        true => {
+            println!();
+            let report = pipeline::verify(out)?;
+            report_checks(
+                &format!(
+                    "verify {}: a local simulation of AWS STS (nothing is sent to AWS)",
+                    out.display()
+                ),
+                report,
+                false,
+            )?
+        }
+    };
+    if settings.install_profile {
+        let lines = pipeline::install_profiles(out).map_err(|error| {
+            CommandError::failure(format!("--install-profile: {error}")).with_fix(
+                "wi-aws profile install --out DIR --force replaces a section wi-aws did not write",
+            )
+        })?;
+        for line in lines {
+            println!("{line}");
+        }
     }
-    println!();
-    let report = pipeline::verify(out)?;
-    report_checks(
-        &format!(
-            "verify {}: a local simulation of AWS STS (nothing is sent to AWS)",
-            out.display()
-        ),
-        report,
-        false,
-    )
+    Ok(code)
 }
 
 /// The answers file, completed from the proxy with `--proxy`, as a fleet (of one workload for

@@ -207,6 +207,9 @@ fn start(command: Command, sender: &UnboundedSender<Msg>, options: &crate::disco
         Command::Verify { out } => blocking(sender, move || {
             Msg::Verified(pipeline::verify(&out).map_err(|e| e.to_string()))
         }),
+        Command::InstallProfiles { out } => blocking(sender, move || {
+            Msg::ProfilesInstalled(pipeline::install_profiles(&out))
+        }),
         Command::SavePartial { contents } => {
             blocking(sender, move || Msg::Saved(pipeline::save_partial(contents)))
         }

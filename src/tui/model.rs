@@ -238,6 +238,10 @@ pub enum Command {
     Verify {
         out: PathBuf,
     },
+    /// Merge the written profiles into the user's AWS config file.
+    InstallProfiles {
+        out: PathBuf,
+    },
     SavePartial {
         contents: String,
     },
@@ -262,6 +266,7 @@ pub enum Msg {
     Previewed(Result<Vec<Planned>, String>),
     Written(Result<Vec<Planned>, String>),
     Verified(Result<Report, String>),
+    ProfilesInstalled(Result<Vec<String>, String>),
     Saved(Result<(), String>),
     /// SIGTERM or SIGHUP: leave at once, writing nothing.
     Terminate,
@@ -309,6 +314,10 @@ pub struct App {
     pub settings: Settings,
     pub demo: Option<String>,
     pub exit: Option<Ending>,
+    /// Put the profile into the user's AWS config file once written (`p` on the Write step,
+    /// or `--install-profile`), and what that did.
+    pub install_profile: bool,
+    pub profiles: Option<Result<Vec<String>, String>>,
     pub viewport: (u16, u16),
     /// Answers the user changed since the last write or save.
     pub(super) dirty: bool,

@@ -27,6 +27,7 @@ impl App {
     /// The wizard on its first step; discovery starts at once when the proxy is known.
     pub fn new(setup: Setup) -> (Self, Vec<Command>) {
         let answers = setup.answers.merged(0);
+        let install_profile = setup.settings.install_profile;
         let mut app = App {
             assessment: plan::assess(&answers),
             answers,
@@ -43,6 +44,8 @@ impl App {
             settings: setup.settings,
             demo: setup.demo,
             exit: None,
+            install_profile,
+            profiles: None,
             viewport: (80, 24),
             dirty: false,
             discovery_fills: Vec::new(),
@@ -92,6 +95,10 @@ impl App {
                     verification.report = Progress::Finished(result);
                     verification.scroll = 0;
                 }
+                Vec::new()
+            }
+            Msg::ProfilesInstalled(result) => {
+                self.profiles = Some(result);
                 Vec::new()
             }
             Msg::Saved(result) => {
@@ -537,6 +544,10 @@ impl App {
             }
             KeyCode::Enter => settings.force,
             KeyCode::Char('f' | 'F') if overwrites && !settings.dry_run => true,
+            KeyCode::Char('p' | 'P') if !settings.dry_run => {
+                self.install_profile = !self.install_profile;
+                return Vec::new();
+            }
             KeyCode::Esc => return self.go_back(),
             _ => return Vec::new(),
         };
@@ -567,15 +578,19 @@ impl App {
             report: Progress::NotStarted,
             scroll: 0,
         };
+        let out = self.settings.out.clone();
+        let mut commands = Vec::new();
+        if self.install_profile {
+            commands.push(Command::InstallProfiles { out: out.clone() });
+        }
         if !self.settings.verify {
             self.show(Screen::Done(verification));
-            return Vec::new();
+            return commands;
         }
         verification.report = Progress::Running;
         self.show(Screen::Verify(verification));
-        vec![Command::Verify {
-            out: self.settings.out.clone(),
-        }]
+        commands.push(Command::Verify { out });
+        commands
     }
 
     fn on_verify_key(&mut self, key: KeyEvent) -> Vec<Command> {

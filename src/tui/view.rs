@@ -830,6 +830,13 @@ fn write_question(
             "answers.yaml is saved with them, to replay with --answers-file.".to_owned(),
         ]
     };
+    if !settings.dry_run {
+        let profile = format!(
+            "[{}] p  also add the AWS profile to ~/.aws/config",
+            if app.install_profile { "x" } else { " " },
+        );
+        lines.push(Line::styled(profile, theme.accent()));
+    }
     lines.extend(notes.into_iter().map(Line::raw));
     lines
 }
@@ -910,7 +917,13 @@ pub fn done_lines(app: &App, verification: &Verification) -> Vec<String> {
         ),
         _ => "✗ verify did not run to the end.".to_owned(),
     };
-    let mut lines = vec![verdict, String::new()];
+    let mut lines = vec![verdict];
+    match &app.profiles {
+        None => {}
+        Some(Ok(said)) => lines.extend(said.iter().cloned()),
+        Some(Err(error)) => lines.push(format!("✗ profile: {error}")),
+    }
+    lines.push(String::new());
     lines.extend(crate::pipeline::next_steps(
         app.out(),
         &verification.artifacts,
@@ -959,7 +972,7 @@ fn footer_keys(app: &App) -> String {
         Screen::Write { review, .. } if !review.overwrites().is_empty() && !app.settings.force => {
             "F replace and write · Esc back · q quit".into()
         }
-        Screen::Write { .. } => "Enter write · Esc back · q quit".into(),
+        Screen::Write { .. } => "Enter write · p profile too · Esc back · q quit".into(),
         Screen::Verify(_) => "↑↓ scroll · Enter continue · Esc back to the review · q quit".into(),
         Screen::Done(_) => "Enter or q exit · Esc back".into(),
     }

@@ -4,6 +4,8 @@
 
 use thiserror::Error;
 
+pub mod disk;
+
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ProfileError {
     #[error("line {line}: the file already has a section {header} that wi-aws did not write")]
