@@ -100,6 +100,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `wi-aws man > ~/.local/share/man/man1/wi-aws.1`.
     Man,
+    /// Print the JSON Schema of the answers file (both versions), for editors; every saved
+    /// answers.yaml names the copy written next to it on its first line.
+    Schema,
     /// Run a local DEMO Teleport proxy (HTTPS, Workload Identity issuer, JWT SVIDs) for trying
     /// wi-aws without a cluster. It is not Teleport and grants nothing.
     DemoProxy(DemoProxyArgs),
@@ -116,6 +119,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Completions(args)) => commands::shell::completions(&args),
         Some(Command::Profile(command)) => commands::profile::run(&command),
         Some(Command::Man) => commands::shell::man(),
+        Some(Command::Schema) => commands::shell::schema(),
         None if cli.render.answers_file.is_some() => commands::render::run(&cli.render),
         None => commands::wizard::run(&cli.wizard, &cli.render),
     };

@@ -26,6 +26,7 @@ pub mod plan;
 pub mod problem;
 pub mod profile;
 pub mod render;
+pub mod schema;
 pub mod spiffe;
 pub mod steps;
 pub mod tbot;

@@ -344,7 +344,7 @@ pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, Rende
     }) {
         artifacts.push(render_one(templates, kind, kind.path.to_owned(), &context)?);
     }
-    artifacts.push(answers_artifact(&plan.to_answers().to_yaml()));
+    artifacts.extend(answers_artifacts(&plan.to_answers().to_yaml()));
     Ok(artifacts)
 }
 
@@ -386,18 +386,30 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
     let next_steps = shared.pop();
     artifacts.splice(0..0, shared);
     artifacts.extend(next_steps);
-    artifacts.push(answers_artifact(&fleet.to_answers().to_yaml()));
+    artifacts.extend(answers_artifacts(&fleet.to_answers().to_yaml()));
     Ok(artifacts)
 }
 
-fn answers_artifact(yaml: &str) -> Artifact {
-    Artifact {
-        path: ANSWERS_FILE.to_owned(),
-        contents: format!(
-            "# wi-aws answers, with every default written out. Replay: wi-aws --answers-file answers.yaml --out DIR\n{yaml}"
-        ),
-        executable: false,
-    }
+/// `answers.yaml`, first naming its schema for editors, and the schema next to it.
+fn answers_artifacts(yaml: &str) -> [Artifact; 2] {
+    use crate::schema::{SCHEMA_FILE, answers_schema, modeline};
+    // A value built from the field list always serializes.
+    let schema = serde_json::to_string_pretty(&answers_schema()).unwrap_or_default();
+    [
+        Artifact {
+            path: SCHEMA_FILE.to_owned(),
+            contents: schema + "\n",
+            executable: false,
+        },
+        Artifact {
+            path: ANSWERS_FILE.to_owned(),
+            contents: format!(
+                "{}\n# wi-aws answers, with every default written out. Replay: wi-aws --answers-file answers.yaml --out DIR\n{yaml}",
+                modeline(SCHEMA_FILE)
+            ),
+            executable: false,
+        },
+    ]
 }
 
 /// Renders one artifact. The context is handlebars' own, made once for all the files of a

@@ -133,6 +133,47 @@ impl FieldId {
     }
 }
 
+impl FieldId {
+    /// For editors (the JSON Schema of `wi-aws schema`): a regular expression the common
+    /// mistakes fail. The field's check in `plan` stays the rule: some answers this pattern
+    /// lets through are still refused there (a reserved bucket prefix, a region of another
+    /// partition), with the reason.
+    pub fn pattern(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Proxy => r"^[a-z0-9.-]+(:[1-9][0-9]{0,4})?$",
+            Self::ClusterName => r"^[a-z0-9._-]+$",
+            Self::Version => r"^v?[0-9]+\.[0-9]+\.[0-9]+([-+].*)?$",
+            Self::SpiffePath => r"^(spiffe://[a-z0-9._-]+)?(?!.*/\.\.?(/|$))(/[A-Za-z0-9._-]+)+$",
+            Self::Thumbprints => r"^([0-9A-Fa-f]{40}|([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2})$",
+            Self::AccountId => r"^[0-9]{12}$",
+            Self::Region => r"^[a-z]+(-[a-z]+)+-[0-9]{1,2}$",
+            Self::Bucket => {
+                r"^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(\.\.|\.-|-\.))[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+            }
+            Self::Actions => r"^s3:[A-Za-z*]+$",
+            Self::PolicyName => r"^[A-Za-z0-9+=,.@_-]{1,128}$",
+            Self::RoleName => r"^[A-Za-z0-9+=,.@_-]{1,64}$",
+            Self::RolePath => r"^(?!.*//)/([!-~]*/)?$",
+            Self::Profile => r"^(?!default$)[A-Za-z0-9._-]{1,64}$",
+            Self::SessionName => r"^[A-Za-z0-9+=,.@_-]{2,64}$",
+            Self::WorkloadIdentity | Self::TeleportRole | Self::Bot => {
+                r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
+            }
+            Self::OutputDir => r"^/(?!.*(^|/)\.\.(/|$)).+$",
+            Self::JwtFile => r"^[^/]+$",
+            Self::CredentialTtl | Self::RenewalInterval => r"^([0-9]+[hms])+$",
+            Self::Audience => r"^[!-~]{1,255}$",
+            Self::Partition
+            | Self::OidcProvider
+            | Self::CreateBucket
+            | Self::Access
+            | Self::Api => {
+                return None;
+            }
+        })
+    }
+}
+
 /// What a field holds when it is not answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldDefault {

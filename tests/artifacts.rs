@@ -11,6 +11,7 @@ use wi_aws::aws::AccessPreset;
 use wi_aws::aws::ProviderMode;
 use wi_aws::plan::Plan;
 use wi_aws::render::{ARTIFACTS, Artifact, Layout};
+use wi_aws::schema::SCHEMA_FILE;
 use wi_aws::teleport::TeleportApi;
 
 fn snapshot_settings() -> insta::Settings {
@@ -31,8 +32,9 @@ fn snapshots_of_every_artifact() {
             .filter(|kind| kind.api.is_none_or(|api| api == plan.workload.api))
             .filter(|kind| kind.layout != Layout::Fleet)
             .count();
-        assert_eq!(artifacts.len(), of_generation + 1);
-        for artifact in &artifacts {
+        assert_eq!(artifacts.len(), of_generation + 2);
+        // The schema is the same for every set: pinned as schema/answers.schema.json.
+        for artifact in artifacts.iter().filter(|a| a.path != SCHEMA_FILE) {
             let name = format!("{case}__{}", artifact.path.replace(['/', '.'], "_"));
             snapshot_settings().bind(|| insta::assert_snapshot!(name, &artifact.contents));
         }
@@ -490,5 +492,36 @@ fn the_aws_cli_script_sends_every_call_to_the_answers_region() {
     assert!(
         recorded.starts_with("us-gov-east-1 us-gov-east-1 sts get-caller-identity"),
         "{recorded}"
+    );
+}
+
+#[test]
+fn every_saved_answers_file_names_its_schema_which_is_the_repositorys() {
+    let artifacts = render_plan(&plan_of("examples/answers.yaml"));
+    let schema = artifact(&artifacts, SCHEMA_FILE);
+    let pinned = std::fs::read_to_string(repo_path("schema/answers.schema.json")).expect("pinned");
+    assert_eq!(
+        schema, pinned,
+        "schema/answers.schema.json is stale: cargo run -- schema > schema/answers.schema.json"
+    );
+    let answers = artifact(&artifacts, "answers.yaml");
+    assert_eq!(
+        answers.lines().next(),
+        Some("# yaml-language-server: $schema=answers.schema.json")
+    );
+    let value: serde_json::Value = serde_json::from_str(schema).expect("JSON");
+    assert_eq!(
+        value["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    // Every field of the list is in the version 1 form, with its help.
+    let one = &value["$defs"]["one"]["properties"];
+    for field in wi_aws::steps::FIELDS {
+        let property = &one[field.section()]["properties"][field.name()];
+        assert!(property["description"].is_string(), "{}", field.key);
+    }
+    assert_eq!(
+        value["$defs"]["one"]["properties"]["aws"]["required"],
+        serde_json::json!(["account_id", "bucket"])
     );
 }

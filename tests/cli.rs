@@ -28,10 +28,10 @@ fn renders_then_reports_every_file_unchanged() {
     let stdout = text(&first.stdout);
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("created ")).count(),
-        12,
+        13,
         "{stdout}"
     );
-    assert_eq!(paths_under(&dir.path().join("out")).len(), 12);
+    assert_eq!(paths_under(&dir.path().join("out")).len(), 13);
 
     let second = wi_aws(
         &["render", "--answers-file", &example(), "--out", "out"],
@@ -44,10 +44,10 @@ fn renders_then_reports_every_file_unchanged() {
             .lines()
             .filter(|l| l.starts_with("unchanged "))
             .count(),
-        12,
+        13,
         "{stdout}"
     );
-    assert!(stdout.contains("0 created, 0 updated, 12 unchanged"));
+    assert!(stdout.contains("0 created, 0 updated, 13 unchanged"));
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn no_verify_writes_and_skips_the_simulation() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("12 created"), "{stdout}");
+    assert!(stdout.contains("13 created"), "{stdout}");
     assert!(!stdout.contains("local simulation of AWS STS"), "{stdout}");
     // With verify, the same render proves the files.
     let output = wi_aws(&["--answers-file", &example(), "--out", "out"], dir.path());
@@ -898,7 +898,7 @@ fn temporary_files_left_by_a_killed_run_are_cleaned_up() {
     );
     assert_eq!(output.status.code(), Some(0));
     assert!(!stale.exists());
-    assert_eq!(paths_under(&dir.path().join("out")).len(), 12);
+    assert_eq!(paths_under(&dir.path().join("out")).len(), 13);
 }
 
 #[test]

@@ -42,6 +42,13 @@ pub fn completions(args: &CompletionsArgs) -> Result<u8, CommandError> {
     write_out(&script)
 }
 
+/// The JSON Schema of the answers file, for editors.
+pub fn schema() -> Result<u8, CommandError> {
+    let schema = serde_json::to_string_pretty(&crate::schema::answers_schema())
+        .map_err(|error| CommandError::failure(error.to_string()))?;
+    write_out(format!("{schema}\n").as_bytes())
+}
+
 /// The manual page (roff), for `man -l -` or a file in a `man1` directory.
 pub fn man() -> Result<u8, CommandError> {
     let mut page = Vec::new();
