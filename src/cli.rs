@@ -34,9 +34,10 @@ Modes:
 
 Artifacts written to DIR: terraform/main.tf, iam/trust-policy.json, iam/permissions-policy.json,
 aws-cli/setup.sh, teleport/role.yaml, teleport/setup.sh, aws/config, aws/env, NEXT-STEPS.md and
-answers.yaml (the normalized answers, for replay); teleport/workload-identity.yaml and
-tbot/services.yaml for the current Teleport API generation (teleport.api workload-identity, or
-auto on 17.2.7+), tbot/outputs.yaml for the legacy one (legacy-spiffe).
+answers.yaml (the normalized answers, for replay) with answers.schema.json (its JSON Schema,
+for editors); teleport/workload-identity.yaml and tbot/services.yaml for the current Teleport API
+generation (teleport.api workload-identity, or auto on 17.2.7+), tbot/outputs.yaml for the
+legacy one (legacy-spiffe).
 
 Many workloads (answers `version: 2` with a `workloads:` list; see examples/fleet.yaml): one
 terraform/main.tf (one OIDC provider, the workloads as one for_each map), one aws-cli/setup.sh and
