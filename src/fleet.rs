@@ -126,6 +126,32 @@ pub fn default_name(spiffe_path: &str) -> String {
     }
 }
 
+/// The answers a copy of a workload must not keep: those no two workloads may share (see
+/// [`duplicates`]), and the bot, which each workload's host has its own of.
+pub const OWN_ANSWERS: &[FieldId] = &[
+    FieldId::SpiffePath,
+    FieldId::RoleName,
+    FieldId::PolicyName,
+    FieldId::Profile,
+    FieldId::TeleportRole,
+    FieldId::WorkloadIdentity,
+    FieldId::Bot,
+];
+
+/// A name for a new workload: [`default_name`] of its SPIFFE path, with `-2`, `-3`, … when
+/// another workload has it.
+pub fn unused_name(spiffe_path: &str, taken: &[&str]) -> String {
+    let base = default_name(spiffe_path);
+    let stem: String = base.chars().take(MAX_NAME_LEN - 4).collect();
+    (1..)
+        .map(|n| match n {
+            1 => base.clone(),
+            n => format!("{stem}-{n}"),
+        })
+        .find(|name| !taken.contains(&name.as_str()))
+        .unwrap_or(base)
+}
+
 /// Validates every workload and the fleet as a whole; returns all problems if any.
 pub fn validate(answers: &FleetAnswers) -> Result<Fleet, Vec<Problem>> {
     let mut problems: Vec<Problem> = Vec::new();
@@ -403,5 +429,18 @@ mod tests {
             assert!(parse_name(&name).is_ok(), "{path}: {name:?}");
         }
         assert_eq!(default_name("/svc/Billing_Worker"), "billing-worker");
+        assert_eq!(unused_name("/svc/api", &["api", "api-2"]), "api-3");
+        let long = format!("/{}", "x".repeat(60));
+        let taken = unused_name(&long, &[]);
+        assert!(parse_name(&unused_name(&long, &[taken.as_str()])).is_ok());
+    }
+
+    #[test]
+    fn a_copy_drops_every_answer_two_workloads_may_not_share() {
+        let plan =
+            crate::fleet::single_plan(include_str!("../examples/answers.yaml")).expect("valid");
+        for (id, what, _) in unique_values(&plan) {
+            assert!(OWN_ANSWERS.contains(&id), "{what}");
+        }
     }
 }

@@ -479,10 +479,9 @@ fn drift_check(setup: &Setup, deployed: &Deployed) -> Check {
             &setup.trust_policy,
             &mut differences,
         );
-        let own = role
-            .policies
-            .iter()
-            .find(|(name, _)| name.ends_with(&format!("/{}", setup.plan.aws.policy_name)));
+        // The artifacts' policy, by its ARN (an inline policy of the same name is another).
+        let own_arn = setup.plan.policy_arn();
+        let own = role.policies.iter().find(|(name, _)| *name == own_arn);
         match own {
             Some((_, document)) => compare(
                 "permissions policy",
@@ -495,11 +494,7 @@ fn drift_check(setup: &Setup, deployed: &Deployed) -> Check {
                 setup.plan.policy_arn()
             )),
         }
-        for (name, _) in role
-            .policies
-            .iter()
-            .filter(|(name, _)| !name.ends_with(&format!("/{}", setup.plan.aws.policy_name)))
-        {
+        for (name, _) in role.policies.iter().filter(|(name, _)| *name != own_arn) {
             differences.push(format!(
                 "role: also has policy {name}, which the artifacts do not create"
             ));

@@ -23,10 +23,7 @@ pub enum DiskError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Unchanged,
-    Installed {
-        commented_out: bool,
-        backup: Option<PathBuf>,
-    },
+    Installed { commented_out: bool },
     Removed,
     NotThere,
 }
@@ -91,73 +88,63 @@ fn read_config(path: &Path) -> Result<String, DiskError> {
     }
 }
 
-/// Installs each profile into the config file at `path`, one block each.
+/// What an edit did: each profile's outcome, and the backup saved, if one was.
+pub type Edited = (Vec<(String, Outcome)>, Option<PathBuf>);
+
+/// Applies `each` (the text so far, a profile's name and section → the new text if it
+/// changed, and the outcome) for every profile, then writes the file once if it changed.
+fn edit(
+    path: &Path,
+    profiles: &[(String, String)],
+    backup: bool,
+    mut each: impl FnMut(&str, &str, &str) -> Result<(Option<String>, Outcome), ProfileError>,
+) -> Result<Edited, DiskError> {
+    let original = read_config(path)?;
+    let mut text = original.clone();
+    let mut outcomes = Vec::new();
+    for (name, section) in profiles {
+        let (changed, outcome) =
+            each(&text, name, section).map_err(|error| DiskError::Refused {
+                path: path.display().to_string(),
+                error,
+            })?;
+        text = changed.unwrap_or(text);
+        outcomes.push((name.clone(), outcome));
+    }
+    let saved = match text == original {
+        true => None,
+        false => replace(path, &text, backup && !original.is_empty())?,
+    };
+    Ok((outcomes, saved))
+}
+
+/// Installs each profile into the config file at `path`, one block each; the file as it
+/// was is saved the first time.
 pub fn install(
     profiles: &[(String, String)],
     source: &str,
     path: &Path,
     force: bool,
-) -> Result<Vec<(String, Outcome)>, DiskError> {
-    let original = read_config(path)?;
-    let mut text = original.clone();
-    let mut outcomes = Vec::new();
-    for (name, section) in profiles {
-        let refused = |error| DiskError::Refused {
-            path: path.display().to_string(),
-            error,
-        };
-        match merge(&text, name, section, source, force).map_err(refused)? {
-            Change::Unchanged => outcomes.push((name.clone(), Outcome::Unchanged)),
+) -> Result<Edited, DiskError> {
+    edit(path, profiles, true, |text, name, section| {
+        Ok(match merge(text, name, section, source, force)? {
+            Change::Unchanged => (None, Outcome::Unchanged),
             Change::Updated {
-                text: merged,
+                text,
                 commented_out,
-            } => {
-                text = merged;
-                let outcome = Outcome::Installed {
-                    commented_out,
-                    backup: None,
-                };
-                outcomes.push((name.clone(), outcome));
-            }
-        }
-    }
-    if text != original {
-        let backup = replace(path, &text, !original.is_empty())?;
-        if let Some((_, Outcome::Installed { backup: first, .. })) = outcomes
-            .iter_mut()
-            .find(|(_, o)| matches!(o, Outcome::Installed { .. }))
-        {
-            *first = backup;
-        }
-    }
-    Ok(outcomes)
+            } => (Some(text), Outcome::Installed { commented_out }),
+        })
+    })
 }
 
 /// Takes each profile's block out of the config file at `path`.
-pub fn remove(
-    profiles: &[(String, String)],
-    path: &Path,
-) -> Result<Vec<(String, Outcome)>, DiskError> {
-    let original = read_config(path)?;
-    let mut text = original.clone();
-    let mut outcomes = Vec::new();
-    for (name, _) in profiles {
-        let refused = |error| DiskError::Refused {
-            path: path.display().to_string(),
-            error,
-        };
-        match unmerge(&text, name).map_err(refused)? {
-            Some(without) => {
-                text = without;
-                outcomes.push((name.clone(), Outcome::Removed));
-            }
-            None => outcomes.push((name.clone(), Outcome::NotThere)),
-        }
-    }
-    if text != original {
-        replace(path, &text, false)?;
-    }
-    Ok(outcomes)
+pub fn remove(profiles: &[(String, String)], path: &Path) -> Result<Edited, DiskError> {
+    edit(path, profiles, false, |text, name, _| {
+        Ok(match unmerge(text, name)? {
+            Some(without) => (Some(without), Outcome::Removed),
+            None => (None, Outcome::NotThere),
+        })
+    })
 }
 
 /// Replaces the file atomically (a temporary file next to it, renamed), with the mode and
@@ -204,27 +191,18 @@ fn replace(path: &Path, text: &str, backup: bool) -> Result<Option<PathBuf>, Dis
     Ok(saved)
 }
 
-/// One line per profile, as every front end says it.
-pub fn said(outcomes: &[(String, Outcome)], path: &Path) -> Vec<String> {
+/// One line per profile, as every front end says it, and where the file as it was is saved.
+pub fn said((outcomes, backup): &Edited, path: &Path) -> Vec<String> {
     let shown = path.display();
     let mut lines = Vec::new();
     for (name, outcome) in outcomes {
         match outcome {
             Outcome::Unchanged => lines.push(format!("unchanged: profile {name} in {shown}")),
-            Outcome::Installed {
-                commented_out,
-                backup,
-            } => {
+            Outcome::Installed { commented_out } => {
                 lines.push(format!("installed profile {name} in {shown}"));
                 if *commented_out {
                     lines.push(format!(
                         "  the section [profile {name}] that was there is commented out above it"
-                    ));
-                }
-                if let Some(backup) = backup {
-                    lines.push(format!(
-                        "  the file as it was is saved as {}",
-                        backup.display()
                     ));
                 }
             }
@@ -233,6 +211,12 @@ pub fn said(outcomes: &[(String, Outcome)], path: &Path) -> Vec<String> {
                 "no wi-aws block for profile {name} in {shown}: nothing to remove"
             )),
         }
+    }
+    if let Some(backup) = backup {
+        lines.push(format!(
+            "  the file as it was is saved as {}",
+            backup.display()
+        ));
     }
     lines
 }

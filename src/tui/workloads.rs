@@ -114,24 +114,16 @@ impl App {
         self.edit_workload(self.fleet.workloads.len() - 1);
     }
 
-    /// A copy of a workload to start another from: everything but its SPIFFE path, its name
-    /// and the names derived from them, which the copy must not share.
+    /// A copy of a workload to start another from: everything but its name and the answers
+    /// two workloads may not share.
     fn duplicate_workload(&mut self, index: usize) {
         self.fleet.store(self.current, &self.answers);
         let mut answers = self
             .fleet
             .merged(index)
             .of_scope(crate::steps::Scope::Workload);
-        for id in [
-            FieldId::SpiffePath,
-            FieldId::RoleName,
-            FieldId::PolicyName,
-            FieldId::Profile,
-            FieldId::TeleportRole,
-            FieldId::WorkloadIdentity,
-            FieldId::Bot,
-        ] {
-            answers.clear(id);
+        for id in fleet::OWN_ANSWERS {
+            answers.clear(*id);
         }
         self.add_workload(WorkloadAnswers {
             name: None,
@@ -163,26 +155,14 @@ impl App {
             if self.fleet.workloads[index].name.is_some() {
                 continue;
             }
-            let path = self.fleet.merged(index);
-            let base = fleet::default_name(path.text(FieldId::SpiffePath).unwrap_or(""));
-            let taken = |name: &str| {
-                self.fleet
-                    .workloads
-                    .iter()
-                    .any(|w| w.name.as_deref() == Some(name))
-            };
-            let name = (1..)
-                .map(|n| match n {
-                    1 => base.clone(),
-                    n => format!(
-                        "{}-{n}",
-                        base.chars()
-                            .take(fleet::MAX_NAME_LEN - 4)
-                            .collect::<String>()
-                    ),
-                })
-                .find(|name| !taken(name))
-                .unwrap_or(base);
+            let answers = self.fleet.merged(index);
+            let taken: Vec<&str> = self
+                .fleet
+                .workloads
+                .iter()
+                .filter_map(|w| w.name.as_deref())
+                .collect();
+            let name = fleet::unused_name(answers.text(FieldId::SpiffePath).unwrap_or(""), &taken);
             self.fleet.workloads[index].name = Some(name);
         }
     }

@@ -21,8 +21,8 @@ use crate::fleet::Fleet;
 use crate::jwt_svid::Issuer;
 use crate::plan::Plan;
 use crate::render::{
-    self, ANSWERS_FILE, AWS_CLI_SETUP, AWS_CONFIG, AWS_ENV, ArtifactKind, PERMISSIONS_POLICY,
-    TERRAFORM, TRUST_POLICY,
+    self, ANSWERS_FILE, AWS_CLI_SETUP, AWS_CONFIG, AWS_ENV, ArtifactKind, FLEET_AWS_CLI_SETUP,
+    FLEET_TERRAFORM, PERMISSIONS_POLICY, TERRAFORM, TRUST_POLICY,
 };
 use jsonwebtoken::jwk::JwkSet;
 use serde_json::Value;
@@ -217,14 +217,14 @@ impl Setup {
                 });
             }
         };
-        read_fleet(dir, &fleet)?
-            .into_iter()
-            .find(|(name, _)| name == wanted)
-            .map(|(_, setup)| setup)
-            .ok_or_else(|| VerifyError::File {
-                path: dir.join(ANSWERS_FILE).display().to_string(),
-                detail: format!("no workload {wanted:?} (there are: {})", names.join(", ")),
-            })
+        // Only the wanted workload's own files are read.
+        let missing = VerifyError::File {
+            path: dir.join(ANSWERS_FILE).display().to_string(),
+            detail: format!("no workload {wanted:?} (there are: {})", names.join(", ")),
+        };
+        let inputs = FleetFiles::read(dir, &fleet)?.inputs(&fleet);
+        let input = inputs.iter().find(|input| input.workload.name == wanted);
+        input.ok_or(missing)?.assemble(dir).map(|(_, setup)| setup)
     }
 
     /// One workload's files, with what it shares with the fleet already read.
@@ -373,7 +373,7 @@ struct WorkloadInput<'a> {
 impl FleetFiles {
     fn read(dir: &Path, fleet: &Fleet) -> Result<Self, VerifyError> {
         let shared = fleet.shared();
-        let main_tf = read(dir, FLEET_TERRAFORM_PATH)?;
+        let main_tf = read(dir, &render::fleet_path(&FLEET_TERRAFORM, ""))?;
         let terraform = terraform::evaluate(&main_tf, shared.aws.partition, &shared.aws.account_id)
             .map(|values| {
                 let (shared, instances) = terraform::instances_by_key(&values);
@@ -386,7 +386,8 @@ impl FleetFiles {
                     .collect();
                 (shared, instances)
             });
-        let (script, sections) = script_sections(&read(dir, AWS_CLI_SETUP.path)?);
+        let script = read(dir, &render::fleet_path(&FLEET_AWS_CLI_SETUP, ""))?;
+        let (script, sections) = script_sections(&script);
         Ok(Self {
             terraform,
             script: shell_assignments(&script),
@@ -429,9 +430,6 @@ impl WorkloadInput<'_> {
             .map(|setup| (name.clone(), setup))
     }
 }
-
-/// The fleet's Terraform root (the same path as one workload's).
-const FLEET_TERRAFORM_PATH: &str = TERRAFORM.path;
 
 /// Runs every check on the files in `dir` with freshly issued tokens: one workload's, or for a
 /// fleet each workload's and the isolation of each from the others.
