@@ -320,7 +320,10 @@ run_profile() {
     || fail "profile: the bytes outside the block changed, or the block's line ends differ from the file's"
   [ "$(stat -c %a "$config")" = 640 ] || fail "profile: the file's mode changed"
   cmp -s "$work/config.orig" "$config.wi-aws-backup" || fail "profile: no backup of the file as it was"
-  "$wi_aws" profile install --out "$out" --aws-config "$config" | grep -q '^unchanged' || fail "profile: a rerun was not unchanged"
+  # The output is taken whole first: `grep -q` leaving early would cut the pipe under wi-aws.
+  local again
+  again=$("$wi_aws" profile install --out "$out" --aws-config "$config") || fail "profile: the rerun failed"
+  grep -q '^unchanged' <<<"$again" || { echo "$again"; fail "profile: a rerun was not unchanged"; }
   "$wi_aws" profile remove --out "$out" --aws-config "$config" > /dev/null || fail "profile remove failed"
   cmp -s "$work/config.orig" "$config" || fail "profile: remove did not give the file back byte for byte"
   # A section of that name wi-aws did not write is refused (exit 2), then kept commented out.
