@@ -201,7 +201,7 @@ socket = f"wi-aws-bench-defaults-{os.getpid()}"
 tmux("new-session", "-d", "-s", "w", "-x", "80", "-y", "24", f"{wi_aws} --demo --out {work}/tui-defaults")
 started = time.perf_counter()
 wait_for("✓ 127.0.0.1:")
-for screen in ["2/11", "3/11", "4/11", "5/11", "6/11", "7/11 Workloads", "+13 new", "Write 13 files", "checks passed"]:
+for screen in ["2/11", "3/11", "4/11", "5/11", "6/11", "7/11 Workloads", "+15 new", "Write 15 files", "checks passed"]:
     tmux("send-keys", "-t", "w", "Enter")
     wait_for(screen)
 to_verified_ms = (time.perf_counter() - started) * 1000

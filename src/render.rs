@@ -50,6 +50,10 @@ pub enum Layout {
     Fleet,
     /// Both: in a fleet, once per workload under the workload's name (see [`fleet_path`]).
     PerWorkload,
+    /// Both, once per set at its path, from every workload of the set (one, for a version 1
+    /// file): what must see the whole set, such as a teardown that may delete the shared
+    /// provider only after every role that trusts it.
+    Set,
 }
 
 macro_rules! artifact {
@@ -124,6 +128,20 @@ pub const NEXT_STEPS_FILE: ArtifactKind = artifact!(
     Layout::Single
 );
 pub const NEXT_STEPS: &str = NEXT_STEPS_FILE.path;
+pub const AWS_CLI_TEARDOWN: ArtifactKind = artifact!(
+    "aws-cli/teardown.sh",
+    Format::Shell,
+    true,
+    None,
+    Layout::Set
+);
+pub const TELEPORT_TEARDOWN: ArtifactKind = artifact!(
+    "teleport/teardown.sh",
+    Format::Shell,
+    true,
+    None,
+    Layout::Set
+);
 
 pub const FLEET_TERRAFORM: ArtifactKind = artifact!(
     "fleet/terraform/main.tf",
@@ -161,9 +179,11 @@ pub const ARTIFACTS: &[ArtifactKind] = &[
     TRUST_POLICY,
     PERMISSIONS_POLICY,
     AWS_CLI_SETUP,
+    AWS_CLI_TEARDOWN,
     WORKLOAD_IDENTITY,
     TELEPORT_ROLE,
     TELEPORT_SETUP,
+    TELEPORT_TEARDOWN,
     TBOT_OUTPUTS,
     TBOT_SERVICES,
     AWS_CONFIG,
@@ -182,6 +202,7 @@ pub const ARTIFACTS: &[ArtifactKind] = &[
 pub fn fleet_path(kind: &ArtifactKind, workload: &str) -> String {
     match kind.layout {
         Layout::Fleet => kind.path.trim_start_matches("fleet/").to_owned(),
+        Layout::Set => kind.path.to_owned(),
         Layout::Single | Layout::PerWorkload => match kind.path.split_once('/') {
             Some((dir @ ("iam" | "teleport"), file)) => format!("{dir}/{workload}/{file}"),
             _ => format!("hosts/{workload}/{}", kind.path),
@@ -224,6 +245,10 @@ handlebars_helper!(shell_words_helper: |values: array| escape::shell_word(
     &values.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" ")
 ));
 
+/// What both teardown scripts open with: their arguments, the question before each change, and
+/// the lines that report it.
+const TEARDOWN_PRELUDE: &str = include_str!("../templates/partials/teardown-prelude.sh.hbs");
+
 /// The compiled templates, one registry per format, each with that format's escape function.
 #[derive(Clone)]
 pub struct Templates {
@@ -262,6 +287,14 @@ impl Templates {
             registry.set_strict_mode(true);
             registry.register_helper("sh", Box::new(shell_word_helper));
             registry.register_helper("sh_words", Box::new(shell_words_helper));
+            if artifact.format == Format::Shell {
+                registry
+                    .register_partial("teardown_prelude", TEARDOWN_PRELUDE)
+                    .map_err(|error| RenderError::Template {
+                        template: "partials/teardown-prelude.sh.hbs".to_owned(),
+                        message: error.to_string(),
+                    })?;
+            }
             match artifact.format {
                 Format::Hcl => registry.register_escape_fn(escape::hcl_string_content),
                 Format::Json => registry.register_escape_fn(escape::json_string_content),
@@ -338,11 +371,23 @@ fn kinds(api: TeleportApi, layout: Layout) -> impl Iterator<Item = &'static Arti
 /// Renders every artifact for one workload's plan (the version 1 layout), `answers.yaml` last.
 pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, RenderError> {
     let context = handlebars::Context::from(context(plan));
+    let set = handlebars::Context::from(set_context(
+        plan,
+        [plan],
+        &[],
+        vec![fleet_entry("", plan)],
+        false,
+    ));
     let mut artifacts = Vec::with_capacity(ARTIFACTS.len() + 1);
     for kind in ARTIFACTS.iter().filter(|kind| {
         kind.api.is_none_or(|api| api == plan.workload.api) && kind.layout != Layout::Fleet
     }) {
-        artifacts.push(render_one(templates, kind, kind.path.to_owned(), &context)?);
+        let context = if kind.layout == Layout::Set {
+            &set
+        } else {
+            &context
+        };
+        artifacts.push(render_one(templates, kind, kind.path.to_owned(), context)?);
     }
     artifacts.extend(answers_artifacts(&plan.to_answers().to_yaml()));
     Ok(artifacts)
@@ -378,12 +423,17 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
     }
     let context = handlebars::Context::from(fleet_context(fleet, contexts));
     let mut shared = Vec::new();
-    for kind in kinds(api, Layout::Fleet) {
+    for kind in kinds(api, Layout::Fleet).chain(kinds(api, Layout::Set)) {
         let path = fleet_path(kind, "");
         shared.push(render_one(templates, kind, path, &context)?);
     }
-    // The shared files first (NEXT-STEPS.md last of them): they are what a reviewer opens.
-    let next_steps = shared.pop();
+    // The shared files first, by path (NEXT-STEPS.md last of them): they are what a reviewer
+    // opens, a script next to the one that undoes it.
+    shared.sort_by(|a, b| a.path.cmp(&b.path));
+    let next_steps = shared
+        .iter()
+        .position(|artifact| artifact.path == NEXT_STEPS)
+        .map(|at| shared.remove(at));
     artifacts.splice(0..0, shared);
     artifacts.extend(next_steps);
     artifacts.extend(answers_artifacts(&fleet.to_answers().to_yaml()));
@@ -477,9 +527,26 @@ fn fleet_entry(name: &str, plan: &Plan) -> Value {
 /// its audience), each workload's entry (see [`fleet_entry`]), and each bucket the set
 /// creates, once.
 fn fleet_context(fleet: &Fleet, workloads: Vec<Value>) -> Value {
-    let shared = fleet.shared();
+    set_context(
+        fleet.shared(),
+        fleet.plans(),
+        &fleet.warnings,
+        workloads,
+        true,
+    )
+}
+
+/// The values of a set of workloads (see [`fleet_context`]): `fleet` tells a version 2 set from
+/// a version 1 file's one workload.
+fn set_context<'a>(
+    shared: &Plan,
+    plans: impl IntoIterator<Item = &'a Plan>,
+    warnings: &[String],
+    workloads: Vec<Value>,
+    fleet: bool,
+) -> Value {
     let mut created_buckets: Vec<&str> = Vec::new();
-    for plan in fleet.plans().filter(|plan| plan.aws.create_bucket) {
+    for plan in plans.into_iter().filter(|plan| plan.aws.create_bucket) {
         if !created_buckets.contains(&plan.aws.bucket.as_str()) {
             created_buckets.push(&plan.aws.bucket);
         }
@@ -499,8 +566,9 @@ fn fleet_context(fleet: &Fleet, workloads: Vec<Value>) -> Value {
         "provider_arn": shared.provider_arn(),
         "legacy_spiffe": shared.workload.api == TeleportApi::LegacySpiffe,
         "created_buckets": created_buckets,
-        "warnings": fleet.warnings,
-        "workload_count": fleet.workloads.len(),
+        "warnings": warnings,
+        "fleet": fleet,
+        "workload_count": workloads.len(),
         "workloads": workloads,
     })
 }

@@ -328,7 +328,13 @@ fn shell_artifacts_parse_and_export_the_exact_values() {
         let artifacts = render_plan(&plan);
         let dir = tempfile::tempdir().expect("temp dir");
         write_to(dir.path(), &artifacts);
-        for script in ["aws-cli/setup.sh", "teleport/setup.sh", "aws/env"] {
+        for script in [
+            "aws-cli/setup.sh",
+            "aws-cli/teardown.sh",
+            "teleport/setup.sh",
+            "teleport/teardown.sh",
+            "aws/env",
+        ] {
             let status = std::process::Command::new("sh")
                 .arg("-n")
                 .arg(dir.path().join(script))
@@ -365,7 +371,15 @@ fn scripts_are_executable_and_nothing_else_is() {
         .filter(|a| a.executable)
         .map(|a| a.path.as_str())
         .collect();
-    assert_eq!(executable, ["aws-cli/setup.sh", "teleport/setup.sh"]);
+    assert_eq!(
+        executable,
+        [
+            "aws-cli/setup.sh",
+            "aws-cli/teardown.sh",
+            "teleport/setup.sh",
+            "teleport/teardown.sh"
+        ]
+    );
     for script in executable {
         assert!(artifact(&artifacts, script).starts_with("#!/bin/sh\n"));
     }

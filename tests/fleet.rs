@@ -35,7 +35,7 @@ fn write(artifacts: &[Artifact], dir: &Path) {
 fn snapshots_of_the_fleet_example() {
     let artifacts = render_fleet(&example());
     // Three shared files, seven per workload, NEXT-STEPS.md, answers.yaml and its schema.
-    assert_eq!(artifacts.len(), 3 + 7 * NAMES.len() + 3);
+    assert_eq!(artifacts.len(), 5 + 7 * NAMES.len() + 3);
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(repo_path("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
@@ -469,6 +469,6 @@ fn a_fleet_of_more_files_than_open_descriptors_is_written() {
         .output()
         .expect("bash runs");
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert_eq!(files_under(&dir.path().join("out")).len(), 3 + 7 * 40 + 3);
+    assert_eq!(files_under(&dir.path().join("out")).len(), 5 + 7 * 40 + 3);
     assert!(text(&output.stdout).contains("all 40 workloads passed"));
 }

@@ -1023,7 +1023,7 @@ fn edit_reopens_a_fleet_with_every_workload() {
     let [Command::Preview { artifacts, .. }] = commands.as_slice() else {
         panic!("{commands:?}: {:?}", app.status)
     };
-    assert_eq!(artifacts.len(), 3 + 7 * 3 + 3);
+    assert_eq!(artifacts.len(), 5 + 7 * 3 + 3);
 }
 
 #[test]

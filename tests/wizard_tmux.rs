@@ -151,7 +151,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("tbot renewal interval", &[]);
     tmux.answer("JWT audience", &[]);
     tmux.answer("Add another workload?", &[]);
-    tmux.wait_for("Write 13 files to wizard-out?", Duration::from_secs(20));
+    tmux.wait_for("Write 15 files to wizard-out?", Duration::from_secs(20));
     tmux.run(&["send-keys", "-t", "wizard", "y", "Enter"]);
     // Once written it offers the profile for ~/.aws/config: no is the default.
     tmux.answer("Also put the AWS profile into", &[]);
@@ -294,10 +294,10 @@ fn the_full_screen_wizard_in_demo_mode_writes_what_render_writes() {
     wait("7/11 Workloads");
     wait("Press a to add another");
     tmux.keys(&["Enter"]);
-    wait("+13 new");
+    wait("+15 new");
     wait("Teleport API workload-identity (Teleport 18.3.0 is 17.2.7");
     tmux.keys(&["Enter"]);
-    wait("Write 13 files to wizard-out?");
+    wait("Write 15 files to wizard-out?");
     tmux.keys(&["Enter"]);
     wait("checks passed");
     let screen = tmux.screen();
@@ -620,7 +620,7 @@ fn the_plain_wizard_adds_a_second_workload() {
     tmux.wait_for("> tbot renewal interval", Duration::from_secs(10));
     tmux.wait_for("Add another workload?", Duration::from_secs(10));
     tmux.keys(&["n", "Enter"]);
-    tmux.wait_for("Write 20 files to wizard-out?", Duration::from_secs(20));
+    tmux.wait_for("Write 22 files to wizard-out?", Duration::from_secs(20));
     tmux.keys(&["y", "Enter"]);
     tmux.answer("Also put the AWS profile into", &["y"]);
     tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(30));
@@ -693,9 +693,9 @@ fn the_full_screen_wizard_adds_a_second_workload() {
     wait("✓ second");
     wait("spiffe://demo.wi-aws.invalid/svc/second");
     tmux.keys(&["Enter"]);
-    wait("+20 new");
+    wait("+22 new");
     tmux.keys(&["Enter"]);
-    wait("Write 20 files to wizard-out?");
+    wait("Write 22 files to wizard-out?");
     tmux.keys(&["Enter"]);
     wait("workloads passed");
     tmux.keys(&["Enter"]);
