@@ -335,9 +335,102 @@ run_profile() {
   say "profile: installed into a CRLF config the AWS CLI reads ($profile → ${role_arn##*/}), every other byte, the mode and a backup kept; rerun unchanged; removed byte for byte; a foreign section refused, then commented out with --force"
 }
 
+# aws-cli/teardown.sh on what setup.sh made: asked and answered no, nothing goes; with --yes,
+# everything setup.sh created goes except the KEPT (there before, or holding data), and is gone
+# from the emulator; a second run finds it all absent; setup.sh then builds it again.
+run_teardown() { # run_teardown CASE KEPT…: each KEPT the start of a "kept:" line
+  local case=$1 out="$work/$1" log="$work/$1-teardown" workloads kept line what name
+  shift
+  workloads=$(grep -c '^remove_workload ' "$out/aws-cli/teardown.sh")
+  sh "$out/aws-cli/teardown.sh" < /dev/null > "$log-0.log" 2>&1 && fail "$case: teardown.sh without --yes and without a terminal went ahead"
+  grep -q 'pass --yes' "$log-0.log" || fail "$case: teardown.sh did not say why it stopped"
+  printf 'n\n%.0s' $(seq 1 50) | script -qec "sh '$out/aws-cli/teardown.sh'" /dev/null > "$log-1.log" 2>&1 \
+    || { cat "$log-1.log"; fail "$case: teardown.sh in a terminal failed"; }
+  grep -q 'delete role .*? \[y/N/a\]' "$log-1.log" || { cat "$log-1.log"; fail "$case: teardown.sh did not ask"; }
+  grep -q 'teardown.sh: deleted 0,' "$log-1.log" || { cat "$log-1.log"; fail "$case: teardown.sh deleted what was refused"; }
+
+  sh "$out/aws-cli/teardown.sh" --yes > "$log-2.log" 2>&1 || { cat "$log-2.log"; tail -40 "$work/moto.log"; fail "$case: teardown.sh --yes failed"; }
+  for kept in "$@"; do
+    grep -qF "kept:    $kept" "$log-2.log" || { cat "$log-2.log"; fail "$case: teardown.sh did not keep $kept"; }
+  done
+  [ "$(grep -c '^kept:' "$log-2.log")" = $# ] || { cat "$log-2.log"; fail "$case: teardown.sh kept more than $*"; }
+  [ "$(grep -c '^deleted: role ' "$log-2.log")" = "$workloads" ] || { cat "$log-2.log"; fail "$case: not every role was deleted"; }
+  [ "$(grep -c '^deleted: policy ' "$log-2.log")" = "$workloads" ] || { cat "$log-2.log"; fail "$case: not every policy was deleted"; }
+  while read -r line; do
+    what=${line#deleted: }; name=${what##* }
+    case "$what" in
+      "role "*) aws iam get-role --role-name "$name" > /dev/null 2>&1 ;;
+      "policy "*) aws iam get-policy --policy-arn "$name" > /dev/null 2>&1 ;;
+      "bucket "*) aws s3api head-bucket --bucket "$name" > /dev/null 2>&1 ;;
+      "OIDC provider "*) aws iam get-open-id-connect-provider --open-id-connect-provider-arn "$name" > /dev/null 2>&1 ;;
+      *) fail "$case: teardown.sh deleted something unknown: $what" ;;
+    esac && fail "$case: teardown.sh says it deleted $what, but the emulator still has it"
+  done < <(grep '^deleted: ' "$log-2.log")
+
+  sh "$out/aws-cli/teardown.sh" --yes > "$log-3.log" 2>&1 || { cat "$log-3.log"; fail "$case: teardown.sh failed when run again"; }
+  grep -q 'teardown.sh: deleted 0,' "$log-3.log" || { cat "$log-3.log"; fail "$case: the second teardown.sh found something to delete"; }
+  [ "$(grep -c '^absent:  role ' "$log-3.log")" = "$workloads" ] || { cat "$log-3.log"; fail "$case: the second teardown.sh did not find the roles absent"; }
+
+  sh "$out/aws-cli/setup.sh" > "$log-4.log" 2>&1 || { cat "$log-4.log"; fail "$case: setup.sh after teardown.sh failed"; }
+  [ "$(grep -c '^created: role ' "$log-4.log")" = "$workloads" ] || { cat "$log-4.log"; fail "$case: setup.sh after teardown.sh did not create every role again"; }
+  local listed
+  listed=$(printf '%s, ' "$@")
+  say "$case: teardown.sh asked first; with --yes it deleted $(grep -c '^deleted: ' "$log-2.log") things, kept $# (${listed%, }), and they are gone; run again, all absent; setup.sh built it again"
+}
+
+# teleport/setup.sh and teardown.sh against a stand-in tctl (tests/e2e/fake_tctl.py, the
+# commands they use with Teleport's rules: no role deleted while a bot holds it, --set-roles ""
+# changes nothing). Each bot has another role, ops, except ONLY_ROLE's, whose role must stay.
+run_teleport() { # run_teleport CASE [ONLY_ROLE_BOT]
+  local case=$1 out="$work/$1" only=${2-} log="$work/$1-teleport" bot
+  export FAKE_TCTL_STATE="$work/$case-tctl"
+  mkdir -p "$FAKE_TCTL_STATE/bots" "$FAKE_TCTL_STATE/resources/role"
+  printf 'kind: role\nmetadata: {name: ops}\n' > "$FAKE_TCTL_STATE/resources/role/ops"
+  for bot in $(awk '$1 == "remove_workload" {print $2}' "$out/teleport/teardown.sh"); do
+    if [ "$bot" = "$only" ]; then : > "$FAKE_TCTL_STATE/bots/$bot"; else echo ops > "$FAKE_TCTL_STATE/bots/$bot"; fi
+  done
+  sh "$out/teleport/setup.sh" > "$log-setup.log" 2>&1 || { cat "$log-setup.log"; fail "$case: teleport/setup.sh failed"; }
+  tctl bots ls > "$log-bots.log"
+  local roles
+  roles=$(awk '$1 == "remove_workload" {print $3}' "$out/teleport/teardown.sh")
+  for role in $roles; do grep -q "[ ,]$role\\(,\\|$\\)" "$log-bots.log" || fail "$case: setup.sh did not give a bot $role"; done
+  sh "$out/teleport/teardown.sh" < /dev/null > /dev/null 2>&1 && fail "$case: teleport/teardown.sh went ahead without --yes or a terminal"
+  sh "$out/teleport/teardown.sh" --yes > "$log-1.log" 2>&1 || { cat "$log-1.log"; fail "$case: teleport/teardown.sh failed"; }
+  tctl bots ls > "$log-bots.log"
+  for role in $roles; do
+    if tctl get "role/$role" > /dev/null 2>&1; then
+      [ -n "$only" ] && grep -q "^$only .* $role$" "$log-bots.log" || fail "$case: $role is still in the cluster"
+    else
+      grep -q "[ ,]$role\(,\|$\)" "$log-bots.log" && fail "$case: $role was deleted while a bot still holds it"
+    fi
+  done
+  [ -z "$(ls "$FAKE_TCTL_STATE/resources/workload_identity" 2>/dev/null)" ] || fail "$case: a workload_identity is left"
+  [ -z "$only" ] || grep -q "kept:    role .* on bot $only (it is the bot's only role" "$log-1.log" || fail "$case: $only's only role was not kept saying why"
+  sh "$out/teleport/teardown.sh" --yes > "$log-2.log" 2>&1 || { cat "$log-2.log"; fail "$case: teleport/teardown.sh failed when run again"; }
+  grep -q 'teardown.sh: changed 0,' "$log-2.log" || { cat "$log-2.log"; fail "$case: the second teleport/teardown.sh changed something"; }
+  sh "$out/teleport/setup.sh" > "$log-setup2.log" 2>&1 || { cat "$log-setup2.log"; fail "$case: teleport/setup.sh after teardown.sh failed"; }
+  say "$case: teleport/setup.sh then teardown.sh on a stand-in tctl: $(grep -c '^removed: ' "$log-1.log") roles off their bots, $(grep -c '^deleted: ' "$log-1.log") resources deleted${only:+, the only role of bot $only kept}; again, nothing to change; setup.sh again"
+  unset FAKE_TCTL_STATE
+}
+
+# The stand-in tctl, first on PATH for run_teleport.
+mkdir -p "$work/bin"
+printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$root/$venv/bin/python" "$root/tests/e2e/fake_tctl.py" > "$work/bin/tctl"
+chmod +x "$work/bin/tctl"
+export PATH="$work/bin:$PATH"
+command -v script > /dev/null || fail "script (util-linux) is not on PATH; it gives teardown.sh a terminal to ask on"
+
 run_case guide tests/e2e/guide.yaml
 run_profile
+run_teleport guide
+run_teardown guide "bucket workload-id-demo"
 run_case gov-readonly-existing tests/e2e/gov-readonly-existing.yaml
+run_teardown gov-readonly-existing "OIDC provider"
 run_fleet
+run_teleport fleet billing
+run_teardown fleet "bucket example-reports" "OIDC provider"
+# The guide's role, set up again above, trusts the same provider: that is why it stayed.
+grep -q '^kept:    OIDC provider .*(roles still trust it: workload-id-demo)$' "$work/fleet-teardown-2.log" \
+  || fail "fleet: the provider was not kept for the guide's role that still trusts it"
 run_doctor
 say "passed in $(( $(date +%s) - started ))s"
