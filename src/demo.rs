@@ -63,6 +63,9 @@ pub struct DemoOptions {
     pub redirect_loop: bool,
     /// `/webapi/ping` redirects to this URL (another host, say).
     pub ping_redirect: Option<String>,
+    /// Held before each connection's handshake and each answer: a proxy one network round
+    /// trip of this length away, to time what a client does in sequence.
+    pub latency: std::time::Duration,
 }
 
 impl Default for DemoOptions {
@@ -78,6 +81,7 @@ impl Default for DemoOptions {
             ping_padding: 0,
             redirect_loop: false,
             ping_redirect: None,
+            latency: std::time::Duration::ZERO,
         }
     }
 }
@@ -312,6 +316,8 @@ async fn serve_connection(
     state: Arc<State>,
 ) -> std::io::Result<()> {
     tcp.set_nodelay(true)?;
+    let latency = state.options.latency;
+    tokio::time::sleep(latency).await;
     let mut stream = acceptor.accept(tcp).await?;
     let mut pending = Vec::new();
     let mut buffer = [0u8; 2048];
@@ -351,6 +357,7 @@ async fn serve_connection(
         // One write per response: a head and body written apart would wait on delayed ACKs.
         let mut bytes = message.into_bytes();
         bytes.extend_from_slice(&response.body);
+        tokio::time::sleep(latency).await;
         stream.write_all(&bytes).await?;
         stream.flush().await?;
     }

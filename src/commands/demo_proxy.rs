@@ -21,6 +21,11 @@ pub struct DemoProxyArgs {
     /// the legacy API generation).
     #[arg(long = "teleport-version", value_name = "X.Y.Z", default_value = crate::demo::DEMO_VERSION)]
     pub teleport_version: String,
+
+    /// Hold each connection's handshake and each answer this many milliseconds: a proxy that
+    /// far away, to see what round trips cost.
+    #[arg(long = "latency-ms", value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
 }
 
 pub fn run(args: &DemoProxyArgs) -> Result<u8, CommandError> {
@@ -37,6 +42,7 @@ pub fn run(args: &DemoProxyArgs) -> Result<u8, CommandError> {
 async fn serve(args: &DemoProxyArgs) -> Result<u8, CommandError> {
     let options = DemoOptions {
         server_version: args.teleport_version.clone(),
+        latency: std::time::Duration::from_millis(args.latency_ms),
         ..DemoOptions::default()
     };
     let proxy = DemoProxy::start(args.listen, options)

@@ -202,12 +202,20 @@ fn https_authority(url: &str) -> Option<&str> {
     (!authority.is_empty()).then_some(authority)
 }
 
-/// Talks to the proxy: TLS handshake first (it tells DNS, connection and certificate problems
-/// apart precisely), then the four HTTP endpoints.
+/// Talks to the proxy: a TLS handshake that records the chain, and the four HTTP endpoints.
+/// They go out together, each waiting only for what it needs (the JWKS for the discovery
+/// document that names it): over a network each costs round trips, and in sequence a proxy
+/// 50 ms away would cost 6 of them instead of 3. The handshake's verdict still comes first,
+/// as it tells DNS, connection and certificate problems apart precisely.
 pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Findings, DiscoverError> {
     let trust = tls::Trust::load(options.ca_file.as_deref())?;
     let port = proxy.port().unwrap_or(443);
-    let handshake = tls::handshake(&trust, proxy.host(), port, options.timeout).await?;
+    let client = http::HttpClient::new(&trust, options.timeout, options.max_body)?;
+    let (handshake, said) = tokio::join!(
+        tls::handshake(&trust, proxy.host(), port, options.timeout),
+        ask_proxy(&client, proxy),
+    );
+    let handshake = handshake?;
     let chain_thumbprint = crate::thumbprint::of_chain(&handshake.chain)
         .ok_or_else(|| DiscoverError::Internal("the server sent no certificate".into()))?;
     if let Err(problem) = handshake.trust {
@@ -222,8 +230,7 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
         .iter()
         .map(|der| tls::summarize(der))
         .collect();
-    let client = http::HttpClient::new(&trust, options.timeout, options.max_body)?;
-    let said = ask_proxy(&client, proxy).await?;
+    let said = said?;
     let keys: Vec<KeySummary> = said.jwks.keys.iter().map(summarize_key).collect();
     let teleport_thumbprint = said.teleport_thumbprint.trim().to_ascii_lowercase();
     let api = crate::teleport::resolve_api(
@@ -274,15 +281,17 @@ async fn ask_proxy(
     proxy: &ProxyAddress,
 ) -> Result<ProxyAnswers, DiscoverError> {
     let base = format!("https://{}", proxy.authority());
-    let ping: Ping = client
-        .get_json(&format!("{base}/webapi/ping"))
-        .await
-        .map_err(|e| not_found(e, "this is not a Teleport proxy (no /webapi/ping)"))?;
-    let teleport_thumbprint: String = client
-        .get_json(&format!("{base}/webapi/thumbprint"))
-        .await
-        .map_err(|e| not_found(e, "Teleport is older than 16.x, or this is not a Teleport proxy; Workload Identity with AWS needs 16.4.6 or later"))?;
-    let (document, jwks) = issuer_documents(client, proxy).await?;
+    let ping_url = format!("{base}/webapi/ping");
+    let thumbprint_url = format!("{base}/webapi/thumbprint");
+    let (ping, teleport_thumbprint, documents) = tokio::join!(
+        client.get_json::<Ping>(&ping_url),
+        client.get_json::<String>(&thumbprint_url),
+        issuer_documents(client, proxy),
+    );
+    // In the order a person would ask: the first problem is the one to explain.
+    let ping = ping.map_err(|e| not_found(e, "this is not a Teleport proxy (no /webapi/ping)"))?;
+    let teleport_thumbprint = teleport_thumbprint.map_err(|e| not_found(e, "Teleport is older than 16.x, or this is not a Teleport proxy; Workload Identity with AWS needs 16.4.6 or later"))?;
+    let (document, jwks) = documents?;
     let jwks_authority = https_authority(&document.jwks_uri)
         .unwrap_or_default()
         .to_owned();
