@@ -427,9 +427,10 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
         let path = fleet_path(kind, "");
         shared.push(render_one(templates, kind, path, &context)?);
     }
-    // The shared files first, by path (NEXT-STEPS.md last of them): they are what a reviewer
-    // opens, a script next to the one that undoes it.
-    shared.sort_by(|a, b| a.path.cmp(&b.path));
+    // The shared files first, in the order of one workload's set (Terraform first, a script
+    // next to the one that undoes it, NEXT-STEPS.md last): they are what a reviewer opens.
+    let listed_at = |path: &str| ARTIFACTS.iter().position(|kind| kind.path == path);
+    shared.sort_by_key(|artifact| listed_at(&artifact.path));
     let next_steps = shared
         .iter()
         .position(|artifact| artifact.path == NEXT_STEPS)
