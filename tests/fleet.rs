@@ -34,8 +34,22 @@ fn write(artifacts: &[Artifact], dir: &Path) {
 #[test]
 fn snapshots_of_the_fleet_example() {
     let artifacts = render_fleet(&example());
-    // Three shared files, seven per workload, NEXT-STEPS.md, answers.yaml and its schema.
+    // Five shared files, seven per workload, NEXT-STEPS.md, answers.yaml and its schema.
     assert_eq!(artifacts.len(), 5 + 7 * NAMES.len() + 3);
+    // The shared files first, as a reviewer reads them: Terraform, then each script next to
+    // the one that undoes it.
+    let shared: Vec<&str> = artifacts[..5].iter().map(|a| a.path.as_str()).collect();
+    assert_eq!(
+        shared,
+        [
+            "terraform/main.tf",
+            "aws-cli/setup.sh",
+            "aws-cli/teardown.sh",
+            "teleport/setup.sh",
+            "teleport/teardown.sh"
+        ]
+    );
+    assert_eq!(artifacts[5 + 7 * NAMES.len()].path, "NEXT-STEPS.md");
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(repo_path("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
