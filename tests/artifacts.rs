@@ -477,22 +477,12 @@ fn the_aws_cli_script_sends_every_call_to_the_answers_region() {
         dir.path(),
         &render_plan(&plan_of("tests/fixtures/gov-readonly-existing.yaml")),
     );
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    let stub = bin.join("aws");
-    std::fs::write(
-        &stub,
+    let path = stand_in(
+        &dir.path().join("bin"),
+        "aws",
         "#!/bin/sh\necho \"$AWS_REGION $AWS_DEFAULT_REGION $*\" >> \"$CALLS\"\nexit 1\n",
-    )
-    .expect("write stub");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let calls = dir.path().join("calls");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
     );
+    let calls = dir.path().join("calls");
     let status = std::process::Command::new("sh")
         .arg(dir.path().join("aws-cli/setup.sh"))
         .env("PATH", path)

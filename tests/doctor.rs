@@ -72,6 +72,11 @@ fn failed(checks: &[Check]) -> Vec<&Check> {
     checks.iter().filter(|c| c.status == Status::Fail).collect()
 }
 
+/// Whether a check `id` ended `status`.
+fn has(checks: &[Check], id: CheckId, status: Status) -> bool {
+    checks.iter().any(|c| c.id == id && c.status == status)
+}
+
 /// The one failure, with its id, the AWS error and a fix mentioning `fix`.
 fn only_failure<'a>(checks: &'a [Check], id: CheckId, aws_error: &str, fix: &str) -> &'a Check {
     let failures = failed(checks);
@@ -158,11 +163,7 @@ fn an_audience_missing_from_the_client_ids_is_incorrect_token_audience() {
         "add-client-id-to-open-id-connect-provider",
     );
     // And it is drift: the artifacts create the provider with the audience.
-    assert!(
-        checks
-            .iter()
-            .any(|c| c.id == CheckId::Drift && c.status == Status::Warn)
-    );
+    assert!(has(&checks, CheckId::Drift, Status::Warn), "{checks:#?}");
 }
 
 #[test]
@@ -190,9 +191,8 @@ fn a_rotated_certificate_fails_for_a_private_ca_and_warns_for_a_public_one() {
     let checks = diagnose(&setup, &observed);
     assert!(failed(&checks).is_empty());
     assert!(
-        checks
-            .iter()
-            .any(|c| c.id == CheckId::DeployedThumbprints && c.status == Status::Warn)
+        has(&checks, CheckId::DeployedThumbprints, Status::Warn),
+        "{checks:#?}"
     );
 }
 
@@ -368,9 +368,8 @@ fn what_cannot_be_read_is_a_failure_that_says_so() {
     let checks = diagnose(&setup, &observed);
     assert!(failed(&checks).is_empty());
     assert!(
-        checks
-            .iter()
-            .any(|c| c.id == CheckId::TokenFile && c.status == Status::Skipped)
+        has(&checks, CheckId::TokenFile, Status::Skipped),
+        "{checks:#?}"
     );
 }
 

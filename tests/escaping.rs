@@ -6,24 +6,6 @@ mod common;
 use common::*;
 use wi_aws::render::{self, RenderError, Templates};
 
-const HOSTILE: &str =
-    "q\"uote'\\back ${var.x} %{if true}x%{endif} $(touch /tmp/pwned) `id` #c: - [x] {y}";
-
-fn hostile_plan() -> wi_aws::plan::Plan {
-    let mut plan = plan_of("examples/answers.yaml");
-    plan.aws.bucket = format!("bucket-{HOSTILE}");
-    plan.aws.role_name = format!("role-{HOSTILE}");
-    plan.aws.policy_name = format!("policy-{HOSTILE}");
-    plan.workload.teleport_role = format!("trole-{HOSTILE}");
-    plan.workload.bot = format!("bot-{HOSTILE}");
-    plan.workload.resource_name = Some(format!("wi-{HOSTILE}"));
-    plan.tbot.credential_ttl = Some(format!("ttl-{HOSTILE}"));
-    plan.tbot.output_dir = format!("/dir-{HOSTILE}");
-    plan.tbot.audience = format!("aud-{HOSTILE}");
-    plan.aws.region = format!("region-{HOSTILE}");
-    plan
-}
-
 #[test]
 fn hostile_values_arrive_intact_in_every_format() {
     let plan = hostile_plan();

@@ -44,22 +44,19 @@ fn verb_and_rest(call: &[String]) -> Option<(&str, &[String])> {
 
 struct Stage {
     dir: tempfile::TempDir,
+    /// `PATH` with the stand-ins first.
+    path: String,
 }
 
 impl Stage {
     fn new(artifacts: &[Artifact]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         wi_aws::write::write_all(&dir.path().join("out"), artifacts, false).expect("writes");
-        let bin = dir.path().join("bin");
-        std::fs::create_dir_all(&bin).expect("mkdir");
         std::fs::create_dir_all(dir.path().join("answers")).expect("mkdir");
-        for name in ["aws", "tctl"] {
-            let stub = bin.join(name);
-            std::fs::write(&stub, STUB).expect("write stub");
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        }
-        Self { dir }
+        let bin = dir.path().join("bin");
+        stand_in(&bin, "tctl", STUB);
+        let path = stand_in(&bin, "aws", STUB);
+        Self { dir, path }
     }
 
     fn answer(&self, subcommand: &str, text: &str) -> &Self {
@@ -68,16 +65,11 @@ impl Stage {
     }
 
     fn run(&self, script: &str, args: &[&str], deny: Option<&str>) -> Output {
-        let path = format!(
-            "{}:{}",
-            self.dir.path().join("bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
         let mut command = Command::new("sh");
         command
             .arg(self.dir.path().join("out").join(script))
             .args(args)
-            .env("PATH", path)
+            .env("PATH", &self.path)
             .env("CALLS", self.calls_file())
             .env("ANSWERS", self.dir.path().join("answers"))
             .stdin(Stdio::null());
@@ -374,14 +366,7 @@ fn the_teleport_teardown_takes_the_role_off_the_bot_before_deleting_it() {
 
 #[test]
 fn hostile_values_reach_every_call_as_one_exact_argument() {
-    const HOSTILE: &str = "q\"uote'\\back ${x} $(touch /tmp/pwned-teardown) `id` #c * [x]";
-    let mut plan = plan_of("examples/answers.yaml");
-    plan.aws.bucket = format!("bucket-{HOSTILE}");
-    plan.aws.role_name = format!("role-{HOSTILE}");
-    plan.aws.policy_name = format!("policy-{HOSTILE}");
-    plan.workload.teleport_role = format!("trole-{HOSTILE}");
-    plan.workload.bot = format!("bot-{HOSTILE}");
-    plan.workload.resource_name = Some(format!("wi-{HOSTILE}"));
+    let plan = hostile_plan();
     let stage = Stage::new(&render_plan(&plan));
     as_setup_left_it(&stage);
     let output = stage.run("aws-cli/teardown.sh", &["--yes"], None);
@@ -400,7 +385,7 @@ fn hostile_values_reach_every_call_as_one_exact_argument() {
     };
     assert_eq!(
         argument_after("--role-name", "delete-role"),
-        [plan.aws.role_name.clone()]
+        std::slice::from_ref(&plan.aws.role_name)
     );
     assert_eq!(
         argument_after("--policy-arn", "delete-policy"),
@@ -408,7 +393,7 @@ fn hostile_values_reach_every_call_as_one_exact_argument() {
     );
     assert_eq!(
         argument_after("--bucket", "delete-bucket"),
-        [plan.aws.bucket.clone()]
+        std::slice::from_ref(&plan.aws.bucket)
     );
 
     let stage = Stage::new(&render_plan(&plan));
@@ -430,5 +415,5 @@ fn hostile_values_reach_every_call_as_one_exact_argument() {
             format!("workload_identity/{identity}")
         ]
     );
-    assert!(!Path::new("/tmp/pwned-teardown").exists());
+    assert!(!Path::new("/tmp/pwned").exists());
 }

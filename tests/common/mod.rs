@@ -77,6 +77,42 @@ pub fn ini(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
     sections
 }
 
+/// Characters each output format must escape (HCL's `${` and `%{`, shell's `$(`, backticks and
+/// globs, quotes, YAML's `#` and `: `), none of which validation would let through.
+pub const HOSTILE: &str =
+    "q\"uote'\\back ${var.x} %{if true}x%{endif} $(touch /tmp/pwned) `id` #c: - * [x] {y}";
+
+/// The guide's plan with every free-text value made hostile (see [`HOSTILE`]).
+pub fn hostile_plan() -> Plan {
+    let mut plan = plan_of("examples/answers.yaml");
+    plan.aws.bucket = format!("bucket-{HOSTILE}");
+    plan.aws.role_name = format!("role-{HOSTILE}");
+    plan.aws.policy_name = format!("policy-{HOSTILE}");
+    plan.workload.teleport_role = format!("trole-{HOSTILE}");
+    plan.workload.bot = format!("bot-{HOSTILE}");
+    plan.workload.resource_name = Some(format!("wi-{HOSTILE}"));
+    plan.tbot.credential_ttl = Some(format!("ttl-{HOSTILE}"));
+    plan.tbot.output_dir = format!("/dir-{HOSTILE}");
+    plan.tbot.audience = format!("aud-{HOSTILE}");
+    plan.aws.region = format!("region-{HOSTILE}");
+    plan
+}
+
+/// Writes an executable `bin/NAME` running `script`, to stand in for a real command, and
+/// returns a `PATH` that finds it first.
+pub fn stand_in(bin: &Path, name: &str, script: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(bin).expect("mkdir");
+    let path = bin.join(name);
+    std::fs::write(&path, script).expect("write stand-in");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 /// Runs `sh -c '. FILE; printf %s "$VAR"'` and returns the value the shell sees.
 pub fn shell_value(file: &Path, variable: &str) -> String {
     let output = std::process::Command::new("sh")
