@@ -35,16 +35,16 @@ Modes:
 Artifacts written to DIR: terraform/main.tf, iam/trust-policy.json, iam/permissions-policy.json,
 aws-cli/setup.sh and aws-cli/teardown.sh, teleport/role.yaml, teleport/setup.sh and
 teleport/teardown.sh (each teardown undoes its setup, asking first), aws/config, aws/env,
-NEXT-STEPS.md and
-answers.yaml (the normalized answers, for replay) with answers.schema.json (its JSON Schema,
-for editors); teleport/workload-identity.yaml and tbot/services.yaml for the current Teleport API
+NEXT-STEPS.md and answers.yaml (the normalized answers, for replay) with answers.schema.json
+(its JSON Schema, for editors); teleport/workload-identity.yaml and tbot/services.yaml for the current Teleport API
 generation (teleport.api workload-identity, or auto on 17.2.7+), tbot/outputs.yaml for the
 legacy one (legacy-spiffe).
 
 Many workloads (answers `version: 2` with a `workloads:` list; see examples/fleet.yaml): one
 terraform/main.tf (one OIDC provider, the workloads as one for_each map), one setup.sh and one
-teardown.sh each in aws-cli/ and teleport/ for the fleet, iam/<workload>/ and teleport/<workload>/ for each, and
-hosts/<workload>/ with what goes to that workload's host (tbot, aws/config, aws/env).
+teardown.sh each in aws-cli/ and teleport/ for the fleet, iam/<workload>/ and
+teleport/<workload>/ for each, and hosts/<workload>/ with what goes to that workload's host
+(tbot, aws/config, aws/env).
 
 After writing, render runs `verify` on the files (unless --no-verify).
 
