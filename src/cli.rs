@@ -51,7 +51,8 @@ After writing, render runs `verify` on the files (unless --no-verify).
 Exit codes: 0 success; 1 failure (I/O, network, a verify check failed, the output directory
 locked by another run); 2 invalid answers or usage, an unreadable answers file, or no terminal
 for the wizard (nothing written); 3 an existing file differs and --force was not given
-(nothing written); 130 the wizard was left (nothing written).
+(nothing written); 130 the wizard was left (nothing written). A reader that closes the output
+early (`| head`) changes nothing: the run goes to its end and exits with its own code.
 
 Environment: NO_COLOR disables colour.";
 
@@ -126,11 +127,19 @@ pub fn run(cli: Cli) -> ExitCode {
         None if cli.render.answers_file.is_some() => commands::render::run(&cli.render),
         None => commands::wizard::run(&cli.wizard, &cli.render),
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match result {
+        Ok(code) => code,
         Err(error) => {
-            eprint!("{error}");
-            ExitCode::from(error.code)
+            crate::output::err(format_args!("{error}"));
+            error.code
+        }
+    };
+    // A reader that closed stdout is not a failure (see `output`); any other lost output is.
+    match crate::output::finish() {
+        Ok(()) => ExitCode::from(code),
+        Err(error) => {
+            crate::errln!("wi-aws: cannot write to standard output: {error}");
+            ExitCode::from(code.max(exit::FAILURE))
         }
     }
 }

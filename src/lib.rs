@@ -19,6 +19,7 @@ pub mod files;
 pub mod fleet;
 pub mod jwk;
 pub mod jwt_svid;
+pub mod output;
 pub mod parallel;
 pub mod pipeline;
 pub mod plain;

@@ -241,7 +241,7 @@ fn cancelled(error: inquire::InquireError) -> Cancelled {
             Cancelled
         }
         other => {
-            eprintln!("wi-aws: the terminal failed: {other}");
+            crate::errln!("wi-aws: the terminal failed: {other}");
             Cancelled
         }
     }
@@ -293,7 +293,7 @@ impl Prompter for Terminal {
     }
 
     fn say(&mut self, line: &str) {
-        println!("{line}");
+        crate::outln!("{line}");
     }
 
     fn busy<T>(&mut self, message: &str, work: impl FnOnce() -> T + Send) -> T
@@ -303,7 +303,7 @@ impl Prompter for Terminal {
         use std::io::{IsTerminal, Write};
         use std::sync::atomic::{AtomicBool, Ordering};
         if !std::io::stderr().is_terminal() {
-            eprintln!("{message}");
+            crate::errln!("{message}");
             return work();
         }
         let done = Arc::new(AtomicBool::new(false));
@@ -314,12 +314,15 @@ impl Prompter for Terminal {
                 use crate::terminal::SPINNER;
                 let mut frame = 0;
                 while !done.load(Ordering::Relaxed) {
-                    eprint!("\r{} {message}", SPINNER[frame % SPINNER.len()]);
+                    crate::output::err(format_args!(
+                        "\r{} {message}",
+                        SPINNER[frame % SPINNER.len()]
+                    ));
                     let _ = std::io::stderr().flush();
                     frame += 1;
                     std::thread::sleep(std::time::Duration::from_millis(100));
                 }
-                eprint!("\r\x1b[2K");
+                crate::output::err(format_args!("\r\x1b[2K"));
                 let _ = std::io::stderr().flush();
             })
         };

@@ -54,19 +54,21 @@ async fn serve(args: &DemoProxyArgs) -> Result<u8, CommandError> {
     write_ca(&args.ca_out, &proxy.ca_pem)?;
     let authority = proxy.authority();
     let ca = args.ca_out.display();
-    println!("listening on {authority}");
-    println!("DEMO Teleport proxy — not Teleport, for trying wi-aws only. Ctrl-C stops it.");
-    println!("  cluster      {}", crate::demo::DEMO_CLUSTER_NAME);
-    println!("  version      {}", args.teleport_version);
-    println!("  issuer       {}", proxy.issuer.issuer_url());
-    println!("  CA to trust  {ca}");
-    println!("Try:");
-    println!("  wi-aws discover --proxy {authority} --ca-file {ca}");
-    println!("  curl --cacert {ca} 'https://{authority}/demo/jwt-svid?path=/svc/example-service'");
+    crate::outln!("listening on {authority}");
+    crate::outln!("DEMO Teleport proxy — not Teleport, for trying wi-aws only. Ctrl-C stops it.");
+    crate::outln!("  cluster      {}", crate::demo::DEMO_CLUSTER_NAME);
+    crate::outln!("  version      {}", args.teleport_version);
+    crate::outln!("  issuer       {}", proxy.issuer.issuer_url());
+    crate::outln!("  CA to trust  {ca}");
+    crate::outln!("Try:");
+    crate::outln!("  wi-aws discover --proxy {authority} --ca-file {ca}");
+    crate::outln!(
+        "  curl --cacert {ca} 'https://{authority}/demo/jwt-svid?path=/svc/example-service'"
+    );
     tokio::signal::ctrl_c()
         .await
         .map_err(|error| CommandError::failure(error.to_string()))?;
-    println!("stopped");
+    crate::outln!("stopped");
     proxy.stop();
     Ok(exit::OK)
 }

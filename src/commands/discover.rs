@@ -29,7 +29,7 @@ pub fn run(args: &DiscoverArgs) -> Result<u8, CommandError> {
     if args.json {
         print_json(&findings)?;
     } else {
-        print!("{}", report(&findings, &Style::detect()));
+        crate::out!("{}", report(&findings, &Style::detect()));
     }
     Ok(if findings.all_ok() {
         exit::OK

@@ -25,24 +25,24 @@ pub fn run(args: &MigrateArgs) -> Result<u8, CommandError> {
         .map_err(|problems| CommandError::bad_input(format!("{path}: {problems}")))?;
     let (answers, _) = FleetAnswers::from_yaml(&text);
     if checked.form == Form::Fleet {
-        eprintln!("{path} is already version 2; printed as it reads.");
-        print!("{}", answers.to_yaml());
+        crate::errln!("{path} is already version 2; printed as it reads.");
+        crate::out!("{}", answers.to_yaml());
         return Ok(crate::pipeline::exit::OK);
     }
     let migrated = fleet::migrate(&answers);
     let name = migrated.workloads[0].name.clone().unwrap_or_default();
-    print!(
+    crate::out!(
         "# wi-aws answers, version 2 (a fleet), from {path}. Add workloads under `workloads:`.\n{}",
         migrated.to_yaml()
     );
-    eprintln!(
+    crate::errln!(
         "Migrated {path}: its workload is now `{name}` of a fleet; the other files it renders keep their content, and move:"
     );
-    eprintln!(
+    crate::errln!(
         "  iam/*.json → iam/{name}/, teleport/role.yaml (and workload-identity.yaml) → teleport/{name}/,"
     );
-    eprintln!("  tbot/ and aws/ → hosts/{name}/ (the bundle for the workload's host).");
-    eprintln!(
+    crate::errln!("  tbot/ and aws/ → hosts/{name}/ (the bundle for the workload's host).");
+    crate::errln!(
         "If Terraform applied the old main.tf, move its state to the fleet's addresses before the next apply:"
     );
     for address in [
@@ -50,7 +50,7 @@ pub fn run(args: &MigrateArgs) -> Result<u8, CommandError> {
         "aws_iam_role.workload",
         "aws_iam_role_policy_attachment.workload",
     ] {
-        eprintln!("  terraform state mv '{address}' '{address}[\"{name}\"]'");
+        crate::errln!("  terraform state mv '{address}' '{address}[\"{name}\"]'");
     }
     if checked.shared().aws.create_bucket {
         let bucket = &checked.shared().aws.bucket;
@@ -60,7 +60,7 @@ pub fn run(args: &MigrateArgs) -> Result<u8, CommandError> {
             "aws_s3_bucket_server_side_encryption_configuration",
             "aws_s3_bucket_versioning",
         ] {
-            eprintln!("  terraform state mv '{kind}.workload' '{kind}.workload[\"{bucket}\"]'");
+            crate::errln!("  terraform state mv '{kind}.workload' '{kind}.workload[\"{bucket}\"]'");
         }
     }
     Ok(crate::pipeline::exit::OK)

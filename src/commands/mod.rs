@@ -140,7 +140,7 @@ fn proxy_and_options(
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CommandError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|error| CommandError::failure(error.to_string()))?;
-    println!("{text}");
+    crate::outln!("{text}");
     Ok(())
 }
 
@@ -154,9 +154,9 @@ fn report_checks(
         print_json(&report)?;
     } else {
         let style = Style::detect();
-        println!("{title}");
+        crate::outln!("{title}");
         for line in report.lines(|status| style.status(status)) {
-            println!("{line}");
+            crate::outln!("{line}");
         }
     }
     Ok(if report.passed() {

@@ -55,11 +55,11 @@ pub fn run(command: &ProfileCommand) -> Result<u8, CommandError> {
     }
     .map_err(failed)?;
     for line in disk::said(&outcomes, &path) {
-        println!("{line}");
+        crate::outln!("{line}");
     }
     if installing {
         for (name, _) in &profiles {
-            println!("  try: aws sts get-caller-identity --profile {name}");
+            crate::outln!("  try: aws sts get-caller-identity --profile {name}");
         }
     }
     Ok(crate::pipeline::exit::OK)

@@ -78,11 +78,11 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     // verify reads what was written; a large fleet's texts need not stay in memory meanwhile.
     drop((artifacts, fleet));
     print_written(out, &written);
-    println!("Next: {}", out.join(crate::render::NEXT_STEPS).display());
+    crate::outln!("Next: {}", out.join(crate::render::NEXT_STEPS).display());
     let code = match settings.verify {
         false => exit::OK,
         true => {
-            println!();
+            crate::outln!();
             let report = pipeline::verify(out)?;
             report_checks(
                 &format!(
@@ -101,7 +101,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
             )
         })?;
         for line in lines {
-            println!("{line}");
+            crate::outln!("{line}");
         }
     }
     Ok(code)
@@ -130,7 +130,7 @@ fn read_fleet(answers_file: &Path, args: &RenderArgs) -> Result<Fleet, CommandEr
         CommandError::bad_input(format!("{}: {problems}", answers_file.display())).nothing_written()
     })?;
     for warning in discovery_warnings.iter().chain(&fleet.warnings) {
-        eprintln!("warning: {warning}");
+        crate::errln!("warning: {warning}");
     }
     Ok(fleet)
 }
@@ -145,7 +145,7 @@ fn discover_for_render(
         CommandError::failure(format!("discovery failed: {error}")).nothing_written()
     })?;
     for check in findings.checks.iter().filter(|c| !c.ok()) {
-        eprintln!("warning: discovery: {}: {}", check.id, check.detail);
+        crate::errln!("warning: discovery: {}: {}", check.id, check.detail);
     }
     Ok(findings)
 }
@@ -165,12 +165,12 @@ fn print_dry_run(out: &Path, artifacts: &[Artifact], planned: &[Planned], force:
         };
         // Pad before colouring: escape codes would count as width.
         let what = style.outcome(p.outcome, &format!("{what:<12}"));
-        println!("{what} {}{note}", out.join(&p.path).display());
+        crate::outln!("{what} {}{note}", out.join(&p.path).display());
         if p.overwrites {
-            print!("{}", difference(out, artifact));
+            crate::out!("{}", difference(out, artifact));
         }
     }
-    println!("dry run: nothing written to {}", out.display());
+    crate::outln!("dry run: nothing written to {}", out.display());
 }
 
 /// What would change in a file that differs, as a unified diff (the file there is read with
@@ -192,10 +192,13 @@ fn difference(out: &Path, artifact: &Artifact) -> String {
 }
 
 fn print_written(out: &Path, written: &[Planned]) {
+    use std::fmt::Write;
     let style = Style::detect();
+    // One write for a fleet's thousands of lines, not one each.
+    let mut lines = String::new();
     for p in written {
         let word = style.outcome(p.outcome, &format!("{:<9}", p.outcome.word()));
-        println!("{word} {}", out.join(&p.path).display());
+        let _ = writeln!(lines, "{word} {}", out.join(&p.path).display());
     }
-    print!("{} ", pipeline::written_summary(out, written));
+    crate::out!("{lines}{} ", pipeline::written_summary(out, written));
 }

@@ -3,7 +3,6 @@
 
 use super::CommandError;
 use clap::{Args, CommandFactory, ValueEnum};
-use std::io::Write;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Shell {
@@ -59,13 +58,8 @@ pub fn man() -> Result<u8, CommandError> {
 }
 
 fn write_out(bytes: &[u8]) -> Result<u8, CommandError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(crate::pipeline::exit::OK),
-        // A closed pipe (`wi-aws man | head`) is the reader's choice, not a failure.
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
-            Ok(crate::pipeline::exit::OK)
-        }
-        Err(error) => Err(CommandError::failure(format!("cannot write: {error}"))),
-    }
+    // A closed pipe (`wi-aws man | head`) is the reader's choice; `cli::run` reports any other
+    // error writing stdout.
+    crate::output::out_bytes(bytes);
+    Ok(crate::pipeline::exit::OK)
 }

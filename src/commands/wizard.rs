@@ -11,7 +11,7 @@ use crate::plain::{self, Prompter, Terminal};
 use crate::problem::{Location, Problem, Problems};
 use crate::teleport::ProxyAddress;
 use clap::Args;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -70,15 +70,16 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
         };
         match crate::tui::run(setup, options.clone(), theme) {
             Ok(finished) => {
-                // The terminal may be gone (the wizard ended on SIGHUP): never panic on it.
-                let mut stdout = std::io::stdout();
+                // The terminal may be gone (the wizard ended on SIGHUP): outln never panics.
                 for line in &finished.summary {
-                    let _ = writeln!(stdout, "{line}");
+                    crate::outln!("{line}");
                 }
                 return Ok(finished.ending.exit_code());
             }
             Err(crate::tui::TuiError::Unavailable(error)) => {
-                eprintln!("wi-aws: no full-screen wizard ({error}); asking line by line instead.");
+                crate::errln!(
+                    "wi-aws: no full-screen wizard ({error}); asking line by line instead."
+                );
             }
             Err(error) => return Err(CommandError::failure(error.to_string())),
         }
@@ -131,11 +132,13 @@ fn line_wizard(
     options: &discover::Options,
 ) -> Result<u8, CommandError> {
     for problem in ignored {
-        println!("note: {problem} (ignored)");
+        crate::outln!("note: {problem} (ignored)");
     }
     if let Some(demo_proxy) = demo_proxy {
-        println!("DEMO mode: a local demo Teleport proxy (not Teleport) answers at {demo_proxy}.");
-        println!(
+        crate::outln!(
+            "DEMO mode: a local demo Teleport proxy (not Teleport) answers at {demo_proxy}."
+        );
+        crate::outln!(
             "Press Enter to accept each default; the artifacts are for trying wi-aws, not for AWS."
         );
     }
@@ -161,7 +164,7 @@ fn line_wizard(
 /// After the wizard was left: nothing is written unless the user asks to keep the answers.
 fn offer_to_save(terminal: &mut Terminal, answers: &FleetAnswers) {
     use crate::pipeline::PARTIAL_ANSWERS;
-    println!("Left the wizard: no artifact was written.");
+    crate::outln!("Left the wizard: no artifact was written.");
     if *answers == FleetAnswers::default() {
         return;
     }
@@ -175,8 +178,8 @@ fn offer_to_save(terminal: &mut Terminal, answers: &FleetAnswers) {
     }
     match pipeline::save_partial(answers.to_yaml()) {
         Ok(()) => {
-            println!("Saved {PARTIAL_ANSWERS}; continue with: wi-aws --edit {PARTIAL_ANSWERS}")
+            crate::outln!("Saved {PARTIAL_ANSWERS}; continue with: wi-aws --edit {PARTIAL_ANSWERS}")
         }
-        Err(error) => eprintln!("wi-aws: {error}"),
+        Err(error) => crate::errln!("wi-aws: {error}"),
     }
 }
