@@ -188,7 +188,7 @@ fn main() {
             black_box(checks);
         },
     );
-    let key = jsonwebtoken::DecodingKey::from_jwk(&issuer.jwks().keys[0]).expect("key");
+    let key = jsonwebtoken::DecodingKey::from_jwk(issuer.jwk()).expect("key");
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_audience(&["sts.amazonaws.com"]);
     validation.set_issuer(&["https://example.teleport.sh/workload-identity"]);

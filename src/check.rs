@@ -17,6 +17,8 @@ pub enum CheckId {
     // What verify checks on the files and the token.
     TeleportRole,
     TbotSelector,
+    /// tbot's credential lifetime against its renewal interval, as the written file says.
+    TbotTiming,
     Issued,
     ProviderUrl,
     Token,
@@ -67,6 +69,7 @@ impl CheckId {
             Self::JwksHost => "jwks host",
             Self::TeleportRole => "teleport role",
             Self::TbotSelector => "tbot selector",
+            Self::TbotTiming => "tbot timing",
             Self::Issued => "issued",
             Self::ProviderUrl => "provider url",
             Self::Token => "token",

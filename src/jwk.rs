@@ -8,6 +8,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 use thiserror::Error;
 
+/// A JWKS (RFC 7517 §5) as a verifier reads it: each key kept as the JSON it is, so a member no
+/// library enum knows (`"alg": "ES512"` for one) reaches [`StsKey`], which judges it by its real
+/// value.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Jwks {
+    pub keys: Vec<Value>,
+}
+
 /// The algorithms STS accepts for web identity tokens.
 pub const STS_ALGORITHMS: [&str; 6] = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"];
 

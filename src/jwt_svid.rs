@@ -3,7 +3,8 @@
 //! discovery document and JWKS that AWS fetches. Used by the demo proxy and by `verify`'s
 //! ephemeral issuer; the private key lives only in memory.
 
-use jsonwebtoken::jwk::{Jwk, JwkSet};
+use crate::jwk::Jwks;
+use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -77,10 +78,15 @@ impl Issuer {
         &self.kid
     }
 
-    pub fn jwks(&self) -> JwkSet {
-        JwkSet {
-            keys: vec![self.jwk.clone()],
+    pub fn jwks(&self) -> Jwks {
+        Jwks {
+            keys: vec![serde_json::to_value(&self.jwk).unwrap_or_default()],
         }
+    }
+
+    /// The public key, as jsonwebtoken reads it (for comparisons with that library).
+    pub fn jwk(&self) -> &Jwk {
+        &self.jwk
     }
 
     /// The OpenID discovery document served at `<issuer>/.well-known/openid-configuration`.

@@ -48,6 +48,49 @@ fn every_rendered_case_passes_every_check() {
 
 /// One edit in one artifact → exactly one failed check, with the AWS error it causes.
 const EDITS: &[(&str, &str, &str, &str, &str)] = &[
+    // tbot's timing as the written file says it, under the answers' rules.
+    (
+        "tbot/services.yaml",
+        "renewal_interval: \"20m\"",
+        "renewal_interval: \"2h\"",
+        "tbot timing",
+        "ExpiredTokenException: Token expired",
+    ),
+    (
+        "tbot/services.yaml",
+        "renewal_interval: \"20m\"",
+        "renewal_interval: \"1h\"",
+        "tbot timing",
+        "ExpiredTokenException: Token expired",
+    ),
+    (
+        "tbot/services.yaml",
+        "credential_ttl: \"1h\"",
+        "credential_ttl: \"25h\"",
+        "tbot timing",
+        "Teleport's cap",
+    ),
+    (
+        "tbot/services.yaml",
+        "credential_ttl: \"1h\"",
+        "credential_ttl: \"10m\"",
+        "tbot timing",
+        "ExpiredTokenException: Token expired",
+    ),
+    (
+        "tbot/services.yaml",
+        "credential_ttl: \"1h\"",
+        "credential_ttl: 3600",
+        "tbot timing",
+        "cannot read",
+    ),
+    (
+        "tbot/services.yaml",
+        "renewal_interval: \"20m\"",
+        "renewal_interval: \"soon\"",
+        "tbot timing",
+        "cannot read",
+    ),
     (
         "iam/trust-policy.json",
         "svc/example-service\"",
@@ -231,6 +274,52 @@ fn one_edit_fails_exactly_the_matching_check() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// tbot's own defaults (1h, renewed every 20m) stand for settings the file leaves out, in
+/// either generation, and are held to the same rules as written ones.
+#[test]
+fn tbot_timing_left_out_is_tbots_default_and_a_legacy_output_is_checked_too() {
+    let dir = rendered("examples/answers.yaml");
+    edit(
+        dir.path(),
+        "tbot/services.yaml",
+        "    credential_ttl: \"1h\"\n",
+        "",
+    );
+    edit(
+        dir.path(),
+        "tbot/services.yaml",
+        "    renewal_interval: \"20m\"\n",
+        "",
+    );
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    assert!(report.passed(), "{:#?}", failed(&report.checks));
+    let timing = report
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::TbotTiming)
+        .expect("a timing check");
+    assert!(timing.detail.contains("tbot's default"), "{timing:?}");
+    // Only the TTL given, shorter than tbot's default renewal of 20m.
+    let services = dir.path().join("tbot/services.yaml");
+    let text = std::fs::read_to_string(&services).expect("read");
+    std::fs::write(&services, format!("{text}    credential_ttl: \"15m\"\n")).expect("write");
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    let failures = failed(&report.checks);
+    assert_eq!(failures.len(), 1, "{failures:#?}");
+    assert_eq!(failures[0].id, CheckId::TbotTiming);
+    assert!(
+        failures[0].detail.contains("20m (tbot's default)"),
+        "{failures:#?}"
+    );
+
+    let legacy = rendered_legacy();
+    let outputs = legacy.path().join("tbot/outputs.yaml");
+    let text = std::fs::read_to_string(&outputs).expect("read");
+    std::fs::write(&outputs, format!("{text}    renewal_interval: 90m\n")).expect("write");
+    let failures = failed_labels(legacy.path());
+    assert_eq!(failures, ["tbot timing"]);
 }
 
 #[test]
@@ -676,31 +765,128 @@ fn the_issued_token_passes_an_independent_jwt_implementation() {
     );
 }
 
-/// Signs `header.payload` with a fresh P-521 key; returns the token and the key as a JWK.
-fn es512_token(
+/// A fresh key for `alg` (RS256/384/512 share one RSA-2048 key, the slow part) that signs
+/// `header.payload`; returns the token and the public key as a JWK, without `alg`.
+fn signed_token(
+    alg: &str,
     header: &serde_json::Value,
     claims: &serde_json::Value,
 ) -> (String, serde_json::Value) {
     use aws_lc_rs::rand::SystemRandom;
-    use aws_lc_rs::signature::{ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
+    thread_local! {
+        static RSA: (Vec<u8>, serde_json::Value) = {
+            let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("RSA key");
+            let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(key.serialize_pem().as_bytes())
+                .expect("PEM");
+            let jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(
+                &encoding,
+                jsonwebtoken::Algorithm::RS256,
+            )
+            .expect("JWK");
+            let jwk = serde_json::to_value(jwk).expect("JSON");
+            (key.serialize_der(), json!({"kty": "RSA", "n": jwk["n"], "e": jwk["e"]}))
+        };
+    }
     let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P521_SHA512_FIXED_SIGNING, &rng).expect("key");
-    let pair =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P521_SHA512_FIXED_SIGNING, pkcs8.as_ref()).expect("pair");
     let message = format!("{}.{}", b64(header), b64(claims));
-    let signature = pair.sign(&rng, message.as_bytes()).expect("signs");
-    let point = pair.public_key().as_ref();
-    let jwk = json!({
-        "kty": "EC",
-        "crv": "P-521",
-        "kid": header["kid"],
-        "x": URL_SAFE_NO_PAD.encode(&point[1..67]),
-        "y": URL_SAFE_NO_PAD.encode(&point[67..]),
-    });
+    let (signature, mut jwk) = if let Some(bits) = alg.strip_prefix("RS") {
+        let padding: &dyn signature::RsaEncoding = match bits {
+            "256" => &signature::RSA_PKCS1_SHA256,
+            "384" => &signature::RSA_PKCS1_SHA384,
+            _ => &signature::RSA_PKCS1_SHA512,
+        };
+        RSA.with(|(der, jwk)| {
+            let pair = RsaKeyPair::from_pkcs8(der).expect("pair");
+            let mut signature = vec![0; pair.public_modulus_len()];
+            pair.sign(padding, &rng, message.as_bytes(), &mut signature)
+                .expect("signs");
+            (signature, jwk.clone())
+        })
+    } else {
+        let (curve, signing, size) = match alg {
+            "ES256" => ("P-256", &signature::ECDSA_P256_SHA256_FIXED_SIGNING, 32),
+            "ES384" => ("P-384", &signature::ECDSA_P384_SHA384_FIXED_SIGNING, 48),
+            _ => ("P-521", &signature::ECDSA_P521_SHA512_FIXED_SIGNING, 66),
+        };
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(signing, &rng).expect("key");
+        let pair = EcdsaKeyPair::from_pkcs8(signing, pkcs8.as_ref()).expect("pair");
+        let signature = pair.sign(&rng, message.as_bytes()).expect("signs");
+        // The uncompressed point: 0x04 || x || y.
+        let point = pair.public_key().as_ref();
+        let jwk = json!({
+            "kty": "EC",
+            "crv": curve,
+            "x": URL_SAFE_NO_PAD.encode(&point[1..=size]),
+            "y": URL_SAFE_NO_PAD.encode(&point[size + 1..]),
+        });
+        (signature.as_ref().to_vec(), jwk)
+    };
+    jwk["kid"] = header["kid"].clone();
     (
-        format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref())),
+        format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature)),
         jwk,
     )
+}
+
+/// Every algorithm STS accepts, through `wi-aws verify --token-file T --jwks J` on the rendered
+/// guide, with the key's `alg` present and absent: each passes, and each altered token fails
+/// on its signature. A key whose `alg` is unknown is named by its real value.
+#[test]
+fn a_valid_token_of_each_sts_algorithm_passes_with_or_without_the_keys_alg() {
+    let lab = TokenLab::new();
+    let dir = lab._dir.path();
+    let run = |token: &str, jwk: &serde_json::Value| {
+        std::fs::write(dir.join("token"), token).expect("write");
+        std::fs::write(dir.join("jwks.json"), json!({"keys": [jwk]}).to_string()).expect("write");
+        let output = common::run_wi_aws(
+            &[
+                "verify",
+                "--token-file",
+                "token",
+                "--jwks",
+                "jwks.json",
+                "--out",
+                ".",
+            ],
+            dir,
+        );
+        (output.status.code(), common::text(&output.stdout))
+    };
+    for alg in wi_aws::jwk::STS_ALGORITHMS {
+        let header = json!({"alg": alg, "typ": "JWT", "kid": format!("key-{alg}")});
+        let (token, jwk) = signed_token(alg, &header, &lab.claims());
+        for with_alg in [false, true] {
+            let mut jwk = jwk.clone();
+            if with_alg {
+                jwk["alg"] = json!(alg);
+            }
+            let (code, stdout) = run(&token, &jwk);
+            assert_eq!(code, Some(0), "{alg}, key alg {with_alg}: {stdout}");
+            assert!(
+                stdout.contains(&format!("valid {alg} signature")),
+                "{alg}: {stdout}"
+            );
+        }
+        let mut claims = lab.claims();
+        claims["sub"] = json!("spiffe://example.teleport.sh/svc/admin");
+        let altered = format!(
+            "{}.{}.{}",
+            b64(&header),
+            b64(&claims),
+            token.rsplit('.').next().expect("signature")
+        );
+        let (code, stdout) = run(&altered, &jwk);
+        assert_eq!(code, Some(1), "{alg}: {stdout}");
+        assert!(stdout.contains("does not verify"), "{alg}: {stdout}");
+    }
+    let header = json!({"alg": "ES512", "kid": "k"});
+    let (token, mut jwk) = signed_token("ES512", &header, &lab.claims());
+    jwk["alg"] = json!("EdDSA");
+    let (code, stdout) = run(&token, &jwk);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("alg \"EdDSA\""), "{stdout}");
+    assert!(!stdout.contains("UNKNOWN"), "{stdout}");
 }
 
 #[test]
@@ -723,9 +909,8 @@ fn an_es512_header_never_passes_without_a_verified_signature() {
     }
     // A real ES512 token verifies with its P-521 key, and fails once altered.
     let header = json!({"alg": "ES512", "kid": "p521"});
-    let (token, jwk) = es512_token(&header, &lab.claims());
-    let jwks: jsonwebtoken::jwk::JwkSet =
-        serde_json::from_value(json!({"keys": [jwk]})).expect("JWKS");
+    let (token, jwk) = signed_token("ES512", &header, &lab.claims());
+    let jwks: wi_aws::jwk::Jwks = serde_json::from_value(json!({"keys": [jwk]})).expect("JWKS");
     let checks = verify::verify_token(&lab.setup, &token, &jwks, SystemTime::now(), false);
     assert!(failed(&checks).is_empty(), "{:#?}", failed(&checks));
     assert!(
@@ -777,7 +962,7 @@ fn an_rsa_key_under_2048_bits_is_called_too_small() {
         .decode(jwks["keys"][0]["n"].as_str().expect("n"))
         .expect("base64");
     jwks["keys"][0]["n"] = json!(URL_SAFE_NO_PAD.encode(&n[..128]));
-    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks).expect("JWKS");
+    let jwks: wi_aws::jwk::Jwks = serde_json::from_value(jwks).expect("JWKS");
     let token = lab.issuer.sign(&lab.claims()).expect("signs");
     let checks = verify::verify_token(&lab.setup, &token, &jwks, SystemTime::now(), false);
     assert_fails(&checks, "key", "1024 bits; STS needs at least 2048");
@@ -827,7 +1012,7 @@ proptest::proptest! {
 
 thread_local! {
     /// One issuer for every case: RSA key generation takes ~100 ms.
-    static LAB: (jsonwebtoken::jwk::JwkSet, String, serde_json::Value) = {
+    static LAB: (wi_aws::jwk::Jwks, String, serde_json::Value) = {
         let issuer = Issuer::generate("https://example.teleport.sh/workload-identity").expect("issuer");
         let claims = json!({
             "iss": "https://example.teleport.sh/workload-identity",

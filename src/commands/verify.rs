@@ -5,8 +5,8 @@ use super::{CommandError, ConnectionArgs, report_checks};
 use clap::Args;
 
 use crate::discover;
+use crate::jwk::Jwks;
 use crate::verify::{self, LiveInput, Setup};
-use jsonwebtoken::jwk::JwkSet;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -93,7 +93,7 @@ fn local(out: &Path, json: bool) -> Result<u8, CommandError> {
 
 /// The issuer's keys for a live token: from the proxy (with its discovery document's issuer)
 /// or from a JWKS file.
-fn issuer_keys(args: &VerifyArgs) -> Result<(Option<String>, JwkSet), CommandError> {
+fn issuer_keys(args: &VerifyArgs) -> Result<(Option<String>, Jwks), CommandError> {
     match (&args.proxy, &args.jwks) {
         (Some(proxy), _) => {
             let (proxy, options) = super::proxy_and_options(proxy, &args.connection)?;

@@ -7,6 +7,7 @@ pub mod tls;
 
 use crate::answers::{Answer, Answers};
 use crate::check::{Check, CheckId};
+use crate::jwk::Jwks;
 use crate::steps::FieldId;
 use crate::teleport::ProxyAddress;
 use serde::{Deserialize, Serialize};
@@ -100,11 +101,6 @@ struct Ping {
 struct DiscoveryDocument {
     issuer: String,
     jwks_uri: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct JwkSet {
-    keys: Vec<serde_json::Value>,
 }
 
 /// One key of the JWKS, and whether STS can verify a token with it.
@@ -273,7 +269,7 @@ struct ProxyAnswers {
     teleport_thumbprint: String,
     document: DiscoveryDocument,
     jwks_authority: String,
-    jwks: JwkSet,
+    jwks: Jwks,
 }
 
 async fn ask_proxy(
@@ -500,7 +496,7 @@ async fn issuer_documents<Keys: serde::de::DeserializeOwned>(
 pub async fn fetch_issuer(
     proxy: &ProxyAddress,
     options: &Options,
-) -> Result<(String, jsonwebtoken::jwk::JwkSet), DiscoverError> {
+) -> Result<(String, Jwks), DiscoverError> {
     let trust = tls::Trust::load(options.ca_file.as_deref())?;
     let client = http::HttpClient::new(&trust, options.timeout, options.max_body)?;
     let (document, jwks) = issuer_documents(&client, proxy).await?;
@@ -546,7 +542,7 @@ mod tests {
     fn keys_usable_by_sts() {
         let issuer = crate::jwt_svid::Issuer::generate("https://example.com/workload-identity")
             .expect("issuer");
-        let rsa = serde_json::to_value(&issuer.jwks().keys[0]).expect("json");
+        let rsa = issuer.jwks().keys[0].clone();
         assert!(summarize_key(&rsa).usable_by_sts, "{rsa}");
         let hmac = serde_json::json!({"kty": "oct", "alg": "HS256"});
         assert!(!summarize_key(&hmac).usable_by_sts);

@@ -11,8 +11,8 @@
 pub mod read;
 
 use crate::check::{Check, CheckId, Status};
+use crate::jwk::Jwks;
 use crate::verify::{self, Setup, sts};
-use jsonwebtoken::jwk::JwkSet;
 use serde_json::Value;
 use std::time::{Duration, SystemTime};
 
@@ -52,7 +52,7 @@ pub struct Deployed {
 #[derive(Debug, Clone)]
 pub struct Issuer {
     pub issuer: String,
-    pub jwks: JwkSet,
+    pub jwks: Jwks,
     /// SHA-1 of the last certificate the proxy sends, and that certificate's subject.
     pub chain_thumbprint: String,
     pub last_certificate: String,
@@ -345,7 +345,7 @@ fn token_checks(
     };
     let jwks = match &observed.issuer {
         Ok(issuer) => issuer.jwks.clone(),
-        Err(_) => JwkSet { keys: Vec::new() },
+        Err(_) => Jwks::default(),
     };
     let (mut checks, claims) = sts::validate(&token.text, &jwks.into(), &provider, now, true);
     // The audience is the deployed provider's own check, above.

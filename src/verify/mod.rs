@@ -18,13 +18,13 @@ pub use crate::check::{
     checklist_summary,
 };
 use crate::fleet::Fleet;
+use crate::jwk::Jwks;
 use crate::jwt_svid::Issuer;
 use crate::plan::Plan;
 use crate::render::{
     self, ANSWERS_FILE, AWS_CLI_SETUP, AWS_CONFIG, AWS_ENV, ArtifactKind, FLEET_AWS_CLI_SETUP,
     FLEET_TERRAFORM, PERMISSIONS_POLICY, TERRAFORM, TRUST_POLICY,
 };
-use jsonwebtoken::jwk::JwkSet;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -545,7 +545,7 @@ fn through_token_file(dir: &Path, token: &str) -> std::io::Result<String> {
 pub fn verify_token(
     setup: &Setup,
     token: &str,
-    jwks: &JwkSet,
+    jwks: &Jwks,
     now: SystemTime,
     live: bool,
 ) -> Vec<Check> {
@@ -1069,7 +1069,7 @@ pub(crate) fn permissions_check(id: CheckId, setup: &Setup, policy: &Value) -> C
 /// Live mode: a real token (from tbot) against a JWKS, and the artifacts when given.
 pub struct LiveInput {
     pub token_file: PathBuf,
-    pub jwks: JwkSet,
+    pub jwks: Jwks,
     /// The `issuer` of the proxy's discovery document, when fetched from a proxy.
     pub discovery_issuer: Option<String>,
     pub setup: Option<Setup>,

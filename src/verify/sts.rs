@@ -4,10 +4,9 @@
 //! failure names the exact error AWS would answer with.
 
 use super::{Check, CheckId};
-use crate::jwk::{KeyProblem, StsKey};
+use crate::jwk::{Jwks, KeyProblem, StsKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::jwk::JwkSet;
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -25,16 +24,14 @@ pub struct VerificationKeys {
     keys: Vec<Result<StsKey, KeyProblem>>,
 }
 
-impl From<JwkSet> for VerificationKeys {
-    fn from(set: JwkSet) -> Self {
+impl From<Jwks> for VerificationKeys {
+    fn from(set: Jwks) -> Self {
         let (kids, keys) = set
             .keys
             .iter()
             .map(|jwk| {
-                let key = serde_json::to_value(jwk)
-                    .map_err(|e| KeyProblem::Unusable(e.to_string()))
-                    .and_then(|json| StsKey::from_json(&json));
-                (jwk.common.key_id.clone(), key)
+                let kid = jwk.get("kid").and_then(Value::as_str).map(str::to_owned);
+                (kid, StsKey::from_json(jwk))
             })
             .unzip();
         Self { kids, keys }

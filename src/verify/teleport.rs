@@ -21,6 +21,10 @@ pub struct TbotOutput {
     pub file_name: String,
     /// The current generation's `selector.name`.
     pub selector: Option<String>,
+    /// The service's `credential_ttl` and `renewal_interval` as written (`None` when absent:
+    /// tbot's own settings, 1h and 20m by default, apply).
+    pub credential_ttl: Option<String>,
+    pub renewal_interval: Option<String>,
 }
 
 /// What the role allows.
@@ -70,6 +74,8 @@ pub fn read_side(
                 audience: text(&output["jwts"][0]["audience"]),
                 file_name: text(&output["jwts"][0]["file_name"]),
                 selector: None,
+                credential_ttl: written(&output["credential_ttl"]),
+                renewal_interval: written(&output["renewal_interval"]),
             };
             let allowed_paths = allow["spiffe"]
                 .as_array()
@@ -91,6 +97,8 @@ pub fn read_side(
                 audience: text(&service["audiences"][0]),
                 file_name: crate::tbot::WORKLOAD_IDENTITY_JWT_FILE.to_owned(),
                 selector: Some(text(&service["selector"]["name"])),
+                credential_ttl: written(&service["credential_ttl"]),
+                renewal_interval: written(&service["renewal_interval"]),
             };
             let grant = Grant::WorkloadIdentity {
                 role_labels: string_map(&allow["workload_identity_labels"], |values| {
@@ -102,6 +110,12 @@ pub fn read_side(
             Ok((tbot, grant))
         }
     }
+}
+
+/// A setting as written: absent is `None`, anything else its text (a number or a list reads as
+/// the empty text, which no rule accepts).
+fn written(value: &Value) -> Option<String> {
+    (!value.is_null()).then(|| text(value))
 }
 
 fn string_map<T>(value: &Value, convert: impl Fn(&Value) -> T) -> BTreeMap<String, T> {
@@ -132,7 +146,7 @@ const REFUSED: &str = "(before AWS) Teleport refuses to issue the SVID and tbot 
 
 /// Whether Teleport would issue what tbot asks for.
 pub fn checks(tbot: &TbotOutput, grant: &Grant) -> Vec<Check> {
-    match grant {
+    let mut checks = match grant {
         Grant::Legacy { allowed_paths } => vec![legacy_check(&tbot.svid_path, allowed_paths)],
         Grant::WorkloadIdentity {
             role_labels,
@@ -142,7 +156,65 @@ pub fn checks(tbot: &TbotOutput, grant: &Grant) -> Vec<Check> {
             labels_check(role_labels, *may_read_resources, resource),
             selector_check(tbot.selector.as_deref().unwrap_or_default(), resource),
         ],
+    };
+    checks.push(timing_check(tbot));
+    checks
+}
+
+/// The lifetime and renewal tbot's file asks for, under the rules the answers are held to
+/// (`tbot::parse_credential_ttl`, `tbot::parse_renewal_interval`): an edited file is proven as
+/// strictly as the answers were.
+fn timing_check(tbot: &TbotOutput) -> Check {
+    use crate::tbot::{DEFAULT_CREDENTIAL_TTL, DEFAULT_RENEWAL_INTERVAL};
+    let ttl = tbot.credential_ttl.as_deref();
+    let renewal = tbot.renewal_interval.as_deref();
+    let said = |value: Option<&str>, default: &str| match value {
+        Some(value) => format!("{value:?}"),
+        None => format!("{default} (tbot's default)"),
+    };
+    const UNREADABLE: &str = "(before AWS) tbot does not start with a duration it cannot read";
+    let fail = |problem: crate::tbot::TbotError, aws_error: &str| {
+        use crate::advice::Advice;
+        Check::fail_owned(
+            CheckId::TbotTiming,
+            format!(
+                "the tbot file asks for credential_ttl {} and renewal_interval {}: {problem}",
+                said(ttl, DEFAULT_CREDENTIAL_TTL),
+                said(renewal, DEFAULT_RENEWAL_INTERVAL)
+            ),
+            aws_error.to_owned(),
+            problem.fix(),
+        )
+    };
+    if let Err(problem) = crate::tbot::parse_credential_ttl(ttl.unwrap_or(DEFAULT_CREDENTIAL_TTL)) {
+        let aws_error = match problem {
+            crate::tbot::TbotError::TtlRange => {
+                "(before AWS) a lifetime past Teleport's cap of 24h is not what tbot gets, and under 1m the token expires before it is used"
+            }
+            _ => UNREADABLE,
+        };
+        return fail(problem, aws_error);
     }
+    let ttl = ttl.unwrap_or(DEFAULT_CREDENTIAL_TTL);
+    if let Err(problem) =
+        crate::tbot::parse_renewal_interval(renewal.unwrap_or(DEFAULT_RENEWAL_INTERVAL), Some(ttl))
+    {
+        let aws_error = match problem {
+            crate::tbot::TbotError::RenewalNotShorter { .. } => {
+                "ExpiredTokenException: Token expired (now and then: the file holds an expired token until tbot renews it)"
+            }
+            _ => UNREADABLE,
+        };
+        return fail(problem, aws_error);
+    }
+    Check::pass(
+        CheckId::TbotTiming,
+        format!(
+            "each token lives {} and tbot renews it every {}, before it expires",
+            said(Some(ttl), DEFAULT_CREDENTIAL_TTL).trim_matches('"'),
+            said(renewal, DEFAULT_RENEWAL_INTERVAL).trim_matches('"')
+        ),
+    )
 }
 
 fn legacy_check(path: &str, allowed_paths: &[String]) -> Check {
