@@ -43,7 +43,7 @@ pub enum FileProblem {
 }
 
 impl FileError {
-    fn new(path: &Path, problem: FileProblem) -> Self {
+    pub(crate) fn new(path: &Path, problem: FileProblem) -> Self {
         Self {
             path: path.display().to_string(),
             problem,
@@ -87,21 +87,63 @@ pub fn refuse_non_directory(dir: &Path) -> Result<(), FileError> {
 
 /// The bytes of a regular file of at most `limit` bytes.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
+    Ok(read_checked(path, limit, None)?.0)
+}
+
+/// The bytes and permission bits of the regular file at `path`, which must not itself be a
+/// symbolic link (its directories are the caller's to check): what writing an artifact set
+/// compares with.
+pub fn read_regular_no_follow(
+    path: &Path,
+    limit: u64,
+    out_dir: &Path,
+) -> Result<(Vec<u8>, u32), FileError> {
+    use std::os::unix::fs::PermissionsExt;
+    let (bytes, metadata) = read_checked(path, limit, Some(out_dir))?;
+    Ok((bytes, metadata.permissions().mode()))
+}
+
+/// A regular file's bytes (and metadata), refused when it is no regular file or larger than
+/// `limit`; with `no_link_in`, also when it is a symbolic link (named as one in that directory).
+fn read_checked(
+    path: &Path,
+    limit: u64,
+    no_link_in: Option<&Path>,
+) -> Result<(Vec<u8>, fs::Metadata), FileError> {
     let not_regular =
         |file_type: fs::FileType| FileError::new(path, FileProblem::NotRegular(kind_of(file_type)));
+    let link = |dir: &Path| FileError::new(path, FileProblem::Symlink(dir.display().to_string()));
     // Refuse a FIFO or a device before opening it: opening a FIFO waits for a writer.
-    let metadata = fs::metadata(path).map_err(FileError::io(path))?;
+    let metadata = match no_link_in {
+        None => fs::metadata(path),
+        Some(_) => fs::symlink_metadata(path),
+    }
+    .map_err(FileError::io(path))?;
+    if let Some(dir) = no_link_in
+        && metadata.file_type().is_symlink()
+    {
+        return Err(link(dir));
+    }
     if !metadata.is_file() {
         return Err(not_regular(metadata.file_type()));
     }
-    // Non-blocking, in case it was swapped for a FIFO since; checked again on the open file.
+    // Non-blocking, in case it was swapped for a FIFO since (or, with `no_link_in`, for a
+    // link, which O_NOFOLLOW refuses); checked again on the open file.
     let file = {
         use std::os::unix::fs::OpenOptionsExt;
+        let no_follow = if no_link_in.is_some() {
+            libc::O_NOFOLLOW
+        } else {
+            0
+        };
         fs::OpenOptions::new()
             .read(true)
-            .custom_flags(libc::O_NONBLOCK)
+            .custom_flags(libc::O_NONBLOCK | no_follow)
             .open(path)
-            .map_err(FileError::io(path))?
+            .map_err(|error| match (no_link_in, error.raw_os_error()) {
+                (Some(dir), Some(libc::ELOOP)) => link(dir),
+                _ => FileError::io(path)(error),
+            })?
     };
     let metadata = file.metadata().map_err(FileError::io(path))?;
     if !metadata.is_file() {
@@ -114,7 +156,7 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
     if bytes.len() as u64 > limit {
         return Err(FileError::new(path, FileProblem::TooLarge(limit)));
     }
-    Ok(bytes)
+    Ok((bytes, metadata))
 }
 
 /// The text of a regular file of at most `limit` bytes.

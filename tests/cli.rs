@@ -945,6 +945,15 @@ fn a_write_that_fails_half_way_changes_no_file_and_says_which_failed() {
             .iter()
             .all(|p| !p.contains(".wi-aws-"))
     );
+    // Into a new directory: the directories made for the set are taken away again, so the
+    // output directory is as empty as it was.
+    let fresh = render("ulimit -f 1; trap '' XFSZ; mkdir fresh; cd fresh;");
+    assert_eq!(fresh.status.code(), Some(1), "{}", text(&fresh.stderr));
+    let left: Vec<_> = fs::read_dir(dir.path().join("fresh/out"))
+        .expect("the output directory")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// What bash completes for `words`, with the script `wi-aws completions bash` prints.
