@@ -177,6 +177,45 @@ pub fn verify(out: &Path) -> Result<Report, PipelineError> {
     Ok(crate::verify::verify_dir(out)?)
 }
 
+/// Writes the artifacts as [`write`] does and, when `verify` is on, signs the simulation's
+/// tokens meanwhile, on another core, until the writing is done: for a large fleet the writing
+/// is mostly the disk's time and the signing the processor's. A failed signing is left for the
+/// verify that follows, which makes its own issuer.
+pub fn write_signing_ahead(
+    fleet: &Fleet,
+    out: &Path,
+    artifacts: &[Artifact],
+    force: bool,
+    verify: bool,
+) -> (
+    Result<Vec<Planned>, PipelineError>,
+    Option<crate::verify::SimulatedIssuer>,
+) {
+    if !verify {
+        return (write(out, artifacts, force), None);
+    }
+    let written_already = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let signer = scope.spawn(|| {
+            crate::verify::SimulatedIssuer::signed_ahead_for(fleet, &written_already).ok()
+        });
+        let written = write(out, artifacts, force);
+        written_already.store(true, std::sync::atomic::Ordering::Relaxed);
+        let issuer = signer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (written, issuer)
+    })
+}
+
+/// [`verify`] with the issuer [`write_signing_ahead`] made.
+pub fn verify_with(
+    out: &Path,
+    issuer: Option<crate::verify::SimulatedIssuer>,
+) -> Result<Report, PipelineError> {
+    Ok(crate::verify::verify_dir_with(out, issuer)?)
+}
+
 /// One line per file: what writing did to it.
 pub fn written_summary(out: &Path, written: &[Planned]) -> String {
     let count = |o: Outcome| written.iter().filter(|p| p.outcome == o).count();

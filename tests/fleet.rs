@@ -246,6 +246,54 @@ fn verify_proves_each_workload_and_their_isolation() {
 }
 
 /// The sub condition of `iam/<name>/trust-policy.json`, replaced.
+/// Tokens signed ahead (while the files were written) stand only for the claims the written
+/// files ask for: a workload whose file names another SPIFFE ID than its plan gets a token for
+/// that ID, which its trust policy then refuses, exactly as without signing ahead.
+#[test]
+fn tokens_signed_ahead_serve_only_the_claims_the_files_ask_for() {
+    use std::sync::atomic::AtomicBool;
+    let fleet = example();
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(&render_fleet(&fleet), dir.path());
+    let ahead = || {
+        verify::SimulatedIssuer::signed_ahead_for(&fleet, &AtomicBool::new(false)).expect("signs")
+    };
+    let report = verify::verify_dir_with(dir.path(), Some(ahead())).expect("verifies");
+    assert!(
+        report.passed(),
+        "{}",
+        report.lines(|s| s.mark().into()).join("\n")
+    );
+    let name = &fleet.workloads[0].name;
+    let resource = dir
+        .path()
+        .join(format!("teleport/{name}/workload-identity.yaml"));
+    let text = std::fs::read_to_string(&resource).expect("read");
+    let planned = fleet.workloads[0].plan.workload.spiffe_id.path().to_owned();
+    assert!(text.contains(&planned), "{text}");
+    std::fs::write(&resource, text.replace(&planned, "/svc/someone-else")).expect("write");
+    for issuer in [Some(ahead()), None] {
+        let report = verify::verify_dir_with(dir.path(), issuer).expect("verifies");
+        let failed: Vec<(String, &str)> = report
+            .workloads
+            .iter()
+            .flat_map(|w| {
+                w.checks
+                    .iter()
+                    .filter(|c| c.status == Status::Fail)
+                    .map(|c| (w.name.clone(), c.id.label()))
+            })
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                (name.clone(), "trust policy"),
+                (name.clone(), "trust policy (tf)")
+            ]
+        );
+    }
+}
+
 fn set_trust_sub(dir: &Path, name: &str, sub: &str) {
     let path = dir.join(format!("iam/{name}/trust-policy.json"));
     let mut policy: Value =

@@ -74,7 +74,9 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         );
         return Ok(exit::OK);
     }
-    let written = pipeline::write(out, &artifacts, settings.force)?;
+    let (written, issuer) =
+        pipeline::write_signing_ahead(&fleet, out, &artifacts, settings.force, settings.verify);
+    let written = written?;
     // verify reads what was written; a large fleet's texts need not stay in memory meanwhile.
     drop((artifacts, fleet));
     print_written(out, &written);
@@ -83,7 +85,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         false => exit::OK,
         true => {
             crate::outln!();
-            let report = pipeline::verify(out)?;
+            let report = pipeline::verify_with(out, issuer)?;
             report_checks(
                 &format!(
                     "verify {}: a local simulation of AWS STS (nothing is sent to AWS)",

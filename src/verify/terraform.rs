@@ -389,12 +389,12 @@ fn walk(prefix: &str, body: &hcl::Body, context: &Context, out: &mut Values) -> 
 /// The values of the blocks without `for_each`, and those of each instance of the blocks
 /// with one, keyed as if it had none (`…workload["api"].name` → `…workload.name`): what the
 /// checks of a single workload read. One pass over the values.
-pub fn instances_by_key(values: &Values) -> (Values, BTreeMap<String, Values>) {
+pub fn instances_by_key(values: Values) -> (Values, BTreeMap<String, Values>) {
     let mut shared = Values::new();
     let mut by_key: BTreeMap<String, Values> = BTreeMap::new();
     for (address, value) in values {
         let Some(open) = address.find("[\"") else {
-            shared.insert(address.clone(), value.clone());
+            shared.insert(address, value);
             continue;
         };
         let rest = &address[open + 2..];
@@ -406,7 +406,7 @@ pub fn instances_by_key(values: &Values) -> (Values, BTreeMap<String, Values>) {
         by_key
             .entry(key.to_owned())
             .or_default()
-            .insert(plain, value.clone());
+            .insert(plain, value);
     }
     (shared, by_key)
 }
