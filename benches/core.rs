@@ -2,8 +2,8 @@
 
 use std::hint::black_box;
 use std::time::{Duration, SystemTime};
-use wi_aws::jwt_svid::Issuer;
-use wi_aws::render::{self, Templates};
+use wi_aws::artifacts::render::{self, Templates};
+use wi_aws::domain::jwt_svid::Issuer;
 use wi_aws::verify::{policy, sts};
 
 const ANSWERS: &str = include_str!("../examples/answers.yaml");
@@ -13,13 +13,13 @@ fn main() {
 }
 
 #[divan::bench]
-fn validate_answers_file() -> wi_aws::plan::Plan {
-    wi_aws::fleet::single_plan(black_box(ANSWERS)).expect("valid")
+fn validate_answers_file() -> wi_aws::answers::plan::Plan {
+    wi_aws::answers::fleet::single_plan(black_box(ANSWERS)).expect("valid")
 }
 
 #[divan::bench]
 fn render_full_artifact_set(bencher: divan::Bencher) {
-    let plan = wi_aws::fleet::single_plan(ANSWERS).expect("valid");
+    let plan = wi_aws::answers::fleet::single_plan(ANSWERS).expect("valid");
     let templates = Templates::embedded().expect("templates");
     bencher.bench(|| render::render(black_box(&plan), &templates).expect("renders"));
 }
@@ -51,7 +51,7 @@ fn issue_and_validate_jwt(bencher: divan::Bencher) {
 
 #[divan::bench]
 fn evaluate_trust_policy(bencher: divan::Bencher) {
-    let plan = wi_aws::fleet::single_plan(ANSWERS).expect("valid");
+    let plan = wi_aws::answers::fleet::single_plan(ANSWERS).expect("valid");
     let artifacts =
         render::render(&plan, &Templates::embedded().expect("templates")).expect("renders");
     let trust = artifacts
@@ -77,6 +77,6 @@ fn evaluate_trust_policy(bencher: divan::Bencher) {
 
 #[divan::bench]
 fn thumbprint_of_a_chain(bencher: divan::Bencher) {
-    let pki = wi_aws::demo::DemoPki::generate(&["localhost".into()], 2).expect("pki");
-    bencher.bench(|| wi_aws::thumbprint::of_chain(black_box(&pki.chain)));
+    let pki = wi_aws::discover::demo::DemoPki::generate(&["localhost".into()], 2).expect("pki");
+    bencher.bench(|| wi_aws::domain::thumbprint::of_chain(black_box(&pki.chain)));
 }

@@ -8,7 +8,7 @@
 
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
-use wi_aws::jwt_svid::Issuer;
+use wi_aws::domain::jwt_svid::Issuer;
 use wi_aws::verify::sts::{self, Provider};
 
 fn per_second(label: &str, budget: Duration, mut operation: impl FnMut()) {
@@ -32,7 +32,7 @@ fn per_second(label: &str, budget: Duration, mut operation: impl FnMut()) {
 /// N answers sets differing in their workload, rendered one after another.
 fn scale(count: usize) {
     let example = include_str!("../examples/answers.yaml");
-    let templates = wi_aws::render::Templates::embedded().expect("templates");
+    let templates = wi_aws::artifacts::render::Templates::embedded().expect("templates");
     let start = Instant::now();
     let mut bytes = 0;
     for index in 0..count {
@@ -42,8 +42,8 @@ fn scale(count: usize) {
                 "role_name: workload-id-demo",
                 &format!("role_name: workload-{index}"),
             );
-        let plan = wi_aws::fleet::single_plan(&answers).expect("valid");
-        let artifacts = wi_aws::render::render(&plan, &templates).expect("renders");
+        let plan = wi_aws::answers::fleet::single_plan(&answers).expect("valid");
+        let artifacts = wi_aws::artifacts::render::render(&plan, &templates).expect("renders");
         bytes += artifacts.iter().map(|a| a.contents.len()).sum::<usize>();
     }
     let elapsed = start.elapsed();
@@ -77,13 +77,13 @@ fn fleet_answers(count: usize) -> String {
 
 fn fleet(count: usize) {
     let text = fleet_answers(count);
-    let templates = wi_aws::render::Templates::embedded().expect("templates");
+    let templates = wi_aws::artifacts::render::Templates::embedded().expect("templates");
     let dir = tempfile::tempdir().expect("temp dir");
     let start = Instant::now();
-    let fleet = wi_aws::fleet::from_answers_file(&text).expect("valid");
-    let artifacts = wi_aws::render::render_fleet(&fleet, &templates).expect("renders");
+    let fleet = wi_aws::answers::fleet::from_answers_file(&text).expect("valid");
+    let artifacts = wi_aws::artifacts::render::render_fleet(&fleet, &templates).expect("renders");
     let rendered = start.elapsed();
-    wi_aws::write::write_all(dir.path(), &artifacts, false).expect("writes");
+    wi_aws::artifacts::write::write_all(dir.path(), &artifacts, false).expect("writes");
     let written = start.elapsed() - rendered;
     let verify_start = Instant::now();
     let report = wi_aws::verify::verify_dir(dir.path()).expect("verifies");

@@ -11,10 +11,10 @@ use crate::commands::shell::CompletionsArgs;
 use crate::commands::verify::VerifyArgs;
 use crate::commands::wizard::WizardArgs;
 use crate::commands::{self};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
-pub use crate::pipeline::exit;
+pub use crate::artifacts::pipeline::exit;
 
 const AFTER_HELP: &str = "\
 Modes:
@@ -121,9 +121,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Verify(args)) => commands::verify::run(&args),
         Some(Command::Migrate(args)) => commands::migrate::run(&args),
         Some(Command::Doctor(args)) => commands::doctor::run(&args),
-        Some(Command::Completions(args)) => commands::shell::completions(&args),
+        Some(Command::Completions(args)) => commands::shell::completions(&args, Cli::command()),
         Some(Command::Profile(command)) => commands::profile::run(&command),
-        Some(Command::Man) => commands::shell::man(),
+        Some(Command::Man) => commands::shell::man(Cli::command()),
         Some(Command::Schema) => commands::shell::schema(),
         None if cli.render.answers_file.is_some() => commands::render::run(&cli.render),
         None => commands::wizard::run(&cli.wizard, &cli.render),
@@ -131,12 +131,12 @@ pub fn run(cli: Cli) -> ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(error) => {
-            crate::output::err(format_args!("{error}"));
+            crate::ui::output::err(format_args!("{error}"));
             error.code
         }
     };
     // A reader that closed stdout is not a failure (see `output`); any other lost output is.
-    match crate::output::finish() {
+    match crate::ui::output::finish() {
         Ok(()) => ExitCode::from(code),
         Err(error) => {
             crate::errln!("wi-aws: cannot write to standard output: {error}");

@@ -1,40 +1,24 @@
-//! wi-aws: Teleport Workload Identity → AWS OIDC federation, from answers to proven artifacts.
+//! wi-aws: Teleport Workload Identity → AWS, from answers to proven artifacts.
 //!
-//! The domain modules (`spiffe`, `aws`, `teleport`, `tbot`, `thumbprint`) hold the rules; `plan`
-//! applies them to the `answers`; `render` turns a plan into artifacts and `write` puts them on
-//! disk. Front ends only collect answers.
+//! Where each job lives:
+//! - `domain/`: the rules of SPIFFE, AWS, Teleport and tbot, pure (no terminal, disk or network);
+//! - `answers/`: the answers model, the one list of fields every front end asks, and the plan
+//!   the answers make once checked (one workload's, or a fleet's);
+//! - `artifacts/`: a plan rendered into files, and those files written safely;
+//! - `discover/`: everything that talks to a Teleport proxy (and the demo proxy);
+//! - `verify/`: the local proof that the written files fit together;
+//! - `doctor/`: the deployed state read back, and why AWS refuses;
+//! - `profile/`: the workload's profile merged into the user's AWS config file;
+//! - `ui/`: the front ends (full-screen, line by line) and the terminal;
+//! - `commands/` and `cli`: the command line.
 
-pub mod advice;
 pub mod answers;
-pub mod aws;
-pub mod check;
-mod choice;
+pub mod artifacts;
 pub mod cli;
 pub mod commands;
-pub mod demo;
 pub mod discover;
 pub mod doctor;
-pub mod escape;
-pub mod files;
-pub mod fleet;
-pub mod jwk;
-pub mod jwt_svid;
-pub mod output;
-pub mod parallel;
-pub mod pipeline;
-pub mod plain;
-pub mod plan;
-pub mod problem;
+pub mod domain;
 pub mod profile;
-pub mod render;
-pub mod schema;
-pub mod spiffe;
-pub mod steps;
-pub mod tbot;
-pub mod teleport;
-pub mod terminal;
-pub mod thumbprint;
-pub mod tui;
+pub mod ui;
 pub mod verify;
-pub mod write;
-pub mod yaml;

@@ -7,12 +7,12 @@ mod common;
 use common::*;
 use serde_json::json;
 use std::path::Path;
-use wi_aws::aws::AccessPreset;
-use wi_aws::aws::ProviderMode;
-use wi_aws::plan::Plan;
-use wi_aws::render::{ARTIFACTS, Artifact, Layout};
-use wi_aws::schema::SCHEMA_FILE;
-use wi_aws::teleport::TeleportApi;
+use wi_aws::answers::plan::Plan;
+use wi_aws::answers::schema::SCHEMA_FILE;
+use wi_aws::artifacts::render::{ARTIFACTS, Artifact, Layout};
+use wi_aws::domain::aws::AccessPreset;
+use wi_aws::domain::aws::ProviderMode;
+use wi_aws::domain::teleport::TeleportApi;
 
 fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
@@ -318,7 +318,7 @@ fn aws_profile_points_at_the_role_and_tbots_token_file() {
 }
 
 fn write_to(dir: &Path, artifacts: &[Artifact]) {
-    wi_aws::write::write_all(dir, artifacts, false).expect("writes");
+    wi_aws::artifacts::write::write_all(dir, artifacts, false).expect("writes");
 }
 
 #[test]
@@ -461,7 +461,7 @@ fn saved_answers_replay_to_the_same_plan_and_artifacts() {
     for (case, file) in CASES {
         let plan = plan_of(file);
         let artifacts = render_plan(&plan);
-        let replayed = wi_aws::fleet::single_plan(artifact(&artifacts, "answers.yaml"))
+        let replayed = wi_aws::answers::fleet::single_plan(artifact(&artifacts, "answers.yaml"))
             .unwrap_or_else(|p| panic!("{case}: saved answers do not load: {p}"));
         assert_eq!(replayed, plan, "{case}");
         assert_eq!(render_plan(&replayed), artifacts, "{case}");
@@ -520,7 +520,7 @@ fn every_saved_answers_file_names_its_schema_which_is_the_repositorys() {
     );
     // Every field of the list is in the version 1 form, with its help.
     let one = &value["$defs"]["one"]["properties"];
-    for field in wi_aws::steps::FIELDS {
+    for field in wi_aws::answers::steps::FIELDS {
         let property = &one[field.section()]["properties"][field.name()];
         assert!(property["description"].is_string(), "{}", field.key);
     }

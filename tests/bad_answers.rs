@@ -1,7 +1,7 @@
 //! A catalogue of bad answers: each breaks one rule and must produce exactly one problem, on
 //! the right field, saying the right rule, at the right line.
 
-use wi_aws::fleet::single_plan as from_answers_file;
+use wi_aws::answers::fleet::single_plan as from_answers_file;
 
 /// The guide's example, one `section.key: value` a line. Cases replace or add lines.
 const BASE: &[(&str, &str, &str)] = &[
@@ -875,7 +875,7 @@ fn schema_verdicts(
         })
         .collect();
     let input = serde_json::json!({
-        "schema": wi_aws::schema::answers_schema(),
+        "schema": wi_aws::answers::schema::answers_schema(),
         "documents": documents,
     });
     let mut child = std::process::Command::new(python)

@@ -555,9 +555,12 @@ fn discover_reports_the_demo_proxy_and_exits_zero() {
     let last = demo.proxy.served_chain.last().expect("chain");
     assert_eq!(
         findings["chain_thumbprint"],
-        wi_aws::thumbprint::of_certificate(last)
+        wi_aws::domain::thumbprint::of_certificate(last)
     );
-    assert_eq!(findings["cluster_name"], wi_aws::demo::DEMO_CLUSTER_NAME);
+    assert_eq!(
+        findings["cluster_name"],
+        wi_aws::discover::demo::DEMO_CLUSTER_NAME
+    );
 }
 
 #[test]
@@ -619,13 +622,13 @@ fn render_with_proxy_fills_cluster_name_and_thumbprint() {
     let saved = fs::read_to_string(dir.path().join("out/answers.yaml")).expect("saved answers");
     let last = demo.proxy.served_chain.last().expect("chain");
     assert!(
-        saved.contains(&wi_aws::thumbprint::of_certificate(last)),
+        saved.contains(&wi_aws::domain::thumbprint::of_certificate(last)),
         "{saved}"
     );
     assert!(
         saved.contains(&format!(
             "cluster_name: {}",
-            wi_aws::demo::DEMO_CLUSTER_NAME
+            wi_aws::discover::demo::DEMO_CLUSTER_NAME
         )),
         "{saved}"
     );
@@ -674,7 +677,10 @@ fn render_against_demo(dir: &Path, demo: &RunningDemo) {
 }
 
 fn demo_token(demo: &RunningDemo, spiffe_path: &str, ttl: u64) -> String {
-    let spiffe_id = format!("spiffe://{}{spiffe_path}", wi_aws::demo::DEMO_CLUSTER_NAME);
+    let spiffe_id = format!(
+        "spiffe://{}{spiffe_path}",
+        wi_aws::discover::demo::DEMO_CLUSTER_NAME
+    );
     demo.proxy
         .issuer
         .issue(
@@ -783,7 +789,7 @@ fn verify_live_explains_bad_real_tokens() {
     assert_eq!(code, Some(1));
     assert!(stdout.contains("not a valid JWT"), "{stdout}");
     let stranger =
-        wi_aws::jwt_svid::Issuer::generate(demo.proxy.issuer.issuer_url()).expect("issuer");
+        wi_aws::domain::jwt_svid::Issuer::generate(demo.proxy.issuer.issuer_url()).expect("issuer");
     let (code, stdout) = run(&stranger
         .issue(
             "spiffe://demo.wi-aws.invalid/svc/example-service",
@@ -817,7 +823,7 @@ fn verify_live_catches_a_discovery_issuer_that_is_not_the_provider() {
     render_against_demo(dir.path(), &demo);
     let moved = running_demo(
         &dir.path().join("ca2.pem"),
-        wi_aws::demo::DemoOptions {
+        wi_aws::discover::demo::DemoOptions {
             issuer_override: Some("https://moved.example.com/workload-identity".into()),
             ..Default::default()
         },

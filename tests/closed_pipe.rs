@@ -118,7 +118,7 @@ fn profile_discover_and_doctor_stop_quietly_too() {
     assert!(!left.contains("BEGIN wi-aws"), "{left}");
 
     let ca = dir.path().join("ca.pem");
-    let demo = running_demo(&ca, wi_aws::demo::DemoOptions::default());
+    let demo = running_demo(&ca, wi_aws::discover::demo::DemoOptions::default());
     let authority = demo.proxy.authority();
     let discover = ["discover", "--proxy", &authority, "--ca-file", "ca.pem"];
     let (code, stderr) = with_closed_stdout(&discover, dir.path(), &[]);

@@ -4,11 +4,11 @@ mod common;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use wi_aws::check::{CheckId, Status};
-use wi_aws::demo::{DemoOptions, DemoProxy, TeleportThumbprint};
+use wi_aws::discover::demo::{DemoOptions, DemoProxy, TeleportThumbprint};
 use wi_aws::discover::{self, DiscoverError, Options};
-use wi_aws::teleport::ProxyAddress;
-use wi_aws::thumbprint;
+use wi_aws::domain::teleport::ProxyAddress;
+use wi_aws::domain::thumbprint;
+use wi_aws::verify::check::{CheckId, Status};
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -39,7 +39,7 @@ async fn discover_demo(
 }
 
 /// The check `id` of a demo proxy started with `options`, found through its CA.
-async fn check_of(options: DemoOptions, id: CheckId) -> wi_aws::check::Check {
+async fn check_of(options: DemoOptions, id: CheckId) -> wi_aws::verify::check::Check {
     let (proxy, _dir, ca) = start(options).await;
     let findings = discover_demo(&proxy, Some(&ca)).await.expect("discovers");
     findings
@@ -54,8 +54,14 @@ async fn happy_path_reports_cluster_version_and_equal_thumbprints() {
     let (proxy, _dir, ca) = start(DemoOptions::default()).await;
     let findings = discover_demo(&proxy, Some(&ca)).await.expect("discovers");
     assert!(findings.all_ok(), "{:#?}", findings.checks);
-    assert_eq!(findings.cluster_name, wi_aws::demo::DEMO_CLUSTER_NAME);
-    assert_eq!(findings.server_version, wi_aws::demo::DEMO_VERSION);
+    assert_eq!(
+        findings.cluster_name,
+        wi_aws::discover::demo::DEMO_CLUSTER_NAME
+    );
+    assert_eq!(
+        findings.server_version,
+        wi_aws::discover::demo::DEMO_VERSION
+    );
     assert_eq!(findings.teleport_thumbprint, findings.chain_thumbprint);
     assert_eq!(
         findings.issuer,
@@ -338,8 +344,8 @@ async fn an_untrusted_ca_is_refused_without_the_ca_file_and_accepted_with_it() {
 
 #[tokio::test]
 async fn findings_fill_open_answers_and_warn_on_disagreement() {
+    use wi_aws::answers::steps::FieldId;
     use wi_aws::answers::{Answer, Answers};
-    use wi_aws::steps::FieldId;
     let (proxy, _dir, ca) = start(DemoOptions::default()).await;
     let findings = discover_demo(&proxy, Some(&ca)).await.expect("discovers");
 
@@ -413,7 +419,7 @@ async fn thumbprint_equals_openssls_fingerprint_of_the_last_certificate() {
 async fn discovery_says_which_api_generation_auto_picks_and_why() {
     for (version, api, why) in [
         (
-            wi_aws::demo::DEMO_VERSION,
+            wi_aws::discover::demo::DEMO_VERSION,
             "workload-identity",
             "is 17.2.7 or later",
         ),
@@ -438,6 +444,9 @@ async fn discovery_says_which_api_generation_auto_picks_and_why() {
         // Filled into the answers, the version makes auto pick the same generation.
         let mut answers = wi_aws::answers::Answers::default();
         wi_aws::discover::apply_findings(&mut answers, &findings);
-        assert_eq!(answers.text(wi_aws::steps::FieldId::Version), Some(version));
+        assert_eq!(
+            answers.text(wi_aws::answers::steps::FieldId::Version),
+            Some(version)
+        );
     }
 }

@@ -6,16 +6,16 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
-use wi_aws::check::{Check, CheckId, Status};
 use wi_aws::doctor::{self, Deployed, DeployedProvider, DeployedRole, HostToken, Issuer, Observed};
-use wi_aws::jwt_svid;
+use wi_aws::domain::jwt_svid;
 use wi_aws::verify::Setup;
+use wi_aws::verify::check::{Check, CheckId, Status};
 
 /// The guide's example rendered, as the artifacts doctor compares the account with.
 fn setup() -> (Setup, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let plan = plan_of("examples/answers.yaml");
-    wi_aws::write::write_all(dir.path(), &render_plan(&plan), false).expect("writes");
+    wi_aws::artifacts::write::write_all(dir.path(), &render_plan(&plan), false).expect("writes");
     (Setup::read(dir.path(), None).expect("reads"), dir)
 }
 

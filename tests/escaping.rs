@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use wi_aws::render::{self, RenderError, Templates};
+use wi_aws::artifacts::render::{self, RenderError, Templates};
 
 #[test]
 fn hostile_values_arrive_intact_in_every_format() {
@@ -70,7 +70,7 @@ fn hostile_values_arrive_intact_in_every_format() {
     );
 
     let dir = tempfile::tempdir().expect("temp dir");
-    wi_aws::write::write_all(dir.path(), &artifacts, false).expect("writes");
+    wi_aws::artifacts::write::write_all(dir.path(), &artifacts, false).expect("writes");
     let env = dir.path().join("aws/env");
     assert_eq!(shell_value(&env, "AWS_ROLE_ARN"), plan.role_arn());
     assert_eq!(

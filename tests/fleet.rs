@@ -8,8 +8,8 @@ use common::*;
 use serde_json::Value;
 use std::path::Path;
 use wi_aws::answers::FleetAnswers;
-use wi_aws::fleet::{self, Fleet};
-use wi_aws::render::{self, Artifact, Templates};
+use wi_aws::answers::fleet::{self, Fleet};
+use wi_aws::artifacts::render::{self, Artifact, Templates};
 use wi_aws::verify::{self, CheckId, Status};
 
 const FLEET: &str = "examples/fleet.yaml";
@@ -28,7 +28,7 @@ fn render_fleet(fleet: &Fleet) -> Vec<Artifact> {
 }
 
 fn write(artifacts: &[Artifact], dir: &Path) {
-    wi_aws::write::write_all(dir, artifacts, false).expect("writes");
+    wi_aws::artifacts::write::write_all(dir, artifacts, false).expect("writes");
 }
 
 #[test]

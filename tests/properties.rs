@@ -6,11 +6,11 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
+use wi_aws::answers::plan::{Plan, validate};
+use wi_aws::answers::steps::FieldId;
 use wi_aws::answers::{Answer, Answers, FleetAnswers};
-use wi_aws::aws::{AccessPreset, Partition};
-use wi_aws::plan::{Plan, validate};
-use wi_aws::steps::FieldId;
-use wi_aws::teleport::TeleportApi;
+use wi_aws::domain::aws::{AccessPreset, Partition};
+use wi_aws::domain::teleport::TeleportApi;
 
 fn dns_name() -> impl Strategy<Value = String> {
     prop::collection::vec("[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", 1..4)
@@ -47,7 +47,9 @@ fn thumbprint() -> impl Strategy<Value = String> {
 fn bucket() -> impl Strategy<Value = String> {
     prop::collection::vec("[a-z0-9][a-z0-9-]{1,12}[a-z0-9]", 1..4)
         .prop_map(|labels| labels.join("."))
-        .prop_filter("S3 rules", |b| wi_aws::aws::parse_bucket_name(b).is_ok())
+        .prop_filter("S3 rules", |b| {
+            wi_aws::domain::aws::parse_bucket_name(b).is_ok()
+        })
 }
 
 /// IAM paths allow any printable ASCII but space: the hardest input for escaping.
@@ -64,7 +66,7 @@ fn output_dir() -> impl Strategy<Value = String> {
         .prop_map(|s| format!("/{}", s.join("/")))
         // Answers are trimmed, so a directory ending in a space is not one a user can give.
         .prop_filter("valid and trimmed", |d| {
-            wi_aws::tbot::parse_output_dir(d).is_ok() && d.trim() == d
+            wi_aws::domain::tbot::parse_output_dir(d).is_ok() && d.trim() == d
         })
 }
 
@@ -248,7 +250,7 @@ fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
     prop_assert_eq!(&profile["web_identity_token_file"], &plan.token_file());
 
     let dir = tempfile::tempdir().expect("temp dir");
-    wi_aws::write::write_all(dir.path(), &artifacts, false).expect("writes");
+    wi_aws::artifacts::write::write_all(dir.path(), &artifacts, false).expect("writes");
     let env = dir.path().join("aws/env");
     prop_assert_eq!(shell_value(&env, "AWS_ROLE_ARN"), plan.role_arn());
     prop_assert_eq!(
@@ -256,7 +258,7 @@ fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
         plan.token_file()
     );
 
-    let replayed = wi_aws::fleet::single_plan(artifact(&artifacts, "answers.yaml"));
+    let replayed = wi_aws::answers::fleet::single_plan(artifact(&artifacts, "answers.yaml"));
     prop_assert_eq!(replayed.as_ref(), Ok(plan));
     Ok(())
 }

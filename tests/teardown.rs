@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use wi_aws::render::{self, Artifact, Templates};
+use wi_aws::artifacts::render::{self, Artifact, Templates};
 
 /// A stand-in for `aws` or `tctl`: each call is recorded as its arguments, one a line, then
 /// `--`. Its verb is the word after the service (`iam delete-role`, `bots ls`) or the first
@@ -51,7 +51,8 @@ struct Stage {
 impl Stage {
     fn new(artifacts: &[Artifact]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        wi_aws::write::write_all(&dir.path().join("out"), artifacts, false).expect("writes");
+        wi_aws::artifacts::write::write_all(&dir.path().join("out"), artifacts, false)
+            .expect("writes");
         std::fs::create_dir_all(dir.path().join("answers")).expect("mkdir");
         let bin = dir.path().join("bin");
         stand_in(&bin, "tctl", STUB);
@@ -280,14 +281,14 @@ fn gone_already_is_absent_and_a_refused_read_stops_before_any_change() {
 
 fn fleet_artifacts() -> Vec<Artifact> {
     let text = std::fs::read_to_string(repo_path("examples/fleet.yaml")).expect("example");
-    let fleet = wi_aws::fleet::from_answers_file(&text).expect("valid");
+    let fleet = wi_aws::answers::fleet::from_answers_file(&text).expect("valid");
     render::render_fleet(&fleet, &Templates::embedded().expect("templates")).expect("renders")
 }
 
 #[test]
 fn a_fleets_teardown_removes_every_role_before_the_buckets_and_the_provider() {
     let text = std::fs::read_to_string(repo_path("examples/fleet.yaml")).expect("example");
-    let fleet = wi_aws::fleet::from_answers_file(&text).expect("valid");
+    let fleet = wi_aws::answers::fleet::from_answers_file(&text).expect("valid");
     let stage = Stage::new(&fleet_artifacts());
     as_setup_left_it(&stage);
     let output = stage.run("aws-cli/teardown.sh", &["--yes"], None);

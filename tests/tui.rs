@@ -8,18 +8,18 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use std::path::PathBuf;
+use wi_aws::answers::steps::{FieldId, Step};
 use wi_aws::answers::{Answers, FleetAnswers};
-use wi_aws::check::{Check, CheckId};
+use wi_aws::artifacts::pipeline::{Ending, PARTIAL_ANSWERS, Settings};
+use wi_aws::artifacts::render::Templates;
 use wi_aws::discover::Findings;
 use wi_aws::discover::tls::CertificateSummary;
-use wi_aws::pipeline::{Ending, PARTIAL_ANSWERS, Settings};
-use wi_aws::render::Templates;
-use wi_aws::steps::{FieldId, Step};
-use wi_aws::tui::model::{
+use wi_aws::ui::tui::model::{
     Command, DiscoveryState, Item, Msg, Overlay, Progress, Screen, ScreenId, Setup, StepState,
     ThumbprintSource,
 };
-use wi_aws::tui::{App, Theme, view};
+use wi_aws::ui::tui::{App, Theme, view};
+use wi_aws::verify::check::{Check, CheckId};
 
 const CHAIN: &str = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
 const TELEPORT: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -225,7 +225,8 @@ fn reviewed() -> App {
     go_to(&mut app, ScreenId::Review);
     let dir = tempfile::tempdir().expect("temp dir");
     let review = app.screen.review().expect("review");
-    let planned = wi_aws::write::preview(dir.path(), &review.artifacts).expect("preview");
+    let planned =
+        wi_aws::artifacts::write::preview(dir.path(), &review.artifacts).expect("preview");
     app.update(Msg::Previewed(Ok(planned)));
     app
 }
@@ -243,7 +244,8 @@ fn written_and_verified(mut app: App) -> (App, tempfile::TempDir) {
         panic!("expected a write, got {commands:?}");
     };
     assert!(!force);
-    let written = wi_aws::write::write_all(dir.path(), artifacts, false).expect("writes");
+    let written =
+        wi_aws::artifacts::write::write_all(dir.path(), artifacts, false).expect("writes");
     let commands = app.update(Msg::Written(Ok(written)));
     assert!(matches!(commands.as_slice(), [Command::Verify { .. }]));
     assert_eq!(app.screen.id(), ScreenId::Verify);
@@ -340,7 +342,8 @@ fn snapshot_write_refuses_to_replace_without_asking() {
     std::fs::create_dir_all(dir.path().join("aws")).expect("mkdir");
     std::fs::write(dir.path().join("aws/config"), "[profile mine]\n").expect("write");
     let review = app.screen.review().expect("review");
-    let planned = wi_aws::write::preview(dir.path(), &review.artifacts).expect("preview");
+    let planned =
+        wi_aws::artifacts::write::preview(dir.path(), &review.artifacts).expect("preview");
     app.update(Msg::Previewed(Ok(planned)));
     app.update(key(KeyCode::Enter));
     assert_eq!(app.screen.id(), ScreenId::Write);
@@ -468,7 +471,7 @@ fn errors_show_as_you_type_and_block_continuing() {
     // The same message as for an answers file.
     let mut file_answers = app.answers.clone();
     file_answers.set_text(FieldId::AccountId, "12345678901");
-    let from_file = wi_aws::plan::validate(&file_answers).expect_err("invalid");
+    let from_file = wi_aws::answers::plan::validate(&file_answers).expect_err("invalid");
     assert_eq!(from_file[0].rule, problems[0].rule);
 
     focus(&mut app, FieldId::Bucket);
@@ -725,7 +728,7 @@ fn pasted_text_lands_in_the_field_without_line_breaks() {
 fn the_saved_answers_replay_to_the_same_files() {
     let (app, dir) = written_and_verified(reviewed());
     let saved = std::fs::read_to_string(dir.path().join("answers.yaml")).expect("saved");
-    let plan = wi_aws::fleet::single_plan(&saved).expect("valid");
+    let plan = wi_aws::answers::fleet::single_plan(&saved).expect("valid");
     let replayed = common::render_plan(&plan);
     let written = app.screen.verification().expect("written");
     assert_eq!(replayed, written.artifacts);
@@ -794,7 +797,7 @@ fn reviewed_over(settings: Settings, dir: &tempfile::TempDir) -> App {
     });
     go_to(&mut app, ScreenId::Review);
     let artifacts = app.screen.review().expect("review").artifacts.clone();
-    let planned = wi_aws::write::preview(dir.path(), &artifacts).expect("preview");
+    let planned = wi_aws::artifacts::write::preview(dir.path(), &artifacts).expect("preview");
     app.update(Msg::Previewed(Ok(planned)));
     app
 }
@@ -891,7 +894,7 @@ fn add_workload(app: &mut App, path: &str, bucket: &str, bot: &str) {
 }
 
 fn field_step(id: FieldId) -> Step {
-    wi_aws::steps::field(id).step
+    wi_aws::answers::steps::field(id).step
 }
 
 #[test]

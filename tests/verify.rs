@@ -10,14 +10,14 @@ use common::*;
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use wi_aws::check::CheckId;
-use wi_aws::jwt_svid::Issuer;
+use wi_aws::domain::jwt_svid::Issuer;
+use wi_aws::verify::check::CheckId;
 use wi_aws::verify::{self, Check, Setup, Status};
 
 fn rendered(answers: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let artifacts = render_plan(&plan_of(answers));
-    wi_aws::write::write_all(dir.path(), &artifacts, false).expect("writes");
+    wi_aws::artifacts::write::write_all(dir.path(), &artifacts, false).expect("writes");
     dir
 }
 
@@ -853,7 +853,7 @@ fn a_valid_token_of_each_sts_algorithm_passes_with_or_without_the_keys_alg() {
         );
         (output.status.code(), common::text(&output.stdout))
     };
-    for alg in wi_aws::jwk::STS_ALGORITHMS {
+    for alg in wi_aws::domain::jwk::STS_ALGORITHMS {
         let header = json!({"alg": alg, "typ": "JWT", "kid": format!("key-{alg}")});
         let (token, jwk) = signed_token(alg, &header, &lab.claims());
         for with_alg in [false, true] {
@@ -910,7 +910,8 @@ fn an_es512_header_never_passes_without_a_verified_signature() {
     // A real ES512 token verifies with its P-521 key, and fails once altered.
     let header = json!({"alg": "ES512", "kid": "p521"});
     let (token, jwk) = signed_token("ES512", &header, &lab.claims());
-    let jwks: wi_aws::jwk::Jwks = serde_json::from_value(json!({"keys": [jwk]})).expect("JWKS");
+    let jwks: wi_aws::domain::jwk::Jwks =
+        serde_json::from_value(json!({"keys": [jwk]})).expect("JWKS");
     let checks = verify::verify_token(&lab.setup, &token, &jwks, SystemTime::now(), false);
     assert!(failed(&checks).is_empty(), "{:#?}", failed(&checks));
     assert!(
@@ -962,7 +963,7 @@ fn an_rsa_key_under_2048_bits_is_called_too_small() {
         .decode(jwks["keys"][0]["n"].as_str().expect("n"))
         .expect("base64");
     jwks["keys"][0]["n"] = json!(URL_SAFE_NO_PAD.encode(&n[..128]));
-    let jwks: wi_aws::jwk::Jwks = serde_json::from_value(jwks).expect("JWKS");
+    let jwks: wi_aws::domain::jwk::Jwks = serde_json::from_value(jwks).expect("JWKS");
     let token = lab.issuer.sign(&lab.claims()).expect("signs");
     let checks = verify::verify_token(&lab.setup, &token, &jwks, SystemTime::now(), false);
     assert_fails(&checks, "key", "1024 bits; STS needs at least 2048");
@@ -1012,7 +1013,7 @@ proptest::proptest! {
 
 thread_local! {
     /// One issuer for every case: RSA key generation takes ~100 ms.
-    static LAB: (wi_aws::jwk::Jwks, String, serde_json::Value) = {
+    static LAB: (wi_aws::domain::jwk::Jwks, String, serde_json::Value) = {
         let issuer = Issuer::generate("https://example.teleport.sh/workload-identity").expect("issuer");
         let claims = json!({
             "iss": "https://example.teleport.sh/workload-identity",
@@ -1029,13 +1030,13 @@ fn rendered_legacy() -> tempfile::TempDir {
     let text = std::fs::read_to_string(repo_path("examples/answers.yaml"))
         .expect("example")
         .replace("  api: auto", "  api: legacy-spiffe");
-    let plan = wi_aws::fleet::single_plan(&text).expect("valid");
+    let plan = wi_aws::answers::fleet::single_plan(&text).expect("valid");
     assert_eq!(
         plan.workload.api,
-        wi_aws::teleport::TeleportApi::LegacySpiffe
+        wi_aws::domain::teleport::TeleportApi::LegacySpiffe
     );
     let dir = tempfile::tempdir().expect("temp dir");
-    wi_aws::write::write_all(dir.path(), &render_plan(&plan), false).expect("writes");
+    wi_aws::artifacts::write::write_all(dir.path(), &render_plan(&plan), false).expect("writes");
     dir
 }
 

@@ -239,7 +239,7 @@ fn leaving_the_wizard_writes_nothing_and_saves_the_answers_on_request() {
     assert!(problems.is_empty(), "{problems:?}");
     assert!(
         answers
-            .text(wi_aws::steps::FieldId::Proxy)
+            .text(wi_aws::answers::steps::FieldId::Proxy)
             .is_some_and(|p| p.starts_with("127.0.0.1:"))
     );
 }
@@ -508,7 +508,7 @@ fn a_closed_terminal_ends_both_wizards() {
 fn assert_fleet_of_two(dir: &Path, second: &str) {
     let out = dir.join("wizard-out");
     let saved = std::fs::read_to_string(out.join("answers.yaml")).expect("answers saved");
-    let fleet = wi_aws::fleet::from_answers_file(&saved).unwrap_or_else(|p| panic!("{p}"));
+    let fleet = wi_aws::answers::fleet::from_answers_file(&saved).unwrap_or_else(|p| panic!("{p}"));
     let names: Vec<&str> = fleet.workloads.iter().map(|w| w.name.as_str()).collect();
     assert_eq!(names, ["example-service", second], "{saved}");
     assert_eq!(

@@ -4,8 +4,8 @@ use super::CommandError;
 use clap::Args;
 use std::path::PathBuf;
 
-use crate::demo::{DemoOptions, DemoProxy};
-use crate::pipeline::exit;
+use crate::artifacts::pipeline::exit;
+use crate::discover::demo::{DemoOptions, DemoProxy};
 
 #[derive(Debug, Args)]
 pub struct DemoProxyArgs {
@@ -19,7 +19,7 @@ pub struct DemoProxyArgs {
 
     /// The Teleport version the demo announces, to play an older cluster (e.g. 17.1.0 gets
     /// the legacy API generation).
-    #[arg(long = "teleport-version", value_name = "X.Y.Z", default_value = crate::demo::DEMO_VERSION)]
+    #[arg(long = "teleport-version", value_name = "X.Y.Z", default_value = crate::discover::demo::DEMO_VERSION)]
     pub teleport_version: String,
 
     /// Hold each connection's handshake and each answer this many milliseconds: a proxy that
@@ -56,7 +56,10 @@ async fn serve(args: &DemoProxyArgs) -> Result<u8, CommandError> {
     let ca = args.ca_out.display();
     crate::outln!("listening on {authority}");
     crate::outln!("DEMO Teleport proxy — not Teleport, for trying wi-aws only. Ctrl-C stops it.");
-    crate::outln!("  cluster      {}", crate::demo::DEMO_CLUSTER_NAME);
+    crate::outln!(
+        "  cluster      {}",
+        crate::discover::demo::DEMO_CLUSTER_NAME
+    );
     crate::outln!("  version      {}", args.teleport_version);
     crate::outln!("  issuer       {}", proxy.issuer.issuer_url());
     crate::outln!("  CA to trust  {ca}");

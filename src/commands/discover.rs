@@ -3,9 +3,9 @@
 use super::{CommandError, ConnectionArgs, print_json};
 use clap::Args;
 
+use crate::artifacts::pipeline::exit;
 use crate::discover::{self, Findings};
-use crate::pipeline::exit;
-use crate::terminal::Style;
+use crate::ui::terminal::Style;
 use std::fmt::Write;
 
 #[derive(Debug, Args)]

@@ -2,10 +2,10 @@
 //! the token on this host, checked link by link; with `--assume`, AWS's own answer.
 
 use super::{CommandError, ConnectionArgs, report_checks};
-use crate::check::{Check, CheckId, Status};
 use crate::discover;
 use crate::doctor::{self, HostToken, Issuer, Observed, read};
-use crate::plain::{Prompter, Terminal};
+use crate::ui::plain::{Prompter, Terminal};
+use crate::verify::check::{Check, CheckId, Status};
 use crate::verify::{Report, Setup};
 use clap::Args;
 use std::path::PathBuf;
@@ -135,7 +135,7 @@ fn host_token(args: &DoctorArgs, setup: &Setup) -> Result<Option<HostToken>, Str
             path
         }
     };
-    let text = crate::files::read_text(&path, crate::files::TOKEN_LIMIT)
+    let text = crate::artifacts::files::read_text(&path, crate::artifacts::files::TOKEN_LIMIT)
         .map_err(|error| format!("cannot read {error}"))?;
     let age = std::fs::metadata(&path)
         .and_then(|m| m.modified())
@@ -150,7 +150,7 @@ fn host_token(args: &DoctorArgs, setup: &Setup) -> Result<Option<HostToken>, Str
 
 /// The proxy's issuer and keys, and the certificate AWS pins.
 async fn ask_proxy(
-    proxy: &crate::teleport::ProxyAddress,
+    proxy: &crate::domain::teleport::ProxyAddress,
     options: &discover::Options,
 ) -> Result<Issuer, String> {
     let (findings, documents) = tokio::join!(

@@ -2,8 +2,8 @@
 //! fleet), printed to stdout, so more workloads can be added under `workloads:`.
 
 use super::CommandError;
+use crate::answers::fleet;
 use crate::answers::{FleetAnswers, Form};
-use crate::fleet;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -17,9 +17,11 @@ pub struct MigrateArgs {
 
 pub fn run(args: &MigrateArgs) -> Result<u8, CommandError> {
     let path = args.file.display();
-    let text = crate::files::read_text(&args.file, crate::files::ANSWERS_LIMIT).map_err(|e| {
-        CommandError::bad_input(format!("{e}")).with_fix("give the path of an answers file")
-    })?;
+    let text =
+        crate::artifacts::files::read_text(&args.file, crate::artifacts::files::ANSWERS_LIMIT)
+            .map_err(|e| {
+                CommandError::bad_input(format!("{e}")).with_fix("give the path of an answers file")
+            })?;
     // The file must be valid: a fleet made of broken answers would fail later, far from here.
     let checked = fleet::from_answers_file(&text)
         .map_err(|problems| CommandError::bad_input(format!("{path}: {problems}")))?;
@@ -27,7 +29,7 @@ pub fn run(args: &MigrateArgs) -> Result<u8, CommandError> {
     if checked.form == Form::Fleet {
         crate::errln!("{path} is already version 2; printed as it reads.");
         crate::out!("{}", answers.to_yaml());
-        return Ok(crate::pipeline::exit::OK);
+        return Ok(crate::artifacts::pipeline::exit::OK);
     }
     let migrated = fleet::migrate(&answers);
     let name = migrated.workloads[0].name.clone().unwrap_or_default();
@@ -63,5 +65,5 @@ pub fn run(args: &MigrateArgs) -> Result<u8, CommandError> {
             crate::errln!("  terraform state mv '{kind}.workload' '{kind}.workload[\"{bucket}\"]'");
         }
     }
-    Ok(crate::pipeline::exit::OK)
+    Ok(crate::artifacts::pipeline::exit::OK)
 }

@@ -12,10 +12,10 @@ pub mod shell;
 pub mod verify;
 pub mod wizard;
 
-use crate::pipeline::{PipelineError, exit};
-use crate::problem::Advice;
-use crate::teleport::ProxyAddress;
-use crate::terminal::Style;
+use crate::answers::problem::Advice;
+use crate::artifacts::pipeline::{PipelineError, exit};
+use crate::domain::teleport::ProxyAddress;
+use crate::ui::terminal::Style;
 use clap::Args;
 use std::fmt;
 use std::path::PathBuf;
@@ -114,13 +114,15 @@ impl std::error::Error for CommandError {}
 
 /// What `--out`, `--force`, `--dry-run`, `--no-verify` and `--templates` ask of the pipeline,
 /// the same for `render` and both wizards.
-fn settings(args: &render::RenderArgs) -> Result<crate::pipeline::Settings, CommandError> {
-    Ok(crate::pipeline::Settings {
+fn settings(
+    args: &render::RenderArgs,
+) -> Result<crate::artifacts::pipeline::Settings, CommandError> {
+    Ok(crate::artifacts::pipeline::Settings {
         out: args.out.clone(),
         force: args.force,
         dry_run: args.dry_run,
         verify: !args.no_verify,
-        templates: crate::pipeline::templates(args.templates.as_deref())?,
+        templates: crate::artifacts::pipeline::templates(args.templates.as_deref())?,
         install_profile: args.install_profile,
     })
 }

@@ -62,12 +62,12 @@ pub fn run(command: &ProfileCommand) -> Result<u8, CommandError> {
             crate::outln!("  try: aws sts get-caller-identity --profile {name}");
         }
     }
-    Ok(crate::pipeline::exit::OK)
+    Ok(crate::artifacts::pipeline::exit::OK)
 }
 
 /// Usage problems exit 2, with the fix; an I/O failure exits 1.
 pub fn failed(error: disk::DiskError) -> CommandError {
-    use crate::problem::Advice;
+    use crate::answers::problem::Advice;
     match &error {
         disk::DiskError::Refused { error: refused, .. } => {
             CommandError::bad_input(format!("profile: {error}")).with_fix(refused.fix())

@@ -3,13 +3,13 @@
 
 use super::ConnectionArgs;
 use super::{CommandError, report_checks};
+use crate::answers::fleet::{self, Fleet};
+use crate::artifacts::files;
+use crate::artifacts::pipeline::{self, exit};
+use crate::artifacts::render::Artifact;
+use crate::artifacts::write::{Outcome, Planned};
 use crate::discover;
-use crate::files;
-use crate::fleet::{self, Fleet};
-use crate::pipeline::{self, exit};
-use crate::render::Artifact;
-use crate::terminal::Style;
-use crate::write::{Outcome, Planned};
+use crate::ui::terminal::Style;
 use clap::Args;
 use std::path::Path;
 use std::path::PathBuf;
@@ -80,7 +80,10 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     // verify reads what was written; a large fleet's texts need not stay in memory meanwhile.
     drop((artifacts, fleet));
     print_written(out, &written);
-    crate::outln!("Next: {}", out.join(crate::render::NEXT_STEPS).display());
+    crate::outln!(
+        "Next: {}",
+        out.join(crate::artifacts::render::NEXT_STEPS).display()
+    );
     let code = match settings.verify {
         false => exit::OK,
         true => {
@@ -113,11 +116,12 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
 /// a version 1 file); its warnings printed.
 fn read_fleet(answers_file: &Path, args: &RenderArgs) -> Result<Fleet, CommandError> {
     let text =
-        crate::files::read_text(answers_file, crate::files::ANSWERS_LIMIT).map_err(|error| {
-            CommandError::bad_input(format!("--answers-file {error}"))
-                .with_fix("give the path of an answers file (see examples/answers.yaml)")
-                .nothing_written()
-        })?;
+        crate::artifacts::files::read_text(answers_file, crate::artifacts::files::ANSWERS_LIMIT)
+            .map_err(|error| {
+                CommandError::bad_input(format!("--answers-file {error}"))
+                    .with_fix("give the path of an answers file (see examples/answers.yaml)")
+                    .nothing_written()
+            })?;
     let findings = match &args.proxy {
         None => None,
         Some(proxy) => Some(discover_for_render(proxy, &args.connection)?),

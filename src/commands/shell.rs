@@ -1,8 +1,9 @@
 //! `wi-aws completions SHELL` and `wi-aws man`: the command line as the shell and `man` know
-//! it, generated from the same clap definitions as `--help`, so they never fall behind.
+//! it, generated from the same clap definitions as `--help` (which `cli` hands in, so this
+//! module does not depend on it), so they never fall behind.
 
 use super::CommandError;
-use clap::{Args, CommandFactory, ValueEnum};
+use clap::{Args, ValueEnum};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Shell {
@@ -19,7 +20,7 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-pub fn completions(args: &CompletionsArgs) -> Result<u8, CommandError> {
+pub fn completions(args: &CompletionsArgs, mut command: clap::Command) -> Result<u8, CommandError> {
     use clap_complete::Shell as Target;
     let target = match args.shell {
         Shell::Bash => Target::Bash,
@@ -27,7 +28,6 @@ pub fn completions(args: &CompletionsArgs) -> Result<u8, CommandError> {
         Shell::Fish => Target::Fish,
         Shell::Powershell => Target::PowerShell,
     };
-    let mut command = crate::cli::Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(target, &mut command, "wi-aws", &mut script);
     if let Shell::Bash = args.shell {
@@ -43,15 +43,15 @@ pub fn completions(args: &CompletionsArgs) -> Result<u8, CommandError> {
 
 /// The JSON Schema of the answers file, for editors.
 pub fn schema() -> Result<u8, CommandError> {
-    let schema = serde_json::to_string_pretty(&crate::schema::answers_schema())
+    let schema = serde_json::to_string_pretty(&crate::answers::schema::answers_schema())
         .map_err(|error| CommandError::failure(error.to_string()))?;
     write_out(format!("{schema}\n").as_bytes())
 }
 
 /// The manual page (roff), for `man -l -` or a file in a `man1` directory.
-pub fn man() -> Result<u8, CommandError> {
+pub fn man(command: clap::Command) -> Result<u8, CommandError> {
     let mut page = Vec::new();
-    clap_mangen::Man::new(crate::cli::Cli::command())
+    clap_mangen::Man::new(command)
         .render(&mut page)
         .map_err(|error| CommandError::failure(format!("cannot render the manual: {error}")))?;
     write_out(&page)
@@ -60,6 +60,6 @@ pub fn man() -> Result<u8, CommandError> {
 fn write_out(bytes: &[u8]) -> Result<u8, CommandError> {
     // A closed pipe (`wi-aws man | head`) is the reader's choice; `cli::run` reports any other
     // error writing stdout.
-    crate::output::out_bytes(bytes);
-    Ok(crate::pipeline::exit::OK)
+    crate::ui::output::out_bytes(bytes);
+    Ok(crate::artifacts::pipeline::exit::OK)
 }

@@ -5,7 +5,7 @@ use super::{CommandError, ConnectionArgs, report_checks};
 use clap::Args;
 
 use crate::discover;
-use crate::jwk::Jwks;
+use crate::domain::jwk::Jwks;
 use crate::verify::{self, LiveInput, Setup};
 use std::path::{Path, PathBuf};
 
@@ -102,8 +102,9 @@ fn issuer_keys(args: &VerifyArgs) -> Result<(Option<String>, Jwks), CommandError
             Ok((Some(issuer), jwks))
         }
         (None, Some(path)) => {
-            let text = crate::files::read_text(path, crate::files::JWKS_LIMIT)
-                .map_err(|error| CommandError::bad_input(format!("--jwks {error}")))?;
+            let text =
+                crate::artifacts::files::read_text(path, crate::artifacts::files::JWKS_LIMIT)
+                    .map_err(|error| CommandError::bad_input(format!("--jwks {error}")))?;
             let jwks = serde_json::from_str(&text).map_err(|error| {
                 CommandError::bad_input(format!("--jwks {}: not a JWKS: {error}", path.display()))
             })?;

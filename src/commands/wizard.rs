@@ -4,12 +4,12 @@
 use super::CommandError;
 use super::render::RenderArgs;
 use crate::answers::FleetAnswers;
-use crate::demo::{DemoOptions, DemoSession};
+use crate::answers::problem::{Location, Problem, Problems};
+use crate::artifacts::pipeline::{self, Ending, Settings};
 use crate::discover;
-use crate::pipeline::{self, Ending, Settings};
-use crate::plain::{self, Prompter, Terminal};
-use crate::problem::{Location, Problem, Problems};
-use crate::teleport::ProxyAddress;
+use crate::discover::demo::{DemoOptions, DemoSession};
+use crate::domain::teleport::ProxyAddress;
+use crate::ui::plain::{self, Prompter, Terminal};
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -58,17 +58,17 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
         demo.prefill(&mut fleet.shared);
     }
     let demo_proxy = demo.as_ref().map(|d| d.proxy.authority());
-    if !wizard.plain && crate::tui::terminal_can_draw() {
-        let setup = crate::tui::Setup {
+    if !wizard.plain && crate::ui::tui::terminal_can_draw() {
+        let setup = crate::ui::tui::Setup {
             answers: fleet.clone(),
             settings: settings.clone(),
             demo: demo_proxy.clone(),
             notice: ignored_notice(&ignored),
         };
-        let theme = crate::tui::Theme {
-            color: !crate::terminal::no_colour_requested(),
+        let theme = crate::ui::tui::Theme {
+            color: !crate::ui::terminal::no_colour_requested(),
         };
-        match crate::tui::run(setup, options.clone(), theme) {
+        match crate::ui::tui::run(setup, options.clone(), theme) {
             Ok(finished) => {
                 // The terminal may be gone (the wizard ended on SIGHUP): outln never panics.
                 for line in &finished.summary {
@@ -76,7 +76,7 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
                 }
                 return Ok(finished.ending.exit_code());
             }
-            Err(crate::tui::TuiError::Unavailable(error)) => {
+            Err(crate::ui::tui::TuiError::Unavailable(error)) => {
                 crate::errln!(
                     "wi-aws: no full-screen wizard ({error}); asking line by line instead."
                 );
@@ -88,17 +88,18 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
         .iter()
         .map(|d| d.ca_file.path().to_path_buf())
         .collect();
-    let _on_signal = crate::terminal::ExitOnSignal::install(made)
+    let _on_signal = crate::ui::terminal::ExitOnSignal::install(made)
         .map_err(|error| CommandError::failure(format!("cannot handle signals: {error}")))?;
     line_wizard(fleet, &ignored, demo_proxy, &settings, &options)
 }
 
 /// The answers of `--edit`, and those of its answers that were ignored.
 fn edit_answers(path: &Path) -> Result<(FleetAnswers, Vec<Problem>), CommandError> {
-    let text = crate::files::read_text(path, crate::files::ANSWERS_LIMIT).map_err(|error| {
-        CommandError::bad_input(format!("--edit {error}"))
-            .with_fix("give the path of an answers file, e.g. wi-aws-out/answers.yaml")
-    })?;
+    let text = crate::artifacts::files::read_text(path, crate::artifacts::files::ANSWERS_LIMIT)
+        .map_err(|error| {
+            CommandError::bad_input(format!("--edit {error}"))
+                .with_fix("give the path of an answers file, e.g. wi-aws-out/answers.yaml")
+        })?;
     let (answers, problems) = FleetAnswers::from_yaml(&text);
     if problems.iter().any(|p| p.location == Location::File) {
         return Err(CommandError::bad_input(format!(
@@ -163,7 +164,7 @@ fn line_wizard(
 
 /// After the wizard was left: nothing is written unless the user asks to keep the answers.
 fn offer_to_save(terminal: &mut Terminal, answers: &FleetAnswers) {
-    use crate::pipeline::PARTIAL_ANSWERS;
+    use crate::artifacts::pipeline::PARTIAL_ANSWERS;
     crate::outln!("Left the wizard: no artifact was written.");
     if *answers == FleetAnswers::default() {
         return;

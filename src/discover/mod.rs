@@ -2,14 +2,15 @@
 //! (the SPIFFE trust domain), the version, the TLS thumbprint — both as Teleport computes it and
 //! as AWS does from the raw chain — and whether the OIDC issuer and its JWKS are what AWS needs.
 
+pub mod demo;
 pub mod http;
 pub mod tls;
 
+use crate::answers::steps::FieldId;
 use crate::answers::{Answer, Answers};
-use crate::check::{Check, CheckId};
-use crate::jwk::Jwks;
-use crate::steps::FieldId;
-use crate::teleport::ProxyAddress;
+use crate::domain::jwk::Jwks;
+use crate::domain::teleport::ProxyAddress;
+use crate::verify::check::{Check, CheckId};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -171,15 +172,15 @@ impl Findings {
     }
 }
 
-pub use crate::teleport::parse_version;
+pub use crate::domain::teleport::parse_version;
 
 /// Algorithms STS accepts for web identity tokens.
-pub use crate::jwk::STS_ALGORITHMS;
+pub use crate::domain::jwk::STS_ALGORITHMS;
 
 /// A key as STS would use it: its algorithms, or why it cannot verify tokens.
 fn summarize_key(key: &serde_json::Value) -> KeySummary {
     let text = |name: &str| key.get(name).and_then(|v| v.as_str()).map(str::to_owned);
-    let problem = crate::jwk::StsKey::from_json(key).err();
+    let problem = crate::domain::jwk::StsKey::from_json(key).err();
     KeySummary {
         kid: text("kid"),
         kty: text("kty").unwrap_or_default(),
@@ -212,7 +213,7 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
         ask_proxy(&client, proxy),
     );
     let handshake = handshake?;
-    let chain_thumbprint = crate::thumbprint::of_chain(&handshake.chain)
+    let chain_thumbprint = crate::domain::thumbprint::of_chain(&handshake.chain)
         .ok_or_else(|| DiscoverError::Internal("the server sent no certificate".into()))?;
     if let Err(problem) = handshake.trust {
         return Err(DiscoverError::Untrusted {
@@ -229,8 +230,8 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
     let said = said?;
     let keys: Vec<KeySummary> = said.jwks.keys.iter().map(summarize_key).collect();
     let teleport_thumbprint = said.teleport_thumbprint.trim().to_ascii_lowercase();
-    let api = crate::teleport::resolve_api(
-        crate::teleport::ApiChoice::Auto,
+    let api = crate::domain::teleport::resolve_api(
+        crate::domain::teleport::ApiChoice::Auto,
         Some(&said.ping.server_version),
     );
     let checks = vec![
@@ -428,7 +429,7 @@ pub fn apply_findings(answers: &mut Answers, findings: &Findings) -> Vec<String>
         )),
         Some(_) => {}
     }
-    let version = crate::teleport::parse_version_answer(&findings.server_version).ok();
+    let version = crate::domain::teleport::parse_version_answer(&findings.server_version).ok();
     match (answers.text(FieldId::Version), version) {
         (None, Some(version)) => answers.set_text(FieldId::Version, version),
         (Some(given), Some(version)) if given != version => warnings.push(format!(
@@ -440,7 +441,7 @@ pub fn apply_findings(answers: &mut Answers, findings: &Findings) -> Vec<String>
         .list(FieldId::Thumbprints)
         .map(|list| {
             list.iter()
-                .filter_map(|t| crate::thumbprint::normalize(t).ok())
+                .filter_map(|t| crate::domain::thumbprint::normalize(t).ok())
                 .collect()
         })
         .unwrap_or_default();
@@ -540,8 +541,9 @@ mod tests {
 
     #[test]
     fn keys_usable_by_sts() {
-        let issuer = crate::jwt_svid::Issuer::generate("https://example.com/workload-identity")
-            .expect("issuer");
+        let issuer =
+            crate::domain::jwt_svid::Issuer::generate("https://example.com/workload-identity")
+                .expect("issuer");
         let rsa = issuer.jwks().keys[0].clone();
         assert!(summarize_key(&rsa).usable_by_sts, "{rsa}");
         let hmac = serde_json::json!({"kty": "oct", "alg": "HS256"});

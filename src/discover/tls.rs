@@ -87,12 +87,11 @@ impl Trust {
             None => Vec::new(),
             Some(path) => {
                 let pem =
-                    crate::files::read_bounded(path, crate::files::CA_LIMIT).map_err(|error| {
-                        DiscoverError::CaFile {
+                    crate::artifacts::files::read_bounded(path, crate::artifacts::files::CA_LIMIT)
+                        .map_err(|error| DiscoverError::CaFile {
                             path: path.display().to_string(),
                             detail: error.problem.to_string(),
-                        }
-                    })?;
+                        })?;
                 let roots = CertificateDer::pem_slice_iter(&pem)
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|error| DiscoverError::CaFile {
@@ -276,7 +275,7 @@ pub struct CertificateSummary {
 }
 
 pub fn summarize(der: &[u8]) -> CertificateSummary {
-    let thumbprint = crate::thumbprint::of_certificate(der);
+    let thumbprint = crate::domain::thumbprint::of_certificate(der);
     match x509_parser::parse_x509_certificate(der) {
         Ok((_, cert)) => CertificateSummary {
             subject: cert.subject().to_string(),

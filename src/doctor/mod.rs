@@ -10,8 +10,8 @@
 
 pub mod read;
 
-use crate::check::{Check, CheckId, Status};
-use crate::jwk::Jwks;
+use crate::domain::jwk::Jwks;
+use crate::verify::check::{Check, CheckId, Status};
 use crate::verify::{self, Setup, sts};
 use serde_json::Value;
 use std::time::{Duration, SystemTime};
@@ -368,7 +368,7 @@ fn age_check(setup: &Setup, path: &str, age: Duration) -> Check {
         .tbot
         .renewal_interval
         .as_deref()
-        .and_then(|interval| crate::tbot::duration_secs(interval).ok())
+        .and_then(|interval| crate::domain::tbot::duration_secs(interval).ok())
         .map(Duration::from_secs)
         .unwrap_or(Duration::from_secs(20 * 60));
     let minutes = |d: Duration| d.as_secs() / 60;
@@ -509,7 +509,7 @@ fn drift_check(setup: &Setup, deployed: &Deployed) -> Check {
             ));
         }
         let rendered = &setup.plan.cluster.thumbprints;
-        if setup.plan.aws.provider == crate::aws::ProviderMode::Create
+        if setup.plan.aws.provider == crate::domain::aws::ProviderMode::Create
             && !rendered.is_empty()
             && provider.thumbprints != *rendered
         {

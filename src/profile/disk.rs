@@ -3,7 +3,7 @@
 
 use super::{Change, ProfileError, install as merge, remove as unmerge, section_of};
 use crate::answers::Form;
-use crate::render::AWS_CONFIG;
+use crate::artifacts::render::AWS_CONFIG;
 use crate::verify::Files;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -70,8 +70,12 @@ pub fn rendered_profiles(
         .into_iter()
         .map(|files| {
             let relative = files.path(&AWS_CONFIG);
-            let text = crate::files::read_in_dir(out, &relative, crate::files::ARTIFACT_LIMIT)
-                .map_err(|e| DiskError::Usage(e.to_string()))?;
+            let text = crate::artifacts::files::read_in_dir(
+                out,
+                &relative,
+                crate::artifacts::files::ARTIFACT_LIMIT,
+            )
+            .map_err(|e| DiskError::Usage(e.to_string()))?;
             section_of(&text).map_err(|error| DiskError::Refused {
                 path: out.join(&relative).display().to_string(),
                 error,
@@ -83,7 +87,7 @@ pub fn rendered_profiles(
 fn read_config(path: &Path) -> Result<String, DiskError> {
     match std::fs::symlink_metadata(path) {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        _ => crate::files::read_text(path, crate::files::ANSWERS_LIMIT)
+        _ => crate::artifacts::files::read_text(path, crate::artifacts::files::ANSWERS_LIMIT)
             .map_err(|e| DiskError::Usage(e.to_string())),
     }
 }

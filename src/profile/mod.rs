@@ -16,7 +16,7 @@ pub enum ProfileError {
     NoSection,
 }
 
-impl crate::advice::Advice for ProfileError {
+impl crate::answers::advice::Advice for ProfileError {
     fn fix(&self) -> String {
         match self {
             Self::Exists { .. } => "give --force to comment it out (it is kept, not deleted) and add wi-aws's, or choose another aws.profile".into(),

@@ -4,7 +4,7 @@
 //! take another's permissions, and AWS accepts such a policy without a word.
 
 use super::{Check, CheckId, Setup, policy, web_identity_request};
-use crate::aws;
+use crate::domain::aws;
 use serde_json::Value;
 
 /// What isolation needs of one workload: its token's claims, and what its role trusts.
@@ -140,7 +140,8 @@ pub fn checks(guards: &[Guard]) -> (Vec<Vec<Check>>, Check) {
         return (vec![Vec::new(); count], skipped);
     }
     let indexed: Vec<usize> = (0..count).collect();
-    let results = crate::parallel::on_every_core(&indexed, |&index| workload_check(guards, index));
+    let results =
+        crate::artifacts::parallel::on_every_core(&indexed, |&index| workload_check(guards, index));
     let mut per_workload = Vec::with_capacity(count);
     let mut pairs = 0;
     let mut breaches = Vec::new();

@@ -5,6 +5,7 @@
 //! trust policy with IAM's semantics, and checks that the AWS profile and the permissions point
 //! at the right role, token file and bucket. Each failure names the AWS error it would cause.
 
+pub mod check;
 mod isolation;
 pub mod policy;
 pub mod sts;
@@ -12,18 +13,18 @@ pub mod teleport;
 pub mod terraform;
 
 use crate::answers::Form;
-use crate::aws::{self, AccessPreset};
-pub use crate::check::{
-    Check, CheckId, ChecklistRow, Report, Status, WorkloadReport, checklist, checklist_rows,
-    checklist_summary,
-};
-use crate::fleet::Fleet;
-use crate::jwk::Jwks;
-use crate::jwt_svid::Issuer;
-use crate::plan::Plan;
-use crate::render::{
+use crate::answers::fleet::Fleet;
+use crate::answers::plan::Plan;
+use crate::artifacts::render::{
     self, ANSWERS_FILE, AWS_CLI_SETUP, AWS_CONFIG, AWS_ENV, ArtifactKind, FLEET_AWS_CLI_SETUP,
     FLEET_TERRAFORM, PERMISSIONS_POLICY, TERRAFORM, TRUST_POLICY,
+};
+use crate::domain::aws::{self, AccessPreset};
+use crate::domain::jwk::Jwks;
+use crate::domain::jwt_svid::Issuer;
+pub use crate::verify::check::{
+    Check, CheckId, ChecklistRow, Report, Status, WorkloadReport, checklist, checklist_rows,
+    checklist_summary,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -63,23 +64,24 @@ pub struct Setup {
 pub use teleport::TbotOutput;
 
 pub(crate) fn read(dir: &Path, relative: &str) -> Result<String, VerifyError> {
-    crate::files::read_in_dir(dir, relative, crate::files::ARTIFACT_LIMIT).map_err(|error| {
-        let hint = match error.is_not_found() {
-            true => format!(
-                " (render the artifacts first: wi-aws --answers-file F --out {})",
-                dir.display()
-            ),
-            false => String::new(),
-        };
-        VerifyError::File {
-            path: dir.join(relative).display().to_string(),
-            detail: format!("{}{hint}", file_detail(&error)),
-        }
-    })
+    crate::artifacts::files::read_in_dir(dir, relative, crate::artifacts::files::ARTIFACT_LIMIT)
+        .map_err(|error| {
+            let hint = match error.is_not_found() {
+                true => format!(
+                    " (render the artifacts first: wi-aws --answers-file F --out {})",
+                    dir.display()
+                ),
+                false => String::new(),
+            };
+            VerifyError::File {
+                path: dir.join(relative).display().to_string(),
+                detail: format!("{}{hint}", file_detail(&error)),
+            }
+        })
 }
 
 /// What a file error says, without the path (the caller names it).
-fn file_detail(error: &crate::files::FileError) -> String {
+fn file_detail(error: &crate::artifacts::files::FileError) -> String {
     error.problem.to_string()
 }
 
@@ -115,7 +117,7 @@ pub fn parse_ini(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
     sections
 }
 
-/// The value of a POSIX shell word as written by [`crate::escape::shell_word`]: bare, or
+/// The value of a POSIX shell word as written by [`crate::artifacts::escape::shell_word`]: bare, or
 /// single-quoted with `'\''` for embedded quotes.
 pub fn unquote_shell_word(word: &str) -> String {
     let mut out = String::new();
@@ -162,7 +164,7 @@ impl Files<'_> {
 /// The answers a directory was rendered from.
 pub fn read_answers(dir: &Path) -> Result<Fleet, VerifyError> {
     let answers = read(dir, ANSWERS_FILE)?;
-    crate::fleet::from_answers_file(&answers)
+    crate::answers::fleet::from_answers_file(&answers)
         .map_err(|problems| parse_error(dir, ANSWERS_FILE, problems))
 }
 
@@ -353,7 +355,7 @@ impl Setup {
 pub fn read_fleet(dir: &Path, fleet: &Fleet) -> Result<Vec<(String, Setup)>, VerifyError> {
     let files = FleetFiles::read(dir, fleet)?;
     let inputs = files.inputs(fleet);
-    crate::parallel::on_every_core(&inputs, |input| input.assemble(dir))
+    crate::artifacts::parallel::on_every_core(&inputs, |input| input.assemble(dir))
         .into_iter()
         .collect()
 }
@@ -372,7 +374,7 @@ struct FleetFiles {
 /// shares is borrowed and joined to its own part only while the workload is read, so a large
 /// fleet never holds a copy of it per workload.
 struct WorkloadInput<'a> {
-    workload: &'a crate::fleet::FleetWorkload,
+    workload: &'a crate::answers::fleet::FleetWorkload,
     files: &'a FleetFiles,
 }
 
@@ -544,7 +546,7 @@ pub fn verify_dir_with(dir: &Path, issuer: Option<SimulatedIssuer>) -> Result<Re
     // Each workload is read and proven on its own (most of it signing its token), then only
     // what isolation needs of it is kept: a large fleet's files are never all in memory.
     let inputs = files.inputs(&fleet);
-    let proven = crate::parallel::on_every_core(&inputs, |input| {
+    let proven = crate::artifacts::parallel::on_every_core(&inputs, |input| {
         let (name, setup) = input.assemble(dir)?;
         let checks = verify_setup(&setup, &issuer, &tokens)?;
         Ok::<_, VerifyError>((checks, isolation::Guard::of(name, &setup)))
@@ -1158,7 +1160,10 @@ pub struct LiveInput {
 }
 
 pub fn verify_live(input: &LiveInput, now: SystemTime) -> Vec<Check> {
-    let token = match crate::files::read_text(&input.token_file, crate::files::TOKEN_LIMIT) {
+    let token = match crate::artifacts::files::read_text(
+        &input.token_file,
+        crate::artifacts::files::TOKEN_LIMIT,
+    ) {
         Ok(token) => token,
         Err(error) => {
             return vec![Check::fail_owned(
@@ -1190,7 +1195,7 @@ pub fn verify_live(input: &LiveInput, now: SystemTime) -> Vec<Check> {
         None => {
             let provider = sts::Provider {
                 url: input.discovery_issuer.clone().unwrap_or_default(),
-                client_ids: Some(vec![crate::plan::DEFAULT_AUDIENCE.to_owned()]),
+                client_ids: Some(vec![crate::answers::plan::DEFAULT_AUDIENCE.to_owned()]),
             };
             let (token_checks, _) =
                 sts::validate(&token, &input.jwks.clone().into(), &provider, now, true);

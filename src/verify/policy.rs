@@ -8,7 +8,7 @@
 //! for negated operators and `…IfExists`, which are then true. Condition key names are
 //! case-insensitive; `StringEquals` compares exactly, `StringLike` with `*` and `?`.
 
-use crate::aws::wildcard_match;
+use crate::domain::aws::wildcard_match;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -144,7 +144,7 @@ fn action_and_resource_match(statement: &Value, request: &Request) -> Verdict {
     let action_matches = |patterns: &[String]| {
         patterns
             .iter()
-            .any(|p| crate::aws::action_matches(p, &request.action))
+            .any(|p| crate::domain::aws::action_matches(p, &request.action))
     };
     if let Some(actions) = statement.get("Action") {
         if !action_matches(&strings(Some(actions))) {

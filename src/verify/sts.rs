@@ -4,7 +4,7 @@
 //! failure names the exact error AWS would answer with.
 
 use super::{Check, CheckId};
-use crate::jwk::{Jwks, KeyProblem, StsKey};
+use crate::domain::jwk::{Jwks, KeyProblem, StsKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
@@ -202,7 +202,7 @@ fn algorithm_check(header: &Value) -> Result<(Check, String), Check> {
         .and_then(Value::as_str)
         .unwrap_or("(none)")
         .to_owned();
-    if !crate::jwk::STS_ALGORITHMS.contains(&alg.as_str()) {
+    if !crate::domain::jwk::STS_ALGORITHMS.contains(&alg.as_str()) {
         return Err(Check::fail(
             CheckId::Algorithm,
             format!("alg {alg:?}; STS accepts only RS256, RS384, RS512, ES256, ES384, ES512"),

@@ -3,8 +3,8 @@
 //! ever asked, so these failures come first.
 
 use super::{Check, CheckId, VerifyError, parse_error, read};
-use crate::render::{TBOT_OUTPUTS, TBOT_SERVICES, TELEPORT_ROLE, WORKLOAD_IDENTITY};
-use crate::teleport::TeleportApi;
+use crate::artifacts::render::{TBOT_OUTPUTS, TBOT_SERVICES, TELEPORT_ROLE, WORKLOAD_IDENTITY};
+use crate::domain::teleport::TeleportApi;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -50,7 +50,8 @@ pub struct Resource {
 }
 
 fn yaml(dir: &Path, relative: &str) -> Result<Value, VerifyError> {
-    crate::yaml::from_str(&read(dir, relative)?).map_err(|e| parse_error(dir, relative, e))
+    crate::artifacts::yaml::from_str(&read(dir, relative)?)
+        .map_err(|e| parse_error(dir, relative, e))
 }
 
 fn text(value: &Value) -> String {
@@ -95,7 +96,7 @@ pub fn read_side(
                 directory: text(&service["destination"]["path"]),
                 svid_path: resource.spiffe_path.clone(),
                 audience: text(&service["audiences"][0]),
-                file_name: crate::tbot::WORKLOAD_IDENTITY_JWT_FILE.to_owned(),
+                file_name: crate::domain::tbot::WORKLOAD_IDENTITY_JWT_FILE.to_owned(),
                 selector: Some(text(&service["selector"]["name"])),
                 credential_ttl: written(&service["credential_ttl"]),
                 renewal_interval: written(&service["renewal_interval"]),
@@ -165,7 +166,7 @@ pub fn checks(tbot: &TbotOutput, grant: &Grant) -> Vec<Check> {
 /// (`tbot::parse_credential_ttl`, `tbot::parse_renewal_interval`): an edited file is proven as
 /// strictly as the answers were.
 fn timing_check(tbot: &TbotOutput) -> Check {
-    use crate::tbot::{DEFAULT_CREDENTIAL_TTL, DEFAULT_RENEWAL_INTERVAL};
+    use crate::domain::tbot::{DEFAULT_CREDENTIAL_TTL, DEFAULT_RENEWAL_INTERVAL};
     let ttl = tbot.credential_ttl.as_deref();
     let renewal = tbot.renewal_interval.as_deref();
     let said = |value: Option<&str>, default: &str| match value {
@@ -173,8 +174,8 @@ fn timing_check(tbot: &TbotOutput) -> Check {
         None => format!("{default} (tbot's default)"),
     };
     const UNREADABLE: &str = "(before AWS) tbot does not start with a duration it cannot read";
-    let fail = |problem: crate::tbot::TbotError, aws_error: &str| {
-        use crate::advice::Advice;
+    let fail = |problem: crate::domain::tbot::TbotError, aws_error: &str| {
+        use crate::answers::advice::Advice;
         Check::fail_owned(
             CheckId::TbotTiming,
             format!(
@@ -186,9 +187,11 @@ fn timing_check(tbot: &TbotOutput) -> Check {
             problem.fix(),
         )
     };
-    if let Err(problem) = crate::tbot::parse_credential_ttl(ttl.unwrap_or(DEFAULT_CREDENTIAL_TTL)) {
+    if let Err(problem) =
+        crate::domain::tbot::parse_credential_ttl(ttl.unwrap_or(DEFAULT_CREDENTIAL_TTL))
+    {
         let aws_error = match problem {
-            crate::tbot::TbotError::TtlRange => {
+            crate::domain::tbot::TbotError::TtlRange => {
                 "(before AWS) a lifetime past Teleport's cap of 24h is not what tbot gets, and under 1m the token expires before it is used"
             }
             _ => UNREADABLE,
@@ -196,11 +199,12 @@ fn timing_check(tbot: &TbotOutput) -> Check {
         return fail(problem, aws_error);
     }
     let ttl = ttl.unwrap_or(DEFAULT_CREDENTIAL_TTL);
-    if let Err(problem) =
-        crate::tbot::parse_renewal_interval(renewal.unwrap_or(DEFAULT_RENEWAL_INTERVAL), Some(ttl))
-    {
+    if let Err(problem) = crate::domain::tbot::parse_renewal_interval(
+        renewal.unwrap_or(DEFAULT_RENEWAL_INTERVAL),
+        Some(ttl),
+    ) {
         let aws_error = match problem {
-            crate::tbot::TbotError::RenewalNotShorter { .. } => {
+            crate::domain::tbot::TbotError::RenewalNotShorter { .. } => {
                 "ExpiredTokenException: Token expired (now and then: the file holds an expired token until tbot renews it)"
             }
             _ => UNREADABLE,
@@ -220,7 +224,7 @@ fn timing_check(tbot: &TbotOutput) -> Check {
 fn legacy_check(path: &str, allowed_paths: &[String]) -> Check {
     if allowed_paths
         .iter()
-        .any(|allowed| crate::aws::wildcard_match(allowed, path))
+        .any(|allowed| crate::domain::aws::wildcard_match(allowed, path))
     {
         return Check::pass(
             CheckId::TeleportRole,

@@ -3,7 +3,7 @@
 //! the AWS provider would fill them. A reference to anything the file does not declare is an
 //! error — the mistake of the upstream guide, whose Terraform named resources it never declared.
 
-use crate::aws::{self, Partition};
+use crate::domain::aws::{self, Partition};
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use std::collections::BTreeMap;
 

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use wi_aws::plan::Plan;
-use wi_aws::render::{self, Artifact, Templates};
+use wi_aws::answers::plan::Plan;
+use wi_aws::artifacts::render::{self, Artifact, Templates};
 
 pub const CASES: &[(&str, &str)] = &[
     ("guide", "examples/answers.yaml"),
@@ -25,7 +25,8 @@ pub fn repo_path(relative: &str) -> PathBuf {
 
 pub fn plan_of(relative: &str) -> Plan {
     let text = std::fs::read_to_string(repo_path(relative)).expect("fixture readable");
-    wi_aws::fleet::single_plan(&text).unwrap_or_else(|problems| panic!("{relative}: {problems}"))
+    wi_aws::answers::fleet::single_plan(&text)
+        .unwrap_or_else(|problems| panic!("{relative}: {problems}"))
 }
 
 pub fn render_plan(plan: &Plan) -> Vec<Artifact> {
@@ -177,18 +178,18 @@ pub fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
 /// A demo proxy on 127.0.0.1 (any free port) for as long as this lives, with its own runtime.
 pub struct RunningDemo {
     _runtime: tokio::runtime::Runtime,
-    pub proxy: wi_aws::demo::DemoProxy,
+    pub proxy: wi_aws::discover::demo::DemoProxy,
 }
 
 /// Starts a demo proxy with `options` and writes its CA to `ca_file`.
-pub fn running_demo(ca_file: &Path, options: wi_aws::demo::DemoOptions) -> RunningDemo {
+pub fn running_demo(ca_file: &Path, options: wi_aws::discover::demo::DemoOptions) -> RunningDemo {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .expect("runtime");
     let proxy = runtime
-        .block_on(wi_aws::demo::DemoProxy::start(
+        .block_on(wi_aws::discover::demo::DemoProxy::start(
             "127.0.0.1:0".parse().expect("address"),
             options,
         ))

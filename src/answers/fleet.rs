@@ -3,10 +3,10 @@
 //! checked against each other — IAM and Teleport names are unique per account and cluster, so
 //! two workloads may not share a role, a policy, a profile or a SPIFFE ID.
 
+use crate::answers::plan::{self, Plan};
+use crate::answers::problem::{Advice, Location, Problem, Problems};
+use crate::answers::steps::{FieldId, Scope};
 use crate::answers::{FleetAnswers, Form, WorkloadAnswers};
-use crate::plan::{self, Plan};
-use crate::problem::{Advice, Location, Problem, Problems};
-use crate::steps::{FieldId, Scope};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -437,8 +437,8 @@ mod tests {
 
     #[test]
     fn a_copy_drops_every_answer_two_workloads_may_not_share() {
-        let plan =
-            crate::fleet::single_plan(include_str!("../examples/answers.yaml")).expect("valid");
+        let plan = crate::answers::fleet::single_plan(include_str!("../../examples/answers.yaml"))
+            .expect("valid");
         for (id, what, _) in unique_values(&plan) {
             assert!(OWN_ANSWERS.contains(&id), "{what}");
         }

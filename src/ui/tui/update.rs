@@ -13,13 +13,13 @@ use super::model::{
     ScreenId, Setup, ThumbprintSource, Verification,
 };
 use crate::answers::Answer;
+use crate::answers::plan;
+use crate::answers::problem::{Location, Problem};
+use crate::answers::steps::{FieldId, FieldKind, Step, field};
+use crate::artifacts::pipeline::{self, Ending, PARTIAL_ANSWERS};
+use crate::artifacts::write::Planned;
 use crate::discover::Findings;
-use crate::pipeline::{self, Ending, PARTIAL_ANSWERS};
-use crate::plan;
-use crate::problem::{Location, Problem};
-use crate::steps::{FieldId, FieldKind, Step, field};
-use crate::teleport::ProxyAddress;
-use crate::write::Planned;
+use crate::domain::teleport::ProxyAddress;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::BTreeSet;
 
@@ -402,7 +402,7 @@ impl App {
     /// goes to the first of them instead.
     pub(super) fn enter_review(&mut self) -> Vec<Command> {
         self.fleet.store(self.current, &self.answers);
-        let fleet = match crate::fleet::validate(&self.fleet) {
+        let fleet = match crate::answers::fleet::validate(&self.fleet) {
             Ok(fleet) => fleet,
             Err(problems) => {
                 self.show_first_problem(&problems);
@@ -474,7 +474,7 @@ impl App {
                 return;
             }
         }
-        self.status = Some(crate::problem::Problems(problems.to_vec()).to_string());
+        self.status = Some(crate::answers::problem::Problems(problems.to_vec()).to_string());
     }
 
     fn on_review_key(&mut self, key: KeyEvent) -> Vec<Command> {

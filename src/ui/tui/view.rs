@@ -7,12 +7,12 @@ use super::layout::{
 use super::model::{
     App, DiscoveryState, Item, Overlay, Progress, Review, Screen, ScreenId, StepState, Verification,
 };
-use crate::check::CheckId;
-use crate::pipeline::PARTIAL_ANSWERS;
-use crate::steps::{FieldDefault, FieldId, FieldKind, Step, field};
-use crate::terminal::SPINNER;
+use crate::answers::steps::{FieldDefault, FieldId, FieldKind, Step, field};
+use crate::artifacts::pipeline::PARTIAL_ANSWERS;
+use crate::artifacts::write::{Outcome, Planned};
+use crate::ui::terminal::SPINNER;
+use crate::verify::check::CheckId;
 use crate::verify::{ChecklistRow, Status};
-use crate::write::{Outcome, Planned};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -565,7 +565,7 @@ fn spiffe_info(app: &App, info: &mut Info, theme: Theme) {
     ]));
     info.lines.push(Line::from(vec![
         Span::styled("SPIFFE ID     ", theme.dim()),
-        match crate::plan::spiffe_id_preview(&app.answers) {
+        match crate::answers::plan::spiffe_id_preview(&app.answers) {
             Some(id) => Span::styled(id, theme.ok().add_modifier(Modifier::BOLD)),
             None => Span::styled("(type a valid path)", theme.dim()),
         },
@@ -849,7 +849,7 @@ fn draw_verify(
     theme: Theme,
 ) {
     let mut lines = vec![Line::styled(
-        crate::pipeline::written_summary(app.out(), &verification.written),
+        crate::artifacts::pipeline::written_summary(app.out(), &verification.written),
         theme.dim(),
     )];
     match &verification.report {
@@ -924,7 +924,7 @@ pub fn done_lines(app: &App, verification: &Verification) -> Vec<String> {
         Some(Err(error)) => lines.push(format!("✗ profile: {error}")),
     }
     lines.push(String::new());
-    lines.extend(crate::pipeline::next_steps(
+    lines.extend(crate::artifacts::pipeline::next_steps(
         app.out(),
         &verification.artifacts,
     ));

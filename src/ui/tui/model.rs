@@ -6,16 +6,16 @@
 //! needed, so no state of an old screen can leak into a new one.
 
 use super::editor::Editor;
+use crate::answers::plan::Assessment;
+use crate::answers::problem::Problem;
+use crate::answers::steps::{FieldId, FieldKind, Step, field};
 use crate::answers::{Answer, Answers, FleetAnswers};
+use crate::artifacts::pipeline::{Ending, Settings};
+use crate::artifacts::render::Artifact;
+use crate::artifacts::write::Planned;
 use crate::discover::Findings;
-use crate::pipeline::{Ending, Settings};
-use crate::plan::Assessment;
-use crate::problem::Problem;
-use crate::render::Artifact;
-use crate::steps::{FieldId, FieldKind, Step, field};
-use crate::teleport::ProxyAddress;
+use crate::domain::teleport::ProxyAddress;
 use crate::verify::Report;
-use crate::write::Planned;
 use crossterm::event::KeyEvent;
 use std::collections::BTreeSet;
 use std::path::PathBuf;

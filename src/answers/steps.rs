@@ -5,8 +5,8 @@
 //! it is shown live here too; its rule and any default derived from other answers live in its
 //! section's check in `plan`, which every front end calls to validate.
 
-use crate::aws::{AccessPreset, Partition, ProviderMode};
-use crate::teleport::{ApiChoice, TeleportApi};
+use crate::domain::aws::{AccessPreset, Partition, ProviderMode};
+use crate::domain::teleport::{ApiChoice, TeleportApi};
 
 /// The wizard's steps, in order. The answers file groups fields by section instead (see
 /// [`Field::key`]); a step may take fields from several sections.
@@ -461,7 +461,7 @@ pub const FIELDS: &[Field] = &[
         label: "tbot output directory",
         help: "Absolute directory where tbot writes the SVIDs on the workload's host.",
         kind: FieldKind::Text,
-        default: FieldDefault::Text(crate::tbot::DEFAULT_OUTPUT_DIR),
+        default: FieldDefault::Text(crate::domain::tbot::DEFAULT_OUTPUT_DIR),
         shown: Shown::Always,
     },
     Field {
@@ -471,7 +471,7 @@ pub const FIELDS: &[Field] = &[
         label: "JWT file name",
         help: "Legacy generation only: the file name of the JWT SVID inside the output directory (the workload-identity-jwt service always writes jwt_svid).",
         kind: FieldKind::Text,
-        default: FieldDefault::Text(crate::tbot::DEFAULT_JWT_FILE),
+        default: FieldDefault::Text(crate::domain::tbot::DEFAULT_JWT_FILE),
         shown: Shown::ForApi(TeleportApi::LegacySpiffe),
     },
     Field {
@@ -481,7 +481,7 @@ pub const FIELDS: &[Field] = &[
         label: "JWT SVID lifetime",
         help: "How long each JWT SVID tbot fetches lives (credential_ttl), at most 24h.",
         kind: FieldKind::Text,
-        default: FieldDefault::Text(crate::tbot::DEFAULT_CREDENTIAL_TTL),
+        default: FieldDefault::Text(crate::domain::tbot::DEFAULT_CREDENTIAL_TTL),
         shown: Shown::ForApi(TeleportApi::WorkloadIdentity),
     },
     Field {
@@ -491,7 +491,7 @@ pub const FIELDS: &[Field] = &[
         label: "tbot renewal interval",
         help: "How often tbot fetches a fresh JWT SVID (renewal_interval); shorter than the lifetime, so the file never holds an expired token.",
         kind: FieldKind::Text,
-        default: FieldDefault::Text(crate::tbot::DEFAULT_RENEWAL_INTERVAL),
+        default: FieldDefault::Text(crate::domain::tbot::DEFAULT_RENEWAL_INTERVAL),
         shown: Shown::ForApi(TeleportApi::WorkloadIdentity),
     },
     Field {
@@ -501,7 +501,7 @@ pub const FIELDS: &[Field] = &[
         label: "JWT audience",
         help: "The `aud` tbot puts in the JWT and the client ID the OIDC provider accepts. AWS expects sts.amazonaws.com.",
         kind: FieldKind::Text,
-        default: FieldDefault::Text(crate::aws::DEFAULT_AUDIENCE),
+        default: FieldDefault::Text(crate::domain::aws::DEFAULT_AUDIENCE),
         shown: Shown::Always,
     },
 ];

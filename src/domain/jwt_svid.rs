@@ -3,7 +3,7 @@
 //! discovery document and JWKS that AWS fetches. Used by the demo proxy and by `verify`'s
 //! ephemeral issuer; the private key lives only in memory.
 
-use crate::jwk::Jwks;
+use crate::domain::jwk::Jwks;
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,8 @@ impl Issuer {
         let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256)
             .map_err(|error| IssuerError::Key(error.to_string()))?;
         // A key ID derived from the public key, as stable as the key itself.
-        let kid = crate::thumbprint::of_certificate(key_pair.public_key_pem().as_bytes())[..16]
+        let kid = crate::domain::thumbprint::of_certificate(key_pair.public_key_pem().as_bytes())
+            [..16]
             .to_owned();
         jwk.common.key_id = Some(kid.clone());
         jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
@@ -117,7 +118,7 @@ impl Issuer {
             aud: audience.to_owned(),
             iat,
             exp: iat + ttl.as_secs(),
-            jti: crate::thumbprint::of_certificate(
+            jti: crate::domain::thumbprint::of_certificate(
                 format!("{}/{iat}/{serial}/{:?}", self.kid, now).as_bytes(),
             ),
         }

@@ -68,21 +68,21 @@ pub fn finish() -> Result<(), String> {
     }
 }
 
-/// `println!` to stdout that never panics (see [`crate::output`]).
+/// `println!` to stdout that never panics (see [`crate::ui::output`]).
 #[macro_export]
 macro_rules! outln {
-    () => { $crate::output::out(format_args!("\n")) };
-    ($($arg:tt)*) => { $crate::output::out(format_args!("{}\n", format_args!($($arg)*))) };
+    () => { $crate::ui::output::out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::ui::output::out(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-/// `print!` to stdout that never panics (see [`crate::output`]).
+/// `print!` to stdout that never panics (see [`crate::ui::output`]).
 #[macro_export]
 macro_rules! out {
-    ($($arg:tt)*) => { $crate::output::out(format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::ui::output::out(format_args!($($arg)*)) };
 }
 
 /// `eprintln!` that never panics.
 #[macro_export]
 macro_rules! errln {
-    ($($arg:tt)*) => { $crate::output::err(format_args!("{}\n", format_args!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::ui::output::err(format_args!("{}\n", format_args!($($arg)*))) };
 }

@@ -18,7 +18,7 @@ mod workloads;
 pub use model::{App, Command, Msg, Setup};
 pub use view::Theme;
 
-use crate::pipeline::{self, Ending};
+use crate::artifacts::pipeline::{self, Ending};
 use crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
 };

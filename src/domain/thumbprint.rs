@@ -1,7 +1,7 @@
 //! TLS certificate thumbprints as AWS IAM stores them: SHA-1 of a certificate's DER, as 40
 //! lowercase hex digits.
 
-use crate::advice::Advice;
+use crate::answers::advice::Advice;
 use thiserror::Error;
 
 /// IAM accepts at most five thumbprints per OIDC provider.

@@ -4,11 +4,11 @@
 //! typed results, so `--templates`, `--dry-run`, `--no-verify` and `--force` mean the same in
 //! all three. Each step is its own function because the wizards stop between them to ask.
 
-use crate::fleet::Fleet;
-use crate::problem::Problems;
-use crate::render::{self, ANSWERS_FILE, Artifact, NEXT_STEPS, RenderError, Templates};
+use crate::answers::fleet::Fleet;
+use crate::answers::problem::Problems;
+use crate::artifacts::render::{self, ANSWERS_FILE, Artifact, NEXT_STEPS, RenderError, Templates};
+use crate::artifacts::write::{self, Outcome, Planned, WriteError};
 use crate::verify::{Report, VerifyError};
-use crate::write::{self, Outcome, Planned, WriteError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -144,8 +144,11 @@ fn read_template_dir(dir: &Path) -> Result<BTreeMap<String, String>, String> {
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                let text = crate::files::read_text(&path, crate::files::TEMPLATE_LIMIT)
-                    .map_err(|error| error.to_string())?;
+                let text = crate::artifacts::files::read_text(
+                    &path,
+                    crate::artifacts::files::TEMPLATE_LIMIT,
+                )
+                .map_err(|error| error.to_string())?;
                 templates.insert(relative, text);
             }
         }

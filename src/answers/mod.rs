@@ -1,15 +1,22 @@
 //! The answers: what the user chose, keyed by field, loaded from and saved to `answers.yaml`.
 //!
-//! Answers are raw (what was typed); [`crate::plan::validate`] turns them into a checked plan.
+//! Answers are raw (what was typed); [`crate::answers::plan::validate`] turns them into a checked plan.
 //! Loading never stops at the first problem: unknown keys and values of the wrong shape are all
 //! collected, with their line numbers, so one run shows everything to fix.
 
-use crate::problem::{Advice, Location, Problem};
-use crate::steps::{
+pub mod advice;
+pub mod fleet;
+pub mod plan;
+pub mod problem;
+pub mod schema;
+pub mod steps;
+
+use crate::answers::problem::{Advice, Location, Problem};
+use crate::answers::steps::{
     FIELDS, Field, FieldId, FieldKind, SECTIONS, Scope, Shown, field, field_by_key,
 };
-use crate::teleport::{self, ApiChoice, TeleportApi};
-use crate::yaml::{self, Mapping, Value};
+use crate::artifacts::yaml::{self, Mapping, Value};
+use crate::domain::teleport::{self, ApiChoice, TeleportApi};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -660,7 +667,7 @@ mod tests {
 
     #[test]
     fn the_generation_decides_which_fields_are_asked_and_nothing_decided_is_lost() {
-        use crate::steps::field;
+        use crate::answers::steps::field;
         let mut answers = Answers::default();
         // No version: the API generation is asked, and auto means the current generation.
         assert!(answers.shows(field(FieldId::Api)));

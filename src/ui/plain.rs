@@ -1,18 +1,18 @@
-//! The line-mode wizard: the questions of [`crate::steps`], one per line, with inquire.
+//! The line-mode wizard: the questions of [`crate::answers::steps`], one per line, with inquire.
 //!
 //! The question flow is written against the small [`Prompter`] trait, so it runs the same with
 //! inquire on a terminal and with scripted answers in the unit tests. Validation and defaults
-//! come from [`crate::plan::assess`], exactly as for an answers file.
+//! come from [`crate::answers::plan::assess`], exactly as for an answers file.
 
+use crate::answers::fleet::{self, Fleet};
+use crate::answers::plan::{self, Plan};
+use crate::answers::problem::{Advice, Problems};
+use crate::answers::steps::{FieldId, FieldKind, Scope, Step, field};
 use crate::answers::{Answer, Answers, FleetAnswers, Form, WorkloadAnswers};
+use crate::artifacts::pipeline::{self, Ending, PipelineError, Settings};
+use crate::artifacts::write::{Outcome, Planned};
 use crate::discover::Findings;
-use crate::fleet::{self, Fleet};
-use crate::pipeline::{self, Ending, PipelineError, Settings};
-use crate::plan::{self, Plan};
-use crate::problem::{Advice, Problems};
-use crate::steps::{FieldId, FieldKind, Scope, Step, field};
-use crate::teleport::ProxyAddress;
-use crate::write::{Outcome, Planned};
+use crate::domain::teleport::ProxyAddress;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -221,7 +221,7 @@ fn discover_into<P: Prompter>(
 /// The answers as a two-column summary, every default written out.
 pub fn summary(plan: &Plan) -> Vec<String> {
     let answers = plan.to_answers();
-    crate::steps::FIELDS
+    crate::answers::steps::FIELDS
         .iter()
         .filter_map(|field| {
             answers
@@ -311,10 +311,10 @@ impl Prompter for Terminal {
             let done = done.clone();
             let message = message.to_owned();
             std::thread::spawn(move || {
-                use crate::terminal::SPINNER;
+                use crate::ui::terminal::SPINNER;
                 let mut frame = 0;
                 while !done.load(Ordering::Relaxed) {
-                    crate::output::err(format_args!(
+                    crate::ui::output::err(format_args!(
                         "\r{} {message}",
                         SPINNER[frame % SPINNER.len()]
                     ));
@@ -322,7 +322,7 @@ impl Prompter for Terminal {
                     frame += 1;
                     std::thread::sleep(std::time::Duration::from_millis(100));
                 }
-                crate::output::err(format_args!("\r\x1b[2K"));
+                crate::ui::output::err(format_args!("\r\x1b[2K"));
                 let _ = std::io::stderr().flush();
             })
         };
@@ -565,7 +565,7 @@ mod tests {
     use super::*;
     use std::collections::VecDeque;
 
-    const EXAMPLE: &str = include_str!("../examples/answers.yaml");
+    const EXAMPLE: &str = include_str!("../../examples/answers.yaml");
 
     /// A reply to the next prompt.
     #[derive(Debug, Clone)]
@@ -934,7 +934,7 @@ mod tests {
             force: false,
             dry_run: false,
             verify: true,
-            templates: crate::render::Templates::embedded().expect("templates"),
+            templates: crate::artifacts::render::Templates::embedded().expect("templates"),
             install_profile: false,
         }
     }
@@ -944,7 +944,7 @@ mod tests {
     }
 
     /// The answers of a version 1 file, with the problems of reading it.
-    fn answers_of(text: &str) -> (Answers, Vec<crate::problem::Problem>) {
+    fn answers_of(text: &str) -> (Answers, Vec<crate::answers::problem::Problem>) {
         let (fleet, problems) = FleetAnswers::from_yaml(text);
         (fleet.shared, problems)
     }
@@ -1068,7 +1068,8 @@ mod tests {
             "# from a --templates override\nexport AWS_ROLE_ARN={{role_arn}}\n".to_owned(),
         );
         let settings = Settings {
-            templates: crate::render::Templates::with_overrides(&overrides).expect("templates"),
+            templates: crate::artifacts::render::Templates::with_overrides(&overrides)
+                .expect("templates"),
             verify: false,
             ..settings(dir.path())
         };

@@ -7,11 +7,11 @@
 //! rather than by AWS or tctl.
 
 use crate::answers::Form;
-use crate::aws::{AccessPreset, ProviderMode};
-use crate::escape;
-use crate::fleet::Fleet;
-use crate::plan::Plan;
-use crate::teleport::TeleportApi;
+use crate::answers::fleet::Fleet;
+use crate::answers::plan::Plan;
+use crate::artifacts::escape;
+use crate::domain::aws::{AccessPreset, ProviderMode};
+use crate::domain::teleport::TeleportApi;
 use handlebars::{Handlebars, handlebars_helper};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -68,7 +68,7 @@ macro_rules! artifact {
             path: $path,
             format: $format,
             executable: $executable,
-            embedded_template: include_str!(concat!("../templates/", $path, ".hbs")),
+            embedded_template: include_str!(concat!("../../templates/", $path, ".hbs")),
             api: $api,
             layout: $layout,
         }
@@ -247,7 +247,7 @@ handlebars_helper!(shell_words_helper: |values: array| escape::shell_word(
 
 /// What both teardown scripts open with: their arguments, the question before each change, and
 /// the lines that report it.
-const TEARDOWN_PRELUDE: &str = include_str!("../templates/partials/teardown-prelude.sh.hbs");
+const TEARDOWN_PRELUDE: &str = include_str!("../../templates/partials/teardown-prelude.sh.hbs");
 
 /// The compiled templates, one registry per format, each with that format's escape function.
 #[derive(Clone)]
@@ -329,7 +329,7 @@ pub fn context(plan: &Plan) -> Value {
     let allows = |actions: &[String], action: &str| {
         actions
             .iter()
-            .any(|a| crate::aws::action_matches(a, action))
+            .any(|a| crate::domain::aws::action_matches(a, action))
     };
     let derived = json!({
         "issuer_url": plan.issuer_url(),
@@ -403,7 +403,7 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
     let api = fleet.shared().workload.api;
     let per_workload: Vec<&ArtifactKind> = kinds(api, Layout::PerWorkload).collect();
     // Each workload's files are its own: rendered on every core.
-    let rendered = crate::parallel::on_every_core(&fleet.workloads, |workload| {
+    let rendered = crate::artifacts::parallel::on_every_core(&fleet.workloads, |workload| {
         let context = handlebars::Context::from(context(&workload.plan));
         let files = per_workload
             .iter()
@@ -443,7 +443,7 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
 
 /// `answers.yaml`, first naming its schema for editors, and the schema next to it.
 fn answers_artifacts(yaml: &str) -> [Artifact; 2] {
-    use crate::schema::{SCHEMA_FILE, answers_schema, modeline};
+    use crate::answers::schema::{SCHEMA_FILE, answers_schema, modeline};
     // A value built from the field list always serializes.
     let schema = serde_json::to_string_pretty(&answers_schema()).unwrap_or_default();
     [
@@ -594,7 +594,7 @@ fn finish(kind: &ArtifactKind, path: &str, mut rendered: String) -> Result<Strin
             Ok(pretty + "\n")
         }
         Format::Yaml => {
-            crate::yaml::parse(&rendered).map_err(|e| invalid(e.message))?;
+            crate::artifacts::yaml::parse(&rendered).map_err(|e| invalid(e.message))?;
             Ok(rendered)
         }
         _ => Ok(rendered),

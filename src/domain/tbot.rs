@@ -1,6 +1,6 @@
 //! Where tbot writes the JWT SVID on the workload's host.
 
-use crate::advice::Advice;
+use crate::answers::advice::Advice;
 use thiserror::Error;
 
 pub const DEFAULT_OUTPUT_DIR: &str = "/opt/workload-identity";

@@ -3,7 +3,7 @@
 //! Everything here is pure. The ARN builders are the one place ARNs are spelled, so the
 //! `arn:aws:iam:123…` typo of the upstream guide (a missing empty region field) cannot recur.
 
-use crate::advice::Advice;
+use crate::answers::advice::Advice;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -34,7 +34,7 @@ impl Partition {
 
     /// The ids as written in `answers.yaml`, in [`Self::ALL`] order: the one list every front
     /// end offers and the validator accepts.
-    pub const IDS: [&'static str; 8] = crate::choice::choice_ids!(Partition, 8);
+    pub const IDS: [&'static str; 8] = crate::domain::choice::choice_ids!(Partition, 8);
 
     pub const fn id(self) -> &'static str {
         match self {
@@ -341,7 +341,7 @@ pub enum ProviderMode {
 impl ProviderMode {
     pub const ALL: [ProviderMode; 2] = [Self::Create, Self::Existing];
     /// The ids as written in `answers.yaml`, in [`Self::ALL`] order.
-    pub const IDS: [&'static str; 2] = crate::choice::choice_ids!(ProviderMode, 2);
+    pub const IDS: [&'static str; 2] = crate::domain::choice::choice_ids!(ProviderMode, 2);
 
     pub const fn id(self) -> &'static str {
         match self {
@@ -377,7 +377,7 @@ impl AccessPreset {
     ];
 
     /// The ids as written in `answers.yaml`, in [`Self::ALL`] order.
-    pub const IDS: [&'static str; 5] = crate::choice::choice_ids!(AccessPreset, 5);
+    pub const IDS: [&'static str; 5] = crate::domain::choice::choice_ids!(AccessPreset, 5);
 
     pub const fn id(self) -> &'static str {
         match self {

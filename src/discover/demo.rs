@@ -6,7 +6,7 @@
 //! Options make deliberately broken variants for the tests: other chain shapes, a wrong
 //! issuer, missing endpoints, oversized or looping answers.
 
-use crate::jwt_svid::{self, Issuer};
+use crate::domain::jwt_svid::{self, Issuer};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
     SanType,
@@ -219,10 +219,10 @@ impl DemoProxy {
         let issuer = Arc::new(Issuer::generate(&issuer_url)?);
         let thumbprint = match &options.teleport_thumbprint {
             TeleportThumbprint::LastSent => {
-                crate::thumbprint::of_chain(&served_chain).unwrap_or_default()
+                crate::domain::thumbprint::of_chain(&served_chain).unwrap_or_default()
             }
             TeleportThumbprint::Leaf => {
-                crate::thumbprint::of_chain(&served_chain[..1]).unwrap_or_default()
+                crate::domain::thumbprint::of_chain(&served_chain[..1]).unwrap_or_default()
             }
             TeleportThumbprint::Fixed(value) => value.clone(),
         };
@@ -436,11 +436,11 @@ fn issue_from_query(state: &State, query: &str) -> Response {
     let Some(path) = value("path") else {
         return Response::bad_request("give ?path=/svc/example-service");
     };
-    let spiffe_id = match crate::spiffe::SpiffeId::for_workload(&state.options.cluster_name, &path)
-    {
-        Ok(id) => id,
-        Err(error) => return Response::bad_request(&error.to_string()),
-    };
+    let spiffe_id =
+        match crate::domain::spiffe::SpiffeId::for_workload(&state.options.cluster_name, &path) {
+            Ok(id) => id,
+            Err(error) => return Response::bad_request(&error.to_string()),
+        };
     let audience = value("audience").unwrap_or_else(|| "sts.amazonaws.com".to_owned());
     let ttl = value("ttl").and_then(|t| t.parse().ok()).unwrap_or(3600);
     match state
@@ -518,7 +518,7 @@ impl DemoSession {
     /// Fills the answers a demo run cannot discover with the guide's example values (the
     /// user's own answers stay), so every question of a demo has a working default.
     pub fn prefill(&self, answers: &mut crate::answers::Answers) {
-        use crate::steps::FieldId;
+        use crate::answers::steps::FieldId;
         for (id, value) in [
             (FieldId::Proxy, self.proxy.authority()),
             (FieldId::SpiffePath, "/svc/example-service".to_owned()),

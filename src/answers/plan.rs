@@ -5,19 +5,19 @@
 //! name from the SPIFFE path, the region from the partition, …) and written back by
 //! [`Plan::to_answers`], so a saved `answers.yaml` replays exactly.
 
+use crate::answers::problem::{Advice, Location, Problem};
+use crate::answers::steps::{FieldDefault, FieldId, FieldKind, field};
 use crate::answers::{Answer, Answers};
-use crate::aws::{self, AccessPreset, Partition, ProviderMode};
-use crate::problem::{Advice, Location, Problem};
-use crate::spiffe::{self, SpiffeId};
-use crate::steps::{FieldDefault, FieldId, FieldKind, field};
-use crate::tbot;
-use crate::teleport::{self, ApiChoice, ProxyAddress, TeleportApi};
-use crate::thumbprint::{self, MAX_THUMBPRINTS};
+use crate::domain::aws::{self, AccessPreset, Partition, ProviderMode};
+use crate::domain::spiffe::{self, SpiffeId};
+use crate::domain::tbot;
+use crate::domain::teleport::{self, ApiChoice, ProxyAddress, TeleportApi};
+use crate::domain::thumbprint::{self, MAX_THUMBPRINTS};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use thiserror::Error;
 
-pub use crate::aws::DEFAULT_AUDIENCE;
+pub use crate::domain::aws::DEFAULT_AUDIENCE;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PlanError {

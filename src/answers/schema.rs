@@ -2,9 +2,9 @@
 //! (keys, kinds, choices, fixed defaults, help, patterns), so editors with the YAML language
 //! server check and complete `answers.yaml` as it is typed. wi-aws's own checks stay the rule.
 
+use crate::answers::fleet::MAX_NAME_LEN;
+use crate::answers::steps::{FIELDS, Field, FieldDefault, FieldKind, SECTIONS, Scope};
 use crate::answers::{FLEET_FORMAT_VERSION, FORMAT_VERSION};
-use crate::fleet::MAX_NAME_LEN;
-use crate::steps::{FIELDS, Field, FieldDefault, FieldKind, SECTIONS, Scope};
 use serde_json::{Map, Value, json};
 
 /// The schema's file: written next to every saved `answers.yaml`, whose first line names it
@@ -56,8 +56,8 @@ fn property(field: &Field) -> Value {
         // A list, or one item written alone.
         FieldKind::List => {
             let mut list = json!({"type": "array", "items": text()});
-            if field.id == crate::steps::FieldId::Thumbprints {
-                list["maxItems"] = json!(crate::thumbprint::MAX_THUMBPRINTS);
+            if field.id == crate::answers::steps::FieldId::Thumbprints {
+                list["maxItems"] = json!(crate::domain::thumbprint::MAX_THUMBPRINTS);
             }
             let mut options = vec![list, text()];
             if !required {

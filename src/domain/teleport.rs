@@ -2,7 +2,7 @@
 //! names of Teleport resources (roles, bots), versions, and which API generation grants a
 //! workload its SPIFFE ID.
 
-use crate::advice::Advice;
+use crate::answers::advice::Advice;
 use thiserror::Error;
 
 /// Teleport serves its Workload Identity issuer under this path of the proxy's public address.
@@ -198,7 +198,7 @@ pub enum ApiChoice {
 impl ApiChoice {
     pub const ALL: [ApiChoice; 3] = [Self::Auto, Self::WorkloadIdentity, Self::LegacySpiffe];
     /// The ids as written in `answers.yaml`, in [`Self::ALL`] order.
-    pub const IDS: [&'static str; 3] = crate::choice::choice_ids!(ApiChoice, 3);
+    pub const IDS: [&'static str; 3] = crate::domain::choice::choice_ids!(ApiChoice, 3);
 
     pub const fn id(self) -> &'static str {
         match self {

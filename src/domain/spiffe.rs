@@ -4,7 +4,7 @@
 //! matters for AWS: the ID ends up in a case-sensitive `StringEquals` on the token's `sub`, so
 //! nothing here may silently change the case or shape of what the user typed.
 
-use crate::advice::Advice;
+use crate::answers::advice::Advice;
 use spiffe::SpiffeIdError;
 use thiserror::Error;
 

@@ -1,7 +1,7 @@
 //! What the line-mode front ends share about the terminal: colour (off with `NO_COLOR` or when
 //! stdout is not a terminal) and the spinner shown while something runs.
 
-use crate::write::Outcome;
+use crate::artifacts::write::Outcome;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 

@@ -2,8 +2,8 @@
 //! same directory, then rename), scripts are made executable, and a file that differs from what
 //! would be written is only replaced with `force`. Nothing is written unless every file can be.
 
-use crate::files::{self, FileError, FileProblem};
-use crate::render::Artifact;
+use crate::artifacts::files::{self, FileError, FileProblem};
+use crate::artifacts::render::Artifact;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};

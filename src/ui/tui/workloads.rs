@@ -4,10 +4,10 @@
 //! and the OIDC provider and each have their own SPIFFE ID, role, bucket access and bot.
 
 use super::model::{App, Command, Screen};
+use crate::answers::fleet;
+use crate::answers::plan;
+use crate::answers::steps::{FieldId, Step};
 use crate::answers::{Form, WorkloadAnswers};
-use crate::fleet;
-use crate::plan;
-use crate::steps::{FieldId, Step};
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// One row of the list.
@@ -121,7 +121,7 @@ impl App {
         let mut answers = self
             .fleet
             .merged(index)
-            .of_scope(crate::steps::Scope::Workload);
+            .of_scope(crate::answers::steps::Scope::Workload);
         for id in fleet::OWN_ANSWERS {
             answers.clear(*id);
         }

@@ -4,11 +4,11 @@
 //! and which implements [`Advice`] for the fix; this is where they meet the field they were
 //! checking, so the answers file, the line prompts and the wizard all say the same thing.
 
-use crate::steps::{FieldId, field};
-use crate::yaml::PathPart;
+use crate::answers::steps::{FieldId, field};
+use crate::artifacts::yaml::PathPart;
 use std::fmt;
 
-pub use crate::advice::Advice;
+pub use crate::answers::advice::Advice;
 
 /// Where in the answers a problem is.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -68,7 +68,7 @@ impl Location {
                 None => path.push(PathPart::Key(part)),
             }
         }
-        crate::yaml::line_of_path(text, &path)
+        crate::artifacts::yaml::line_of_path(text, &path)
     }
 }
 
