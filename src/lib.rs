@@ -9,6 +9,7 @@
 //! - `verify/`: the local proof that the written files fit together;
 //! - `doctor/`: the deployed state read back, and why AWS refuses;
 //! - `profile/`: the workload's profile merged into the user's AWS config file;
+//! - `routes/`: what differs between the routes to AWS (OIDC federation, IAM Roles Anywhere);
 //! - `ui/`: the front ends (full-screen, line by line) and the terminal;
 //! - `commands/` and `cli`: the command line.
 
@@ -20,5 +21,6 @@ pub mod discover;
 pub mod doctor;
 pub mod domain;
 pub mod profile;
+pub mod routes;
 pub mod ui;
 pub mod verify;
