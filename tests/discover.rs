@@ -450,3 +450,85 @@ async fn discovery_says_which_api_generation_auto_picks_and_why() {
         );
     }
 }
+
+/// The SPIFFE bundle judged as a Roles Anywhere trust anchor: the demo's CA is found, fit, and
+/// the one its `/demo/x509-svid` SVIDs chain to (wi-aws and OpenSSL agree); a proxy without the
+/// bundle is a warning, not a failed discover. (curl and openssl block: the demo answers from
+/// another worker thread.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spiffe_bundle_is_judged_as_a_trust_anchor() {
+    use wi_aws::routes::roles_anywhere::x509;
+    let (proxy, dir, ca) = start(DemoOptions::default()).await;
+    let findings = discover_demo(&proxy, Some(&ca)).await.expect("discovers");
+    assert!(findings.all_ok(), "{:#?}", findings.checks);
+    let anchor = &findings.trust_anchor;
+    assert!(
+        anchor.url.ends_with("/webapi/spiffe/bundle.json"),
+        "{anchor:?}"
+    );
+    assert_eq!(anchor.certificates.len(), 1, "{anchor:?}");
+    assert_eq!(anchor.certificates[0].problem, None);
+    assert_eq!(
+        anchor.certificates[0].sha1,
+        thumbprint::of_certificate(&proxy.spiffe_ca.certificate_der())
+    );
+    let check = findings
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::TrustAnchor)
+        .expect("a trust anchor check");
+    assert_eq!(check.status, Status::Pass, "{check:?}");
+    assert!(check.detail.contains("tctl auth export --type tls-spiffe"));
+
+    // An SVID from the demo's endpoint, as tbot's workload-identity-x509 output would write it.
+    let pem = anchor.pem.clone().expect("the bundle as PEM");
+    std::fs::write(dir.path().join("anchor.pem"), &pem).expect("write");
+    let url = format!(
+        "https://{}/demo/x509-svid?path=/svc/example-service&ttl=600",
+        proxy.authority()
+    );
+    let svid = std::process::Command::new("curl")
+        .args(["--silent", "--fail", "--max-time", "20", "--cacert"])
+        .arg(&ca)
+        .arg(&url)
+        .output()
+        .expect("curl runs");
+    assert!(
+        svid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&svid.stderr)
+    );
+    let svid = String::from_utf8(svid.stdout).expect("PEM");
+    assert!(svid.contains("PRIVATE KEY"), "{svid}");
+    std::fs::write(dir.path().join("svid.pem"), &svid).expect("write");
+    let accepted = x509::accept_svid(&svid, &pem, std::time::SystemTime::now()).expect("accepted");
+    assert_eq!(
+        accepted.spiffe_id,
+        format!(
+            "spiffe://{}/svc/example-service",
+            wi_aws::discover::demo::DEMO_CLUSTER_NAME
+        )
+    );
+    let verified = std::process::Command::new("openssl")
+        .args(["verify", "-CAfile", "anchor.pem", "svid.pem"])
+        .current_dir(dir.path())
+        .output()
+        .expect("openssl runs");
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+
+    let without = DemoOptions {
+        missing: vec!["/webapi/spiffe/bundle.json".into()],
+        ..DemoOptions::default()
+    };
+    let check = check_of(without, CheckId::TrustAnchor).await;
+    assert_eq!(check.status, Status::Warn, "{check:?}");
+    assert!(
+        check.detail.contains("serves no SPIFFE bundle")
+            && check.detail.contains("tctl auth export --type tls-spiffe"),
+        "{check:?}"
+    );
+}

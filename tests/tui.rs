@@ -103,6 +103,7 @@ fn findings(teleport_thumbprint: &str) -> Box<Findings> {
         )],
         api: Some("workload-identity".into()),
         api_reason: "Teleport 17.4.2 is 17.2.7 or later".into(),
+        trust_anchor: Default::default(),
     })
 }
 

@@ -68,6 +68,9 @@ async fn serve(args: &DemoProxyArgs) -> Result<u8, CommandError> {
     crate::outln!(
         "  curl --cacert {ca} 'https://{authority}/demo/jwt-svid?path=/svc/example-service'"
     );
+    crate::outln!(
+        "  curl --cacert {ca} 'https://{authority}/demo/x509-svid?path=/svc/example-service'"
+    );
     tokio::signal::ctrl_c()
         .await
         .map_err(|error| CommandError::failure(error.to_string()))?;

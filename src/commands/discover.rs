@@ -106,6 +106,26 @@ fn write_report(out: &mut String, findings: &Findings, style: &Style) -> std::fm
             key.alg.as_deref().unwrap_or("-"),
         )?;
     }
+    let anchor = &findings.trust_anchor;
+    writeln!(out, "trust anchor {} (for IAM Roles Anywhere)", anchor.url)?;
+    if let Some(problem) = &anchor.problem {
+        writeln!(out, "  {problem}")?;
+    }
+    for certificate in &anchor.certificates {
+        match &certificate.problem {
+            None => writeln!(
+                out,
+                "  {}, valid until {}\n     sha1 {}",
+                certificate.subject, certificate.not_after, certificate.sha1
+            )?,
+            Some(problem) => writeln!(out, "  sha1 {}: {problem}", certificate.sha1)?,
+        }
+    }
+    writeln!(
+        out,
+        "  compare: {} | openssl x509 -noout -fingerprint -sha1",
+        discover::SPIFFE_CA_EXPORT
+    )?;
     writeln!(out, "checks")?;
     for check in &findings.checks {
         writeln!(

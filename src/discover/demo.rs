@@ -1,12 +1,14 @@
 //! A DEMO Teleport proxy, for trying wi-aws (and testing it) without a cluster: HTTPS with a
 //! generated CA → intermediate(s) → leaf chain, `/webapi/ping`, `/webapi/thumbprint`, the
-//! Workload Identity discovery document and JWKS, and an endpoint that issues JWT SVIDs.
+//! Workload Identity discovery document and JWKS, the SPIFFE bundle of its own SPIFFE CA, and
+//! endpoints that issue JWT and X.509 SVIDs.
 //! It is not Teleport and grants nothing; every answer says so in an `X-Wi-Aws-Demo` header.
 //!
 //! Options make deliberately broken variants for the tests: other chain shapes, a wrong
 //! issuer, missing endpoints, oversized or looping answers.
 
 use crate::domain::jwt_svid::{self, Issuer};
+use crate::routes::roles_anywhere::x509::{SimulatedSpiffeCa, spiffe_bundle_document};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
     SanType,
@@ -176,6 +178,9 @@ pub struct DemoProxy {
     /// The chain served, leaf first (with the root when `send_root`).
     pub served_chain: Vec<CertificateDer<'static>>,
     pub issuer: Arc<Issuer>,
+    /// The cluster's SPIFFE CA: its bundle at `/webapi/spiffe/bundle.json`, its X.509 SVIDs at
+    /// `/demo/x509-svid`.
+    pub spiffe_ca: Arc<SimulatedSpiffeCa>,
     task: JoinHandle<()>,
 }
 
@@ -217,6 +222,10 @@ impl DemoProxy {
             .clone()
             .unwrap_or_else(|| format!("https://{address}/workload-identity"));
         let issuer = Arc::new(Issuer::generate(&issuer_url)?);
+        let spiffe_ca = Arc::new(
+            SimulatedSpiffeCa::generate(&options.cluster_name, std::time::SystemTime::now())
+                .map_err(|error| DemoError::Certificates(error.to_string()))?,
+        );
         let thumbprint = match &options.teleport_thumbprint {
             TeleportThumbprint::LastSent => {
                 crate::domain::thumbprint::of_chain(&served_chain).unwrap_or_default()
@@ -239,6 +248,7 @@ impl DemoProxy {
             options,
             authority: address.to_string(),
             issuer: issuer.clone(),
+            spiffe_ca: spiffe_ca.clone(),
             thumbprint,
         });
         let task = tokio::spawn(async move {
@@ -262,6 +272,7 @@ impl DemoProxy {
             ca_pem: pki.root_pem,
             served_chain,
             issuer,
+            spiffe_ca,
             task,
         })
     }
@@ -271,6 +282,7 @@ struct State {
     options: DemoOptions,
     authority: String,
     issuer: Arc<Issuer>,
+    spiffe_ca: Arc<SimulatedSpiffeCa>,
     thumbprint: String,
 }
 
@@ -397,6 +409,9 @@ fn route(state: &State, target: &str) -> Response {
             "padding": "x".repeat(state.options.ping_padding),
         })),
         "/webapi/thumbprint" => Response::json(json!(state.thumbprint)),
+        "/webapi/spiffe/bundle.json" => {
+            Response::json(spiffe_bundle_document(&[state.spiffe_ca.certificate_der()]))
+        }
         _ => route_issuer(state, path, query),
     }
 }
@@ -419,28 +434,65 @@ fn route_issuer(state: &State, path: &str, query: &str) -> Response {
             Err(error) => Response::bad_request(&error.to_string()),
         },
         _ if path == "/demo/jwt-svid" => issue_from_query(state, query),
+        _ if path == "/demo/x509-svid" => issue_x509_from_query(state, query),
         _ => Response::not_found(),
+    }
+}
+
+/// The value of `name` in a query string, decoded.
+fn query_value(query: &str, name: &str) -> Option<String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| percent_decode(value))
+}
+
+/// The SPIFFE ID of the query's `?path=`, in the demo cluster's trust domain.
+fn queried_spiffe_id(
+    state: &State,
+    query: &str,
+) -> Result<crate::domain::spiffe::SpiffeId, Response> {
+    let Some(path) = query_value(query, "path") else {
+        return Err(Response::bad_request("give ?path=/svc/example-service"));
+    };
+    crate::domain::spiffe::SpiffeId::for_workload(&state.options.cluster_name, &path)
+        .map_err(|error| Response::bad_request(&error.to_string()))
+}
+
+/// `GET /demo/x509-svid?path=/svc/x&ttl=3600`: an X.509 SVID and its key (PEM, certificate
+/// first), as tbot's `workload-identity-x509` output writes them for that SPIFFE path.
+fn issue_x509_from_query(state: &State, query: &str) -> Response {
+    let spiffe_id = match queried_spiffe_id(state, query) {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let ttl = query_value(query, "ttl")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(3600);
+    match state.spiffe_ca.issue(
+        &spiffe_id.to_string(),
+        std::time::SystemTime::now(),
+        Duration::from_secs(ttl),
+    ) {
+        Ok(svid) => Response {
+            status: "200 OK",
+            content_type: "application/x-pem-file",
+            body: format!("{}{}", svid.certificate_pem, svid.private_key_pem).into_bytes(),
+            location: None,
+        },
+        Err(error) => Response::bad_request(&error.to_string()),
     }
 }
 
 /// `GET /demo/jwt-svid?path=/svc/x&audience=sts.amazonaws.com&ttl=3600`: what tbot would
 /// write to disk for that SPIFFE path.
 fn issue_from_query(state: &State, query: &str) -> Response {
-    let value = |name: &str| {
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| percent_decode(value))
+    let value = |name: &str| query_value(query, name);
+    let spiffe_id = match queried_spiffe_id(state, query) {
+        Ok(id) => id,
+        Err(response) => return response,
     };
-    let Some(path) = value("path") else {
-        return Response::bad_request("give ?path=/svc/example-service");
-    };
-    let spiffe_id =
-        match crate::domain::spiffe::SpiffeId::for_workload(&state.options.cluster_name, &path) {
-            Ok(id) => id,
-            Err(error) => return Response::bad_request(&error.to_string()),
-        };
     let audience = value("audience").unwrap_or_else(|| "sts.amazonaws.com".to_owned());
     let ttl = value("ttl").and_then(|t| t.parse().ok()).unwrap_or(3600);
     match state

@@ -134,7 +134,39 @@ pub struct Findings {
     /// The Teleport API generation `teleport.api: auto` picks for this cluster, and why.
     pub api: Option<String>,
     pub api_reason: String,
+    /// The cluster's SPIFFE CA from its SPIFFE bundle, judged as a Roles Anywhere trust anchor.
+    pub trust_anchor: TrustAnchorFindings,
 }
+
+/// What the proxy's SPIFFE bundle says of the cluster's X.509 authority.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TrustAnchorFindings {
+    /// Where it was read.
+    pub url: String,
+    /// The bundle's X.509 authorities as one PEM bundle: what a trust anchor of source
+    /// `CERTIFICATE_BUNDLE` takes. `None` when the bundle could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pem: Option<String>,
+    pub certificates: Vec<AnchorSummary>,
+    /// Why there is no bundle to judge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// One CA certificate of the bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnchorSummary {
+    pub subject: String,
+    pub not_after: String,
+    /// SHA-1 of the DER, as `openssl x509 -fingerprint -sha1` prints it (lowercase, no colons).
+    pub sha1: String,
+    /// Why Roles Anywhere would not take it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// The command that prints the same CA from the cluster's side, to compare with the bundle.
+pub const SPIFFE_CA_EXPORT: &str = "tctl auth export --type tls-spiffe";
 
 impl Findings {
     pub fn all_ok(&self) -> bool {
@@ -244,6 +276,7 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
         issuer_check(&said.document.issuer, &proxy.issuer_url()),
         jwks_check(&keys),
         jwks_host_check(&said.jwks_authority, &proxy.authority()),
+        trust_anchor_check(&said.trust_anchor),
     ];
     Ok(Findings {
         proxy: proxy.authority(),
@@ -261,7 +294,100 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
             Ok((_, reason, _)) => reason,
             Err(error) => error.to_string(),
         },
+        trust_anchor: said.trust_anchor,
     })
+}
+
+/// The bundle at `url` (its answer, or why there is none), judged as a trust anchor now.
+fn judge_bundle(
+    url: String,
+    answer: Result<serde_json::Value, DiscoverError>,
+) -> TrustAnchorFindings {
+    use crate::routes::roles_anywhere::x509;
+    let authorities = answer
+        .map_err(|error| {
+            not_found(
+                error,
+                "the proxy serves no SPIFFE bundle (gravitational/teleport PR #44870 added it)",
+            )
+            .to_string()
+        })
+        .and_then(|bundle| x509::spiffe_bundle_authorities(&bundle));
+    let authorities = match authorities {
+        Ok(authorities) => authorities,
+        Err(problem) => {
+            return TrustAnchorFindings {
+                url,
+                problem: Some(problem),
+                ..TrustAnchorFindings::default()
+            };
+        }
+    };
+    let now = std::time::SystemTime::now();
+    let certificates = x509::judge_anchor_certificates(&authorities, now)
+        .into_iter()
+        .zip(&authorities)
+        .map(|(judged, der)| match judged {
+            Ok(anchor) => AnchorSummary {
+                subject: anchor.subject,
+                not_after: anchor.not_after,
+                sha1: anchor.fingerprint,
+                problem: None,
+            },
+            Err(problem) => AnchorSummary {
+                subject: String::new(),
+                not_after: String::new(),
+                sha1: crate::domain::thumbprint::of_certificate(der),
+                problem: Some(problem.to_string()),
+            },
+        })
+        .collect();
+    TrustAnchorFindings {
+        url,
+        pem: Some(x509::pem_bundle(&authorities)),
+        certificates,
+        problem: None,
+    }
+}
+
+/// Whether the SPIFFE CA can anchor Roles Anywhere. Only that route needs it, so a bundle
+/// that is missing or unfit is a warning here, never what fails an OIDC user's discover.
+fn trust_anchor_check(anchor: &TrustAnchorFindings) -> Check {
+    let fit = anchor
+        .certificates
+        .iter()
+        .filter(|c| c.problem.is_none())
+        .count();
+    if let Some(problem) = &anchor.problem {
+        return Check::warn(
+            CheckId::TrustAnchor,
+            format!(
+                "for IAM Roles Anywhere only: {problem}; `{SPIFFE_CA_EXPORT}` prints the SPIFFE CA instead"
+            ),
+        );
+    }
+    let problems: Vec<String> = anchor
+        .certificates
+        .iter()
+        .filter_map(|c| c.problem.as_ref().map(|p| format!("{}: {p}", c.sha1)))
+        .collect();
+    match fit {
+        0 => Check::warn(
+            CheckId::TrustAnchor,
+            format!(
+                "for IAM Roles Anywhere only: Roles Anywhere would take none of the SPIFFE CA's {} certificate(s): {}",
+                anchor.certificates.len(),
+                problems.join("; ")
+            ),
+        ),
+        _ => Check::pass(
+            CheckId::TrustAnchor,
+            format!(
+                "the SPIFFE CA ({fit} of {} certificate(s)) can anchor IAM Roles Anywhere; `{SPIFFE_CA_EXPORT}` prints the active one, which must be among them",
+                anchor.certificates.len()
+            ),
+        ),
+    }
 }
 
 /// What the proxy's endpoints answered.
@@ -271,6 +397,7 @@ struct ProxyAnswers {
     document: DiscoveryDocument,
     jwks_authority: String,
     jwks: Jwks,
+    trust_anchor: TrustAnchorFindings,
 }
 
 async fn ask_proxy(
@@ -280,10 +407,12 @@ async fn ask_proxy(
     let base = format!("https://{}", proxy.authority());
     let ping_url = format!("{base}/webapi/ping");
     let thumbprint_url = format!("{base}/webapi/thumbprint");
-    let (ping, teleport_thumbprint, documents) = tokio::join!(
+    let bundle_url = format!("{base}/webapi/spiffe/bundle.json");
+    let (ping, teleport_thumbprint, documents, bundle) = tokio::join!(
         client.get_json::<Ping>(&ping_url),
         client.get_json::<String>(&thumbprint_url),
         issuer_documents(client, proxy),
+        client.get_json::<serde_json::Value>(&bundle_url),
     );
     // In the order a person would ask: the first problem is the one to explain.
     let ping = ping.map_err(|e| not_found(e, "this is not a Teleport proxy (no /webapi/ping)"))?;
@@ -298,6 +427,7 @@ async fn ask_proxy(
         document,
         jwks_authority,
         jwks,
+        trust_anchor: judge_bundle(bundle_url, bundle),
     })
 }
 

@@ -839,6 +839,7 @@ mod tests {
             checks: Vec::new(),
             api: Some("workload-identity".into()),
             api_reason: "Teleport 17.4.2 is 17.2.7 or later".into(),
+            trust_anchor: Default::default(),
         };
         let found = move |_: &ProxyAddress| Ok(findings.clone());
         let mut replies: Vec<Reply> = GUIDE.to_vec();

@@ -14,6 +14,8 @@ pub enum CheckId {
     Issuer,
     Jwks,
     JwksHost,
+    /// The cluster's SPIFFE CA, as a Roles Anywhere trust anchor.
+    TrustAnchor,
     // What verify checks on the files and the token.
     TeleportRole,
     TbotSelector,
@@ -67,6 +69,7 @@ impl CheckId {
             Self::Issuer => "issuer",
             Self::Jwks => "jwks",
             Self::JwksHost => "jwks host",
+            Self::TrustAnchor => "trust anchor",
             Self::TeleportRole => "teleport role",
             Self::TbotSelector => "tbot selector",
             Self::TbotTiming => "tbot timing",

@@ -171,10 +171,97 @@ pub fn judge_anchor(
     now: SystemTime,
 ) -> Result<Vec<Result<AnchorCertificate, X509Problem>>, X509Problem> {
     let certificates = pem_certificates(bundle, "the trust anchor bundle")?;
-    Ok(certificates
+    Ok(judge_anchor_certificates(&certificates, now))
+}
+
+/// [`judge_anchor`] for certificates already in DER.
+pub fn judge_anchor_certificates(
+    certificates: &[Vec<u8>],
+    now: SystemTime,
+) -> Vec<Result<AnchorCertificate, X509Problem>> {
+    certificates
         .iter()
         .map(|der| judge_anchor_certificate(der, now))
-        .collect())
+        .collect()
+}
+
+/// Certificates (DER) as one PEM bundle, as a trust anchor's `CERTIFICATE_BUNDLE` takes them.
+pub fn pem_bundle(certificates: &[Vec<u8>]) -> String {
+    use base64::Engine;
+    let mut pem = String::new();
+    for der in certificates {
+        let body = base64::engine::general_purpose::STANDARD.encode(der);
+        pem.push_str("-----BEGIN CERTIFICATE-----\n");
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+    }
+    pem
+}
+
+/// The X.509 authorities of a SPIFFE bundle (SPIFFE Trust Domain and Bundle §4: a JWKS whose
+/// keys of `"use": "x509-svid"` carry their CA certificate as the one entry of `x5c`, in
+/// standard base64): what Teleport's proxy serves at `/webapi/spiffe/bundle.json` (PR #44870,
+/// `lib/web/spiffe.go`), every certificate of the cluster's SPIFFE CA, the ones of a rotation
+/// in progress included.
+pub fn spiffe_bundle_authorities(bundle: &serde_json::Value) -> Result<Vec<Vec<u8>>, String> {
+    use base64::Engine;
+    let keys = bundle
+        .get("keys")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("no \"keys\" list: not a SPIFFE bundle")?;
+    let mut authorities = Vec::new();
+    for key in keys
+        .iter()
+        .filter(|k| k.get("use").and_then(|u| u.as_str()) == Some("x509-svid"))
+    {
+        let chain = key
+            .get("x5c")
+            .and_then(serde_json::Value::as_array)
+            .ok_or("an x509-svid key without x5c")?;
+        let [certificate] = &chain[..] else {
+            return Err(format!(
+                "an x509-svid key with {} x5c entries; the SPIFFE bundle format has exactly one",
+                chain.len()
+            ));
+        };
+        let der = certificate
+            .as_str()
+            .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())
+            .ok_or("an x5c entry that is not base64")?;
+        authorities.push(der);
+    }
+    match authorities.is_empty() {
+        true => Err("no x509-svid authority in the bundle".into()),
+        false => Ok(authorities),
+    }
+}
+
+/// A SPIFFE bundle of `certificates` (EC P-256 CAs), shaped as Teleport's proxy serves it.
+pub fn spiffe_bundle_document(certificates: &[Vec<u8>]) -> serde_json::Value {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let keys: Vec<serde_json::Value> = certificates
+        .iter()
+        .filter_map(|der| {
+            let certificate = parse(der, "a CA certificate").ok()?;
+            let point = &certificate.public_key().subject_public_key.data;
+            // An uncompressed P-256 point: 0x04 || x || y.
+            (point.len() == 65).then(|| {
+                serde_json::json!({
+                    "use": "x509-svid",
+                    "kty": "EC",
+                    "crv": "P-256",
+                    "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+                    "y": URL_SAFE_NO_PAD.encode(&point[33..]),
+                    "x5c": [STANDARD.encode(der)],
+                })
+            })
+        })
+        .collect();
+    serde_json::json!({"keys": keys, "spiffe_refresh_hint": 300})
 }
 
 fn judge_anchor_certificate(der: &[u8], now: SystemTime) -> Result<AnchorCertificate, X509Problem> {
@@ -481,6 +568,13 @@ impl SimulatedSpiffeCa {
         &self.certificate_pem
     }
 
+    /// The CA certificate, DER.
+    pub fn certificate_der(&self) -> Vec<u8> {
+        pem_certificates(&self.certificate_pem, "the CA")
+            .map(|mut certificates| certificates.swap_remove(0))
+            .unwrap_or_default()
+    }
+
     /// An X.509 SVID for `spiffe_id`, valid from a minute before `now` for `ttl`.
     pub fn issue(
         &self,
@@ -586,6 +680,27 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_spiffe_bundle_carries_the_ca_both_ways() {
+        let ca = ca();
+        let document = spiffe_bundle_document(&[ca.certificate_der()]);
+        let authorities = spiffe_bundle_authorities(&document).expect("authorities");
+        assert_eq!(authorities, [ca.certificate_der()]);
+        assert_eq!(
+            pem_bundle(&authorities),
+            ca.certificate_pem().replace("\r", "")
+        );
+        // JWT authorities only, or a malformed x5c: no anchor, said why.
+        let jwt_only = serde_json::json!({"keys": [{"use": "jwt-svid", "kid": "k"}]});
+        assert!(spiffe_bundle_authorities(&jwt_only).is_err());
+        let two = serde_json::json!({"keys": [{"use": "x509-svid", "x5c": ["AA==", "AA=="]}]});
+        assert!(
+            spiffe_bundle_authorities(&two)
+                .unwrap_err()
+                .contains("exactly one")
+        );
     }
 
     #[test]
