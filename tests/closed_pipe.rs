@@ -136,13 +136,7 @@ fn profile_discover_and_doctor_stop_quietly_too() {
         "--endpoint-url",
         "http://127.0.0.1:1",
     ];
-    let env = [
-        ("AWS_ACCESS_KEY_ID", "doctor-test"),
-        ("AWS_SECRET_ACCESS_KEY", "doctor-test"),
-        ("AWS_CONFIG_FILE", "/dev/null"),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-    ];
-    let (code, stderr) = with_closed_stdout(&doctor, dir.path(), &env);
+    let (code, stderr) = with_closed_stdout(&doctor, dir.path(), &common::OFFLINE_AWS_ENV);
     assert_quiet("doctor", code, &stderr, 1);
 }
 

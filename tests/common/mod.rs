@@ -200,3 +200,12 @@ pub fn running_demo(ca_file: &Path, options: wi_aws::discover::demo::DemoOptions
         proxy,
     }
 }
+
+/// An AWS SDK's environment that finds no real credentials or configuration: doctor then reads
+/// only what a test points it at.
+pub const OFFLINE_AWS_ENV: [(&str, &str); 4] = [
+    ("AWS_ACCESS_KEY_ID", "doctor-test"),
+    ("AWS_SECRET_ACCESS_KEY", "doctor-test"),
+    ("AWS_CONFIG_FILE", "/dev/null"),
+    ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+];

@@ -432,19 +432,8 @@ pub fn session_tags(
     certificate: &X509Certificate<'_>,
 ) -> Result<BTreeMap<String, String>, X509Problem> {
     let mut tags = BTreeMap::new();
-    let mut names = |field: &str, name: &x509_parser::x509::X509Name<'_>| {
-        for attribute in name.iter_attributes() {
-            let oid = attribute.attr_type().to_id_string();
-            if let Some((_, short)) = NAME_ATTRIBUTES.iter().find(|(id, _)| *id == oid)
-                && let Ok(value) = attribute.as_str()
-            {
-                tags.entry(format!("{field}/{short}"))
-                    .or_insert_with(|| value.to_owned());
-            }
-        }
-    };
-    names("x509Subject", certificate.subject());
-    names("x509Issuer", certificate.issuer());
+    name_tags(&mut tags, "x509Subject", certificate.subject());
+    name_tags(&mut tags, "x509Issuer", certificate.issuer());
     let sans = certificate
         .subject_alternative_name()
         .map_err(|error| X509Problem::Unreadable {
@@ -472,20 +461,26 @@ pub fn session_tags(
         .iter()
         .find(|n| matches!(n, GeneralName::DirectoryName(_)))
     {
-        let mut directory = BTreeMap::new();
-        for attribute in name.iter_attributes() {
-            let oid = attribute.attr_type().to_id_string();
-            if let Some((_, short)) = NAME_ATTRIBUTES.iter().find(|(id, _)| *id == oid)
-                && let Ok(value) = attribute.as_str()
-            {
-                directory
-                    .entry(format!("x509SAN/Name/{short}"))
-                    .or_insert_with(|| value.to_owned());
-            }
-        }
-        tags.extend(directory);
+        name_tags(&mut tags, "x509SAN/Name", name);
     }
     Ok(tags)
+}
+
+/// The supported RDNs of `name` as `<field>/<RDN>` tags, the first value of each.
+fn name_tags(
+    tags: &mut BTreeMap<String, String>,
+    field: &str,
+    name: &x509_parser::x509::X509Name<'_>,
+) {
+    for attribute in name.iter_attributes() {
+        let oid = attribute.attr_type().to_id_string();
+        if let Some((_, short)) = NAME_ATTRIBUTES.iter().find(|(id, _)| *id == oid)
+            && let Ok(value) = attribute.as_str()
+        {
+            tags.entry(format!("{field}/{short}"))
+                .or_insert_with(|| value.to_owned());
+        }
+    }
 }
 
 /// A stand-in for a cluster's SPIFFE CA: a fresh ECDSA P-256 CA whose X.509 SVIDs are shaped
