@@ -123,6 +123,22 @@ const CASES: &[Case] = &[
         rule: "has the same IAM role name",
     },
     Case {
+        name: "fleet: two roles whose names differ only in case",
+        edits: &[Document(fleet!(
+            "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n    aws: {role_name: Reports, policy_name: api, profile: api}\n  - name: web\n    teleport: {spiffe_path: /svc/web, bot: web-bot, role: web-aws}\n    aws:\n      role_name: reports # <- here\n      policy_name: web\n      profile: web\n"
+        ))],
+        field: "workloads[1].aws.role_name",
+        rule: "has the IAM role name \"Reports\", the same but for case, which IAM does not tell apart",
+    },
+    Case {
+        name: "fleet: two policies whose names differ only in case",
+        edits: &[Document(fleet!(
+            "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n    aws: {role_name: api, policy_name: Read-Reports, profile: api}\n  - name: web\n    teleport: {spiffe_path: /svc/web, bot: web-bot, role: web-aws}\n    aws:\n      role_name: web\n      policy_name: read-reports # <- here\n      profile: web\n"
+        ))],
+        field: "workloads[1].aws.policy_name",
+        rule: "has the IAM policy name \"Read-Reports\", the same but for case",
+    },
+    Case {
         name: "fleet: two profiles with one name",
         edits: &[Document(fleet!(
             "  - name: api\n    teleport: {spiffe_path: /svc/api, bot: api-bot}\n    aws: {profile: p}\n  - name: web\n    teleport: {spiffe_path: /svc/web, bot: web-bot}\n    aws:\n      profile: p # <- here\n"
@@ -942,7 +958,9 @@ fn the_schema_accepts_the_examples_and_refuses_what_it_can_express() {
         "renewal not shorter than the TTL",
         "spiffe id of another trust domain",
         "fleet: a workload without its required bot",
+        "fleet: two policies whose names differ only in case",
         "fleet: two profiles with one name",
+        "fleet: two roles whose names differ only in case",
         "fleet: two roles with one name",
         "fleet: two workloads with one SPIFFE ID",
         "fleet: two workloads with one name",

@@ -27,6 +27,15 @@ pub enum FleetError {
         index: usize,
         name: String,
     },
+    #[error(
+        "workloads[{index}] ({name}) has the {what} {theirs:?}, the same but for case, which IAM does not tell apart"
+    )]
+    DuplicateButCase {
+        what: &'static str,
+        index: usize,
+        name: String,
+        theirs: String,
+    },
 }
 
 impl Advice for FleetError {
@@ -36,7 +45,7 @@ impl Advice for FleetError {
                 "name the workload like a host or service, e.g. `api` or `billing-worker`".into()
             }
             Self::NotOne => "give a file with one workload".into(),
-            Self::Duplicate { what, .. } => format!(
+            Self::Duplicate { what, .. } | Self::DuplicateButCase { what, .. } => format!(
                 "give each workload its own {what}: IAM and Teleport know one of each name per account and cluster"
             ),
         }
@@ -228,6 +237,17 @@ fn push_once(problems: &mut Vec<Problem>, problem: Problem) {
     }
 }
 
+/// Whether two values of `what` are the same name to their owner. IAM role and policy names
+/// are not distinguished by case (IAM API, CreateRole and CreatePolicy: "IAM user, group,
+/// role, and policy names must be unique within the account. Names are not distinguished by
+/// case."): AWS refuses the second of `Reports` and `reports`.
+fn same_name_key(what: &str, value: &str) -> String {
+    match what {
+        "IAM role name" | "IAM policy name" => value.to_ascii_lowercase(),
+        _ => value.to_owned(),
+    }
+}
+
 /// What must be unique per workload, by the field that sets it.
 fn unique_values(plan: &Plan) -> Vec<(FieldId, &'static str, String)> {
     let mut values = vec![
@@ -269,7 +289,7 @@ fn unique_values(plan: &Plan) -> Vec<(FieldId, &'static str, String)> {
 /// makes the same role name).
 fn duplicates(answers: &FleetAnswers, workloads: &[(usize, FleetWorkload)]) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut seen: BTreeMap<(&str, String), (usize, &str)> = BTreeMap::new();
+    let mut seen: BTreeMap<(&str, String), (usize, &str, String)> = BTreeMap::new();
     for (index, workload) in workloads {
         let own = answers.merged(*index);
         let mut reported = false;
@@ -280,8 +300,9 @@ fn duplicates(answers: &FleetAnswers, workloads: &[(usize, FleetWorkload)]) -> V
                 .map(|(id, what, value)| (Some(id), what, value)),
         );
         for (id, what, value) in values {
-            let Some(&(first, first_name)) = seen.get(&(what, value.clone())) else {
-                seen.insert((what, value), (*index, &workload.name));
+            let key = (what, same_name_key(what, &value));
+            let Some((first, first_name, theirs)) = seen.get(&key) else {
+                seen.insert(key, (*index, &workload.name, value));
                 continue;
             };
             let given = id.is_none_or(|id| own.get(id).is_some());
@@ -289,10 +310,19 @@ fn duplicates(answers: &FleetAnswers, workloads: &[(usize, FleetWorkload)]) -> V
                 continue;
             }
             reported = true;
-            let error = FleetError::Duplicate {
-                what,
-                index: first,
-                name: first_name.to_owned(),
+            let (index_of_first, name) = (*first, (*first_name).to_owned());
+            let error = match *theirs == value {
+                true => FleetError::Duplicate {
+                    what,
+                    index: index_of_first,
+                    name,
+                },
+                false => FleetError::DuplicateButCase {
+                    what,
+                    index: index_of_first,
+                    name,
+                    theirs: theirs.clone(),
+                },
             };
             let location = match id {
                 Some(id) => Location::Field(id),
