@@ -39,6 +39,63 @@ pub const TRUST_ACTIONS: [&str; 3] = ["sts:AssumeRole", "sts:TagSession", "sts:S
 pub const SPIFFE_ID_CONDITION_KEY: &str = "aws:PrincipalTag/x509SAN/URI";
 pub const ANCHOR_CONDITION_KEY: &str = "aws:SourceArn";
 
+/// Why tbot's `session_duration` and `session_renewal_interval` would not work.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SessionProblem {
+    #[error("{field} {value:?} is not a duration (numbers with units h, m or s, like 6h or 90m)")]
+    Unreadable { field: &'static str, value: String },
+    #[error("session_duration {0} is over tbot's cap of 12h")]
+    TooLong(String),
+    #[error("session_duration {0} is under CreateSession's minimum of 900 seconds (15m)")]
+    TooShort(String),
+    #[error(
+        "session_renewal_interval {renewal} is not shorter than session_duration {duration}: the credentials file would hold expired credentials until tbot renews them"
+    )]
+    RenewalNotShorter { renewal: String, duration: String },
+}
+
+/// The session tbot asks CreateSession for and how often it renews it, in seconds, under
+/// tbot's own rules (`awsra/config.go` `CheckAndSetDefaults`: an unset value takes its default,
+/// the duration at most 12h, the renewal shorter than the duration) and CreateSession's
+/// minimum of 900 seconds. `None` is an unset value.
+pub fn tbot_session(
+    duration: Option<&str>,
+    renewal: Option<&str>,
+) -> Result<(u64, u64), SessionProblem> {
+    // tbot reads a zero duration as unset, and gives it the default.
+    let seconds = |field: &'static str, value: Option<&str>, default: Duration| match value {
+        None => Ok(default.as_secs()),
+        Some(text) => match crate::domain::tbot::duration_secs(text) {
+            Ok(0) => Ok(default.as_secs()),
+            Ok(seconds) => Ok(seconds),
+            Err(_) => Err(SessionProblem::Unreadable {
+                field,
+                value: text.to_owned(),
+            }),
+        },
+    };
+    let duration_secs = seconds("session_duration", duration, DEFAULT_SESSION_DURATION)?;
+    let renewal_secs = seconds(
+        "session_renewal_interval",
+        renewal,
+        DEFAULT_SESSION_RENEWAL_INTERVAL,
+    )?;
+    let said = |value: Option<&str>, default: &str| value.unwrap_or(default).to_owned();
+    if duration_secs > MAX_SESSION_DURATION.as_secs() {
+        return Err(SessionProblem::TooLong(said(duration, "6h")));
+    }
+    if duration_secs < *CREATE_SESSION_SECONDS.start() {
+        return Err(SessionProblem::TooShort(said(duration, "6h")));
+    }
+    if renewal_secs >= duration_secs {
+        return Err(SessionProblem::RenewalNotShorter {
+            renewal: said(renewal, "1h"),
+            duration: said(duration, "6h"),
+        });
+    }
+    Ok((duration_secs, renewal_secs))
+}
+
 /// What a Roles Anywhere ARN names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceKind {
@@ -157,6 +214,39 @@ mod tests {
                 .to_string(),
             profile
         );
+    }
+
+    #[test]
+    fn tbot_sessions_follow_tbots_rules() {
+        assert_eq!(tbot_session(None, None), Ok((6 * 3600, 3600)));
+        assert_eq!(
+            tbot_session(Some("12h"), Some("11h59m")),
+            Ok((43_200, 43_140))
+        );
+        assert_eq!(
+            tbot_session(Some("13h"), None),
+            Err(SessionProblem::TooLong("13h".into()))
+        );
+        assert_eq!(
+            tbot_session(Some("10m"), Some("5m")),
+            Err(SessionProblem::TooShort("10m".into()))
+        );
+        // The default renewal of 1h against a session of 1h: never renewed in time.
+        assert_eq!(
+            tbot_session(Some("1h"), None),
+            Err(SessionProblem::RenewalNotShorter {
+                renewal: "1h".into(),
+                duration: "1h".into()
+            })
+        );
+        assert_eq!(tbot_session(Some("0s"), Some("0m")), Ok((6 * 3600, 3600)));
+        assert!(matches!(
+            tbot_session(None, Some("soon")),
+            Err(SessionProblem::Unreadable {
+                field: "session_renewal_interval",
+                ..
+            })
+        ));
     }
 
     #[test]
