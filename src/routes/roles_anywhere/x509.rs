@@ -514,8 +514,10 @@ fn offset_time(time: SystemTime) -> Result<time::OffsetDateTime, CaError> {
 fn random_serial() -> Result<SerialNumber, CaError> {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| CaError("no random serial number".into()))?;
-    // Positive, as DER integers of serial numbers must be (RFC 5280 §4.1.2.2).
-    bytes[0] &= 0x7f;
+    // Positive, as DER integers of serial numbers must be (RFC 5280 §4.1.2.2), and
+    // with a non-zero first byte, so that DER keeps all 16 bytes and every serial
+    // has the same 32 hex digits whoever prints it.
+    bytes[0] = (bytes[0] & 0x7f).max(1);
     Ok(SerialNumber::from_slice(&bytes))
 }
 
