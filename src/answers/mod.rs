@@ -158,12 +158,23 @@ impl Answer {
 impl Answers {
     /// Whether a wizard asks `field` given the other answers; a hidden field stays unanswered.
     pub fn shows(&self, field: &Field) -> bool {
+        if field.route().is_some_and(|route| route != self.route()) {
+            return false;
+        }
         match field.shown {
             Shown::Always => true,
             Shown::When(choice, id) => self.text(choice) == Some(id),
             Shown::WithoutAnswer(other) => self.get(other).is_none(),
             Shown::ForApi(api) => self.api() == api,
         }
+    }
+
+    /// The route these answers take; an unreadable answer counts as the default, which the
+    /// plan reports.
+    pub fn route(&self) -> crate::routes::Route {
+        self.text(FieldId::Route)
+            .and_then(crate::routes::Route::parse)
+            .unwrap_or_default()
     }
 
     /// The Teleport API generation these answers ask for: the one chosen, or for `auto` the

@@ -13,6 +13,8 @@ use crate::domain::spiffe::{self, SpiffeId};
 use crate::domain::tbot;
 use crate::domain::teleport::{self, ApiChoice, ProxyAddress, TeleportApi};
 use crate::domain::thumbprint::{self, MAX_THUMBPRINTS};
+use crate::routes::Route;
+use crate::routes::roles_anywhere::plan::RolesAnywherePlan;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -119,6 +121,9 @@ pub struct Plan {
     pub workload: Workload,
     pub aws: AwsSetup,
     pub tbot: TbotSetup,
+    /// The route to AWS credentials, and what the Roles Anywhere route adds (`None` on OIDC).
+    pub route: Route,
+    pub roles_anywhere: Option<RolesAnywherePlan>,
     /// The answers as checked, every default written out.
     #[serde(skip)]
     answers: Answers,
@@ -199,17 +204,17 @@ impl Plan {
 }
 
 /// A default derived from another answer, and which one.
-struct Derived {
+pub(crate) struct Derived {
     value: String,
     from: FieldId,
 }
 
-fn derived(from: FieldId, value: Option<String>) -> Option<Derived> {
+pub(crate) fn derived(from: FieldId, value: Option<String>) -> Option<Derived> {
     value.map(|value| Derived { value, from })
 }
 
 /// A parsed answer written back as it is saved (normalized: trimmed, lowercase hex, …).
-trait Normalized {
+pub(crate) trait Normalized {
     fn answer(&self) -> Answer;
 }
 
@@ -233,15 +238,22 @@ impl Normalized for SpiffeId {
 
 /// Collects problems while validating, so one run reports all of them, and the normalized
 /// answer and default of every field on the way.
-struct Checker<'a> {
-    answers: &'a Answers,
+pub(crate) struct Checker<'a> {
+    pub(crate) answers: &'a Answers,
     problems: Vec<Problem>,
     defaults: BTreeMap<FieldId, Answer>,
     normalized: Answers,
+    route: Route,
 }
 
 impl Checker<'_> {
-    fn report(&mut self, id: FieldId, value: Option<&str>, error: &dyn Advice) {
+    /// Whether `id` belongs to the route these answers do not take: it is neither checked nor
+    /// saved, and reads as its fixed default.
+    fn foreign(&self, id: FieldId) -> bool {
+        id.route().is_some_and(|route| route != self.route)
+    }
+
+    pub(crate) fn report(&mut self, id: FieldId, value: Option<&str>, error: &dyn Advice) {
         self.problems
             .push(Problem::new(Location::Field(id), value, error));
     }
@@ -251,12 +263,18 @@ impl Checker<'_> {
     /// missing without a default, or broken (both reported), or if its default depends on a
     /// broken answer (reported there, not again here). An answer given empty is an error that
     /// names the default, whatever the field: the key is left out to mean "the default".
-    fn text<T: Normalized, E: Advice>(
+    pub(crate) fn text<T: Normalized, E: Advice>(
         &mut self,
         id: FieldId,
         derived: Option<Derived>,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<T> {
+        if self.foreign(id) {
+            return match field(id).default {
+                FieldDefault::Text(text) => parse(text).ok(),
+                _ => None,
+            };
+        }
         let derived_from = derived.as_ref().map(|d| d.from);
         let fallback = match field(id).default {
             FieldDefault::Text(text) => Some(text.to_owned()),
@@ -330,11 +348,14 @@ impl Checker<'_> {
     }
 
     /// An optional text answer: `Some(None)` when it is not given.
-    fn optional_text<T: Normalized, E: Advice>(
+    pub(crate) fn optional_text<T: Normalized, E: Advice>(
         &mut self,
         id: FieldId,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<Option<T>> {
+        if self.foreign(id) {
+            return Some(None);
+        }
         let given = self.answers.text(id).is_some();
         match self.text(id, None, parse) {
             None if given => None,
@@ -343,12 +364,19 @@ impl Checker<'_> {
     }
 
     /// A choice: the id given or the field's default, if it is one of the field's choices.
-    fn choice<T>(&mut self, id: FieldId, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+    pub(crate) fn choice<T>(
+        &mut self,
+        id: FieldId,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<T> {
         let (FieldKind::Choice(choices), FieldDefault::Text(default)) =
             (field(id).kind, field(id).default)
         else {
             unreachable!("{id:?} is declared as a choice with a default in steps::FIELDS");
         };
+        if self.foreign(id) {
+            return parse(default);
+        }
         self.defaults.insert(id, Answer::Text(default.to_owned()));
         let value = self.answers.text(id).map(str::trim).unwrap_or(default);
         if value.is_empty() {
@@ -382,6 +410,9 @@ impl Checker<'_> {
         id: FieldId,
         parse: impl Fn(&str) -> Result<String, E>,
     ) -> Vec<String> {
+        if self.foreign(id) {
+            return Vec::new();
+        }
         let mut items = Vec::new();
         for raw in self.answers.list(id).unwrap_or_default() {
             match parse(raw) {
@@ -461,26 +492,48 @@ pub fn assess(answers: &Answers) -> Assessment {
         problems: Vec::new(),
         defaults: BTreeMap::new(),
         normalized: Answers::default(),
+        route: answers.route(),
     };
     // Each section is checked in full even when an earlier one is broken, so every problem
     // is reported at once; a default derived from a broken answer is simply not offered.
+    let route = check_route(&mut check);
     let cluster = check_cluster(&mut check);
     let spiffe_id = check_spiffe_id(&mut check, cluster.as_ref());
     let aws = check_aws(&mut check, spiffe_id.as_ref());
     let workload = check_workload(&mut check, spiffe_id, aws.as_ref(), cluster.as_ref());
     let api = workload.as_ref().map(|w| w.api);
     let tbot = check_tbot(&mut check, api);
-    let result = match (cluster, workload, aws, tbot) {
-        (Some(cluster), Some(workload), Some(aws), Some(tbot)) if check.problems.is_empty() => {
+    let roles_anywhere = match route {
+        Some(Route::RolesAnywhere) => crate::routes::roles_anywhere::plan::check(
+            &mut check,
+            cluster.as_ref(),
+            workload.as_ref(),
+            aws.as_ref(),
+        )
+        .map(Some),
+        _ => Some(None),
+    };
+    let result = match (cluster, workload, aws, tbot, route, roles_anywhere) {
+        (
+            Some(cluster),
+            Some(workload),
+            Some(aws),
+            Some(tbot),
+            Some(route),
+            Some(roles_anywhere),
+        ) if check.problems.is_empty() => {
             let mut plan = Plan {
                 cluster,
                 workload,
                 aws,
                 tbot,
+                route,
+                roles_anywhere,
                 answers: std::mem::take(&mut check.normalized),
                 warnings: Vec::new(),
             };
             plan.warnings = warnings(&plan);
+            plan.warnings.extend(foreign_answers(answers, route));
             Ok(plan)
         }
         // Every section that is None pushed a problem.
@@ -490,6 +543,16 @@ pub fn assess(answers: &Answers) -> Assessment {
         result,
         defaults: check.defaults,
     }
+}
+
+/// The route. Its default, OIDC, is never written out, so the answers of a file from before
+/// routes existed, or of a wizard that took the default, save exactly as they did.
+fn check_route(check: &mut Checker<'_>) -> Option<Route> {
+    let route = check.choice(FieldId::Route, Route::parse);
+    if route == Some(Route::Oidc) {
+        check.normalized.clear(FieldId::Route);
+    }
+    route
 }
 
 fn check_cluster(check: &mut Checker<'_>) -> Option<Cluster> {
@@ -707,9 +770,30 @@ fn check_tbot(check: &mut Checker<'_>, api: Option<TeleportApi>) -> Option<TbotS
 }
 
 /// Valid choices that are likely to surprise.
+/// Answers given for the route the file does not take: ignored, and said so.
+fn foreign_answers(answers: &Answers, route: Route) -> Option<String> {
+    let ignored: Vec<&str> = crate::answers::steps::FIELDS
+        .iter()
+        .filter(|f| f.route().is_some_and(|of| of != route))
+        .filter(|f| answers.get(f.id).is_some())
+        .map(|f| f.key)
+        .collect();
+    (!ignored.is_empty()).then(|| {
+        format!(
+            "{} apply to another route than aws.route {}, and are ignored",
+            ignored.join(", "),
+            route.id()
+        )
+    })
+}
+
 fn warnings(plan: &Plan) -> Vec<String> {
     let mut warnings = Vec::new();
     warnings.extend(plan.workload.api_warning.clone());
+    if plan.route == Route::RolesAnywhere {
+        warnings.extend(crate::routes::roles_anywhere::plan::warnings(plan));
+        return warnings;
+    }
     if plan.workload.api == TeleportApi::WorkloadIdentity
         && plan.answers.get(FieldId::JwtFile).is_some()
     {

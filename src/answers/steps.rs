@@ -7,6 +7,8 @@
 
 use crate::domain::aws::{AccessPreset, Partition, ProviderMode};
 use crate::domain::teleport::{ApiChoice, TeleportApi};
+use crate::routes::Route;
+use crate::routes::roles_anywhere::AnchorMode;
 
 /// The wizard's steps, in order. The answers file groups fields by section instead (see
 /// [`Field::key`]); a step may take fields from several sections.
@@ -62,6 +64,7 @@ pub enum FieldId {
     Proxy,
     ClusterName,
     Version,
+    Route,
     SpiffePath,
     Thumbprints,
     Partition,
@@ -77,6 +80,13 @@ pub enum FieldId {
     RolePath,
     Profile,
     SessionName,
+    TrustAnchor,
+    TrustAnchorName,
+    TrustAnchorArn,
+    CaBundle,
+    RaProfileName,
+    RaProfileArn,
+    ProfileDuration,
     Api,
     WorkloadIdentity,
     TeleportRole,
@@ -86,6 +96,9 @@ pub enum FieldId {
     CredentialTtl,
     RenewalInterval,
     Audience,
+    SessionDuration,
+    SessionRenewalInterval,
+    CredentialProfile,
 }
 
 /// Whose answer a field is in a fleet (an answers file of version 2): one answer shared by
@@ -111,7 +124,12 @@ impl FieldId {
             | Self::Region
             | Self::OidcProvider
             | Self::Api
-            | Self::Audience => Scope::Shared,
+            | Self::Audience
+            | Self::Route
+            | Self::TrustAnchor
+            | Self::TrustAnchorName
+            | Self::TrustAnchorArn
+            | Self::CaBundle => Scope::Shared,
             Self::SpiffePath
             | Self::Bucket
             | Self::CreateBucket
@@ -128,7 +146,38 @@ impl FieldId {
             | Self::OutputDir
             | Self::JwtFile
             | Self::CredentialTtl
-            | Self::RenewalInterval => Scope::Workload,
+            | Self::RenewalInterval
+            | Self::RaProfileName
+            | Self::RaProfileArn
+            | Self::ProfileDuration
+            | Self::SessionDuration
+            | Self::SessionRenewalInterval
+            | Self::CredentialProfile => Scope::Workload,
+        }
+    }
+
+    /// The route a field belongs to; `None`: both. A wizard asks a field of the other route
+    /// never, and the plan ignores its answer.
+    pub fn route(self) -> Option<Route> {
+        match self {
+            Self::Thumbprints
+            | Self::OidcProvider
+            | Self::JwtFile
+            | Self::CredentialTtl
+            | Self::RenewalInterval
+            | Self::Audience
+            | Self::SessionName => Some(Route::Oidc),
+            Self::TrustAnchor
+            | Self::TrustAnchorName
+            | Self::TrustAnchorArn
+            | Self::CaBundle
+            | Self::RaProfileName
+            | Self::RaProfileArn
+            | Self::ProfileDuration
+            | Self::SessionDuration
+            | Self::SessionRenewalInterval
+            | Self::CredentialProfile => Some(Route::RolesAnywhere),
+            _ => None,
         }
     }
 }
@@ -163,7 +212,20 @@ impl FieldId {
             Self::JwtFile => r"^[^/]+$",
             Self::CredentialTtl | Self::RenewalInterval => r"^([0-9]+[hms])+$",
             Self::Audience => r"^[!-~]{1,255}$",
+            Self::TrustAnchorName | Self::RaProfileName => r"^[ a-zA-Z0-9_-]{1,255}$",
+            Self::TrustAnchorArn => {
+                r"^arn:aws(-[a-z]+)*:rolesanywhere:[a-z0-9-]+:[0-9]{12}:trust-anchor/[0-9a-f-]{36}$"
+            }
+            Self::RaProfileArn => {
+                r"^arn:aws(-[a-z]+)*:rolesanywhere:[a-z0-9-]+:[0-9]{12}:profile/[0-9a-f-]{36}$"
+            }
+            Self::ProfileDuration => r"^[0-9]+$",
+            Self::SessionDuration | Self::SessionRenewalInterval => r"^([0-9]+[hms])+$",
+            Self::CredentialProfile => r"^[A-Za-z0-9._-]{1,64}$",
             Self::Partition
+            | Self::Route
+            | Self::TrustAnchor
+            | Self::CaBundle
             | Self::OidcProvider
             | Self::CreateBucket
             | Self::Access
@@ -201,6 +263,13 @@ pub enum Shown {
     ForApi(TeleportApi),
 }
 
+impl Field {
+    /// The route this field belongs to ([`FieldId::route`]).
+    pub fn route(&self) -> Option<Route> {
+        self.id.route()
+    }
+}
+
 #[derive(Debug)]
 pub struct Field {
     pub id: FieldId,
@@ -227,7 +296,7 @@ impl Field {
 }
 
 /// The sections of `answers.yaml` besides the top-level `version`.
-pub const SECTIONS: &[&str] = &["teleport", "aws", "tbot"];
+pub const SECTIONS: &[&str] = &["teleport", "aws", "roles_anywhere", "tbot"];
 
 pub const FIELDS: &[Field] = &[
     Field {
@@ -260,6 +329,16 @@ pub const FIELDS: &[Field] = &[
         help: "The cluster's version, filled in by asking the proxy (`tctl version`). With teleport.api auto it decides the API generation: 17.2.7 and later get the workload_identity resource.",
         kind: FieldKind::Text,
         default: FieldDefault::Optional("unknown: the current API generation"),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::Route,
+        key: "aws.route",
+        step: Step::Cluster,
+        label: "Route to AWS",
+        help: "oidc: tbot's JWT SVID is exchanged with STS (sts:AssumeRoleWithWebIdentity); AWS must reach the proxy from the internet. roles-anywhere: tbot's X.509 SVID is exchanged with IAM Roles Anywhere (Teleport 17.4.0+); nothing needs to reach the cluster, but the trust anchor must be kept current with the cluster's SPIFFE CA.",
+        kind: FieldKind::Choice(&Route::IDS),
+        default: FieldDefault::Text(Route::Oidc.id()),
         shown: Shown::Always,
     },
     Field {
@@ -415,6 +494,78 @@ pub const FIELDS: &[Field] = &[
         shown: Shown::Always,
     },
     Field {
+        id: FieldId::TrustAnchor,
+        key: "roles_anywhere.trust_anchor",
+        step: Step::Aws,
+        label: "Roles Anywhere trust anchor",
+        help: "create: make a trust anchor holding the cluster's SPIFFE CA (one serves every workload). existing: the region already has one for this CA; give its ARN.",
+        kind: FieldKind::Choice(&AnchorMode::IDS),
+        default: FieldDefault::Text(AnchorMode::Create.id()),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::TrustAnchorName,
+        key: "roles_anywhere.trust_anchor_name",
+        step: Step::Aws,
+        label: "Trust anchor name",
+        help: "The name of the trust anchor to create. Defaults to the cluster name with '-spiffe'.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::When(FieldId::TrustAnchor, AnchorMode::Create.id()),
+    },
+    Field {
+        id: FieldId::TrustAnchorArn,
+        key: "roles_anywhere.trust_anchor_arn",
+        step: Step::Aws,
+        label: "Trust anchor ARN",
+        help: "The ARN AWS gave the trust anchor (`aws rolesanywhere list-trust-anchors`). Required for an existing anchor; for one the artifacts create, give it after apply (terraform output trust_anchor_arn, or what aws-cli/setup.sh prints) and render again, so tbot's file names it.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Optional("unknown until the trust anchor is created"),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::CaBundle,
+        key: "roles_anywhere.ca_bundle",
+        step: Step::Aws,
+        label: "SPIFFE CA bundle (PEM)",
+        help: "The cluster's SPIFFE X.509 CA certificates, which the trust anchor holds. Discovery reads them from the proxy (/webapi/spiffe/bundle.json); compare with `tctl auth export --type tls-spiffe`.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Required(
+            "let wi-aws ask the proxy, or paste the PEM of `tctl auth export --type tls-spiffe`",
+        ),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::RaProfileName,
+        key: "roles_anywhere.profile_name",
+        step: Step::Aws,
+        label: "Roles Anywhere profile name",
+        help: "The profile that lists the role the workload may assume. Defaults to the role name.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::RaProfileArn,
+        key: "roles_anywhere.profile_arn",
+        step: Step::Aws,
+        label: "Roles Anywhere profile ARN",
+        help: "The ARN AWS gave the profile, known after apply (terraform output profile_arn, or what aws-cli/setup.sh prints); render again with it so tbot's file names it.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Optional("unknown until the profile is created"),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::ProfileDuration,
+        key: "roles_anywhere.profile_duration",
+        step: Step::Aws,
+        label: "Profile session duration (seconds)",
+        help: "The profile's durationSeconds, 900 to 43200; the role's maximum session duration follows it. Defaults to tbot's session duration.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::Always,
+    },
+    Field {
         id: FieldId::Api,
         key: "teleport.api",
         step: Step::Teleport,
@@ -502,6 +653,36 @@ pub const FIELDS: &[Field] = &[
         help: "The `aud` tbot puts in the JWT and the client ID the OIDC provider accepts. AWS expects sts.amazonaws.com.",
         kind: FieldKind::Text,
         default: FieldDefault::Text(crate::domain::aws::DEFAULT_AUDIENCE),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::SessionDuration,
+        key: "tbot.session_duration",
+        step: Step::Tbot,
+        label: "AWS session duration",
+        help: "How long the credentials tbot gets from Roles Anywhere last (session_duration): 15m to 12h, at most the profile's duration.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Text(crate::routes::roles_anywhere::DEFAULT_SESSION_DURATION_TEXT),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::SessionRenewalInterval,
+        key: "tbot.session_renewal_interval",
+        step: Step::Tbot,
+        label: "Session renewal interval",
+        help: "How often tbot gets fresh credentials (session_renewal_interval); shorter than the session, so the credentials file never holds expired ones.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Text(crate::routes::roles_anywhere::DEFAULT_SESSION_RENEWAL_TEXT),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::CredentialProfile,
+        key: "tbot.credential_profile_name",
+        step: Step::Tbot,
+        label: "Profile in the credentials file",
+        help: "The [NAME] section tbot writes in its AWS credentials file (credential_profile_name); the workload's AWS_PROFILE names it.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Text(crate::routes::roles_anywhere::DEFAULT_CREDENTIAL_PROFILE),
         shown: Shown::Always,
     },
 ];

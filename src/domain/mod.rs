@@ -3,7 +3,7 @@
 //! and tokens STS verifies. Pure: no terminal, disk or network.
 
 pub mod aws;
-mod choice;
+pub(crate) mod choice;
 pub mod jwk;
 pub mod jwt_svid;
 pub mod spiffe;

@@ -684,6 +684,7 @@ mod tests {
         Type("example.teleport.sh"),  // proxy
         Type(""),                     // cluster name: default = proxy host
         Type(""),                     // Teleport version: unknown offline
+        Type(""),                     // route: oidc
         Type("/svc/example-service"), // SPIFFE path
         Type("9E:99:A4:8A:99:60:B1:49:26:BB:7F:3B:02:E2:2D:A2:B0:AB:72:80"), // thumbprints
         Type(""),                     // partition: aws
@@ -752,23 +753,23 @@ mod tests {
             let bad = match replies.len() - expected.len() {
                 0 => Some(("https://example.teleport.sh", "without a scheme")),
                 2 => Some(("seventeen", "major.minor.patch")),
-                3 => Some(("/svc/../x", "'..' segment")),
-                4 => Some(("abc", "40 hex digits")),
-                6 => Some(("12345", "exactly 12 digits")),
-                7 => Some(("us-gov-west-1", "in partition aws-us-gov")),
-                9 => Some(("My_Bucket", "only lowercase")),
-                12 => Some(("has space", "IAM policy names")),
-                13 => Some(("a/b", "IAM role names")),
-                14 => Some(("workloads", "an IAM path is")),
-                15 => Some(("default", "[default]")),
-                16 => Some(("x", "role session names")),
-                18 => Some(("-x", "Teleport workload_identity names")),
-                19 => Some(("-x", "Teleport role names")),
-                20 => Some(("", "required")),
-                21 => Some(("relative", "absolute path")),
-                22 => Some(("25h", "at most 24h")),
-                23 => Some(("2h", "not shorter than")),
-                24 => Some(("has space", "printable characters")),
+                4 => Some(("/svc/../x", "'..' segment")),
+                5 => Some(("abc", "40 hex digits")),
+                7 => Some(("12345", "exactly 12 digits")),
+                8 => Some(("us-gov-west-1", "in partition aws-us-gov")),
+                10 => Some(("My_Bucket", "only lowercase")),
+                13 => Some(("has space", "IAM policy names")),
+                14 => Some(("a/b", "IAM role names")),
+                15 => Some(("workloads", "an IAM path is")),
+                16 => Some(("default", "[default]")),
+                17 => Some(("x", "role session names")),
+                19 => Some(("-x", "Teleport workload_identity names")),
+                20 => Some(("-x", "Teleport role names")),
+                21 => Some(("", "required")),
+                22 => Some(("relative", "absolute path")),
+                23 => Some(("25h", "at most 24h")),
+                24 => Some(("2h", "not shorter than")),
+                25 => Some(("has space", "printable characters")),
                 _ => None,
             };
             if let Some((input, rule)) = bad {
@@ -798,8 +799,8 @@ mod tests {
     #[test]
     fn custom_access_asks_for_actions_and_other_presets_do_not() {
         let mut replies: Vec<Reply> = GUIDE.to_vec();
-        replies[11] = Pick(4); // custom
-        replies.insert(12, Type("s3:GetObject, s3:PutObject"));
+        replies[12] = Pick(4); // custom
+        replies.insert(13, Type("s3:GetObject, s3:PutObject"));
         let mut script = Script::new(&replies);
         let mut answers = Answers::default();
         ask_all(&mut script, &mut answers, &offline).expect("completes");
@@ -843,7 +844,7 @@ mod tests {
         };
         let found = move |_: &ProxyAddress| Ok(findings.clone());
         let mut replies: Vec<Reply> = GUIDE.to_vec();
-        replies[4] = Pick(0); // the chain's thumbprint, offered first
+        replies[5] = Pick(0); // the chain's thumbprint, offered first
         let mut script = Script::new(&replies);
         let mut answers = Answers::default();
         ask_all(&mut script, &mut answers, &found).expect("completes");
@@ -881,7 +882,7 @@ mod tests {
         let example = EXAMPLE.to_owned();
         let (mut answers, _) = answers_of(&example.replace("\"123456789012\"", "\"12345\""));
         let mut replies = vec![Type(""); GUIDE.len()];
-        replies.insert(7, Type("123456789012"));
+        replies.insert(8, Type("123456789012"));
         let mut script = Script::new(&replies);
         ask_all(&mut script, &mut answers, &offline).expect("completes");
         assert_eq!(answers.text(FieldId::AccountId), Some("123456789012"));

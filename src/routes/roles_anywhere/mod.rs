@@ -3,6 +3,7 @@
 //! CA as a trust anchor, an SVID validated as Roles Anywhere validates it, the session tags it
 //! derives) is in [`x509`].
 
+pub mod plan;
 pub mod x509;
 
 use crate::domain::aws::Partition;
@@ -22,6 +23,74 @@ pub const FIRST_TELEPORT_VERSION: (u64, u64, u64) = (17, 4, 0);
 pub const DEFAULT_SESSION_DURATION: Duration = Duration::from_secs(6 * 3600);
 pub const MAX_SESSION_DURATION: Duration = Duration::from_secs(12 * 3600);
 pub const DEFAULT_SESSION_RENEWAL_INTERVAL: Duration = Duration::from_secs(3600);
+/// The defaults as answers spell them.
+pub const DEFAULT_SESSION_DURATION_TEXT: &str = "6h";
+pub const DEFAULT_SESSION_RENEWAL_TEXT: &str = "1h";
+/// tbot's `credential_profile_name` when unset: the credentials file's `[default]` section
+/// (`awsra/config.go`).
+pub const DEFAULT_CREDENTIAL_PROFILE: &str = "default";
+/// How many roles one profile may list (API reference, ProfileDetail `roleArns`: "Maximum
+/// number of 50 items").
+pub const MAX_PROFILE_ROLES: usize = 50;
+/// Trust anchor and profile names (API reference, CreateTrustAnchor/CreateProfile `name`:
+/// length 1 to 255, pattern `^[ a-zA-Z0-9-_]*$`).
+pub const MAX_NAME_LENGTH: usize = 255;
+
+/// Whether the artifacts create the trust anchor or refer to one the region has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnchorMode {
+    Create,
+    Existing,
+}
+
+impl AnchorMode {
+    pub const ALL: [AnchorMode; 2] = [Self::Create, Self::Existing];
+    pub const IDS: [&'static str; 2] = crate::domain::choice::choice_ids!(AnchorMode, 2);
+
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Existing => "existing",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|mode| mode.id() == value)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NameProblem {
+    #[error("a {kind} name is 1 to {MAX_NAME_LENGTH} characters, not {0}", .length)]
+    Length { kind: &'static str, length: usize },
+    #[error("a {kind} name has only letters, digits, spaces, '-' and '_'")]
+    Character { kind: &'static str },
+}
+
+impl crate::answers::problem::Advice for NameProblem {
+    fn fix(&self) -> String {
+        "use letters, digits, '-' and '_', e.g. example-teleport-sh-spiffe".into()
+    }
+}
+
+/// A trust anchor's or profile's name, as CreateTrustAnchor and CreateProfile accept it.
+pub fn parse_name(value: &str, kind: &'static str) -> Result<String, NameProblem> {
+    if value.is_empty() || value.chars().count() > MAX_NAME_LENGTH {
+        return Err(NameProblem::Length {
+            kind,
+            length: value.chars().count(),
+        });
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+    {
+        return Err(NameProblem::Character { kind });
+    }
+    Ok(value.to_owned())
+}
+
 /// The file tbot writes in its destination unless `artifact_name` says otherwise.
 pub const DEFAULT_ARTIFACT_NAME: &str = "aws_credentials";
 /// CreateSession's `durationSeconds`: 900 to 43,200 seconds (AWS, "IAM Roles Anywhere
