@@ -435,9 +435,12 @@ fn fields_and_steps_are_walked_with_tab_arrows_enter_and_esc() {
     assert_eq!(app.focused(), Some(Item::Field(FieldId::Proxy)));
     press(&mut app, &[KeyCode::Tab]);
     assert_eq!(app.focused(), Some(Item::Field(FieldId::ClusterName)));
-    press(&mut app, &[KeyCode::Down, KeyCode::Down]);
-    assert_eq!(app.focus, 2, "the cursor stops at the last field");
-    press(&mut app, &[KeyCode::Up, KeyCode::Up, KeyCode::Up]);
+    press(&mut app, &[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
+    assert_eq!(app.focus, 3, "the cursor stops at the last field");
+    press(
+        &mut app,
+        &[KeyCode::Up, KeyCode::Up, KeyCode::Up, KeyCode::Up],
+    );
     assert_eq!(app.focus, 0);
     press(&mut app, &[KeyCode::Enter]);
     assert_eq!(app.screen.id(), ScreenId::Ask(Step::Spiffe));

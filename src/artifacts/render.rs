@@ -248,6 +248,9 @@ handlebars_helper!(shell_words_helper: |values: array| escape::shell_word(
 /// What both teardown scripts open with: their arguments, the question before each change, and
 /// the lines that report it.
 const TEARDOWN_PRELUDE: &str = include_str!("../../templates/partials/teardown-prelude.sh.hbs");
+/// What the AWS teardown of both routes does with the account, a workload's role and policy,
+/// and a bucket.
+const TEARDOWN_AWS: &str = include_str!("../../templates/partials/teardown-aws.sh.hbs");
 
 /// The compiled templates, one registry per format, each with that format's escape function.
 #[derive(Clone)]
@@ -288,12 +291,17 @@ impl Templates {
             registry.register_helper("sh", Box::new(shell_word_helper));
             registry.register_helper("sh_words", Box::new(shell_words_helper));
             if artifact.format == Format::Shell {
-                registry
-                    .register_partial("teardown_prelude", TEARDOWN_PRELUDE)
-                    .map_err(|error| RenderError::Template {
-                        template: "partials/teardown-prelude.sh.hbs".to_owned(),
-                        message: error.to_string(),
+                for (name, file, text) in [
+                    ("teardown_prelude", "teardown-prelude", TEARDOWN_PRELUDE),
+                    ("teardown_aws", "teardown-aws", TEARDOWN_AWS),
+                ] {
+                    registry.register_partial(name, text).map_err(|error| {
+                        RenderError::Template {
+                            template: format!("partials/{file}.sh.hbs"),
+                            message: error.to_string(),
+                        }
                     })?;
+                }
             }
             match artifact.format {
                 Format::Hcl => registry.register_escape_fn(escape::hcl_string_content),
@@ -566,6 +574,7 @@ fn set_context<'a>(
         "create_provider": shared.aws.provider == ProviderMode::Create,
         "provider_arn": shared.provider_arn(),
         "legacy_spiffe": shared.workload.api == TeleportApi::LegacySpiffe,
+        "roles_anywhere": shared.roles_anywhere,
         "created_buckets": created_buckets,
         "warnings": warnings,
         "fleet": fleet,
