@@ -128,6 +128,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.wait_for("Found 127.0.0.1:", Duration::from_secs(20));
     tmux.answer("Cluster name (SPIFFE trust domain)", &[]);
     tmux.answer("Teleport version", &[]);
+    tmux.answer("Route to AWS", &[]);
     tmux.answer("SPIFFE ID path of the workload", &[]);
     tmux.answer("TLS thumbprints of the proxy", &[]);
     tmux.answer("AWS partition", &[]);
@@ -564,6 +565,7 @@ fn the_plain_wizard_adds_a_second_workload() {
     for label in [
         "Cluster name (SPIFFE trust domain)",
         "Teleport version",
+        "Route to AWS",
         "SPIFFE ID path of the workload",
         "TLS thumbprints of the proxy",
         "AWS partition",

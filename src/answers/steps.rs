@@ -680,9 +680,9 @@ pub const FIELDS: &[Field] = &[
         key: "tbot.credential_profile_name",
         step: Step::Tbot,
         label: "Profile in the credentials file",
-        help: "The [NAME] section tbot writes in its AWS credentials file (credential_profile_name); the workload's AWS_PROFILE names it.",
+        help: "The [NAME] section tbot writes in its AWS credentials file (credential_profile_name); the workload's AWS_PROFILE names it. Defaults to aws.profile.",
         kind: FieldKind::Text,
-        default: FieldDefault::Text(crate::routes::roles_anywhere::DEFAULT_CREDENTIAL_PROFILE),
+        default: FieldDefault::Derived,
         shown: Shown::Always,
     },
 ];

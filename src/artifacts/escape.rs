@@ -95,6 +95,16 @@ pub fn ini_value(value: &str) -> Result<&str, IniError> {
     Ok(value.trim())
 }
 
+/// PEM text: only what a PEM certificate is made of (base64, the BEGIN and END lines' letters,
+/// dashes, spaces and line breaks). The bundle is written back from DER before it gets here, so
+/// nothing is dropped in practice; a value that is not PEM cannot add anything else.
+pub fn pem_text(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | ' ' | '\n'))
+        .collect()
+}
+
 /// Markdown prose: values are validated to plain characters; control characters are dropped so
 /// a value cannot break out of the line it is on.
 pub fn markdown_text(value: &str) -> String {

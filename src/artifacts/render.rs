@@ -12,6 +12,7 @@ use crate::answers::plan::Plan;
 use crate::artifacts::escape;
 use crate::domain::aws::{AccessPreset, ProviderMode};
 use crate::domain::teleport::TeleportApi;
+use crate::routes::Route;
 use handlebars::{Handlebars, handlebars_helper};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -26,6 +27,9 @@ pub enum Format {
     Shell,
     Ini,
     Markdown,
+    /// PEM certificates: base64 lines between BEGIN and END lines, with nothing to escape;
+    /// anything else is dropped.
+    Pem,
 }
 
 /// One file of the artifact set.
@@ -39,6 +43,27 @@ pub struct ArtifactKind {
     /// The Teleport API generation it belongs to; `None`: both.
     pub api: Option<TeleportApi>,
     pub layout: Layout,
+    /// The route it belongs to; `None`: both. A route's own templates sit in its folder of
+    /// `templates/` ([`Route::template_folder`]), which the written path leaves out.
+    pub route: Option<Route>,
+}
+
+impl ArtifactKind {
+    /// Where it is written in one workload's set: its template's path without the folder of
+    /// its route.
+    pub fn written_path(&self) -> &'static str {
+        match self.route {
+            Some(route) => self
+                .path
+                .strip_prefix(route.template_folder())
+                .unwrap_or(self.path),
+            None => self.path,
+        }
+    }
+
+    fn belongs_to(&self, route: Route, api: TeleportApi) -> bool {
+        self.route.is_none_or(|of| of == route) && self.api.is_none_or(|of| of == api)
+    }
 }
 
 /// Which artifact sets a file is part of.
@@ -56,6 +81,7 @@ pub enum Layout {
     Set,
 }
 
+/// An artifact of `templates/PATH.hbs`: shared by both routes unless a route is named.
 macro_rules! artifact {
     ($path:literal, $format:expr, $executable:expr) => {
         artifact!($path, $format, $executable, None, Layout::PerWorkload)
@@ -64,25 +90,45 @@ macro_rules! artifact {
         artifact!($path, $format, $executable, $api, Layout::PerWorkload)
     };
     ($path:literal, $format:expr, $executable:expr, $api:expr, $layout:expr) => {
-        ArtifactKind {
+        artifact!($path, $format, $executable, $api, $layout, None)
+    };
+    ($path:literal, $format:expr, $executable:expr, $api:expr, $layout:expr, $route:expr) => {
+        $crate::artifacts::render::ArtifactKind {
             path: $path,
             format: $format,
             executable: $executable,
-            embedded_template: include_str!(concat!("../../templates/", $path, ".hbs")),
+            embedded_template: include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/templates/",
+                $path,
+                ".hbs"
+            )),
             api: $api,
             layout: $layout,
+            route: $route,
         }
     };
 }
+pub(crate) use artifact;
+
+const OIDC: Option<Route> = Some(Route::Oidc);
 
 pub const TERRAFORM: ArtifactKind = artifact!(
     "terraform/main.tf",
     Format::Hcl,
     false,
     None,
-    Layout::Single
+    Layout::Single,
+    OIDC
 );
-pub const TRUST_POLICY: ArtifactKind = artifact!("iam/trust-policy.json", Format::Json, false);
+pub const TRUST_POLICY: ArtifactKind = artifact!(
+    "iam/trust-policy.json",
+    Format::Json,
+    false,
+    None,
+    Layout::PerWorkload,
+    OIDC
+);
 pub const PERMISSIONS_POLICY: ArtifactKind =
     artifact!("iam/permissions-policy.json", Format::Json, false);
 pub const AWS_CLI_SETUP: ArtifactKind = artifact!(
@@ -90,7 +136,8 @@ pub const AWS_CLI_SETUP: ArtifactKind = artifact!(
     Format::Shell,
     true,
     None,
-    Layout::Single
+    Layout::Single,
+    OIDC
 );
 pub const WORKLOAD_IDENTITY: ArtifactKind = artifact!(
     "teleport/workload-identity.yaml",
@@ -110,22 +157,41 @@ pub const TBOT_OUTPUTS: ArtifactKind = artifact!(
     "tbot/outputs.yaml",
     Format::Yaml,
     false,
-    Some(TeleportApi::LegacySpiffe)
+    Some(TeleportApi::LegacySpiffe),
+    Layout::PerWorkload,
+    OIDC
 );
 pub const TBOT_SERVICES: ArtifactKind = artifact!(
     "tbot/services.yaml",
     Format::Yaml,
     false,
-    Some(TeleportApi::WorkloadIdentity)
+    Some(TeleportApi::WorkloadIdentity),
+    Layout::PerWorkload,
+    OIDC
 );
-pub const AWS_CONFIG: ArtifactKind = artifact!("aws/config", Format::Ini, false);
-pub const AWS_ENV: ArtifactKind = artifact!("aws/env", Format::Shell, false);
+pub const AWS_CONFIG: ArtifactKind = artifact!(
+    "aws/config",
+    Format::Ini,
+    false,
+    None,
+    Layout::PerWorkload,
+    OIDC
+);
+pub const AWS_ENV: ArtifactKind = artifact!(
+    "aws/env",
+    Format::Shell,
+    false,
+    None,
+    Layout::PerWorkload,
+    OIDC
+);
 pub const NEXT_STEPS_FILE: ArtifactKind = artifact!(
     "NEXT-STEPS.md",
     Format::Markdown,
     false,
     None,
-    Layout::Single
+    Layout::Single,
+    OIDC
 );
 pub const NEXT_STEPS: &str = NEXT_STEPS_FILE.path;
 pub const AWS_CLI_TEARDOWN: ArtifactKind = artifact!(
@@ -133,7 +199,8 @@ pub const AWS_CLI_TEARDOWN: ArtifactKind = artifact!(
     Format::Shell,
     true,
     None,
-    Layout::Set
+    Layout::Set,
+    OIDC
 );
 pub const TELEPORT_TEARDOWN: ArtifactKind = artifact!(
     "teleport/teardown.sh",
@@ -148,28 +215,32 @@ pub const FLEET_TERRAFORM: ArtifactKind = artifact!(
     Format::Hcl,
     false,
     None,
-    Layout::Fleet
+    Layout::Fleet,
+    OIDC
 );
 pub const FLEET_AWS_CLI_SETUP: ArtifactKind = artifact!(
     "fleet/aws-cli/setup.sh",
     Format::Shell,
     true,
     None,
-    Layout::Fleet
+    Layout::Fleet,
+    OIDC
 );
 pub const FLEET_TELEPORT_SETUP: ArtifactKind = artifact!(
     "fleet/teleport/setup.sh",
     Format::Shell,
     true,
     None,
-    Layout::Fleet
+    Layout::Fleet,
+    OIDC
 );
 pub const FLEET_NEXT_STEPS: ArtifactKind = artifact!(
     "fleet/NEXT-STEPS.md",
     Format::Markdown,
     false,
     None,
-    Layout::Fleet
+    Layout::Fleet,
+    OIDC
 );
 
 /// Every templated artifact, in the order they are listed to the user. `answers.yaml` is added
@@ -195,17 +266,53 @@ pub const ARTIFACTS: &[ArtifactKind] = &[
     FLEET_NEXT_STEPS,
 ];
 
+/// The written paths of one workload's set in the order they are listed to the user, whichever
+/// route they come from: Terraform first, each script next to the one that undoes it,
+/// NEXT-STEPS.md last.
+const LISTING: &[&str] = &[
+    "terraform/main.tf",
+    "iam/trust-policy.json",
+    "iam/trust-anchor.pem",
+    "iam/permissions-policy.json",
+    "aws-cli/setup.sh",
+    "aws-cli/teardown.sh",
+    "teleport/workload-identity.yaml",
+    "teleport/role.yaml",
+    "teleport/setup.sh",
+    "teleport/teardown.sh",
+    "tbot/outputs.yaml",
+    "tbot/services.yaml",
+    "aws/config",
+    "aws/env",
+    "NEXT-STEPS.md",
+];
+
+fn listed_at(path: &str) -> usize {
+    LISTING
+        .iter()
+        .position(|listed| *listed == path)
+        .unwrap_or(LISTING.len())
+}
+
+/// Every templated artifact of every route.
+pub fn all_artifacts() -> impl Iterator<Item = &'static ArtifactKind> {
+    ARTIFACTS
+        .iter()
+        .chain(crate::routes::roles_anywhere::artifacts::ARTIFACTS)
+}
+
 /// Where a fleet writes an artifact: a fleet file at its path without `fleet/`; a workload's
 /// file by kind — IAM documents under `iam/<workload>/`, Teleport resources under
 /// `teleport/<workload>/`, and what goes to the workload's host (tbot, the AWS profile) under
 /// `hosts/<workload>/`, a bundle to copy there as it is.
 pub fn fleet_path(kind: &ArtifactKind, workload: &str) -> String {
+    let path = kind.written_path();
     match kind.layout {
-        Layout::Fleet => kind.path.trim_start_matches("fleet/").to_owned(),
-        Layout::Set => kind.path.to_owned(),
-        Layout::Single | Layout::PerWorkload => match kind.path.split_once('/') {
+        Layout::Fleet => path.trim_start_matches("fleet/").to_owned(),
+        Layout::Set => path.to_owned(),
+        Layout::Single | Layout::PerWorkload => match path.split_once('/') {
             Some((dir @ ("iam" | "teleport"), file)) => format!("{dir}/{workload}/{file}"),
-            _ => format!("hosts/{workload}/{}", kind.path),
+            _ => format!("hosts/{workload}/{path}"),
         },
     }
 }
@@ -269,19 +376,18 @@ impl Templates {
     pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Self, RenderError> {
         if let Some(name) = overrides
             .keys()
-            .find(|name| !ARTIFACTS.iter().any(|a| template_name(a) == **name))
+            .find(|name| !all_artifacts().any(|a| template_name(a) == **name))
         {
             return Err(RenderError::UnknownOverride {
                 name: name.clone(),
-                known: ARTIFACTS
-                    .iter()
+                known: all_artifacts()
                     .map(template_name)
                     .collect::<Vec<_>>()
                     .join(", "),
             });
         }
         let mut registries = BTreeMap::new();
-        for artifact in ARTIFACTS {
+        for artifact in all_artifacts() {
             let name = template_name(artifact);
             let text = overrides
                 .get(&name)
@@ -311,6 +417,7 @@ impl Templates {
                 // INI has no escaping: values are checked before rendering (see `render`).
                 Format::Ini => registry.register_escape_fn(|v| v.trim().to_owned()),
                 Format::Markdown => registry.register_escape_fn(escape::markdown_text),
+                Format::Pem => registry.register_escape_fn(escape::pem_text),
             }
             registry
                 .register_template_string(artifact.path, text)
@@ -365,14 +472,20 @@ pub fn context(plan: &Plan) -> Value {
     if let (Value::Object(context), Value::Object(derived)) = (&mut context, derived) {
         context.extend(derived);
     }
+    if let (Value::Object(context), Some(ra)) = (&mut context, &plan.roles_anywhere) {
+        context.extend(crate::routes::roles_anywhere::artifacts::context(plan, ra));
+    }
     context
 }
 
-/// The artifacts of the API generation `api` in `layout`.
-fn kinds(api: TeleportApi, layout: Layout) -> impl Iterator<Item = &'static ArtifactKind> {
-    ARTIFACTS
-        .iter()
-        .filter(move |kind| kind.api.is_none_or(|of| of == api))
+/// The artifacts of `route` and the API generation `api` in `layout`.
+fn kinds(
+    route: Route,
+    api: TeleportApi,
+    layout: Layout,
+) -> impl Iterator<Item = &'static ArtifactKind> {
+    all_artifacts()
+        .filter(move |kind| kind.belongs_to(route, api))
         .filter(move |kind| kind.layout == layout)
 }
 
@@ -387,16 +500,18 @@ pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, Rende
         false,
     ));
     let mut artifacts = Vec::with_capacity(ARTIFACTS.len() + 1);
-    for kind in ARTIFACTS.iter().filter(|kind| {
-        kind.api.is_none_or(|api| api == plan.workload.api) && kind.layout != Layout::Fleet
+    for kind in all_artifacts().filter(|kind| {
+        kind.belongs_to(plan.route, plan.workload.api) && kind.layout != Layout::Fleet
     }) {
         let context = if kind.layout == Layout::Set {
             &set
         } else {
             &context
         };
-        artifacts.push(render_one(templates, kind, kind.path.to_owned(), context)?);
+        let path = kind.written_path().to_owned();
+        artifacts.push(render_one(templates, kind, path, context)?);
     }
+    artifacts.sort_by_key(|artifact| listed_at(&artifact.path));
     artifacts.extend(answers_artifacts(&plan.to_answers().to_yaml()));
     Ok(artifacts)
 }
@@ -409,7 +524,8 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
         return render(fleet.shared(), templates);
     }
     let api = fleet.shared().workload.api;
-    let per_workload: Vec<&ArtifactKind> = kinds(api, Layout::PerWorkload).collect();
+    let route = fleet.shared().route;
+    let per_workload: Vec<&ArtifactKind> = kinds(route, api, Layout::PerWorkload).collect();
     // Each workload's files are its own: rendered on every core.
     let rendered = crate::artifacts::parallel::on_every_core(&fleet.workloads, |workload| {
         let context = handlebars::Context::from(context(&workload.plan));
@@ -431,13 +547,12 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
     }
     let context = handlebars::Context::from(fleet_context(fleet, contexts));
     let mut shared = Vec::new();
-    for kind in kinds(api, Layout::Fleet).chain(kinds(api, Layout::Set)) {
+    for kind in kinds(route, api, Layout::Fleet).chain(kinds(route, api, Layout::Set)) {
         let path = fleet_path(kind, "");
         shared.push(render_one(templates, kind, path, &context)?);
     }
     // The shared files first, in the order of one workload's set (Terraform first, a script
     // next to the one that undoes it, NEXT-STEPS.md last): they are what a reviewer opens.
-    let listed_at = |path: &str| ARTIFACTS.iter().position(|kind| kind.path == path);
     shared.sort_by_key(|artifact| listed_at(&artifact.path));
     let next_steps = shared
         .iter()
@@ -529,6 +644,7 @@ fn fleet_entry(name: &str, plan: &Plan) -> Value {
         "role_arn": plan.role_arn(),
         "policy_arn": plan.policy_arn(),
         "statements": statements,
+        "roles_anywhere": plan.roles_anywhere,
     })
 }
 
@@ -575,6 +691,7 @@ fn set_context<'a>(
         "provider_arn": shared.provider_arn(),
         "legacy_spiffe": shared.workload.api == TeleportApi::LegacySpiffe,
         "roles_anywhere": shared.roles_anywhere,
+        "create_trust_anchor": shared.roles_anywhere.as_ref().is_some_and(|ra| ra.trust_anchor == crate::routes::roles_anywhere::AnchorMode::Create),
         "created_buckets": created_buckets,
         "warnings": warnings,
         "fleet": fleet,
@@ -626,7 +743,8 @@ fn refuse_ini_unsafe(path: &str, context: &Value) -> Result<(), RenderError> {
             .try_for_each(|item| refuse_ini_unsafe(path, item)),
         Value::Object(entries) => entries
             .iter()
-            .filter(|(key, _)| *key != "warnings")
+            // Prose, and the PEM bundle: multi-line values no INI template writes.
+            .filter(|(key, _)| !matches!(key.as_str(), "warnings" | "ca_bundle"))
             .try_for_each(|(_, value)| refuse_ini_unsafe(path, value)),
         _ => Ok(()),
     }

@@ -3,6 +3,7 @@
 //! CA as a trust anchor, an SVID validated as Roles Anywhere validates it, the session tags it
 //! derives) is in [`x509`].
 
+pub mod artifacts;
 pub mod plan;
 pub mod x509;
 
@@ -26,9 +27,6 @@ pub const DEFAULT_SESSION_RENEWAL_INTERVAL: Duration = Duration::from_secs(3600)
 /// The defaults as answers spell them.
 pub const DEFAULT_SESSION_DURATION_TEXT: &str = "6h";
 pub const DEFAULT_SESSION_RENEWAL_TEXT: &str = "1h";
-/// tbot's `credential_profile_name` when unset: the credentials file's `[default]` section
-/// (`awsra/config.go`).
-pub const DEFAULT_CREDENTIAL_PROFILE: &str = "default";
 /// How many roles one profile may list (API reference, ProfileDetail `roleArns`: "Maximum
 /// number of 50 items").
 pub const MAX_PROFILE_ROLES: usize = 50;

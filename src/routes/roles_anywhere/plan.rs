@@ -252,14 +252,18 @@ pub(crate) fn check(
         };
         check.report(FieldId::ProfileDuration, Some(&profile.to_string()), &error);
     }
-    let credential_profile = check.text(FieldId::CredentialProfile, None, |v| {
-        let fits = !v.is_empty()
-            && v.len() <= 64
-            && v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        fits.then(|| v.to_owned())
-            .ok_or(RouteError::CredentialProfile)
-    });
+    let credential_profile = check.text(
+        FieldId::CredentialProfile,
+        derived(FieldId::Profile, aws.map(|a| a.profile.clone())),
+        |v| {
+            let fits = !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+            fits.then(|| v.to_owned())
+                .ok_or(RouteError::CredentialProfile)
+        },
+    );
     let bundle = bundle?;
     let ca_fingerprints = x509::pem_certificates(&bundle, "the trust anchor bundle")
         .ok()?
