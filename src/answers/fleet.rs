@@ -21,6 +21,10 @@ pub enum FleetError {
     Name,
     #[error("this needs the answers of exactly one workload")]
     NotOne,
+    #[error(
+        "answers format version 2 (a fleet) renders only the oidc route for now; roles-anywhere takes one workload per file"
+    )]
+    FleetRoute,
     #[error("workloads[{index}] ({name}) has the same {what}")]
     Duplicate {
         what: &'static str,
@@ -45,6 +49,7 @@ impl Advice for FleetError {
                 "name the workload like a host or service, e.g. `api` or `billing-worker`".into()
             }
             Self::NotOne => "give a file with one workload".into(),
+            Self::FleetRoute => "write one version 1 file per workload (each with aws.route: roles-anywhere and the same trust anchor: the first creates it, the others name it with trust_anchor: existing)".into(),
             Self::Duplicate { what, .. } | Self::DuplicateButCase { what, .. } => format!(
                 "give each workload its own {what}: IAM and Teleport know one of each name per account and cluster"
             ),
@@ -195,6 +200,14 @@ pub fn validate(answers: &FleetAnswers) -> Result<Fleet, Vec<Problem>> {
     }
     if answers.form == Form::Fleet {
         problems.extend(duplicates(answers, &workloads));
+        if answers.shared.route() == crate::routes::Route::RolesAnywhere {
+            let location = Location::Field(FieldId::Route);
+            problems.push(Problem::new(
+                location,
+                Some("roles-anywhere"),
+                &FleetError::FleetRoute,
+            ));
+        }
     }
     if !problems.is_empty() {
         return Err(problems);

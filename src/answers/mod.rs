@@ -194,12 +194,14 @@ impl Answers {
     }
 
     /// Clears the answers a choice hides: they would be errors (actions without the custom
-    /// preset), and the user cannot see them to fix them. Answers hidden for another reason
-    /// keep their value: an API generation decided by the version, or the other generation's
-    /// settings, which the plan ignores.
+    /// preset) or ignored with a warning (the other route's settings), and the user cannot see
+    /// them to fix them. Answers hidden for another reason keep their value: an API generation
+    /// decided by the version, or the other generation's settings, which the plan ignores.
     pub fn clear_hidden(&mut self) {
+        let route = self.route();
         for field in FIELDS {
-            if matches!(field.shown, Shown::When(..)) && !self.shows(field) {
+            let other_route = field.route().is_some_and(|of| of != route);
+            if other_route || (matches!(field.shown, Shown::When(..)) && !self.shows(field)) {
                 self.clear(field.id);
             }
         }

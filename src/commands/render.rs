@@ -89,14 +89,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         true => {
             crate::outln!();
             let report = pipeline::verify_with(out, issuer)?;
-            report_checks(
-                &format!(
-                    "verify {}: a local simulation of AWS STS (nothing is sent to AWS)",
-                    out.display()
-                ),
-                report,
-                false,
-            )?
+            report_checks(&super::verify_heading(out), report, false)?
         }
     };
     if settings.install_profile {

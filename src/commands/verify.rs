@@ -81,14 +81,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CommandError> {
 fn local(out: &Path, json: bool) -> Result<u8, CommandError> {
     let report = verify::verify_dir(out)
         .map_err(|error| CommandError::bad_input(format!("verify: {error}")))?;
-    report_checks(
-        &format!(
-            "verify {}: a local simulation of AWS STS (nothing is sent to AWS)",
-            out.display()
-        ),
-        report,
-        json,
-    )
+    report_checks(&super::verify_heading(out), report, json)
 }
 
 /// The issuer's keys for a live token: from the proxy (with its discovery document's issuer)

@@ -567,6 +567,29 @@ pub fn apply_findings(answers: &mut Answers, findings: &Findings) -> Vec<String>
         )),
         _ => {}
     }
+    // The SPIFFE CA the trust anchor holds, on the route that has one. A different bundle in
+    // the answers stays (a private or external issuer), and is said to differ.
+    if answers.route() == crate::routes::Route::RolesAnywhere
+        && let Some(pem) = &findings.trust_anchor.pem
+    {
+        match answers.text(FieldId::CaBundle) {
+            None => answers.set_text(FieldId::CaBundle, pem.clone()),
+            Some(given)
+                if crate::routes::roles_anywhere::x509::anchor_bundle(given)
+                    .ok()
+                    .as_ref()
+                    != Some(pem) =>
+            {
+                warnings.push(
+                    "roles_anywhere.ca_bundle in the answers is not the SPIFFE CA bundle the proxy serves now; keeping the answers' value — after a CA rotation the trust anchor must hold the new CA".into(),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    if answers.route() != crate::routes::Route::Oidc {
+        return warnings;
+    }
     let given: Vec<String> = answers
         .list(FieldId::Thumbprints)
         .map(|list| {

@@ -430,7 +430,8 @@ fn role_checks(setup: &Setup, role: Option<&DeployedRole>, claims: &sts::Claims)
         .flat_map(|(_, document)| statements(document))
         .collect();
     let granted = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
-    let mut permissions = verify::permissions_check(CheckId::DeployedPermissions, setup, &granted);
+    let mut permissions =
+        verify::permissions_check(CheckId::DeployedPermissions, &setup.plan, &granted);
     if role.policies.is_empty() {
         permissions.detail = format!("no policy is attached to the role: {}", permissions.detail);
         permissions.fix = Some(format!(
@@ -443,7 +444,7 @@ fn role_checks(setup: &Setup, role: Option<&DeployedRole>, claims: &sts::Claims)
     checks.push(match &role.boundary {
         None => Check::pass(CheckId::DeployedBoundary, "no permissions boundary"),
         Some((arn, document)) => {
-            let mut check = verify::permissions_check(CheckId::DeployedBoundary, setup, document);
+            let mut check = verify::permissions_check(CheckId::DeployedBoundary, &setup.plan, document);
             if check.status == Status::Fail {
                 check.detail = format!("the permissions boundary {arn} cuts them: {}", check.detail);
                 check.fix = Some(format!(

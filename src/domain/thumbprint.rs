@@ -66,8 +66,13 @@ mod tests {
 
 /// The thumbprint of one certificate: SHA-1 of its DER encoding, lowercase hex.
 pub fn of_certificate(der: &[u8]) -> String {
+    sha1_hex(der)
+}
+
+/// SHA-1 of `bytes`, lowercase hex.
+pub fn sha1_hex(bytes: &[u8]) -> String {
     use sha1::{Digest, Sha1};
-    base16ct::lower::encode_string(&Sha1::digest(der))
+    base16ct::lower::encode_string(&Sha1::digest(bytes))
 }
 
 /// The thumbprint AWS (and eksctl, and Terraform's `tls_certificate`) takes from a TLS chain:

@@ -45,6 +45,14 @@ impl Route {
         }
     }
 
+    /// What verify simulates on this route.
+    pub const fn simulated(self) -> &'static str {
+        match self {
+            Self::Oidc => "AWS STS",
+            Self::RolesAnywhere => "IAM Roles Anywhere",
+        }
+    }
+
     /// One line on each choice, from Teleport's guide ("OIDC Federation vs Roles Anywhere"),
     /// for the wizards.
     pub const fn summary(self) -> &'static str {

@@ -160,19 +160,33 @@ pub fn ask_all<P: Prompter>(
 ) -> Result<(), Cancelled> {
     let mut findings = None;
     for step in Step::ALL {
+        // A step of the other route's questions only (the thumbprint, for Roles Anywhere).
+        if !step.fields().any(|field| answers.shows(field)) {
+            continue;
+        }
         prompter.say(&format!("── {} ──", step.title()));
         for field in step.fields() {
             match field.id {
+                _ if !answers.shows(field) => answers.clear_hidden(),
                 FieldId::Thumbprints if findings.is_some() => {
                     if let Some(findings) = &findings {
                         ask_thumbprint(prompter, answers, findings)?;
                     }
                 }
-                _ if !answers.shows(field) => answers.clear_hidden(),
                 id => ask_field(prompter, answers, id)?,
             }
             if field.id == FieldId::Proxy {
                 findings = discover_into(prompter, answers, discover);
+            }
+            // What the proxy said that only one route uses (the thumbprint, the SPIFFE CA)
+            // follows the route chosen.
+            if field.id == FieldId::Route
+                && let Some(findings) = &findings
+            {
+                answers.clear_hidden();
+                for warning in crate::discover::apply_findings(answers, findings) {
+                    prompter.say(&format!("  warning: {warning}"));
+                }
             }
         }
         if step == Step::Spiffe

@@ -47,6 +47,14 @@ pub enum CheckId {
     DiscoveryIssuer,
     /// A fleet: one workload's token against the other workloads' roles.
     Isolation,
+    // What verify checks on the Roles Anywhere route's files.
+    TbotService,
+    SessionDurations,
+    AnchorBundle,
+    SvidChain,
+    RaProfile,
+    TbotArns,
+    EnvCredentials,
     // What doctor checks on the deployed state.
     DeployedProvider,
     DeployedAudience,
@@ -98,6 +106,13 @@ impl CheckId {
             Self::TokenFile => "token file",
             Self::DiscoveryIssuer => "discovery issuer",
             Self::Isolation => "isolation",
+            Self::TbotService => "tbot service",
+            Self::SessionDurations => "session durations",
+            Self::AnchorBundle => "anchor bundle",
+            Self::SvidChain => "svid chain",
+            Self::RaProfile => "ra profile",
+            Self::TbotArns => "tbot arns",
+            Self::EnvCredentials => "env credentials",
             Self::DeployedProvider => "provider (aws)",
             Self::DeployedAudience => "audience (aws)",
             Self::DeployedThumbprints => "thumbprint (aws)",

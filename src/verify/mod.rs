@@ -510,6 +510,9 @@ pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
 /// used only when it is the issuer the written answers name, and a fresh one made otherwise.
 pub fn verify_dir_with(dir: &Path, issuer: Option<SimulatedIssuer>) -> Result<Report, VerifyError> {
     let fleet = read_answers(dir)?;
+    if fleet.shared().route == crate::routes::Route::RolesAnywhere {
+        return crate::routes::roles_anywhere::prove::verify_dir(dir, fleet.shared().clone());
+    }
     let issuer_url = fleet.shared().issuer_url();
     let issuer = issuer.filter(|issuer| issuer.issuer.issuer_url() == issuer_url);
     // As tbot would, each token is written to a private file, which the "SDK" then reads; the
@@ -683,11 +686,11 @@ pub fn verify_token(
     let terraform_permissions = setup.terraform_json(terraform::POLICY, "policy");
     checks.push(permissions_check(
         CheckId::Permissions,
-        setup,
+        &setup.plan,
         &setup.permissions_policy,
     ));
     checks.push(match &terraform_permissions {
-        Ok(policy) => permissions_check(CheckId::PermissionsTf, setup, policy),
+        Ok(policy) => permissions_check(CheckId::PermissionsTf, &setup.plan, policy),
         Err(error) => Check::skipped(
             CheckId::PermissionsTf,
             format!("main.tf does not evaluate: {error}"),
@@ -853,6 +856,25 @@ pub(crate) fn trust_policy_check(
     )
 }
 
+/// Other SPIFFE IDs of the same cluster as `spiffe_id`, where a wildcard or a missing condition
+/// on the SPIFFE ID would let them in: a sibling, a child, a longer name, and elsewhere in the
+/// tree. Both routes' trust scope asks for each.
+pub(crate) fn other_spiffe_ids(spiffe_id: &str) -> [String; 4] {
+    let trust_domain = spiffe_id
+        .strip_prefix("spiffe://")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default();
+    let parent = spiffe_id
+        .rsplit_once('/')
+        .map_or(spiffe_id, |(parent, _)| parent);
+    [
+        format!("{parent}/wi-aws-probe"),
+        format!("{spiffe_id}/wi-aws-probe"),
+        format!("{spiffe_id}-wi-aws-probe"),
+        format!("spiffe://{trust_domain}/wi-aws-probe/another-workload"),
+    ]
+}
+
 /// Who else the trust policy lets in. It is asked, as AWS would be, for another workload of
 /// the same cluster, for a token of another OIDC provider and for any AWS principal; each that
 /// it allows is a failure: the files are meant to give this role to one workload only.
@@ -864,19 +886,7 @@ pub(crate) fn trust_scope_check(
     (sub, aud): (&str, &str),
 ) -> Check {
     let prefix = provider.url.trim_start_matches("https://");
-    let trust_domain = sub
-        .strip_prefix("spiffe://")
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_default();
-    // Other SPIFFE IDs of the same cluster, where a wildcard or a missing `sub` condition
-    // would let them in: a sibling, a child, a longer name, and elsewhere in the tree.
-    let parent = sub.rsplit_once('/').map_or(sub, |(parent, _)| parent);
-    let other_workloads = [
-        format!("{parent}/wi-aws-probe"),
-        format!("{sub}/wi-aws-probe"),
-        format!("{sub}-wi-aws-probe"),
-        format!("spiffe://{trust_domain}/wi-aws-probe/another-workload"),
-    ];
+    let other_workloads = other_spiffe_ids(sub);
     let aud = vec![aud.to_owned()];
     let stranger_provider = "arn:aws:iam::000000000000:oidc-provider/probe.invalid/issuer";
     let mut probes: Vec<(String, policy::Request)> = other_workloads
@@ -1089,8 +1099,7 @@ fn profile_checks(setup: &Setup) -> Vec<Check> {
 }
 
 /// The actions each preset promises, on the bucket and on its objects.
-fn promised(setup: &Setup) -> (Vec<String>, Vec<String>) {
-    let plan = &setup.plan;
+fn promised(plan: &Plan) -> (Vec<String>, Vec<String>) {
     match plan.aws.access {
         // `full` promises everything the guide's test does, and more.
         AccessPreset::Full => (
@@ -1105,10 +1114,10 @@ fn promised(setup: &Setup) -> (Vec<String>, Vec<String>) {
     }
 }
 
-pub(crate) fn permissions_check(id: CheckId, setup: &Setup, policy: &Value) -> Check {
-    let bucket = setup.plan.bucket_arn();
+pub(crate) fn permissions_check(id: CheckId, plan: &Plan, policy: &Value) -> Check {
+    let bucket = plan.bucket_arn();
     let object = format!("{bucket}/wi-aws-verify-probe.txt");
-    let (bucket_actions, object_actions) = promised(setup);
+    let (bucket_actions, object_actions) = promised(plan);
     let mut missing = Vec::new();
     for (actions, resource) in [(&bucket_actions, &bucket), (&object_actions, &object)] {
         for action in actions {
@@ -1127,7 +1136,7 @@ pub(crate) fn permissions_check(id: CheckId, setup: &Setup, policy: &Value) -> C
             id,
             format!(
                 "access {} grants {} on the bucket and {} on its objects",
-                setup.plan.aws.access.id(),
+                plan.aws.access.id(),
                 bucket_actions.join(", "),
                 object_actions.join(", ")
             ),
@@ -1137,7 +1146,7 @@ pub(crate) fn permissions_check(id: CheckId, setup: &Setup, policy: &Value) -> C
             id,
             format!(
                 "access {} promises, but the policy does not grant: {}",
-                setup.plan.aws.access.id(),
+                plan.aws.access.id(),
                 missing.join(", ")
             ),
             format!(

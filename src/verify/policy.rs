@@ -20,6 +20,8 @@ pub struct Request {
     pub federated: Option<String>,
     /// An AWS principal (account or role ARN) asking `sts:AssumeRole` (trust policies).
     pub aws: Option<String>,
+    /// A service principal (`rolesanywhere.amazonaws.com`) assuming the role for a session.
+    pub service: Option<String>,
     /// Resource ARN (identity policies); `None` for trust policies, which have no Resource and
     /// must name a Principal in every statement.
     pub resource: Option<String>,
@@ -116,6 +118,7 @@ fn principal_matches(statement: &Value, request: &Request) -> Verdict {
         Value::Object(_) => {
             let aws = strings(principal.get("AWS"));
             let federated = strings(principal.get("Federated"));
+            let service = strings(principal.get("Service"));
             everyone(&aws)
                 || everyone(&federated)
                 || request.aws.as_ref().is_some_and(|a| aws.contains(a))
@@ -123,6 +126,10 @@ fn principal_matches(statement: &Value, request: &Request) -> Verdict {
                     .federated
                     .as_ref()
                     .is_some_and(|f| federated.contains(f))
+                || request
+                    .service
+                    .as_ref()
+                    .is_some_and(|s| service.contains(s))
         }
         _ => false,
     };
@@ -134,6 +141,7 @@ fn principal_matches(statement: &Value, request: &Request) -> Verdict {
                 .federated
                 .as_deref()
                 .or(request.aws.as_deref())
+                .or(request.service.as_deref())
                 .unwrap_or("(none)")
         )),
     }

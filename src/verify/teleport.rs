@@ -49,12 +49,12 @@ pub struct Resource {
     pub spiffe_path: String,
 }
 
-fn yaml(dir: &Path, relative: &str) -> Result<Value, VerifyError> {
+pub(crate) fn yaml(dir: &Path, relative: &str) -> Result<Value, VerifyError> {
     crate::artifacts::yaml::from_str(&read(dir, relative)?)
         .map_err(|e| parse_error(dir, relative, e))
 }
 
-fn text(value: &Value) -> String {
+pub(crate) fn text(value: &Value) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
 
@@ -64,10 +64,10 @@ pub fn read_side(
     api: TeleportApi,
     files: super::Files<'_>,
 ) -> Result<(TbotOutput, Grant), VerifyError> {
-    let role = yaml(dir, &files.path(&TELEPORT_ROLE))?;
-    let allow = &role["spec"]["allow"];
     match api {
         TeleportApi::LegacySpiffe => {
+            let role = yaml(dir, &files.path(&TELEPORT_ROLE))?;
+            let allow = &role["spec"]["allow"];
             let output = &yaml(dir, &files.path(&TBOT_OUTPUTS))?["outputs"][0];
             let tbot = TbotOutput {
                 directory: text(&output["destination"]["path"]),
@@ -85,11 +85,9 @@ pub fn read_side(
             Ok((tbot, Grant::Legacy { allowed_paths }))
         }
         TeleportApi::WorkloadIdentity => {
-            let document = yaml(dir, &files.path(&WORKLOAD_IDENTITY))?;
-            let resource = Resource {
-                name: text(&document["metadata"]["name"]),
-                labels: string_map(&document["metadata"]["labels"], text),
-                spiffe_path: text(&document["spec"]["spiffe"]["id"]),
+            let grant = read_workload_identity_grant(dir, files)?;
+            let Grant::WorkloadIdentity { resource, .. } = &grant else {
+                unreachable!("read_workload_identity_grant reads that generation's grant");
             };
             let service = &yaml(dir, &files.path(&TBOT_SERVICES))?["services"][0];
             let tbot = TbotOutput {
@@ -101,21 +99,52 @@ pub fn read_side(
                 credential_ttl: written(&service["credential_ttl"]),
                 renewal_interval: written(&service["renewal_interval"]),
             };
-            let grant = Grant::WorkloadIdentity {
-                role_labels: string_map(&allow["workload_identity_labels"], |values| {
-                    super::policy::strings(Some(values))
-                }),
-                may_read_resources: reads_workload_identities(&allow["rules"]),
-                resource,
-            };
             Ok((tbot, grant))
         }
     }
 }
 
+/// The current generation's role and `workload_identity` resource: what any tbot service
+/// that selects the resource by name (either route's) is granted.
+pub(crate) fn read_workload_identity_grant(
+    dir: &Path,
+    files: super::Files<'_>,
+) -> Result<Grant, VerifyError> {
+    let role = yaml(dir, &files.path(&TELEPORT_ROLE))?;
+    let allow = &role["spec"]["allow"];
+    let document = yaml(dir, &files.path(&WORKLOAD_IDENTITY))?;
+    let resource = Resource {
+        name: text(&document["metadata"]["name"]),
+        labels: string_map(&document["metadata"]["labels"], text),
+        spiffe_path: text(&document["spec"]["spiffe"]["id"]),
+    };
+    Ok(Grant::WorkloadIdentity {
+        role_labels: string_map(&allow["workload_identity_labels"], |values| {
+            super::policy::strings(Some(values))
+        }),
+        may_read_resources: reads_workload_identities(&allow["rules"]),
+        resource,
+    })
+}
+
+/// Whether Teleport would issue the SVID of the resource a tbot service selects by name.
+pub(crate) fn selected_checks(selector: &str, grant: &Grant) -> Vec<Check> {
+    match grant {
+        Grant::Legacy { .. } => Vec::new(),
+        Grant::WorkloadIdentity {
+            role_labels,
+            may_read_resources,
+            resource,
+        } => vec![
+            labels_check(role_labels, *may_read_resources, resource),
+            selector_check(selector, resource),
+        ],
+    }
+}
+
 /// A setting as written: absent is `None`, anything else its text (a number or a list reads as
 /// the empty text, which no rule accepts).
-fn written(value: &Value) -> Option<String> {
+pub(crate) fn written(value: &Value) -> Option<String> {
     (!value.is_null()).then(|| text(value))
 }
 
@@ -149,14 +178,9 @@ const REFUSED: &str = "(before AWS) Teleport refuses to issue the SVID and tbot 
 pub fn checks(tbot: &TbotOutput, grant: &Grant) -> Vec<Check> {
     let mut checks = match grant {
         Grant::Legacy { allowed_paths } => vec![legacy_check(&tbot.svid_path, allowed_paths)],
-        Grant::WorkloadIdentity {
-            role_labels,
-            may_read_resources,
-            resource,
-        } => vec![
-            labels_check(role_labels, *may_read_resources, resource),
-            selector_check(tbot.selector.as_deref().unwrap_or_default(), resource),
-        ],
+        Grant::WorkloadIdentity { .. } => {
+            selected_checks(tbot.selector.as_deref().unwrap_or_default(), grant)
+        }
     };
     checks.push(timing_check(tbot));
     checks

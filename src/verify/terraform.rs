@@ -13,6 +13,34 @@ pub const PROVIDER: &str = ".resource.aws_iam_openid_connect_provider.teleport";
 pub const EXISTING_PROVIDER: &str = ".data.aws_iam_openid_connect_provider.teleport";
 pub const ROLE: &str = ".resource.aws_iam_role.workload";
 pub const POLICY: &str = ".resource.aws_iam_policy.workload";
+/// The Roles Anywhere route's blocks (`templates/roles-anywhere/terraform/main.tf.hbs`).
+pub const TRUST_ANCHOR: &str = ".resource.aws_rolesanywhere_trust_anchor.teleport";
+pub const RA_PROFILE: &str = ".resource.aws_rolesanywhere_profile.workload";
+
+/// Where the evaluated resources live: the partition and account the answers name, and the
+/// region of the file's `provider "aws"` block.
+#[derive(Debug, Clone, Copy)]
+struct Cloud<'a> {
+    partition: Partition,
+    account: &'a str,
+    region: &'a str,
+}
+
+/// The ID AWS would assign a Roles Anywhere resource at apply, simulated: a UUID derived from
+/// its kind and name, so that every reference to it reads the same ARN. It is never an ID AWS
+/// gave: tbot's file must name the real one, which verify checks apart.
+pub fn simulated_id(kind: &str, name: &str) -> String {
+    let hex =
+        crate::domain::thumbprint::sha1_hex(format!("wi-aws simulated {kind} {name}").as_bytes());
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
 
 /// Evaluated attributes keyed by `.block.label….attribute`, e.g.
 /// `.resource.aws_iam_role.workload.assume_role_policy`.
@@ -45,12 +73,12 @@ fn argument(block: &hcl::Block, name: &str, context: &Context) -> Option<String>
 }
 
 /// What the AWS provider computes for a resource, from its own arguments.
-fn computed(
-    kind: &str,
-    block: &hcl::Block,
-    context: &Context,
-    (partition, account): (Partition, &str),
-) -> hcl::Value {
+fn computed(kind: &str, block: &hcl::Block, context: &Context, cloud: Cloud<'_>) -> hcl::Value {
+    let Cloud {
+        partition,
+        account,
+        region,
+    } = cloud;
     let literal = |name: &str| argument(block, name, context);
     let path = literal("path").unwrap_or_else(|| "/".into());
     let (arn, id, name) = match kind {
@@ -76,6 +104,19 @@ fn computed(
             let name = literal("name").unwrap_or_default();
             let arn = aws::policy_arn(partition, account, &path, &name);
             (arn.clone(), arn, name)
+        }
+        "aws_rolesanywhere_trust_anchor" | "aws_rolesanywhere_profile" => {
+            let name = literal("name").unwrap_or_default();
+            let resource = match kind {
+                "aws_rolesanywhere_profile" => "profile",
+                _ => "trust-anchor",
+            };
+            let id = simulated_id(resource, &name);
+            let arn = format!(
+                "arn:{}:rolesanywhere:{region}:{account}:{resource}/{id}",
+                partition.id()
+            );
+            (arn, id, name)
         }
         other => (
             format!("<{other}.arn>"),
@@ -136,7 +177,7 @@ fn declare(
     context: &mut Context,
     declared: &mut Declared,
     block: &hcl::Block,
-    cloud: (Partition, &str),
+    cloud: Cloud<'_>,
 ) -> Result<(), String> {
     let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
     let (is_data, [kind, name]) = (block.identifier() == "data", labels.as_slice()) else {
@@ -241,7 +282,12 @@ fn has_for_each(block: &hcl::Block) -> bool {
 /// key: `.resource.aws_iam_role.workload["api"].name`.
 pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Values, String> {
     let body = hcl::parse(text).map_err(|e| format!("not valid HCL: {e}"))?;
-    let cloud = (partition, account);
+    let region = provider_region(&body);
+    let cloud = Cloud {
+        partition,
+        account,
+        region: &region,
+    };
     let mut context = Context::new();
     context.declare_func(
         "jsonencode",
@@ -302,6 +348,18 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
         }
     }
     Ok(values)
+}
+
+/// The `region` of the `provider "aws"` block, as a literal.
+fn provider_region(body: &hcl::Body) -> String {
+    body.blocks()
+        .filter(|b| b.identifier() == "provider")
+        .filter(|b| b.labels().first().is_some_and(|l| l.as_str() == "aws"))
+        .flat_map(|b| b.body().attributes())
+        .find(|a| a.key() == "region")
+        .and_then(|a| a.expr().evaluate(&Context::new()).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn evaluate_locals(

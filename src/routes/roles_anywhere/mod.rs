@@ -5,6 +5,7 @@
 
 pub mod artifacts;
 pub mod plan;
+pub mod prove;
 pub mod x509;
 
 use crate::domain::aws::Partition;

@@ -244,6 +244,11 @@ impl App {
                         let next = (current as isize + step).rem_euclid(options.len() as isize);
                         self.answers.set_text(id, options[next as usize]);
                         self.answers.clear_hidden();
+                        if id == FieldId::Route
+                            && let Some(findings) = self.findings().cloned()
+                        {
+                            crate::discover::apply_findings(&mut self.answers, &findings);
+                        }
                         self.changed(id);
                     }
                 }
