@@ -349,7 +349,7 @@ pub(crate) fn warnings(plan: &Plan) -> Vec<String> {
     .collect();
     if !pending.is_empty() {
         warnings.push(format!(
-            "{} not known until apply: tbot's file names {PENDING_ARN} in their place, and verify fails on it until you give them and render again (NEXT-STEPS.md)",
+            "{} not known until apply: tbot's file names {PENDING_ARN} instead, and verify fails on it until they are given and the files rendered again (NEXT-STEPS.md)",
             pending.join(" and ")
         ));
     }
