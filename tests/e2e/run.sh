@@ -413,6 +413,95 @@ run_teleport() { # run_teleport CASE [ONLY_ROLE_BOT]
   unset FAKE_TCTL_STATE
 }
 
+# The Roles Anywhere route. moto (5.2.5) has no rolesanywhere API, so the script's
+# `aws rolesanywhere` calls go to a stand-in that keeps the API's rules and shapes
+# (tests/e2e/fake_rolesanywhere.py, as fake_tctl.py stands in for tctl), and its IAM calls to
+# moto. The cluster's SPIFFE CA is the demo proxy's, read by `render --proxy` as from a real
+# cluster; the ARNs AWS assigns come back from setup.sh into the answers, and only then does
+# verify pass. openssl verifies the demo's X.509 SVID against the bundle written for the anchor.
+run_roles_anywhere() {
+  local case=roles-anywhere out="$work/roles-anywhere" answers="$work/roles-anywhere.yaml"
+  local ra_port
+  ra_port=$(free_port)
+  FAKE_RA_LOG="$work/ra-calls.log" "$venv/bin/python" tests/e2e/fake_rolesanywhere.py "$ra_port" 123456789012 > "$work/ra.log" 2>&1 &
+  pids+=($!)
+  wait_for "the Roles Anywhere stand-in" curl -sf "http://127.0.0.1:$ra_port/trustanchors"
+  export AWS_ENDPOINT_URL_ROLESANYWHERE="http://127.0.0.1:$ra_port"
+  # The example without what only the cluster and AWS know: the CA bundle and the two ARNs.
+  "$venv/bin/python" - examples/roles-anywhere.yaml "$answers" <<'PY'
+import sys, yaml
+answers = yaml.safe_load(open(sys.argv[1]))
+for key in ("ca_bundle", "trust_anchor_arn", "profile_arn"):
+    answers["roles_anywhere"].pop(key)
+yaml.safe_dump(answers, open(sys.argv[2], "w"), sort_keys=False)
+PY
+  "$wi_aws" render --answers-file "$answers" --out "$out" --proxy "$demo" --ca-file "$work/demo-ca.pem" --no-verify \
+    > "$work/$case-render.log" 2>&1 || { cat "$work/$case-render.log"; fail "$case: render failed"; }
+  grep -q 'PENDING-known-after-apply' "$out/tbot/services.yaml" || fail "$case: tbot's file names ARNs before apply"
+  if "$wi_aws" verify --out "$out" > "$work/$case-verify-pending.log" 2>&1; then
+    fail "$case: verify passed a tbot file with placeholder ARNs"
+  fi
+  grep -q '✗ tbot arns' "$work/$case-verify-pending.log" || { cat "$work/$case-verify-pending.log"; fail "$case: verify did not name the pending ARNs"; }
+
+  AWS_DEFAULT_REGION=eu-west-1 sh "$out/aws-cli/setup.sh" > "$work/$case-setup.log" 2>&1 \
+    || { cat "$work/$case-setup.log"; tail -5 "$work/ra-calls.log"; fail "$case: aws-cli/setup.sh failed"; }
+  AWS_DEFAULT_REGION=eu-west-1 sh "$out/aws-cli/setup.sh" > "$work/$case-setup2.log" 2>&1 \
+    || { cat "$work/$case-setup2.log"; fail "$case: aws-cli/setup.sh failed when run again"; }
+  grep -q '^exists:  trust anchor' "$work/$case-setup2.log" && grep -q '^updated: profile' "$work/$case-setup2.log" \
+    || fail "$case: the second run did not find the anchor and profile the first created"
+  [ "$(grep -c '"method": "POST", "path": "/trustanchors"' "$work/ra-calls.log")" = 1 ] || fail "$case: the trust anchor was created more than once"
+  local anchor_arn profile_arn
+  anchor_arn=$(sed -n 's/^  trust_anchor_arn: //p' "$work/$case-setup.log")
+  profile_arn=$(sed -n 's/^  profile_arn: //p' "$work/$case-setup.log")
+  say "$case: aws-cli/setup.sh created the trust anchor and profile (on the stand-in) and the role (on moto), and ran again cleanly"
+
+  # What the role and the anchor hold: the anchor's ARN in the trust policy, the CA written here.
+  local source_arn max_session
+  source_arn=$(aws iam get-role --role-name svc-reports --query 'Role.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals."aws:SourceArn"' --output text --region eu-west-1)
+  [ "$source_arn" = "$anchor_arn" ] || fail "$case: the role trusts $source_arn, not the anchor $anchor_arn"
+  max_session=$(aws iam get-role --role-name svc-reports --query Role.MaxSessionDuration --output text --region eu-west-1)
+  [ "$max_session" = 21600 ] || fail "$case: the role's MaxSessionDuration is $max_session"
+  aws rolesanywhere get-trust-anchor --trust-anchor-id "${anchor_arn##*/}" --region eu-west-1 --output json \
+    | "$venv/bin/python" -c 'import json, sys; pem = json.load(sys.stdin)["trustAnchor"]["source"]["sourceData"]["x509CertificateData"]; sys.exit(pem != open(sys.argv[1]).read())' "$out/iam/trust-anchor.pem" \
+    || fail "$case: the trust anchor does not hold iam/trust-anchor.pem"
+  [ "$(aws rolesanywhere list-profiles --region eu-west-1 --query 'profiles[0].[roleArns[0], durationSeconds]' --output text)" = "$(printf 'arn:aws:iam::123456789012:role/svc-reports\t21600')" ] \
+    || fail "$case: the profile does not list the role for 21600 s"
+
+  # The assigned ARNs into the answers, as setup.sh says; render and verify pass now.
+  "$venv/bin/python" - "$out/answers.yaml" "$anchor_arn" "$profile_arn" <<'PY'
+import sys, yaml
+answers = yaml.safe_load(open(sys.argv[1]))
+answers["roles_anywhere"]["trust_anchor_arn"], answers["roles_anywhere"]["profile_arn"] = sys.argv[2:4]
+yaml.safe_dump(answers, open(sys.argv[1], "w"), sort_keys=False)
+PY
+  "$wi_aws" render --answers-file "$out/answers.yaml" --out "$out" --force > "$work/$case-render2.log" 2>&1 \
+    || { cat "$work/$case-render2.log"; fail "$case: render with the assigned ARNs (and its verify) failed"; }
+  grep -q "trust_anchor_arn: \"$anchor_arn\"" "$out/tbot/services.yaml" || fail "$case: tbot's file does not name $anchor_arn"
+  say "$case: with the ARNs setup.sh read back, tbot's file is complete and verify passes ($(grep -c '^  ✓' "$work/$case-render2.log") checks)"
+
+  # openssl: the demo cluster's X.509 SVID chains to the bundle written for the trust anchor.
+  curl -sf --cacert "$work/demo-ca.pem" "https://$demo/demo/x509-svid?path=/svc/reports" > "$work/$case-svid.pem"
+  openssl verify -CAfile "$out/iam/trust-anchor.pem" "$work/$case-svid.pem" > /dev/null 2>&1 \
+    || fail "$case: openssl does not verify the demo's SVID against iam/trust-anchor.pem"
+  openssl x509 -in "$work/$case-svid.pem" -noout -ext subjectAltName | grep -q 'URI:spiffe://.*/svc/reports' \
+    || fail "$case: the SVID's SAN is not the SPIFFE ID"
+  say "$case: openssl verifies the demo's X.509 SVID against iam/trust-anchor.pem; its SAN is the SPIFFE ID"
+  lint "$case" "$out" read-write
+
+  # teardown.sh: the profile, the role and its policy, the bucket, then the anchor; again, absent.
+  sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown.log" 2>&1 \
+    || { cat "$work/$case-teardown.log"; fail "$case: teardown.sh failed"; }
+  for gone in "profile $profile_arn" "role svc-reports" "trust anchor $anchor_arn"; do
+    grep -qF "deleted: $gone" "$work/$case-teardown.log" || { cat "$work/$case-teardown.log"; fail "$case: teardown did not delete $gone"; }
+  done
+  [ "$(aws rolesanywhere list-trust-anchors --region eu-west-1 --query 'length(trustAnchors)' --output text)" = 0 ] \
+    || fail "$case: a trust anchor is left"
+  sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown2.log" 2>&1 || fail "$case: teardown.sh failed when run again"
+  grep -q '^absent:  trust anchor' "$work/$case-teardown2.log" || fail "$case: the second teardown did not find the anchor gone"
+  say "$case: teardown.sh deleted the profile, role, policy, bucket and trust anchor; run again, all absent"
+  unset AWS_ENDPOINT_URL_ROLESANYWHERE
+}
+
 # The stand-in tctl, first on PATH for run_teleport.
 mkdir -p "$work/bin"
 printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$root/$venv/bin/python" "$root/tests/e2e/fake_tctl.py" > "$work/bin/tctl"
@@ -433,4 +522,5 @@ run_teardown fleet "bucket example-reports" "OIDC provider"
 grep -q '^kept:    OIDC provider .*(roles still trust it: workload-id-demo)$' "$work/fleet-teardown-2.log" \
   || fail "fleet: the provider was not kept for the guide's role that still trusts it"
 run_doctor
+run_roles_anywhere
 say "passed in $(( $(date +%s) - started ))s"
