@@ -57,6 +57,7 @@ fn settings() -> Settings {
         verify: true,
         templates: Templates::embedded().expect("templates"),
         install_profile: false,
+        simulate_apply: false,
     }
 }
 

@@ -169,6 +169,68 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     assert_replays(dir.path());
 }
 
+/// The Roles Anywhere route in the demo: chosen early, the thumbprint never asked, the SPIFFE
+/// CA filled from the demo proxy's bundle, no second workload offered; the ARNs a real apply
+/// assigns are simulated (and said so), so the files are complete and verify passes.
+#[test]
+fn the_plain_wizard_in_demo_mode_on_roles_anywhere_passes_verify() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = Tmux::start_wizard("ra", dir.path());
+    tmux.answer("Teleport proxy public address", &[]);
+    tmux.wait_for("Found 127.0.0.1:", Duration::from_secs(20));
+    tmux.answer("Cluster name (SPIFFE trust domain)", &[]);
+    tmux.answer("Teleport version", &[]);
+    tmux.answer("Route to AWS", &["Down"]);
+    for label in [
+        "SPIFFE ID path of the workload",
+        "AWS partition",
+        "AWS account ID",
+        "AWS region",
+        "S3 bucket name",
+        "Create the bucket?",
+        "Access to the bucket",
+        "IAM policy name",
+        "IAM role name",
+        "IAM role path",
+        "AWS CLI profile name",
+        "Roles Anywhere trust anchor",
+        "Trust anchor name",
+        "Trust anchor ARN",
+        "SPIFFE CA bundle (PEM)",
+        "Roles Anywhere profile name",
+        "Roles Anywhere profile ARN",
+        "Profile session duration (seconds)",
+        "workload_identity resource name",
+        "Teleport role name",
+        "Bot name",
+        "tbot output directory",
+        "AWS session duration",
+        "Session renewal interval",
+        "Profile in the credentials file",
+    ] {
+        tmux.answer(label, &[]);
+    }
+    tmux.wait_for("Write 16 files to wizard-out?", Duration::from_secs(20));
+    tmux.run(&["send-keys", "-t", "wizard", "y", "Enter"]);
+    tmux.answer("Also put the AWS profile into", &[]);
+    tmux.wait_for("WIZARD-EXIT=", Duration::from_secs(30));
+    let screen = tmux.screen();
+    assert!(screen.contains("WIZARD-EXIT=0"), "{screen}");
+    assert!(
+        screen.contains("DEMO: the ARNs a real apply would assign are simulated"),
+        "{screen}"
+    );
+    assert!(screen.contains("all 19 checks passed"), "{screen}");
+    assert!(!screen.contains("TLS thumbprints of the proxy"), "{screen}");
+    assert!(!screen.contains("Add another workload?"), "{screen}");
+    let saved = std::fs::read_to_string(dir.path().join("wizard-out/answers.yaml")).expect("saved");
+    assert!(saved.contains("route: roles-anywhere"), "{saved}");
+    assert!(saved.contains("BEGIN CERTIFICATE"), "{saved}");
+}
+
 /// The files the wizard wrote to `wizard-out` are exactly what `render` makes of the answers it
 /// saved there, which are the guide's typed ones.
 fn assert_replays(dir: &Path) {

@@ -39,6 +39,9 @@ pub struct Settings {
     pub templates: Templates,
     /// After writing, merge the profile (every workload's) into the user's AWS config file.
     pub install_profile: bool,
+    /// The demo: what a real apply would give back (the ARNs AWS assigns) is simulated before
+    /// writing, so the demo's files are complete.
+    pub simulate_apply: bool,
 }
 
 #[derive(Debug, Error)]

@@ -124,6 +124,7 @@ fn settings(
         verify: !args.no_verify,
         templates: crate::artifacts::pipeline::templates(args.templates.as_deref())?,
         install_profile: args.install_profile,
+        simulate_apply: false,
     })
 }
 

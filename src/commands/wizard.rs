@@ -44,7 +44,8 @@ pub fn run(wizard: &WizardArgs, args: &RenderArgs) -> Result<u8, CommandError> {
         Some(path) => edit_answers(path)?,
     };
     let mut options = args.connection.options()?;
-    let settings = super::settings(args)?;
+    let mut settings = super::settings(args)?;
+    settings.simulate_apply = wizard.demo;
     let demo = if wizard.demo {
         let demo = DemoSession::start(DemoOptions::default()).map_err(|error| {
             CommandError::failure(format!("cannot start the demo proxy: {error}"))

@@ -585,6 +585,41 @@ impl DemoSession {
     }
 }
 
+/// What the demo's simulated AWS gives back at apply: on the Roles Anywhere route, the ARNs of
+/// the trust anchor and the profile, which a real apply assigns (IDs derived from their names,
+/// as verify's reading of main.tf derives them). Answers that give them keep theirs. Returns
+/// what was filled, to say so; `None` when there was nothing to fill.
+pub fn simulate_apply(answers: &mut crate::answers::Answers) -> Option<String> {
+    use crate::answers::steps::FieldId;
+    let plan = crate::answers::plan::validate(answers).ok()?;
+    let ra = plan.roles_anywhere.as_ref()?;
+    let place = format!(
+        "arn:{}:rolesanywhere:{}:{}",
+        plan.aws.partition.id(),
+        plan.aws.region,
+        plan.aws.account_id
+    );
+    let simulated = crate::verify::terraform::simulated_id;
+    let mut filled = Vec::new();
+    if ra.trust_anchor_arn.is_none() {
+        let name = ra.trust_anchor_name.as_deref().unwrap_or_default();
+        let arn = format!("{place}:trust-anchor/{}", simulated("trust-anchor", name));
+        answers.set_text(FieldId::TrustAnchorArn, arn.clone());
+        filled.push(arn);
+    }
+    if ra.profile_arn.is_none() {
+        let arn = format!("{place}:profile/{}", simulated("profile", &ra.profile_name));
+        answers.set_text(FieldId::RaProfileArn, arn.clone());
+        filled.push(arn);
+    }
+    (!filled.is_empty()).then(|| {
+        format!(
+            "DEMO: the ARNs a real apply would assign are simulated: {}",
+            filled.join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

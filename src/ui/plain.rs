@@ -241,9 +241,17 @@ pub fn summary(plan: &Plan) -> Vec<String> {
             answers
                 .line(field.id)
                 .or_else(|| answers.flag(field.id).map(|f| f.to_string()))
-                .map(|value| format!("  {:<22} {value}", field.key))
+                .map(|value| format!("  {:<22} {}", field.key, one_line(&value)))
         })
         .collect()
+}
+
+/// A multi-line answer (a PEM bundle) as its first line and how many more there are.
+fn one_line(value: &str) -> String {
+    match value.trim_end().split_once('\n') {
+        None => value.to_owned(),
+        Some((first, rest)) => format!("{first} … ({} more lines)", rest.lines().count()),
+    }
 }
 
 /// The real terminal, through inquire.
@@ -356,6 +364,10 @@ pub fn ask_other_workloads<P: Prompter>(
     for index in 1..fleet.count() {
         ask_workload(prompter, fleet, index)?;
     }
+    // A fleet renders the OIDC route only (fleet::FleetError::FleetRoute).
+    if fleet.shared.route() != crate::routes::Route::Oidc {
+        return Ok(());
+    }
     loop {
         let more = prompter.confirm(
             "Add another workload?",
@@ -441,8 +453,14 @@ pub fn review_and_write<P: Prompter>(
     answers: &FleetAnswers,
     settings: &Settings,
 ) -> Result<Ending, PipelineError> {
+    let mut answers = answers.clone();
+    if settings.simulate_apply
+        && let Some(said) = crate::discover::demo::simulate_apply(&mut answers.shared)
+    {
+        prompter.say(&said);
+    }
     let fleet =
-        fleet::validate(answers).map_err(|problems| PipelineError::Answers(Problems(problems)))?;
+        fleet::validate(&answers).map_err(|problems| PipelineError::Answers(Problems(problems)))?;
     let artifacts = pipeline::render(&fleet, &settings.templates)?;
     let out = &settings.out;
     let planned = pipeline::preview(out, &artifacts)?;
@@ -952,6 +970,7 @@ mod tests {
             verify: true,
             templates: crate::artifacts::render::Templates::embedded().expect("templates"),
             install_profile: false,
+            simulate_apply: false,
         }
     }
 

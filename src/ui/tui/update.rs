@@ -407,6 +407,11 @@ impl App {
     /// goes to the first of them instead.
     pub(super) fn enter_review(&mut self) -> Vec<Command> {
         self.fleet.store(self.current, &self.answers);
+        if self.settings.simulate_apply
+            && let Some(said) = crate::discover::demo::simulate_apply(&mut self.fleet.shared)
+        {
+            self.status = Some(said);
+        }
         let fleet = match crate::answers::fleet::validate(&self.fleet) {
             Ok(fleet) => fleet,
             Err(problems) => {
