@@ -64,3 +64,69 @@ impl Route {
         }
     }
 }
+
+/// Why the proxy at `host` is likely out of AWS's reach, which only the OIDC route needs: a
+/// loopback or private address (RFC 1918, RFC 4193, link-local), or a name of a private
+/// namespace (`.internal`, `.local`, `.localhost`, `.lan`, `.corp`, `.home.arpa`, RFC 6762 and
+/// RFC 8375), or a name without a dot. `None` when nothing says so. Pure: no name is resolved.
+pub fn private_proxy(host: &str) -> Option<String> {
+    use std::net::IpAddr;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let private = match bare.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
+        Ok(IpAddr::V6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+        Err(_) => {
+            let name = bare.trim_end_matches('.').to_ascii_lowercase();
+            !name.contains('.')
+                || [
+                    ".internal",
+                    ".local",
+                    ".localhost",
+                    ".lan",
+                    ".corp",
+                    ".home.arpa",
+                ]
+                .iter()
+                .any(|suffix| name.ends_with(suffix))
+        }
+    };
+    private.then(|| {
+        format!(
+            "the proxy {host} looks private: AWS cannot reach it for the OIDC route; roles-anywhere needs no inbound reachability"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::private_proxy;
+
+    #[test]
+    fn private_addresses_suggest_roles_anywhere_and_public_ones_do_not() {
+        for host in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.10",
+            "172.16.5.4",
+            "[::1]",
+            "[fd12::1]",
+            "teleport.corp.internal",
+            "proxy.local",
+            "teleport",
+            "proxy.home.arpa",
+        ] {
+            assert!(private_proxy(host).is_some(), "{host}");
+        }
+        for host in [
+            "example.teleport.sh",
+            "8.8.8.8",
+            "172.32.0.1",
+            "[2001:db8::1]",
+        ] {
+            assert!(private_proxy(host).is_none(), "{host}");
+        }
+    }
+}

@@ -168,6 +168,16 @@ pub fn ask_all<P: Prompter>(
         for field in step.fields() {
             match field.id {
                 _ if !answers.shows(field) => answers.clear_hidden(),
+                FieldId::Route => {
+                    if let Some(hint) = answers
+                        .text(FieldId::Proxy)
+                        .and_then(|proxy| ProxyAddress::parse(proxy).ok())
+                        .and_then(|proxy| crate::routes::private_proxy(proxy.host()))
+                    {
+                        prompter.say(&format!("  hint: {hint}"));
+                    }
+                    ask_field(prompter, answers, FieldId::Route)?;
+                }
                 FieldId::Thumbprints if findings.is_some() => {
                     if let Some(findings) = &findings {
                         ask_thumbprint(prompter, answers, findings)?;
@@ -826,6 +836,25 @@ mod tests {
                 "{label}: {message:?} lacks {rule:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_private_proxy_suggests_roles_anywhere_before_the_route_is_asked() {
+        let mut replies: Vec<Reply> = GUIDE.to_vec();
+        replies[0] = Type("10.0.0.5");
+        let mut script = Script::new(&replies);
+        ask_all(&mut script, &mut Answers::default(), &offline).expect("completes");
+        assert!(
+            script
+                .said
+                .iter()
+                .any(|l| l.contains("hint: the proxy 10.0.0.5 looks private")),
+            "{:?}",
+            script.said
+        );
+        let mut script = Script::new(GUIDE);
+        ask_all(&mut script, &mut Answers::default(), &offline).expect("completes");
+        assert!(!script.said.iter().any(|l| l.contains("hint:")));
     }
 
     #[test]

@@ -367,6 +367,15 @@ fn focused_help(app: &App, width: usize) -> Vec<String> {
         Some(Item::Field(id)) => {
             let field = field(id);
             let mut text = wrap(field.help, width);
+            if id == FieldId::Route
+                && let Some(hint) = app
+                    .answers
+                    .text(FieldId::Proxy)
+                    .and_then(|proxy| crate::domain::teleport::ProxyAddress::parse(proxy).ok())
+                    .and_then(|proxy| crate::routes::private_proxy(proxy.host()))
+            {
+                text.extend(wrap(&format!("hint: {hint}"), width));
+            }
             text.push(format!("answers.yaml: {}", field.key));
             text
         }
