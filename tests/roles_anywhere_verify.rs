@@ -363,3 +363,81 @@ fn answers_that_the_route_refuses_are_reported_with_their_fields() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// `verify --svid` (and `--proxy`): a real SVID against the written anchor and trust policy,
+/// and the written anchor against the bundle the cluster serves now.
+#[test]
+fn a_real_svid_is_checked_against_the_anchor_and_a_rotation_is_named() {
+    use wi_aws::routes::roles_anywhere::prove::{RaSetup, live_checks};
+    let now = SystemTime::now();
+    let old_ca = SimulatedSpiffeCa::generate("example.teleport.sh", now).expect("a CA");
+    let dir = rendered_text(&with_bundle(old_ca.certificate_pem()));
+    let plan = verify::read_answers(dir.path())
+        .expect("answers")
+        .shared()
+        .clone();
+    let setup = RaSetup::read(dir.path(), plan).expect("reads");
+    let ttl = Duration::from_secs(600);
+    let svid = old_ca.issue(SPIFFE_ID, now, ttl).expect("an SVID");
+
+    let checks = live_checks(
+        &setup,
+        &svid.certificate_pem,
+        Some(old_ca.certificate_pem()),
+        now,
+    );
+    assert!(
+        checks.iter().all(|c| c.status == Status::Pass),
+        "{checks:#?}"
+    );
+    assert_eq!(checks.len(), 3);
+
+    // Another workload's SVID from the same CA: the chain holds, the trust policy refuses.
+    let other = old_ca
+        .issue("spiffe://example.teleport.sh/svc/other", now, ttl)
+        .expect("an SVID");
+    let checks = live_checks(&setup, &other.certificate_pem, None, now);
+    let ids: Vec<&str> = failed(&checks).iter().map(|c| c.id.label()).collect();
+    assert_eq!(ids, ["trust policy"], "{checks:#?}");
+
+    // The cluster rotated its SPIFFE CA: the anchor lacks the new one, and the new CA's SVIDs
+    // are refused, naming the rotation.
+    let new_ca = SimulatedSpiffeCa::generate("example.teleport.sh", now).expect("a CA");
+    let fresh = new_ca.issue(SPIFFE_ID, now, ttl).expect("an SVID");
+    let checks = live_checks(
+        &setup,
+        &fresh.certificate_pem,
+        Some(new_ca.certificate_pem()),
+        now,
+    );
+    let failures = failed(&checks);
+    let ids: Vec<&str> = failures.iter().map(|c| c.id.label()).collect();
+    assert_eq!(ids, ["anchor bundle", "svid chain"], "{checks:#?}");
+    assert!(failures[0].detail.contains("rotated"), "{:?}", failures[0]);
+    assert!(
+        failures[1]
+            .aws_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("rotated"),
+        "{:?}",
+        failures[1]
+    );
+
+    // An expired SVID.
+    let checks = live_checks(
+        &setup,
+        &svid.certificate_pem,
+        None,
+        now + Duration::from_secs(3600),
+    );
+    let failures = failed(&checks);
+    assert_eq!(failures.len(), 1, "{checks:#?}");
+    assert!(
+        failures[0]
+            .aws_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("expired")
+    );
+}

@@ -24,13 +24,14 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "NAME", requires = "token_file")]
     pub workload: Option<String>,
 
-    /// With --token-file: fetch the issuer and JWKS from this proxy.
-    #[arg(
-        long,
-        value_name = "HOST[:PORT]",
-        requires = "token_file",
-        conflicts_with = "jwks"
-    )]
+    /// The roles-anywhere route: a real X.509 SVID written by tbot (PEM), checked against the
+    /// trust anchor bundle and trust policy of --out, as Roles Anywhere would.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["token_file", "jwks"])]
+    pub svid: Option<PathBuf>,
+
+    /// With --token-file: fetch the issuer and JWKS from this proxy. With --svid: compare the
+    /// trust anchor with the SPIFFE bundle the proxy serves now.
+    #[arg(long, value_name = "HOST[:PORT]", conflicts_with = "jwks")]
     pub proxy: Option<String>,
 
     /// With --token-file: the issuer's JWKS, from a file.
@@ -46,6 +47,14 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: &VerifyArgs) -> Result<u8, CommandError> {
+    if let Some(svid) = &args.svid {
+        return live_svid(args, svid);
+    }
+    if args.proxy.is_some() && args.token_file.is_none() {
+        return Err(CommandError::bad_input(
+            "--proxy checks a real credential: give --token-file (oidc) or --svid (roles-anywhere) with it",
+        ));
+    }
     let Some(token_file) = &args.token_file else {
         let out = args
             .out
@@ -72,6 +81,59 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CommandError> {
         &format!(
             "verify {}: checked as AWS STS would (nothing is sent to AWS)",
             token_file.display()
+        ),
+        verify::Report::of(checks),
+        args.json,
+    )
+}
+
+/// A real X.509 SVID against the files of a roles-anywhere set (and the proxy's bundle now).
+fn live_svid(args: &VerifyArgs, svid: &Path) -> Result<u8, CommandError> {
+    use crate::routes::roles_anywhere::prove;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("wi-aws-out"));
+    let bad = |error: verify::VerifyError| CommandError::bad_input(format!("verify: {error}"));
+    let plan = verify::read_answers(&out).map_err(bad)?.shared().clone();
+    if plan.route != crate::routes::Route::RolesAnywhere {
+        return Err(CommandError::bad_input(format!(
+            "--svid: {} is on the oidc route, which exchanges a JWT SVID: give --token-file instead",
+            out.display()
+        )));
+    }
+    let setup = prove::RaSetup::read(&out, plan).map_err(bad)?;
+    let svid_pem =
+        crate::artifacts::files::read_text(svid, crate::artifacts::files::ARTIFACT_LIMIT)
+            .map_err(|error| CommandError::bad_input(format!("--svid {error}")))?;
+    let live = match &args.proxy {
+        None => None,
+        Some(proxy) => {
+            let (proxy, options) = super::proxy_and_options(proxy, &args.connection)?;
+            let anchor = discover::block_on(discover::fetch_trust_anchor(&proxy, &options))
+                .map_err(|error| CommandError::failure(error.to_string()))?;
+            match anchor.pem {
+                Some(pem) => Some(pem),
+                None => {
+                    return Err(CommandError::failure(format!(
+                        "{}: {}",
+                        anchor.url,
+                        anchor.problem.unwrap_or_default()
+                    )));
+                }
+            }
+        }
+    };
+    let checks = prove::live_checks(
+        &setup,
+        &svid_pem,
+        live.as_deref(),
+        std::time::SystemTime::now(),
+    );
+    report_checks(
+        &format!(
+            "verify {}: checked as IAM Roles Anywhere would (nothing is sent to AWS)",
+            svid.display()
         ),
         verify::Report::of(checks),
         args.json,

@@ -657,6 +657,19 @@ pub async fn fetch_issuer(
     Ok((document.issuer, jwks))
 }
 
+/// The cluster's SPIFFE bundle as the proxy serves it now (`/webapi/spiffe/bundle.json`),
+/// judged as a trust anchor: what verify compares a written anchor with.
+pub async fn fetch_trust_anchor(
+    proxy: &ProxyAddress,
+    options: &Options,
+) -> Result<TrustAnchorFindings, DiscoverError> {
+    let trust = tls::Trust::load(options.ca_file.as_deref())?;
+    let client = http::HttpClient::new(&trust, options.timeout, options.max_body)?;
+    let url = format!("https://{}/webapi/spiffe/bundle.json", proxy.authority());
+    let answer = client.get_json::<serde_json::Value>(&url).await;
+    Ok(judge_bundle(url, answer))
+}
+
 /// Runs a discovery future on a runtime of its own, for callers that are not async.
 pub fn block_on<T>(
     future: impl std::future::Future<Output = Result<T, DiscoverError>>,

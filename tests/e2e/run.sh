@@ -427,11 +427,15 @@ run_roles_anywhere() {
   pids+=($!)
   wait_for "the Roles Anywhere stand-in" curl -sf "http://127.0.0.1:$ra_port/trustanchors"
   export AWS_ENDPOINT_URL_ROLESANYWHERE="http://127.0.0.1:$ra_port"
-  # The example without what only the cluster and AWS know: the CA bundle and the two ARNs.
-  "$venv/bin/python" - examples/roles-anywhere.yaml "$answers" <<'PY'
+  # The example for the demo cluster, without what only the cluster and AWS know: its name,
+  # version and CA bundle (render --proxy reads them), and the two ARNs.
+  "$venv/bin/python" - examples/roles-anywhere.yaml "$answers" "$demo" <<'PY'
 import sys, yaml
 answers = yaml.safe_load(open(sys.argv[1]))
-for key in ("ca_bundle", "trust_anchor_arn", "profile_arn"):
+answers["teleport"]["proxy"] = sys.argv[3]
+for key in ("cluster_name", "version"):
+    answers["teleport"].pop(key)
+for key in ("ca_bundle", "trust_anchor_arn", "profile_arn", "trust_anchor_name"):
     answers["roles_anywhere"].pop(key)
 yaml.safe_dump(answers, open(sys.argv[2], "w"), sort_keys=False)
 PY
@@ -486,6 +490,12 @@ PY
   openssl x509 -in "$work/$case-svid.pem" -noout -ext subjectAltName | grep -q 'URI:spiffe://.*/svc/reports' \
     || fail "$case: the SVID's SAN is not the SPIFFE ID"
   say "$case: openssl verifies the demo's X.509 SVID against iam/trust-anchor.pem; its SAN is the SPIFFE ID"
+  # The same SVID as Roles Anywhere would take it, and the anchor against the bundle served now.
+  "$wi_aws" verify --out "$out" --svid "$work/$case-svid.pem" --proxy "$demo" --ca-file "$work/demo-ca.pem" \
+    > "$work/$case-live.log" 2>&1 || { cat "$work/$case-live.log"; fail "$case: verify --svid failed"; }
+  grep -q '✓ svid chain' "$work/$case-live.log" && grep -q '✓ anchor bundle' "$work/$case-live.log" \
+    || { cat "$work/$case-live.log"; fail "$case: verify --svid did not check the chain and the anchor"; }
+  say "$case: verify --svid --proxy accepts the demo's SVID through the written anchor, which holds the served CA"
   lint "$case" "$out" read-write
 
   # teardown.sh: the profile, the role and its policy, the bucket, then the anchor; again, absent.
