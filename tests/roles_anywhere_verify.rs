@@ -441,3 +441,154 @@ fn a_real_svid_is_checked_against_the_anchor_and_a_rotation_is_named() {
             .contains("expired")
     );
 }
+
+/// doctor's diagnosis on this route, from what AWS would return: each deployed fault is
+/// named by its check, with AWS's error.
+#[test]
+fn doctor_names_each_deployed_fault() {
+    use wi_aws::doctor::DeployedRole;
+    use wi_aws::routes::roles_anywhere::doctor::{
+        DeployedAnchor, DeployedProfile, HostCredentials, Observed, diagnose,
+    };
+    use wi_aws::routes::roles_anywhere::prove::RaSetup;
+    let dir = rendered_text(&example_text());
+    let plan = verify::read_answers(dir.path())
+        .expect("answers")
+        .shared()
+        .clone();
+    let setup = RaSetup::read(dir.path(), plan).expect("reads");
+    let read_json = |file: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(file)).expect("read"))
+            .expect("json")
+    };
+    let healthy = Observed {
+        anchor: Ok(Some(DeployedAnchor {
+            arn: setup.tbot.trust_anchor_arn.clone(),
+            enabled: true,
+            source_type: "CERTIFICATE_BUNDLE".into(),
+            pem: Some(setup.ra.ca_bundle.clone()),
+        })),
+        profile: Ok(Some(DeployedProfile {
+            arn: setup.tbot.profile_arn.clone(),
+            enabled: true,
+            role_arns: vec![setup.tbot.role_arn.clone()],
+            duration_seconds: Some(21600),
+            session_policy: None,
+        })),
+        role: Ok(Some(DeployedRole {
+            arn: setup.tbot.role_arn.clone(),
+            trust_policy: read_json("iam/trust-policy.json"),
+            max_session_duration: Some(21600),
+            boundary: None,
+            policies: vec![(
+                "arn:aws:iam::123456789012:policy/svc-reports-s3-read-write".into(),
+                read_json("iam/permissions-policy.json"),
+            )],
+        })),
+        credentials: Ok(Some(HostCredentials {
+            path: "/opt/workload-identity/aws_credentials".into(),
+            age: Duration::from_secs(600),
+        })),
+    };
+    let now = SystemTime::now();
+    let checks = diagnose(&setup, &healthy, now);
+    assert!(
+        checks.iter().all(|c| c.status == Status::Pass),
+        "{checks:#?}"
+    );
+
+    type Break = fn(&mut Observed);
+    let breakages: &[(&str, Break, &str, &str)] = &[
+        (
+            "no anchor",
+            |o| o.anchor = Ok(None),
+            "trust anchor (aws)",
+            "ResourceNotFoundException",
+        ),
+        (
+            "disabled anchor",
+            |o| {
+                if let Ok(Some(a)) = &mut o.anchor {
+                    a.enabled = false
+                }
+            },
+            "trust anchor (aws)",
+            "disabled",
+        ),
+        (
+            "another CA",
+            |o| {
+                if let Ok(Some(a)) = &mut o.anchor {
+                    a.pem = Some(
+                        SimulatedSpiffeCa::generate("x", SystemTime::now())
+                            .expect("ca")
+                            .certificate_pem()
+                            .to_owned(),
+                    )
+                }
+            },
+            "trust anchor (aws)",
+            "Untrusted signing certificate",
+        ),
+        (
+            "profile without the role",
+            |o| {
+                if let Ok(Some(p)) = &mut o.profile {
+                    p.role_arns = vec!["arn:aws:iam::123456789012:role/other".into()]
+                }
+            },
+            "profile (aws)",
+            "does not allow the role",
+        ),
+        (
+            "short profile",
+            |o| {
+                if let Ok(Some(p)) = &mut o.profile {
+                    p.duration_seconds = Some(900)
+                }
+            },
+            "profile (aws)",
+            "ExpiredToken",
+        ),
+        (
+            "no role",
+            |o| o.role = Ok(None),
+            "role (aws)",
+            "does not exist",
+        ),
+        (
+            "stale credentials",
+            |o| {
+                if let Ok(Some(c)) = &mut o.credentials {
+                    c.age = Duration::from_secs(3 * 3600)
+                }
+            },
+            "credentials age",
+            "ExpiredToken",
+        ),
+        (
+            "unreadable anchor",
+            |o| o.anchor = Err("AccessDeniedException".into()),
+            "trust anchor (aws)",
+            "unknown",
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (what, breaks, check, aws_error) in breakages {
+        let mut observed = healthy.clone();
+        breaks(&mut observed);
+        let checks = diagnose(&setup, &observed, now);
+        let failures = failed(&checks);
+        let ids: Vec<&str> = failures.iter().map(|c| c.id.label()).collect();
+        if ids != [*check]
+            || !failures[0]
+                .aws_error
+                .as_deref()
+                .unwrap_or_default()
+                .contains(aws_error)
+        {
+            problems.push(format!("{what}: failed {ids:?} {:?}", failures.first()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

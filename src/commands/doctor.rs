@@ -26,6 +26,12 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 
+    /// The roles-anywhere route: tbot's AWS credentials file on this host [default: the one
+    /// tbot's file names, when it is there]. Its age is checked; with --assume its credentials
+    /// are presented to sts:GetCallerIdentity, never printed.
+    #[arg(long, value_name = "PATH", conflicts_with = "token_file")]
+    pub credentials_file: Option<PathBuf>,
+
     /// Ask this address for the issuer, keys and certificate [default: teleport.proxy].
     #[arg(long, value_name = "HOST[:PORT]")]
     pub proxy: Option<String>,
@@ -54,6 +60,11 @@ pub struct DoctorArgs {
 }
 
 pub fn run(args: &DoctorArgs) -> Result<u8, CommandError> {
+    let fleet = crate::verify::read_answers(&args.out)
+        .map_err(|error| CommandError::bad_input(format!("doctor: {error}")))?;
+    if fleet.shared().route == crate::routes::Route::RolesAnywhere {
+        return roles_anywhere(args, fleet.shared().clone());
+    }
     let setup = Setup::read(&args.out, args.workload.as_deref())
         .map_err(|error| CommandError::bad_input(format!("doctor: {error}")))?;
     let proxy = args
@@ -202,4 +213,80 @@ fn assume_check(answer: Option<Result<(String, String), String>>, predicted: boo
             "look for what doctor cannot see: an SCP or permissions boundary of the organization, STS disabled in this region, a clock far off".into(),
         ),
     }
+}
+
+/// doctor on the Roles Anywhere route: the anchor, profile and role read back, tbot's
+/// credentials file on this host, and with `--assume` AWS's own answer to those credentials.
+fn roles_anywhere(args: &DoctorArgs, plan: crate::answers::plan::Plan) -> Result<u8, CommandError> {
+    use crate::routes::roles_anywhere::{doctor as ra_doctor, prove::RaSetup};
+    let setup = RaSetup::read(&args.out, plan)
+        .map_err(|error| CommandError::bad_input(format!("doctor: {error}")))?;
+    let (default_path, profile) = setup.tbot.credentials();
+    let path = args
+        .credentials_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&default_path));
+    let given = args.credentials_file.is_some();
+    let credentials_text =
+        match crate::artifacts::files::read_text(&path, crate::artifacts::files::ARTIFACT_LIMIT) {
+            Ok(text) => Ok(Some(text)),
+            Err(error) if error.is_not_found() && !given => Ok(None),
+            Err(error) => Err(format!("{error}")),
+        };
+    let credentials = credentials_text.as_ref().map_err(Clone::clone).map(|text| {
+        text.as_ref().map(|_| ra_doctor::HostCredentials {
+            path: path.display().to_string(),
+            age: std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|modified| SystemTime::now().duration_since(modified).ok())
+                .unwrap_or_default(),
+        })
+    });
+    let aws = read::Connection {
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        region: setup.plan.aws.region.clone(),
+        timeout: args.connection.options()?.timeout,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| CommandError::failure(format!("cannot start the runtime: {error}")))?;
+    let (config, mut observed) = Terminal.busy("Reading IAM and Roles Anywhere…", || {
+        runtime.block_on(async {
+            let config = read::sdk_config(&aws).await;
+            let observed = ra_doctor::read(&config, &setup).await;
+            (config, observed)
+        })
+    });
+    observed.credentials = credentials;
+    let mut checks = ra_doctor::diagnose(&setup, &observed, SystemTime::now());
+    if args.assume {
+        let predicted = checks.iter().all(|c| c.status != Status::Fail);
+        let answer = match &credentials_text {
+            Ok(Some(text)) => Some(Terminal.busy("Asking AWS STS…", || {
+                runtime
+                    .block_on(ra_doctor::assume(&config, text, &profile))
+                    .map(|arn| (arn, "they expire".to_owned()))
+            })),
+            _ => None,
+        };
+        let mut check = assume_check(answer, predicted);
+        if check.detail.starts_with("no token") {
+            check.detail = "no credentials file on this host to present".into();
+            check.fix = Some(
+                "run doctor where tbot writes the credentials, or give --credentials-file".into(),
+            );
+        }
+        checks.push(check);
+    }
+    report_checks(
+        &format!(
+            "doctor {}: the trust anchor, profile and role, read back from AWS, against the artifacts",
+            args.out.display()
+        ),
+        Report::of(checks),
+        args.json,
+    )
 }

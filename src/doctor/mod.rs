@@ -424,32 +424,42 @@ fn role_checks(setup: &Setup, role: Option<&DeployedRole>, claims: &sts::Claims)
             (&setup.spiffe_id(), &setup.tbot.audience),
         ),
     ];
+    checks.extend(permission_checks(&setup.plan, role));
+    checks
+}
+
+/// What the deployed role's policies grant, against what the answers promise, and whether a
+/// permissions boundary cuts it: the same on both routes.
+pub(crate) fn permission_checks(
+    plan: &crate::answers::plan::Plan,
+    role: &DeployedRole,
+) -> Vec<Check> {
+    let mut checks = Vec::new();
     let statements: Vec<Value> = role
         .policies
         .iter()
         .flat_map(|(_, document)| statements(document))
         .collect();
     let granted = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
-    let mut permissions =
-        verify::permissions_check(CheckId::DeployedPermissions, &setup.plan, &granted);
+    let mut permissions = verify::permissions_check(CheckId::DeployedPermissions, plan, &granted);
     if role.policies.is_empty() {
         permissions.detail = format!("no policy is attached to the role: {}", permissions.detail);
         permissions.fix = Some(format!(
             "aws iam attach-role-policy --role-name {} --policy-arn {}",
-            setup.plan.aws.role_name,
-            setup.plan.policy_arn()
+            plan.aws.role_name,
+            plan.policy_arn()
         ));
     }
     checks.push(permissions);
     checks.push(match &role.boundary {
         None => Check::pass(CheckId::DeployedBoundary, "no permissions boundary"),
         Some((arn, document)) => {
-            let mut check = verify::permissions_check(CheckId::DeployedBoundary, &setup.plan, document);
+            let mut check = verify::permissions_check(CheckId::DeployedBoundary, plan, document);
             if check.status == Status::Fail {
                 check.detail = format!("the permissions boundary {arn} cuts them: {}", check.detail);
                 check.fix = Some(format!(
                     "allow the actions in {arn}, or aws iam delete-role-permissions-boundary --role-name {}",
-                    setup.plan.aws.role_name
+                    plan.aws.role_name
                 ));
             } else {
                 check.detail = format!("the permissions boundary {arn} allows them too");

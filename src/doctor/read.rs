@@ -97,7 +97,10 @@ async fn provider(
     }
 }
 
-async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<DeployedRole>, String> {
+pub(crate) async fn role(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+) -> Result<Option<DeployedRole>, String> {
     let role = match iam.get_role().role_name(name).send().await {
         Ok(found) => found.role.ok_or("iam:GetRole returned no role")?,
         Err(error)

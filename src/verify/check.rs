@@ -65,6 +65,9 @@ pub enum CheckId {
     DeployedPermissions,
     DeployedBoundary,
     TokenAge,
+    DeployedAnchor,
+    DeployedProfile,
+    CredentialsAge,
     Drift,
     Assume,
 }
@@ -122,6 +125,9 @@ impl CheckId {
             Self::DeployedPermissions => "permissions (aws)",
             Self::DeployedBoundary => "boundary (aws)",
             Self::TokenAge => "token age",
+            Self::DeployedAnchor => "trust anchor (aws)",
+            Self::DeployedProfile => "profile (aws)",
+            Self::CredentialsAge => "credentials age",
             Self::Drift => "drift",
             Self::Assume => "assume",
         }

@@ -498,6 +498,33 @@ PY
   say "$case: verify --svid --proxy accepts the demo's SVID through the written anchor, which holds the served CA"
   lint "$case" "$out" read-write
 
+  # doctor on the deployment (moto's IAM, the stand-in's anchor and profile), with credentials
+  # as tbot writes them (moto's for the role) presented to STS by --assume; then one breakage
+  # at a time, each named.
+  aws sts assume-role --role-arn arn:aws:iam::123456789012:role/svc-reports --role-session-name e2e \
+    --region eu-west-1 --output json | "$venv/bin/python" -c '
+import json, sys
+c = json.load(sys.stdin)["Credentials"]
+print("[svc-reports]")
+print("aws_access_key_id = " + c["AccessKeyId"])
+print("aws_secret_access_key = " + c["SecretAccessKey"])
+print("aws_session_token = " + c["SessionToken"])' > "$work/$case-credentials"
+  ra_doctor() { "$wi_aws" doctor --out "$out" --credentials-file "$work/$case-credentials" "$@"; }
+  ra_doctor --assume > "$work/$case-doctor.log" 2>&1 || { cat "$work/$case-doctor.log"; fail "$case: doctor failed on the healthy deployment"; }
+  grep -q '✓ assume .*assumed-role/svc-reports/' "$work/$case-doctor.log" || { cat "$work/$case-doctor.log"; fail "$case: doctor --assume did not name the role"; }
+  ! grep -q 'aws_secret_access_key\|SecretAccessKey' "$work/$case-doctor.log" || fail "$case: doctor printed the credentials"
+  aws rolesanywhere update-profile --profile-id "${profile_arn##*/}" --role-arns arn:aws:iam::123456789012:role/someone-else --region eu-west-1 > /dev/null
+  if ra_doctor > "$work/$case-doctor-profile.log" 2>&1; then fail "$case: doctor passed a profile without the role"; fi
+  grep -q '✗ profile (aws) .*not arn:aws:iam::123456789012:role/svc-reports' "$work/$case-doctor-profile.log" || { cat "$work/$case-doctor-profile.log"; fail "$case: doctor did not name the profile"; }
+  aws rolesanywhere update-profile --profile-id "${profile_arn##*/}" --role-arns arn:aws:iam::123456789012:role/svc-reports --region eu-west-1 > /dev/null
+  aws iam update-assume-role-policy --role-name svc-reports --region eu-west-1 \
+    --policy-document "$(sed 's#/svc/reports#/svc/other#' "$out/iam/trust-policy.json")"
+  if ra_doctor > "$work/$case-doctor-trust.log" 2>&1; then fail "$case: doctor passed a trust policy for another SPIFFE ID"; fi
+  grep -q '✗ trust policy (aws)' "$work/$case-doctor-trust.log" || { cat "$work/$case-doctor-trust.log"; fail "$case: doctor did not name the trust policy"; }
+  AWS_DEFAULT_REGION=eu-west-1 sh "$out/aws-cli/setup.sh" > /dev/null 2>&1 || fail "$case: setup.sh did not repair the trust policy"
+  ra_doctor > /dev/null 2>&1 || fail "$case: doctor failed on the repaired deployment"
+  say "$case: doctor reads the anchor, profile and role back ($(grep -c '^  ✓' "$work/$case-doctor.log") checks, --assume names the role without printing the credentials), names a profile without the role and a trust policy for another SPIFFE ID, and passes once setup.sh repaired it"
+
   # teardown.sh: the profile, the role and its policy, the bucket, then the anchor; again, absent.
   sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown.log" 2>&1 \
     || { cat "$work/$case-teardown.log"; fail "$case: teardown.sh failed"; }

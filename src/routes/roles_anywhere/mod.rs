@@ -4,6 +4,7 @@
 //! derives) is in [`x509`].
 
 pub mod artifacts;
+pub mod doctor;
 pub mod plan;
 pub mod prove;
 pub mod x509;

@@ -40,7 +40,7 @@ pub struct RaService {
 
 impl RaService {
     /// The credentials file tbot writes, and the `[NAME]` in it (tbot's defaults when unset).
-    fn credentials(&self) -> (String, String) {
+    pub fn credentials(&self) -> (String, String) {
         let artifact = self
             .artifact_name
             .clone()
@@ -252,7 +252,7 @@ pub fn checks(setup: &RaSetup, now: SystemTime) -> Result<Vec<Check>, VerifyErro
                 (Check::skipped(id, why), Check::skipped(scope_id, why))
             }
             (Ok(policy), Some(anchor), Some(tags)) => (
-                trust_policy_check(id, policy, tags, anchor),
+                session_trust_check(id, policy, tags, anchor),
                 trust_scope_check(scope_id, policy, tags, anchor),
             ),
         };
@@ -529,7 +529,9 @@ fn session_request(action: &str, tags: &BTreeMap<String, String>, anchor: &str) 
     }
 }
 
-fn trust_policy_check(
+/// The trust policy for a session of `tags` through `anchor`: each of the three actions Roles
+/// Anywhere performs must be allowed. verify and doctor both ask it.
+pub(crate) fn session_trust_check(
     id: CheckId,
     policy: &Value,
     tags: &BTreeMap<String, String>,
@@ -943,7 +945,7 @@ pub fn live_checks(
     let anchor = ResourceArn::parse(&setup.tbot.trust_anchor_arn, ResourceKind::TrustAnchor)
         .map(|arn| arn.to_string());
     checks.push(match anchor {
-        Ok(anchor) => trust_policy_check(
+        Ok(anchor) => session_trust_check(
             CheckId::TrustPolicy,
             &setup.trust_policy,
             &accepted.tags,
