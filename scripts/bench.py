@@ -35,11 +35,26 @@ print(f"{'row':<44} {'wi-aws':>12} {'reference':>12} {'unit':<8} {'ratio':>8}  t
 
 # 1. Rendering vs envsubst over as many template files (the floor for "fill in files"): those
 # of one workload's set, not a fleet's (templates/fleet/) nor the partials others include.
-templates = []
-for root, _, files in os.walk("templates"):
-    if os.path.relpath(root, "templates").split(os.sep)[0] in ("fleet", "partials"):
-        continue
-    templates += [os.path.join(root, f) for f in files if f.endswith(".hbs")]
+def one_set_templates(route_folder):
+    # An OIDC set's templates are those at the top; a Roles Anywhere set's are its folder's and
+    # the shared ones (the permissions policy and the Teleport side) it writes too.
+    found = []
+    for root, _, files in os.walk("templates"):
+        top = os.path.relpath(root, "templates").split(os.sep)[0]
+        if top in ("fleet", "partials", "roles-anywhere") and top != route_folder:
+            continue
+        for f in files:
+            path = os.path.join(root, f)
+            if not f.endswith(".hbs"):
+                continue
+            if route_folder and top != route_folder and not (top == "teleport" or f == "permissions-policy.json.hbs"):
+                continue
+            found.append(path)
+    return found
+
+
+templates = one_set_templates(None)
+ra_templates = one_set_templates("roles-anywhere")
 counter = [0]
 
 
@@ -47,8 +62,8 @@ def fresh_out():
     counter[0] += 1
 
 
-render = lambda extra: lambda: subprocess.run(
-    [wi_aws, "--answers-file", "examples/answers.yaml", "--out", f"{work}/render-{counter[0]}", *extra],
+render = lambda extra, answers="examples/answers.yaml": lambda: subprocess.run(
+    [wi_aws, "--answers-file", answers, "--out", f"{work}/render-{counter[0]}", *extra],
     check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 env = dict(os.environ, region="us-east-1", bucket="workload-id-demo")
 floor_script = " ; ".join(f"envsubst < {t} > {work}/envsubst-{i}" for i, t in enumerate(templates))
@@ -67,6 +82,10 @@ def timed(action, runs=15):
 
 row(f"render, no verify ({len(templates)} files) vs envsubst", timed(render(["--no-verify"])), floor, "ms", "<= 3x")
 row("render + verify (RSA-2048 keygen) vs envsubst", timed(render([])), floor, "ms", "(info)")
+ra_floor = median_ms(["sh", "-c", " ; ".join(f"envsubst < {t} > {work}/envsubst-ra-{i}" for i, t in enumerate(ra_templates))])
+ra_answers = "examples/roles-anywhere.yaml"
+row(f"roles-anywhere render, no verify ({len(ra_templates)} files) vs envsubst", timed(render(["--no-verify"], ra_answers)), ra_floor, "ms", "<= 3x")
+row("roles-anywhere render + verify (P-256 CA + SVID) vs envsubst", timed(render([], ra_answers)), ra_floor, "ms", "(info)")
 
 # 2. Thumbprint of a live proxy vs AWS's documented openssl pipeline.
 demo = subprocess.Popen([wi_aws, "demo-proxy", "--listen", "127.0.0.1:0", "--ca-out", f"{work}/ca.pem"],

@@ -368,7 +368,8 @@ fn answers_that_the_route_refuses_are_reported_with_their_fields() {
 /// and the written anchor against the bundle the cluster serves now.
 #[test]
 fn a_real_svid_is_checked_against_the_anchor_and_a_rotation_is_named() {
-    use wi_aws::routes::roles_anywhere::prove::{RaSetup, live_checks};
+    use wi_aws::routes::roles_anywhere::live::live_checks;
+    use wi_aws::routes::roles_anywhere::prove::RaSetup;
     let now = SystemTime::now();
     let old_ca = SimulatedSpiffeCa::generate("example.teleport.sh", now).expect("a CA");
     let dir = rendered_text(&with_bundle(old_ca.certificate_pem()));

@@ -89,7 +89,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8, CommandError> {
 
 /// A real X.509 SVID against the files of a roles-anywhere set (and the proxy's bundle now).
 fn live_svid(args: &VerifyArgs, svid: &Path) -> Result<u8, CommandError> {
-    use crate::routes::roles_anywhere::prove;
+    use crate::routes::roles_anywhere::{live, prove};
     let out = args
         .out
         .clone()
@@ -124,7 +124,7 @@ fn live_svid(args: &VerifyArgs, svid: &Path) -> Result<u8, CommandError> {
             }
         }
     };
-    let checks = prove::live_checks(
+    let checks = live::live_checks(
         &setup,
         &svid_pem,
         live.as_deref(),

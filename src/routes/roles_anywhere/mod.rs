@@ -5,6 +5,7 @@
 
 pub mod artifacts;
 pub mod doctor;
+pub mod live;
 pub mod plan;
 pub mod prove;
 pub mod x509;
