@@ -1061,3 +1061,24 @@ fn p_on_the_write_step_also_installs_the_profile_once_written() {
     assert_eq!(app.screen.id(), ScreenId::Done);
     assert!(screen_text(&app).contains("installed profile workload-id-demo"));
 }
+
+/// On the Roles Anywhere route the thumbprint is not asked: choosing the route (→ on the Cluster
+/// step's route field) passes the Thumbprint step by, both ways, and clears the thumbprint
+/// discovery had filled.
+#[test]
+fn on_roles_anywhere_the_thumbprint_step_is_passed_by() {
+    let mut app = discovered(given(), CHAIN);
+    while app.focused() != Some(Item::Field(FieldId::Route)) {
+        press(&mut app, &[KeyCode::Tab]);
+    }
+    press(&mut app, &[KeyCode::Right]);
+    assert_eq!(app.answers.text(FieldId::Route), Some("roles-anywhere"));
+    assert!(app.items_of(Step::Thumbprint).is_empty());
+    press(&mut app, &[KeyCode::Enter]);
+    assert_eq!(app.screen.id(), ScreenId::Ask(Step::Spiffe));
+    press(&mut app, &[KeyCode::Enter]);
+    assert_eq!(app.screen.id(), ScreenId::Ask(Step::Aws));
+    press(&mut app, &[KeyCode::Esc]);
+    assert_eq!(app.screen.id(), ScreenId::Ask(Step::Spiffe));
+    assert_eq!(app.answers.list(FieldId::Thumbprints), None);
+}

@@ -388,6 +388,10 @@ impl App {
     /// What the cursor can be on in `step`, in order.
     pub fn items_of(&self, step: Step) -> Vec<Item> {
         let mut items = Vec::new();
+        // A step of the other route's questions only (the thumbprint, for Roles Anywhere).
+        if !step.fields().any(|field| self.answers.shows(field)) {
+            return items;
+        }
         let choosing = step == Step::Thumbprint && self.findings().is_some();
         if choosing {
             items.push(Item::ThumbprintSource);

@@ -352,7 +352,12 @@ impl App {
             ScreenId::Ask(Step::Cluster) => self.ask_to_leave(),
             ScreenId::Ask(step) => {
                 let index = Step::ALL.iter().position(|s| *s == step).unwrap_or(1);
-                self.show(Screen::Ask(Step::ALL[index - 1]));
+                // A step of the other route's questions only is passed by.
+                let earlier = Step::ALL[..index]
+                    .iter()
+                    .rev()
+                    .find(|s| **s == Step::Cluster || !self.items_of(**s).is_empty());
+                self.show(Screen::Ask(*earlier.unwrap_or(&Step::Cluster)));
             }
             ScreenId::Workloads => self.show(Screen::Ask(Step::Tbot)),
             ScreenId::Review => self.enter_workloads(),
@@ -393,11 +398,14 @@ impl App {
             self.status = Some("Fix the answer marked ✗ to continue.".into());
             return commands;
         }
-        match Step::ALL.iter().position(|s| *s == step) {
-            Some(index) if index + 1 < Step::ALL.len() => {
-                self.show(Screen::Ask(Step::ALL[index + 1]));
-            }
-            _ => self.enter_workloads(),
+        let later = Step::ALL
+            .iter()
+            .skip_while(|s| **s != step)
+            .skip(1)
+            .find(|s| !self.items_of(**s).is_empty());
+        match later {
+            Some(next) => self.show(Screen::Ask(*next)),
+            None => self.enter_workloads(),
         }
         commands
     }
