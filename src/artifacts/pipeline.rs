@@ -197,7 +197,8 @@ pub fn write_signing_ahead(
     Result<Vec<Planned>, PipelineError>,
     Option<crate::verify::SimulatedIssuer>,
 ) {
-    if !verify {
+    // Only the OIDC route's proof signs JWT SVIDs.
+    if !verify || fleet.shared().route != crate::routes::Route::Oidc {
         return (write(out, artifacts, force), None);
     }
     let written_already = std::sync::atomic::AtomicBool::new(false);
