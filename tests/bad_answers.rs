@@ -919,6 +919,8 @@ fn the_schema_accepts_the_examples_and_refuses_what_it_can_express() {
         "examples/fleet.yaml",
         "tests/fixtures/gov-readonly-existing.yaml",
         "tests/fixtures/deep-path-dotted-bucket.yaml",
+        "examples/roles-anywhere.yaml",
+        "tests/fixtures/roles-anywhere-existing.yaml",
     ]
     .iter()
     .map(|path| {

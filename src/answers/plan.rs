@@ -123,7 +123,8 @@ pub struct Plan {
     pub tbot: TbotSetup,
     /// The route to AWS credentials, and what the Roles Anywhere route adds (`None` on OIDC).
     pub route: Route,
-    pub roles_anywhere: Option<RolesAnywherePlan>,
+    /// Boxed: a fleet holds a plan per workload, most of them on the OIDC route.
+    pub roles_anywhere: Option<Box<RolesAnywherePlan>>,
     /// The answers as checked, every default written out.
     #[serde(skip)]
     answers: Answers,
@@ -510,7 +511,7 @@ pub fn assess(answers: &Answers) -> Assessment {
             workload.as_ref(),
             aws.as_ref(),
         )
-        .map(Some),
+        .map(|ra| Some(Box::new(ra))),
         _ => Some(None),
     };
     let result = match (cluster, workload, aws, tbot, route, roles_anywhere) {

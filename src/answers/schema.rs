@@ -104,7 +104,12 @@ fn sections(
             .filter(|f| with_required && matches!(f.default, FieldDefault::Required(_)))
             .map(|f| f.name())
             .collect();
-        if !required.is_empty() {
+        // A section is required when a field every route needs is; one route's required field
+        // (the Roles Anywhere CA bundle) is required only inside its section.
+        let every_route_needs = fields.iter().any(|f| {
+            with_required && f.route().is_none() && matches!(f.default, FieldDefault::Required(_))
+        });
+        if every_route_needs {
             required_sections.push((*section).to_owned());
         }
         let field_schemas: Map<String, Value> = fields

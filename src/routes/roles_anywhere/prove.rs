@@ -113,7 +113,7 @@ impl RaSetup {
             env: shell_assignments(&read(dir, ra_files::AWS_ENV.written_path())?),
             config: crate::verify::parse_ini(&read(dir, ra_files::AWS_CONFIG.written_path())?),
             tbot,
-            ra,
+            ra: *ra,
             plan,
         })
     }
