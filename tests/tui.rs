@@ -1082,3 +1082,30 @@ fn on_roles_anywhere_the_thumbprint_step_is_passed_by() {
     assert_eq!(app.screen.id(), ScreenId::Ask(Step::Spiffe));
     assert_eq!(app.answers.list(FieldId::Thumbprints), None);
 }
+
+/// A fleet renders the OIDC route only: on Roles Anywhere the Workloads step adds none, and
+/// says why.
+#[test]
+fn on_roles_anywhere_no_second_workload_is_added() {
+    let mut answers = given();
+    answers.set_text(FieldId::Route, "roles-anywhere");
+    let ca = wi_aws::routes::roles_anywhere::x509::SimulatedSpiffeCa::generate(
+        "example.teleport.sh",
+        std::time::SystemTime::now(),
+    )
+    .expect("a CA");
+    answers.set_text(FieldId::CaBundle, ca.certificate_pem());
+    let mut app = discovered(answers, CHAIN);
+    go_to(&mut app, ScreenId::Workloads);
+    press(&mut app, &[KeyCode::Char('a')]);
+    assert_eq!(app.screen.id(), ScreenId::Workloads);
+    assert_eq!(app.fleet.count(), 1);
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap_or_default()
+            .contains("OIDC only"),
+        "{:?}",
+        app.status
+    );
+}

@@ -944,16 +944,21 @@ fn terraform_check(setup: &Setup, provider: &sts::Provider) -> Check {
                 provider.url
             ),
         ),
-        Err(error) => Check::fail_owned(
-            CheckId::Terraform,
-            format!(
-                "terraform/main.tf: {}",
-                error.lines().next().unwrap_or_default()
-            ),
-            "terraform plan fails (Reference to undeclared resource)".into(),
-            "re-render the artifacts; every reference must name a declared resource".into(),
-        ),
+        Err(error) => terraform_unresolved(error),
     }
+}
+
+/// main.tf does not evaluate: what terraform plan would say, on either route.
+pub(crate) fn terraform_unresolved(error: &str) -> Check {
+    Check::fail_owned(
+        CheckId::Terraform,
+        format!(
+            "terraform/main.tf: {}",
+            error.lines().next().unwrap_or_default()
+        ),
+        "terraform plan fails (Reference to undeclared resource)".into(),
+        "re-render the artifacts; every reference must name a declared resource".into(),
+    )
 }
 
 /// The AWS CLI script must create a provider for the issuer Teleport signs with, with the

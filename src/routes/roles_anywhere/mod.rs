@@ -3,6 +3,7 @@
 //! CA as a trust anchor, an SVID validated as Roles Anywhere validates it, the session tags it
 //! derives) is in [`x509`].
 
+pub mod agreement;
 pub mod artifacts;
 pub mod doctor;
 pub mod live;
