@@ -361,6 +361,17 @@ fn answers_that_the_route_refuses_are_reported_with_their_fields() {
             }
         }
     }
+    // A bundle past CreateTrustAnchor's 8,000 characters: 12 copies of the CA.
+    let ca = SimulatedSpiffeCa::generate("example.teleport.sh", SystemTime::now()).expect("a CA");
+    let long = ca.certificate_pem().repeat(12);
+    assert!(long.len() > 8000);
+    match wi_aws::answers::fleet::single_plan(&with_bundle(&long)) {
+        Ok(_) => problems.push("a bundle over 8,000 characters: accepted".into()),
+        Err(found) if !found.to_string().contains("at most 8000") => {
+            problems.push(format!("a bundle over 8,000 characters: {found}"))
+        }
+        Err(_) => {}
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -491,8 +502,7 @@ fn doctor_names_each_deployed_fault() {
             age: Duration::from_secs(600),
         })),
     };
-    let now = SystemTime::now();
-    let checks = diagnose(&setup, &healthy, now);
+    let checks = diagnose(&setup, &healthy);
     assert!(
         checks.iter().all(|c| c.status == Status::Pass),
         "{checks:#?}"
@@ -578,7 +588,7 @@ fn doctor_names_each_deployed_fault() {
     for (what, breaks, check, aws_error) in breakages {
         let mut observed = healthy.clone();
         breaks(&mut observed);
-        let checks = diagnose(&setup, &observed, now);
+        let checks = diagnose(&setup, &observed);
         let failures = failed(&checks);
         let ids: Vec<&str> = failures.iter().map(|c| c.id.label()).collect();
         if ids != [*check]

@@ -214,16 +214,22 @@ pub async fn assume(
                 .map_or_else(String::new, |c| c.expiration().to_string());
             Ok((role, expires))
         }
-        Err(error) => Err(match error.as_service_error() {
-            Some(service) => {
-                use aws_sdk_sts::error::ProvideErrorMetadata;
-                format!(
-                    "{}: {}",
-                    service.code().unwrap_or("error"),
-                    service.message().unwrap_or_default()
-                )
-            }
-            None => said("sts:AssumeRoleWithWebIdentity", error),
-        }),
+        Err(error) => Err(sts_said("sts:AssumeRoleWithWebIdentity", error)),
+    }
+}
+
+/// An STS error as AWS words it (`Code: message`), or what went wrong on the way there.
+pub(crate) fn sts_said<E, R>(call: &str, error: aws_sdk_sts::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match error.as_service_error() {
+        Some(service) => format!(
+            "{}: {}",
+            service.code().unwrap_or("error"),
+            service.message().unwrap_or_default()
+        ),
+        None => said(call, error),
     }
 }

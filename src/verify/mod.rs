@@ -856,6 +856,38 @@ pub(crate) fn trust_policy_check(
     )
 }
 
+/// The probe of any AWS principal asking `sts:AssumeRole`, which no workload's trust policy
+/// may admit, on either route.
+pub(crate) fn any_aws_principal() -> (String, policy::Request) {
+    (
+        "any AWS principal (sts:AssumeRole)".to_owned(),
+        policy::Request {
+            action: "sts:AssumeRole".into(),
+            aws: Some("arn:aws:iam::000000000000:root".into()),
+            ..policy::Request::default()
+        },
+    )
+}
+
+/// The first probe `policy` lets in (or cannot be judged on, which fails as well), said as a
+/// trust scope failure; `None` when it refuses them all.
+pub(crate) fn first_admitted(
+    policy: &Value,
+    probes: impl IntoIterator<Item = (String, policy::Request)>,
+) -> Option<String> {
+    probes
+        .into_iter()
+        .find_map(|(who, request)| match policy::evaluate(policy, &request) {
+            policy::Decision::Allow(index) => {
+                Some(format!("statement {} also lets in {who}", index + 1))
+            }
+            policy::Decision::CannotEvaluate(why) => {
+                Some(format!("cannot tell whether it lets in {who}: {why}"))
+            }
+            _ => None,
+        })
+}
+
 /// Other SPIFFE IDs of the same cluster as `spiffe_id`, where a wildcard or a missing condition
 /// on the SPIFFE ID would let them in: a sibling, a child, a longer name, and elsewhere in the
 /// tree. Both routes' trust scope asks for each.
@@ -903,23 +935,9 @@ pub(crate) fn trust_scope_check(
             "tokens of any OIDC provider (Principal \"*\")".to_owned(),
             web_identity_request("probe.invalid/issuer", stranger_provider, sub, &aud),
         ),
-        (
-            "any AWS principal (sts:AssumeRole)".to_owned(),
-            policy::Request {
-                action: "sts:AssumeRole".into(),
-                aws: Some("arn:aws:iam::000000000000:root".into()),
-                ..policy::Request::default()
-            },
-        ),
+        any_aws_principal(),
     ]);
-    for (who, request) in probes {
-        let failure = match policy::evaluate(policy, &request) {
-            policy::Decision::Allow(index) => format!("statement {} also lets in {who}", index + 1),
-            policy::Decision::CannotEvaluate(why) => {
-                format!("cannot tell whether it lets in {who}: {why}")
-            }
-            _ => continue,
-        };
+    if let Some(failure) = first_admitted(policy, probes) {
         return Check::fail_owned(
             id,
             failure,

@@ -9,7 +9,7 @@ use super::{ResourceArn, ResourceKind, x509};
 use crate::doctor::DeployedRole;
 use crate::verify::check::{Check, CheckId};
 use aws_sdk_iam::error::DisplayErrorContext;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// A trust anchor as Roles Anywhere returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,13 +60,13 @@ fn unreadable(id: CheckId, what: &str, error: &str) -> Check {
 /// Every check of the deployed chain, in the order Roles Anywhere walks it: the anchor the SVID
 /// must chain to, the profile that must list the role, the role that must trust the session,
 /// and the credentials tbot writes.
-pub fn diagnose(setup: &RaSetup, observed: &Observed, now: SystemTime) -> Vec<Check> {
+pub fn diagnose(setup: &RaSetup, observed: &Observed) -> Vec<Check> {
     let mut checks = vec![
         anchor_check(setup, &observed.anchor),
         profile_check(setup, &observed.profile),
     ];
     checks.extend(role_checks(setup, &observed.role));
-    checks.push(credentials_check(setup, &observed.credentials, now));
+    checks.push(credentials_check(setup, &observed.credentials));
     checks
 }
 
@@ -104,7 +104,7 @@ fn anchor_check(setup: &RaSetup, anchor: &Result<Option<DeployedAnchor>, String>
         return Check::fail_owned(
             id,
             format!(
-                "the trust anchor holds {} , not the SPIFFE CA of the files (SHA-1 {})",
+                "the trust anchor holds {}, not the SPIFFE CA of the files (SHA-1 {})",
                 match &anchor.pem {
                     Some(_) => "another CA bundle".to_owned(),
                     None => format!("a {} source", anchor.source_type),
@@ -234,7 +234,6 @@ fn role_checks(setup: &RaSetup, role: &Result<Option<DeployedRole>, String>) -> 
 fn credentials_check(
     setup: &RaSetup,
     credentials: &Result<Option<HostCredentials>, String>,
-    _now: SystemTime,
 ) -> Check {
     let id = CheckId::CredentialsAge;
     let renewal = Duration::from_secs(setup.ra.renewal_seconds);
@@ -386,16 +385,9 @@ pub async fn assume(
     let sts = aws_sdk_sts::Client::from_conf(sts_config);
     match sts.get_caller_identity().send().await {
         Ok(answer) => Ok(answer.arn().unwrap_or_default().to_owned()),
-        Err(error) => Err(match error.as_service_error() {
-            Some(service) => {
-                use aws_sdk_sts::error::ProvideErrorMetadata;
-                format!(
-                    "{}: {}",
-                    service.code().unwrap_or("error"),
-                    service.message().unwrap_or_default()
-                )
-            }
-            None => said("sts:GetCallerIdentity", error),
-        }),
+        Err(error) => Err(crate::doctor::read::sts_said(
+            "sts:GetCallerIdentity",
+            error,
+        )),
     }
 }

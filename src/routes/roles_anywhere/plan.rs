@@ -98,7 +98,14 @@ pub enum RouteError {
     },
     #[error("a profile name in a credentials file is 1 to 64 letters, digits, '.', '_' or '-'")]
     CredentialProfile,
+    #[error(
+        "the bundle is {0} characters as PEM; a trust anchor holds at most {MAX_BUNDLE_CHARACTERS} (API reference, SourceData x509CertificateData)"
+    )]
+    BundleTooLong(usize),
 }
+
+/// CreateTrustAnchor's `x509CertificateData`: 1 to 8,000 characters (API reference, SourceData).
+pub const MAX_BUNDLE_CHARACTERS: usize = 8000;
 
 impl Advice for RouteError {
     fn fix(&self) -> String {
@@ -115,6 +122,7 @@ impl Advice for RouteError {
                 "raise roles_anywhere.profile_duration to at least {seconds}, or shorten tbot.session_duration"
             ),
             Self::CredentialProfile => "write a name such as default or reports".into(),
+            Self::BundleTooLong(_) => "keep only the cluster's SPIFFE CA certificates (`tctl auth export --type tls-spiffe`); drop others".into(),
         }
     }
 }
@@ -142,6 +150,24 @@ impl Advice for SessionProblem {
 impl Advice for x509::X509Problem {
     fn fix(&self) -> String {
         "use the cluster's SPIFFE CA: leave roles_anywhere.ca_bundle out and let wi-aws ask the proxy, or paste the PEM of `tctl auth export --type tls-spiffe`".into()
+    }
+}
+
+/// Why a CA bundle answer is refused: as a trust anchor, or as CreateTrustAnchor's input.
+#[derive(Debug, Error)]
+enum BundleProblem {
+    #[error(transparent)]
+    X509(x509::X509Problem),
+    #[error(transparent)]
+    Route(RouteError),
+}
+
+impl Advice for BundleProblem {
+    fn fix(&self) -> String {
+        match self {
+            Self::X509(problem) => problem.fix(),
+            Self::Route(problem) => problem.fix(),
+        }
     }
 }
 
@@ -222,7 +248,15 @@ pub(crate) fn check(
     if mode == Some(AnchorMode::Existing) && anchor_arn == Some(None) {
         check.report(FieldId::TrustAnchorArn, None, &RouteError::ExistingNeedsArn);
     }
-    let bundle = check.text(FieldId::CaBundle, None, x509::anchor_bundle);
+    let bundle = check.text(FieldId::CaBundle, None, |text| {
+        let bundle = x509::anchor_bundle(text).map_err(BundleProblem::X509)?;
+        match bundle.len() > MAX_BUNDLE_CHARACTERS {
+            true => Err(BundleProblem::Route(RouteError::BundleTooLong(
+                bundle.len(),
+            ))),
+            false => Ok(bundle),
+        }
+    });
     let profile_name = check.text(
         FieldId::RaProfileName,
         derived(FieldId::RoleName, aws.map(|a| a.role_name.clone())),

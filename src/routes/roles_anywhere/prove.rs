@@ -411,23 +411,9 @@ fn trust_scope_check(
             format!("SVIDs that come through another trust anchor ({other_anchor})"),
             session_request("sts:AssumeRole", tags, &other_anchor),
         ),
-        (
-            "any AWS principal (sts:AssumeRole)".to_owned(),
-            policy::Request {
-                action: "sts:AssumeRole".into(),
-                aws: Some("arn:aws:iam::000000000000:root".into()),
-                ..policy::Request::default()
-            },
-        ),
+        crate::verify::any_aws_principal(),
     ]);
-    for (who, request) in probes {
-        let failure = match policy::evaluate(policy, &request) {
-            policy::Decision::Allow(index) => format!("statement {} also lets in {who}", index + 1),
-            policy::Decision::CannotEvaluate(why) => {
-                format!("cannot tell whether it lets in {who}: {why}")
-            }
-            _ => continue,
-        };
+    if let Some(failure) = crate::verify::first_admitted(policy, probes) {
         return Check::fail_owned(
             id,
             failure,
