@@ -1,6 +1,7 @@
 //! Command line: the clap types, and one place that runs the chosen command and turns its
 //! error into a message and an exit code. Each command lives in `commands/`.
 
+use crate::commands::arns::ArnsArgs;
 use crate::commands::demo_proxy::DemoProxyArgs;
 use crate::commands::discover::DiscoverArgs;
 use crate::commands::doctor::DoctorArgs;
@@ -91,6 +92,11 @@ pub enum Command {
     /// with the exact error AWS answers and the fix; what differs from the artifacts (drift).
     /// --assume also makes the real STS call. Exit 0 when everything holds, 1 otherwise.
     Doctor(DoctorArgs),
+    /// On the Roles Anywhere route, after apply: read the ARNs AWS assigned (the trust
+    /// anchor's, each profile's) from `terraform output -json` or from what aws-cli/setup.sh
+    /// printed, put them into DIR/answers.yaml and render DIR again, so tbot's files name them.
+    /// Exit 0 when the files verify, 1 when a check fails, 2 on bad input (nothing written).
+    Arns(ArnsArgs),
     /// Print a version 1 answers file (one workload) as version 2 (a fleet of workloads that
     /// share the cluster, the account and the OIDC provider), to add more workloads to it.
     /// Says on stderr how the files move and the `terraform state mv` commands to keep.
@@ -120,6 +126,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::DemoProxy(args)) => commands::demo_proxy::run(&args),
         Some(Command::Verify(args)) => commands::verify::run(&args),
         Some(Command::Migrate(args)) => commands::migrate::run(&args),
+        Some(Command::Arns(args)) => commands::arns::run(&args),
         Some(Command::Doctor(args)) => commands::doctor::run(&args),
         Some(Command::Completions(args)) => commands::shell::completions(&args, Cli::command()),
         Some(Command::Profile(command)) => commands::profile::run(&command),

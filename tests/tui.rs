@@ -1083,10 +1083,10 @@ fn on_roles_anywhere_the_thumbprint_step_is_passed_by() {
     assert_eq!(app.answers.list(FieldId::Thumbprints), None);
 }
 
-/// A fleet renders the OIDC route only: on Roles Anywhere the Workloads step adds none, and
-/// says why.
+/// On Roles Anywhere the Workloads step adds a second workload as on OIDC: it shares the
+/// trust anchor, and gets a profile of its own (its ARN is known only after apply).
 #[test]
-fn on_roles_anywhere_no_second_workload_is_added() {
+fn on_roles_anywhere_a_second_workload_shares_the_anchor_not_the_profile() {
     let mut answers = given();
     answers.set_text(FieldId::Route, "roles-anywhere");
     let ca = wi_aws::routes::roles_anywhere::x509::SimulatedSpiffeCa::generate(
@@ -1095,17 +1095,18 @@ fn on_roles_anywhere_no_second_workload_is_added() {
     )
     .expect("a CA");
     answers.set_text(FieldId::CaBundle, ca.certificate_pem());
+    answers.set_text(FieldId::RaProfileName, "shared-by-copy");
+    answers.set_text(
+        FieldId::RaProfileArn,
+        "arn:aws:rolesanywhere:us-east-1:123456789012:profile/9b0d2f61-3c4e-4a8b-b7d5-2e6f1a9c3b47",
+    );
     let mut app = discovered(answers, CHAIN);
     go_to(&mut app, ScreenId::Workloads);
-    press(&mut app, &[KeyCode::Char('a')]);
-    assert_eq!(app.screen.id(), ScreenId::Workloads);
-    assert_eq!(app.fleet.count(), 1);
-    assert!(
-        app.status
-            .as_deref()
-            .unwrap_or_default()
-            .contains("OIDC only"),
-        "{:?}",
-        app.status
-    );
+    add_workload(&mut app, "/svc/reports", "reports-bucket", "reports-bot");
+    assert_eq!(app.fleet.count(), 2);
+    let second = app.fleet.merged(1);
+    assert_eq!(second.text(FieldId::CaBundle), Some(ca.certificate_pem()));
+    assert_eq!(second.text(FieldId::RaProfileName), None);
+    assert_eq!(second.text(FieldId::RaProfileArn), None);
+    assert!(app.workload_rows().iter().all(|row| row.valid));
 }

@@ -21,10 +21,6 @@ pub enum FleetError {
     Name,
     #[error("this needs the answers of exactly one workload")]
     NotOne,
-    #[error(
-        "answers format version 2 (a fleet) renders only the oidc route for now; roles-anywhere takes one workload per file"
-    )]
-    FleetRoute,
     #[error("workloads[{index}] ({name}) has the same {what}")]
     Duplicate {
         what: &'static str,
@@ -49,7 +45,6 @@ impl Advice for FleetError {
                 "name the workload like a host or service, e.g. `api` or `billing-worker`".into()
             }
             Self::NotOne => "give a file with one workload".into(),
-            Self::FleetRoute => "write one version 1 file per workload (each with aws.route: roles-anywhere and the same trust anchor: the first creates it, the others name it with trust_anchor: existing)".into(),
             Self::Duplicate { what, .. } | Self::DuplicateButCase { what, .. } => format!(
                 "give each workload its own {what}: IAM and Teleport know one of each name per account and cluster"
             ),
@@ -141,7 +136,8 @@ pub fn default_name(spiffe_path: &str) -> String {
 }
 
 /// The answers a copy of a workload must not keep: those no two workloads may share (see
-/// [`duplicates`]), and the bot, which each workload's host has its own of.
+/// [`duplicates`]), the bot, which each workload's host has its own of, and the Roles
+/// Anywhere profile: a copy gets its own (sharing one is a choice written in the file).
 pub const OWN_ANSWERS: &[FieldId] = &[
     FieldId::SpiffePath,
     FieldId::RoleName,
@@ -150,6 +146,8 @@ pub const OWN_ANSWERS: &[FieldId] = &[
     FieldId::TeleportRole,
     FieldId::WorkloadIdentity,
     FieldId::Bot,
+    FieldId::RaProfileName,
+    FieldId::RaProfileArn,
 ];
 
 /// A name for a new workload: [`default_name`] of its SPIFFE path, with `-2`, `-3`, … when
@@ -200,13 +198,9 @@ pub fn validate(answers: &FleetAnswers) -> Result<Fleet, Vec<Problem>> {
     }
     if answers.form == Form::Fleet {
         problems.extend(duplicates(answers, &workloads));
-        if answers.shared.route() == crate::routes::Route::RolesAnywhere {
-            let location = Location::Field(FieldId::Route);
-            problems.push(Problem::new(
-                location,
-                Some("roles-anywhere"),
-                &FleetError::FleetRoute,
-            ));
+        for (index, mut problem) in answers.shared.route().fleet_problems(&workloads) {
+            problem.location = where_answered(answers, index, problem.location);
+            push_once(&mut problems, problem);
         }
     }
     if !problems.is_empty() {

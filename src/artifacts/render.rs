@@ -231,8 +231,7 @@ pub const FLEET_TELEPORT_SETUP: ArtifactKind = artifact!(
     Format::Shell,
     true,
     None,
-    Layout::Fleet,
-    OIDC
+    Layout::Fleet
 );
 pub const FLEET_NEXT_STEPS: ArtifactKind = artifact!(
     "fleet/NEXT-STEPS.md",
@@ -493,8 +492,7 @@ fn kinds(
 pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, RenderError> {
     let context = handlebars::Context::from(context(plan));
     let set = handlebars::Context::from(set_context(
-        plan,
-        [plan],
+        &[("", plan)],
         &[],
         vec![fleet_entry("", plan)],
         false,
@@ -652,31 +650,30 @@ fn fleet_entry(name: &str, plan: &Plan) -> Value {
 /// its audience), each workload's entry (see [`fleet_entry`]), and each bucket the set
 /// creates, once.
 fn fleet_context(fleet: &Fleet, workloads: Vec<Value>) -> Value {
-    set_context(
-        fleet.shared(),
-        fleet.plans(),
-        &fleet.warnings,
-        workloads,
-        true,
-    )
+    let members: Vec<(&str, &Plan)> = fleet
+        .workloads
+        .iter()
+        .map(|w| (w.name.as_str(), &w.plan))
+        .collect();
+    set_context(&members, &fleet.warnings, workloads, true)
 }
 
 /// The values of a set of workloads (see [`fleet_context`]): `fleet` tells a version 2 set from
 /// a version 1 file's one workload.
-fn set_context<'a>(
-    shared: &Plan,
-    plans: impl IntoIterator<Item = &'a Plan>,
+fn set_context(
+    members: &[(&str, &Plan)],
     warnings: &[String],
     workloads: Vec<Value>,
     fleet: bool,
 ) -> Value {
+    let shared = members[0].1;
     let mut created_buckets: Vec<&str> = Vec::new();
-    for plan in plans.into_iter().filter(|plan| plan.aws.create_bucket) {
+    for (_, plan) in members.iter().filter(|(_, plan)| plan.aws.create_bucket) {
         if !created_buckets.contains(&plan.aws.bucket.as_str()) {
             created_buckets.push(&plan.aws.bucket);
         }
     }
-    json!({
+    let mut context = json!({
         "cluster": shared.cluster,
         "aws": {
             "partition": shared.aws.partition,
@@ -690,14 +687,20 @@ fn set_context<'a>(
         "create_provider": shared.aws.provider == ProviderMode::Create,
         "provider_arn": shared.provider_arn(),
         "legacy_spiffe": shared.workload.api == TeleportApi::LegacySpiffe,
-        "roles_anywhere": shared.roles_anywhere,
-        "create_trust_anchor": shared.roles_anywhere.as_ref().is_some_and(|ra| ra.trust_anchor == crate::routes::roles_anywhere::AnchorMode::Create),
         "created_buckets": created_buckets,
         "warnings": warnings,
         "fleet": fleet,
         "workload_count": workloads.len(),
         "workloads": workloads,
-    })
+    });
+    if shared.roles_anywhere.is_some()
+        && let Value::Object(values) = &mut context
+    {
+        values.extend(crate::routes::roles_anywhere::artifacts::set_context(
+            members,
+        ));
+    }
+    context
 }
 
 /// Checks the output parses in its own format and tidies it: JSON is pretty-printed (so the

@@ -63,7 +63,7 @@ pub fn run(args: &DoctorArgs) -> Result<u8, CommandError> {
     let fleet = crate::verify::read_answers(&args.out)
         .map_err(|error| CommandError::bad_input(format!("doctor: {error}")))?;
     if fleet.shared().route == crate::routes::Route::RolesAnywhere {
-        return roles_anywhere(args, fleet.shared().clone());
+        return roles_anywhere(args);
     }
     let setup = Setup::read(&args.out, args.workload.as_deref())
         .map_err(|error| CommandError::bad_input(format!("doctor: {error}")))?;
@@ -217,9 +217,9 @@ fn assume_check(answer: Option<Result<(String, String), String>>, predicted: boo
 
 /// doctor on the Roles Anywhere route: the anchor, profile and role read back, tbot's
 /// credentials file on this host, and with `--assume` AWS's own answer to those credentials.
-fn roles_anywhere(args: &DoctorArgs, plan: crate::answers::plan::Plan) -> Result<u8, CommandError> {
+fn roles_anywhere(args: &DoctorArgs) -> Result<u8, CommandError> {
     use crate::routes::roles_anywhere::{doctor as ra_doctor, prove::RaSetup};
-    let setup = RaSetup::read(&args.out, plan)
+    let setup = RaSetup::read(&args.out, args.workload.as_deref())
         .map_err(|error| CommandError::bad_input(format!("doctor: {error}")))?;
     let (default_path, profile) = setup.tbot.credentials();
     let path = args

@@ -2,6 +2,7 @@
 //! to its end (0, or 1 when a check failed, 130 when the wizard was left) or a
 //! [`CommandError`], which `cli::run` prints once.
 
+pub mod arns;
 pub mod demo_proxy;
 pub mod discover;
 pub mod doctor;

@@ -62,6 +62,11 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         ));
     };
     let fleet = read_fleet(answers_file, args)?;
+    render_checked(fleet, args)
+}
+
+/// Renders, writes and verifies a fleet already checked, as `args` ask.
+pub(super) fn render_checked(fleet: Fleet, args: &RenderArgs) -> Result<u8, CommandError> {
     let settings = super::settings(args)?;
     let artifacts = pipeline::render(&fleet, &settings.templates)?;
     let out = &settings.out;

@@ -95,14 +95,14 @@ fn live_svid(args: &VerifyArgs, svid: &Path) -> Result<u8, CommandError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("wi-aws-out"));
     let bad = |error: verify::VerifyError| CommandError::bad_input(format!("verify: {error}"));
-    let plan = verify::read_answers(&out).map_err(bad)?.shared().clone();
-    if plan.route != crate::routes::Route::RolesAnywhere {
+    let route = verify::read_answers(&out).map_err(bad)?.shared().route;
+    if route != crate::routes::Route::RolesAnywhere {
         return Err(CommandError::bad_input(format!(
             "--svid: {} is on the oidc route, which exchanges a JWT SVID: give --token-file instead",
             out.display()
         )));
     }
-    let setup = prove::RaSetup::read(&out, plan).map_err(bad)?;
+    let setup = prove::RaSetup::read(&out, args.workload.as_deref()).map_err(bad)?;
     let svid_pem =
         crate::artifacts::files::read_text(svid, crate::artifacts::files::ARTIFACT_LIMIT)
             .map_err(|error| CommandError::bad_input(format!("--svid {error}")))?;

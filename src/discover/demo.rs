@@ -585,32 +585,46 @@ impl DemoSession {
     }
 }
 
-/// What the demo's simulated AWS gives back at apply: on the Roles Anywhere route, the ARNs of
-/// the trust anchor and the profile, which a real apply assigns (IDs derived from their names,
-/// as verify's reading of main.tf derives them). Answers that give them keep theirs. Returns
-/// what was filled, to say so; `None` when there was nothing to fill.
-pub fn simulate_apply(answers: &mut crate::answers::Answers) -> Option<String> {
+/// In the demo, the ARNs a real apply would assign on the Roles Anywhere route, simulated as
+/// main.tf's evaluation simulates them (from each resource's name), so the demo's files verify:
+/// the trust anchor's at the top, each workload's profile in its own answers (workloads of one
+/// profile get the same). What it filled, to say; `None` when nothing was missing or the
+/// answers do not validate.
+pub fn simulate_apply(fleet: &mut crate::answers::FleetAnswers) -> Option<String> {
     use crate::answers::steps::FieldId;
-    let plan = crate::answers::plan::validate(answers).ok()?;
-    let ra = plan.roles_anywhere.as_ref()?;
+    let checked = crate::answers::fleet::validate(fleet).ok()?;
+    let shared = checked.shared();
+    let ra = shared.roles_anywhere.as_ref()?;
     let place = format!(
         "arn:{}:rolesanywhere:{}:{}",
-        plan.aws.partition.id(),
-        plan.aws.region,
-        plan.aws.account_id
+        shared.aws.partition.id(),
+        shared.aws.region,
+        shared.aws.account_id
     );
     let simulated = crate::verify::terraform::simulated_id;
     let mut filled = Vec::new();
     if ra.trust_anchor_arn.is_none() {
         let name = ra.trust_anchor_name.as_deref().unwrap_or_default();
         let arn = format!("{place}:trust-anchor/{}", simulated("trust-anchor", name));
-        answers.set_text(FieldId::TrustAnchorArn, arn.clone());
+        fleet.shared.set_text(FieldId::TrustAnchorArn, arn.clone());
         filled.push(arn);
     }
-    if ra.profile_arn.is_none() {
+    for (index, workload) in checked.workloads.iter().enumerate() {
+        let Some(ra) = workload.plan.roles_anywhere.as_ref() else {
+            continue;
+        };
+        if ra.profile_arn.is_some() {
+            continue;
+        }
         let arn = format!("{place}:profile/{}", simulated("profile", &ra.profile_name));
+        let answers = match fleet.form {
+            crate::answers::Form::Single => &mut fleet.shared,
+            crate::answers::Form::Fleet => &mut fleet.workloads[index].answers,
+        };
         answers.set_text(FieldId::RaProfileArn, arn.clone());
-        filled.push(arn);
+        if !filled.contains(&arn) {
+            filled.push(arn);
+        }
     }
     (!filled.is_empty()).then(|| {
         format!(

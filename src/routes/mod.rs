@@ -45,6 +45,26 @@ impl Route {
         }
     }
 
+    /// What the workloads of a fleet on this route must agree on beyond what every fleet's
+    /// must (`answers::fleet`), each problem with the index of its workload in the file.
+    pub fn fleet_problems(
+        self,
+        workloads: &[(usize, crate::answers::fleet::FleetWorkload)],
+    ) -> Vec<(usize, crate::answers::problem::Problem)> {
+        match self {
+            Self::Oidc => Vec::new(),
+            Self::RolesAnywhere => roles_anywhere::fleet::problems(workloads),
+        }
+    }
+
+    /// What every workload of a fleet shares on this route, besides the cluster and account.
+    pub const fn shared_by_a_fleet(self) -> &'static str {
+        match self {
+            Self::Oidc => "the OIDC provider",
+            Self::RolesAnywhere => "the trust anchor",
+        }
+    }
+
     /// What verify simulates on this route.
     pub const fn simulated(self) -> &'static str {
         match self {

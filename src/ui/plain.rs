@@ -374,16 +374,12 @@ pub fn ask_other_workloads<P: Prompter>(
     for index in 1..fleet.count() {
         ask_workload(prompter, fleet, index)?;
     }
-    // A fleet renders the OIDC route only (fleet::FleetError::FleetRoute).
-    if fleet.shared.route() != crate::routes::Route::Oidc {
-        return Ok(());
-    }
     loop {
-        let more = prompter.confirm(
-            "Add another workload?",
-            "Each workload gets its own SPIFFE ID, role, bucket access, bot and host bundle; the cluster, account and OIDC provider are shared.",
-            false,
-        )?;
+        let help = format!(
+            "Each workload gets its own SPIFFE ID, role, bucket access, bot and host bundle; the cluster, the account and {} are shared.",
+            fleet.shared.route().shared_by_a_fleet()
+        );
+        let more = prompter.confirm("Add another workload?", &help, false)?;
         if !more {
             return Ok(());
         }
@@ -465,7 +461,7 @@ pub fn review_and_write<P: Prompter>(
 ) -> Result<Ending, PipelineError> {
     let mut answers = answers.clone();
     if settings.simulate_apply
-        && let Some(said) = crate::discover::demo::simulate_apply(&mut answers.shared)
+        && let Some(said) = crate::discover::demo::simulate_apply(&mut answers)
     {
         prompter.say(&said);
     }

@@ -1,43 +1,87 @@
-//! A fleet's isolation: each workload's token, as STS would present it to another workload's
-//! role, must be refused by that role's trust policy (in `iam/<workload>/trust-policy.json` and
-//! in main.tf's instance). A copied `sub` or a wildcard that covers a sibling lets one host
-//! take another's permissions, and AWS accepts such a policy without a word.
+//! A fleet's isolation: each workload's credential, as AWS would present it to another
+//! workload's role, must be refused by that role's trust policy (in
+//! `iam/<workload>/trust-policy.json` and in main.tf's instance). On the OIDC route the
+//! credential is a JWT SVID at STS; on Roles Anywhere, an X.509 SVID's session through the
+//! trust anchor. A copied SPIFFE ID or a wildcard that covers a sibling lets one host take
+//! another's permissions, and AWS accepts such a policy without a word.
 
 use super::{Check, CheckId, Setup, policy, web_identity_request};
 use crate::domain::aws;
 use serde_json::Value;
 
-/// What isolation needs of one workload: its token's claims, and what its role trusts.
+/// What isolation needs of one workload: the request its credential makes, and what its
+/// role trusts.
 #[derive(Debug, Clone)]
 pub struct Guard {
     pub name: String,
-    sub: String,
-    audience: String,
+    /// What this workload's credential asks of a role's trust policy, and of main.tf's where
+    /// it differs (on Roles Anywhere it comes through main.tf's anchor there).
+    request: policy::Request,
+    terraform_request: Option<policy::Request>,
+    /// The credential in words, e.g. "the token of sub spiffe://…", and its kind ("token").
+    credential: String,
+    kind: &'static str,
+    /// What the fix names: the condition that must hold the workload's own SPIFFE ID.
+    own_condition: &'static str,
     role_name: String,
-    /// The condition key prefix and the ARN of the provider its role trusts.
-    prefix: String,
-    provider_arn: String,
     trust_policy: Value,
     terraform_trust: Option<Value>,
 }
 
 impl Guard {
+    /// A workload of the OIDC route: its token's `sub` and `aud` at the provider of its
+    /// cluster's issuer (one provider for the fleet).
     pub fn of(name: String, setup: &Setup) -> Self {
         let provider = setup.provider();
-        let prefix = provider.url.trim_start_matches("https://").to_owned();
+        let prefix = provider.url.trim_start_matches("https://");
         let aws = &setup.plan.aws;
-        Self {
-            name,
-            sub: setup.spiffe_id(),
-            audience: setup.tbot.audience.clone(),
-            role_name: aws.role_name.clone(),
-            provider_arn: aws::oidc_provider_arn(aws.partition, &aws.account_id, &prefix),
+        let sub = setup.spiffe_id();
+        let provider_arn = aws::oidc_provider_arn(aws.partition, &aws.account_id, prefix);
+        let request = web_identity_request(
             prefix,
-            trust_policy: setup.trust_policy.clone(),
-            terraform_trust: setup
+            &provider_arn,
+            &sub,
+            std::slice::from_ref(&setup.tbot.audience),
+        );
+        Self::new(
+            name,
+            request,
+            (format!("the token of sub {sub}"), "token", "the sub"),
+            aws.role_name.clone(),
+            setup.trust_policy.clone(),
+            setup
                 .terraform_json(super::terraform::ROLE, "assume_role_policy")
                 .ok(),
+        )
+    }
+
+    pub(crate) fn new(
+        name: String,
+        request: policy::Request,
+        (credential, kind, own_condition): (String, &'static str, &'static str),
+        role_name: String,
+        trust_policy: Value,
+        terraform_trust: Option<Value>,
+    ) -> Self {
+        Self {
+            name,
+            request,
+            terraform_request: None,
+            credential,
+            kind,
+            own_condition,
+            role_name,
+            trust_policy,
+            terraform_trust,
         }
+    }
+}
+
+impl Guard {
+    /// The request main.tf's trust policy is asked, where it is not [`Guard::new`]'s.
+    pub(crate) fn with_terraform_request(mut self, request: policy::Request) -> Self {
+        self.terraform_request = Some(request);
+        self
     }
 }
 
@@ -62,34 +106,32 @@ pub fn others(index: usize, count: usize) -> Vec<usize> {
     others
 }
 
-/// Whether `to`'s trust policies let in `from`'s token; the reasons when they do, or when
+/// Whether `to`'s trust policies let in `from`'s credential; the reasons when they do, or when
 /// they cannot be read.
 fn lets_in(from: &Guard, to: &Guard) -> Vec<String> {
-    let sub = &from.sub;
-    let request = web_identity_request(
-        &to.prefix,
-        &to.provider_arn,
-        sub,
-        std::slice::from_ref(&from.audience),
-    );
-    let mut policies: Vec<(&str, &Value)> = vec![("trust-policy.json", &to.trust_policy)];
+    let credential = &from.credential;
+    let mut policies: Vec<(&str, &Value, &policy::Request)> =
+        vec![("trust-policy.json", &to.trust_policy, &from.request)];
     if let Some(policy) = &to.terraform_trust {
-        policies.push(("main.tf", policy));
+        let request = from.terraform_request.as_ref().unwrap_or(&from.request);
+        policies.push(("main.tf", policy, request));
     }
     policies
         .into_iter()
-        .filter_map(|(file, policy)| match policy::evaluate(policy, &request) {
-            policy::Decision::Allow(index) => Some(format!(
-                "{file} statement {} of role {} lets in the token of sub {sub}",
-                index + 1,
-                to.role_name
-            )),
-            policy::Decision::CannotEvaluate(why) => Some(format!(
-                "cannot tell whether {file} of role {} lets in sub {sub}: {why}",
-                to.role_name
-            )),
-            _ => None,
-        })
+        .filter_map(
+            |(file, policy, request)| match policy::evaluate(policy, request) {
+                policy::Decision::Allow(index) => Some(format!(
+                    "{file} statement {} of role {} lets in {credential}",
+                    index + 1,
+                    to.role_name
+                )),
+                policy::Decision::CannotEvaluate(why) => Some(format!(
+                    "cannot tell whether {file} of role {} lets in {credential}: {why}",
+                    to.role_name
+                )),
+                _ => None,
+            },
+        )
         .collect()
 }
 
@@ -117,13 +159,16 @@ fn workload_check(guards: &[Guard], index: usize) -> (Check, usize, Vec<String>)
     let check = match open.is_empty() {
         true => Check::pass(
             CheckId::Isolation,
-            format!("the roles of {tried} refuse {name}'s token"),
+            format!("the roles of {tried} refuse {name}'s {}", guard.kind),
         ),
         false => Check::fail_owned(
             CheckId::Isolation,
             open.join("; "),
             format!("none: AWS would give {name}'s host the other workload's role"),
-            "each role's trust policy must say StringEquals on the sub of its own workload only; re-render instead of copying a policy".into(),
+            format!(
+                "each role's trust policy must say StringEquals on {} of its own workload only; re-render instead of copying a policy",
+                guard.own_condition
+            ),
         ),
     };
     (check, others.len(), breaches)
@@ -155,17 +200,18 @@ pub fn checks(guards: &[Guard]) -> (Vec<Vec<Check>>, Check) {
         true => format!("all {pairs} ordered pairs"),
         false => format!("{pairs} sampled of {all} ordered pairs"),
     };
+    let kind = guards[0].kind;
     let fleet = match breaches.is_empty() {
         true => Check::pass(
             CheckId::Isolation,
             format!(
-                "no workload's token opens another workload's role ({scope} of {count} workloads)"
+                "no workload's {kind} opens another workload's role ({scope} of {count} workloads)"
             ),
         ),
         false => Check::fail_owned(
             CheckId::Isolation,
             format!(
-                "{} of {scope} let a token into another workload's role: {}",
+                "{} of {scope} let a workload's {kind} into another's role: {}",
                 breaches.len(),
                 breaches
                     .iter()

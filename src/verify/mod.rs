@@ -6,7 +6,7 @@
 //! at the right role, token file and bucket. Each failure names the AWS error it would cause.
 
 pub mod check;
-mod isolation;
+pub(crate) mod isolation;
 pub mod policy;
 pub mod sts;
 pub mod teleport;
@@ -155,7 +155,7 @@ pub enum Files<'a> {
 impl Files<'_> {
     pub fn path(self, kind: &ArtifactKind) -> String {
         match self {
-            Self::Single => kind.path.to_owned(),
+            Self::Single => kind.written_path().to_owned(),
             Self::Workload(name) => render::fleet_path(kind, name),
         }
     }
@@ -205,30 +205,14 @@ impl Setup {
             let script = shell_assignments(&read(dir, AWS_CLI_SETUP.path)?);
             return Self::assemble(dir, plan, Files::Single, terraform, script);
         }
-        let names: Vec<&str> = fleet.workloads.iter().map(|w| w.name.as_str()).collect();
-        let wanted = match (workload, names.as_slice()) {
-            (Some(name), _) => name,
-            (None, [only]) => only,
-            (None, _) => {
-                return Err(VerifyError::File {
-                    path: dir.join(ANSWERS_FILE).display().to_string(),
-                    detail: format!(
-                        "a fleet of {} workloads: name one with --workload ({})",
-                        names.len(),
-                        names.join(", ")
-                    ),
-                });
-            }
-        };
+        let wanted = wanted_workload(dir, &fleet, workload)?;
         // Only the wanted workload's own files are read.
-        let missing = VerifyError::File {
-            path: dir.join(ANSWERS_FILE).display().to_string(),
-            detail: format!("no workload {wanted:?} (there are: {})", names.join(", ")),
-        };
         let files = FleetFiles::read(dir, &fleet)?;
-        let inputs = files.inputs(&fleet);
-        let input = inputs.iter().find(|input| input.workload.name == wanted);
-        input.ok_or(missing)?.assemble(dir).map(|(_, setup)| setup)
+        let input = WorkloadInput {
+            workload: wanted,
+            files: &files,
+        };
+        input.assemble(dir).map(|(_, setup)| setup)
     }
 
     /// One workload's files, with what it shares with the fleet already read.
@@ -351,6 +335,38 @@ impl Setup {
     }
 }
 
+/// The workload of a fleet named `workload`, which may be left out when the fleet has one.
+pub(crate) fn wanted_workload<'a>(
+    dir: &Path,
+    fleet: &'a Fleet,
+    workload: Option<&str>,
+) -> Result<&'a crate::answers::fleet::FleetWorkload, VerifyError> {
+    let names: Vec<&str> = fleet.workloads.iter().map(|w| w.name.as_str()).collect();
+    let path = dir.join(ANSWERS_FILE).display().to_string();
+    let wanted = match (workload, names.as_slice()) {
+        (Some(name), _) => name,
+        (None, [only]) => only,
+        (None, _) => {
+            return Err(VerifyError::File {
+                path,
+                detail: format!(
+                    "a fleet of {} workloads: name one with --workload ({})",
+                    names.len(),
+                    names.join(", ")
+                ),
+            });
+        }
+    };
+    fleet
+        .workloads
+        .iter()
+        .find(|w| w.name == wanted)
+        .ok_or_else(|| VerifyError::File {
+            path,
+            detail: format!("no workload {wanted:?} (there are: {})", names.join(", ")),
+        })
+}
+
 /// Every workload's files of a fleet in `dir`, by name, each as if it were alone.
 pub fn read_fleet(dir: &Path, fleet: &Fleet) -> Result<Vec<(String, Setup)>, VerifyError> {
     let files = FleetFiles::read(dir, fleet)?;
@@ -361,8 +377,8 @@ pub fn read_fleet(dir: &Path, fleet: &Fleet) -> Result<Vec<(String, Setup)>, Ver
 }
 
 /// What a fleet's workloads share on disk, read once: main.tf, evaluated and split by
-/// instance of its `for_each` map, and the AWS CLI script, split by workload section.
-struct FleetFiles {
+/// instance of its `for_each` maps, and the AWS CLI script, split by workload section.
+pub(crate) struct FleetFiles {
     /// main.tf's values that are no single instance's (or why it does not evaluate).
     terraform: Result<terraform::Values, String>,
     instances: BTreeMap<String, terraform::Values>,
@@ -380,26 +396,37 @@ struct WorkloadInput<'a> {
 
 impl FleetFiles {
     fn read(dir: &Path, fleet: &Fleet) -> Result<Self, VerifyError> {
+        Self::read_of(dir, fleet, &FLEET_TERRAFORM, &FLEET_AWS_CLI_SETUP)
+    }
+
+    /// The fleet's root module `terraform` and AWS CLI script `script` (each route has its own).
+    pub(crate) fn read_of(
+        dir: &Path,
+        fleet: &Fleet,
+        terraform_kind: &ArtifactKind,
+        script_kind: &ArtifactKind,
+    ) -> Result<Self, VerifyError> {
         let shared = fleet.shared();
-        let main_tf = read(dir, &render::fleet_path(&FLEET_TERRAFORM, ""))?;
+        let main_tf = read(dir, &render::fleet_path(terraform_kind, ""))?;
         let (terraform, instances) =
             match terraform::evaluate(&main_tf, shared.aws.partition, &shared.aws.account_id) {
                 Ok(values) => {
                     let (shared, instances) = terraform::instances_by_key(values);
-                    // The outputs and the locals' map list every workload; no single
+                    // The outputs and the locals' maps list every workload; no single
                     // workload's check reads them, and a copy for each would grow with the
                     // square of the fleet's size.
                     let shared = shared
                         .into_iter()
                         .filter(|(key, _)| {
-                            !key.starts_with(".output.") && key != ".locals.workloads"
+                            !key.starts_with(".output.")
+                                && !matches!(key.as_str(), ".locals.workloads" | ".locals.profiles")
                         })
                         .collect();
                     (Ok(shared), instances)
                 }
                 Err(error) => (Err(error), BTreeMap::new()),
             };
-        let script = read(dir, &render::fleet_path(&FLEET_AWS_CLI_SETUP, ""))?;
+        let script = read(dir, &render::fleet_path(script_kind, ""))?;
         let (script, sections) = script_sections(&script);
         Ok(Self {
             terraform,
@@ -419,22 +446,38 @@ impl FleetFiles {
             })
             .collect()
     }
+
+    /// Workload `name`'s view of the shared files: main.tf's shared values with its instance
+    /// of each `for_each` block, keyed as if it had none, and the script's shared assignments
+    /// with those of its section.
+    pub(crate) fn share_of(
+        &self,
+        name: &str,
+    ) -> (Result<terraform::Values, String>, BTreeMap<String, String>) {
+        let terraform = self.terraform.clone().map(|mut values| {
+            if let Some(instance) = self.instances.get(name) {
+                values.extend(instance.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            values
+        });
+        let mut script = self.script.clone();
+        if let Some(section) = self.sections.get(name) {
+            script.extend(shell_assignments(section));
+        }
+        (terraform, script)
+    }
+
+    /// main.tf's values of the instances keyed `key` (of any `for_each` block).
+    pub(crate) fn instance(&self, key: &str) -> Option<&terraform::Values> {
+        self.instances.get(key)
+    }
 }
 
 impl WorkloadInput<'_> {
     fn assemble(&self, dir: &Path) -> Result<(String, Setup), VerifyError> {
         let name = &self.workload.name;
         let plan = self.workload.plan.clone();
-        let terraform = self.files.terraform.clone().map(|mut values| {
-            if let Some(instance) = self.files.instances.get(name) {
-                values.extend(instance.iter().map(|(k, v)| (k.clone(), v.clone())));
-            }
-            values
-        });
-        let mut script = self.files.script.clone();
-        if let Some(section) = self.files.sections.get(name) {
-            script.extend(shell_assignments(section));
-        }
+        let (terraform, script) = self.files.share_of(name);
         Setup::assemble(dir, plan, Files::Workload(name), terraform, script)
             .map(|setup| (name.clone(), setup))
     }
@@ -511,7 +554,7 @@ pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
 pub fn verify_dir_with(dir: &Path, issuer: Option<SimulatedIssuer>) -> Result<Report, VerifyError> {
     let fleet = read_answers(dir)?;
     if fleet.shared().route == crate::routes::Route::RolesAnywhere {
-        return crate::routes::roles_anywhere::prove::verify_dir(dir, fleet.shared().clone());
+        return crate::routes::roles_anywhere::prove::verify_dir(dir, &fleet);
     }
     let issuer_url = fleet.shared().issuer_url();
     let issuer = issuer.filter(|issuer| issuer.issuer.issuer_url() == issuer_url);

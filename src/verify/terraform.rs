@@ -247,6 +247,59 @@ fn sibling_instance(expr: &hcl::Expression, declared: &Declared, key: &str) -> O
         .cloned()
 }
 
+/// The value of `[for V in COLLECTION : KIND.NAME[V].ATTRIBUTE]` (how a profile lists the roles
+/// of its workloads), read in place for the same reason as [`sibling_instance`]: hcl-rs would
+/// clone every instance of KIND for each item. `None` for any other expression, or when an
+/// item names no instance, which hcl-rs then evaluates (and reports).
+fn sibling_list(
+    expr: &hcl::Expression,
+    declared: &Declared,
+    context: &Context,
+) -> Option<hcl::Value> {
+    use hcl::expr::TraversalOperator::{GetAttr, Index};
+    let hcl::Expression::ForExpr(for_expr) = expr else {
+        return None;
+    };
+    let plain = for_expr.key_var.is_none()
+        && for_expr.key_expr.is_none()
+        && for_expr.cond_expr.is_none()
+        && !for_expr.grouping;
+    let hcl::Expression::Traversal(traversal) = &for_expr.value_expr else {
+        return None;
+    };
+    let hcl::Expression::Variable(kind) = &traversal.expr else {
+        return None;
+    };
+    let [
+        GetAttr(name),
+        Index(hcl::Expression::Variable(item)),
+        GetAttr(attribute),
+    ] = traversal.operators.as_slice()
+    else {
+        return None;
+    };
+    if !plain || item.as_str() != for_expr.value_var.as_str() {
+        return None;
+    }
+    let instances = declared
+        .get(&(false, kind.as_str().to_owned()))?
+        .get(name.as_str())?
+        .as_object()?;
+    let collection = for_expr.collection_expr.evaluate(context).ok()?;
+    collection
+        .as_array()?
+        .iter()
+        .map(|key| {
+            instances
+                .get(key.as_str()?)?
+                .as_object()?
+                .get(attribute.as_str())
+                .cloned()
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(hcl::Value::Array)
+}
+
 /// The resources and data sources declared so far: (is data, kind) → name → value.
 type Declared = BTreeMap<(bool, String), hcl::Map<String, hcl::Value>>;
 
@@ -393,7 +446,9 @@ fn walk_instance(
             continue;
         }
         let address = format!("{prefix}.{}", attribute.key());
-        match sibling_instance(attribute.expr(), declared, key) {
+        let in_place = sibling_instance(attribute.expr(), declared, key)
+            .or_else(|| sibling_list(attribute.expr(), declared, context));
+        match in_place {
             Some(value) => {
                 values.insert(address, value);
             }
@@ -521,5 +576,42 @@ output "arn" { value = aws_iam_role.r.arn }"#;
             string_attribute(&values, ".output.arn.value").as_deref(),
             Some("arn:aws-us-gov:iam::123456789012:role/p/n")
         );
+    }
+
+    #[test]
+    fn a_list_of_sibling_instances_reads_each_and_refuses_one_not_declared() {
+        let text = |members: &str| {
+            format!(
+                r#"
+locals {{
+  roles  = {{ a = "ra", b = "rb" }}
+  groups = {{ g = {{ members = [{members}] }} }}
+}}
+resource "aws_iam_role" "r" {{
+  for_each = local.roles
+  name     = each.value
+}}
+resource "aws_rolesanywhere_profile" "p" {{
+  for_each  = local.groups
+  name      = each.key
+  role_arns = [for member in each.value.members : aws_iam_role.r[member].arn]
+}}"#
+            )
+        };
+        let values =
+            evaluate(&text(r#""b", "a""#), Partition::Aws, "123456789012").expect("resolves");
+        assert_eq!(
+            list_attribute(
+                &values,
+                r#".resource.aws_rolesanywhere_profile.p["g"].role_arns"#
+            ),
+            Some(vec![
+                "arn:aws:iam::123456789012:role/rb".to_owned(),
+                "arn:aws:iam::123456789012:role/ra".to_owned()
+            ])
+        );
+        let error = evaluate(&text(r#""a", "c""#), Partition::Aws, "123456789012")
+            .expect_err("no instance c");
+        assert!(error.contains("role_arns"), "{error}");
     }
 }

@@ -85,6 +85,32 @@ pub const NEXT_STEPS: ArtifactKind = artifact!(
     ROUTE
 );
 
+/// A fleet's shared files: one root module and one script for every workload and profile.
+pub const FLEET_TERRAFORM: ArtifactKind = artifact!(
+    "roles-anywhere/fleet/terraform/main.tf",
+    Format::Hcl,
+    false,
+    None,
+    Layout::Fleet,
+    ROUTE
+);
+pub const FLEET_AWS_CLI_SETUP: ArtifactKind = artifact!(
+    "roles-anywhere/fleet/aws-cli/setup.sh",
+    Format::Shell,
+    true,
+    None,
+    Layout::Fleet,
+    ROUTE
+);
+pub const FLEET_NEXT_STEPS: ArtifactKind = artifact!(
+    "roles-anywhere/fleet/NEXT-STEPS.md",
+    Format::Markdown,
+    false,
+    None,
+    Layout::Fleet,
+    ROUTE
+);
+
 /// In the order they are listed to the user, after the shared ones of the same kind.
 pub const ARTIFACTS: &[ArtifactKind] = &[
     TERRAFORM,
@@ -96,6 +122,9 @@ pub const ARTIFACTS: &[ArtifactKind] = &[
     AWS_CONFIG,
     AWS_ENV,
     NEXT_STEPS,
+    FLEET_TERRAFORM,
+    FLEET_AWS_CLI_SETUP,
+    FLEET_NEXT_STEPS,
 ];
 
 /// What `trust_anchor_source` holds: CreateTrustAnchor's `source` as the AWS CLI takes it
@@ -137,6 +166,51 @@ pub fn context(plan: &Plan, ra: &RolesAnywherePlan) -> Map<String, Value> {
         "trust_anchor_source": trust_anchor_source(&ra.ca_bundle),
         "credentials_file": credentials_file(&plan.tbot.output_dir, ra),
         "config_section": config_section,
+    });
+    match values {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The values of a set's files (the trust anchor, the teardown, a fleet's shared files) on this
+/// route: the anchor, as the first workload's plan has it (its answers are every workload's),
+/// and each profile once with the roles it lists.
+pub fn set_context(members: &[(&str, &Plan)]) -> Map<String, Value> {
+    let plans: Vec<&Plan> = members.iter().map(|(_, plan)| *plan).collect();
+    let Some(shared) = plans.first().and_then(|plan| plan.roles_anywhere.as_ref()) else {
+        return Map::new();
+    };
+    let profiles: Vec<Value> = super::fleet::profile_groups(&plans)
+        .into_iter()
+        .filter_map(|group| {
+            let first = plans[group.members[0]].roles_anywhere.as_ref()?;
+            let workloads: Vec<&str> = group.members.iter().map(|&m| members[m].0).collect();
+            let role_arns: Vec<String> =
+                group.members.iter().map(|&m| plans[m].role_arn()).collect();
+            Some(json!({
+                "name": group.name,
+                "duration": first.profile_duration,
+                "arn": first.profile_arn_or_pending(),
+                "arn_known": first.profile_arn.is_some(),
+                "workloads": workloads,
+                "role_arns": role_arns,
+            }))
+        })
+        .collect();
+    let arns_known = shared.trust_anchor_arn.is_some()
+        && plans
+            .iter()
+            .filter_map(|plan| plan.roles_anywhere.as_ref())
+            .all(|ra| ra.profile_arn.is_some());
+    let values = json!({
+        "roles_anywhere": shared,
+        "create_trust_anchor": shared.trust_anchor == AnchorMode::Create,
+        "trust_anchor_arn": shared.trust_anchor_arn_or_pending(),
+        "trust_anchor_source": trust_anchor_source(&shared.ca_bundle),
+        "arns_known": arns_known,
+        "pending_arn": PENDING_ARN,
+        "profiles": profiles,
     });
     match values {
         Value::Object(map) => map,

@@ -5,7 +5,9 @@
 
 pub mod agreement;
 pub mod artifacts;
+pub mod assigned;
 pub mod doctor;
+pub mod fleet;
 pub mod live;
 pub mod plan;
 pub mod prove;

@@ -12,12 +12,15 @@ use super::agreement::{
 use super::plan::RolesAnywherePlan;
 use super::x509::{self, SimulatedSpiffeCa};
 use super::{ResourceArn, ResourceKind};
+use crate::answers::Form;
+use crate::answers::fleet::{Fleet, FleetWorkload};
 use crate::answers::plan::Plan;
-use crate::artifacts::render::{ANSWERS_FILE, PERMISSIONS_POLICY};
+use crate::artifacts::render::{ANSWERS_FILE, ArtifactKind, PERMISSIONS_POLICY};
 use crate::routes::roles_anywhere::artifacts as ra_files;
-use crate::verify::check::{Check, CheckId, Report, Status};
+use crate::verify::check::{Check, CheckId, Report, Status, WorkloadReport};
 use crate::verify::teleport::{self as teleport_side, Grant};
 use crate::verify::{Files, VerifyError, parse_error, policy, read, shell_assignments, terraform};
+use crate::verify::{FleetFiles, isolation};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -75,23 +78,75 @@ pub struct RaSetup {
 }
 
 impl RaSetup {
-    /// The files of a one-workload set in `dir`, rendered from `plan`.
-    pub fn read(dir: &Path, plan: Plan) -> Result<Self, VerifyError> {
-        let ra = plan
-            .roles_anywhere
-            .clone()
-            .ok_or_else(|| parse_error(dir, ANSWERS_FILE, "aws.route is not roles-anywhere"))?;
-        let files = Files::Single;
-        let json = |relative: &str| -> Result<Value, VerifyError> {
-            serde_json::from_str(&read(dir, relative)?).map_err(|e| parse_error(dir, relative, e))
-        };
+    /// The files of one workload in `dir`: the only one of a version 1 set, else the one
+    /// named `workload` (which may be left out when the fleet has one workload).
+    pub fn read(dir: &Path, workload: Option<&str>) -> Result<Self, VerifyError> {
+        let fleet = crate::verify::read_answers(dir)?;
+        if fleet.form == Form::Single {
+            return Self::read_single(dir, fleet.shared().clone());
+        }
+        let workload = crate::verify::wanted_workload(dir, &fleet, workload)?;
+        let files = FleetFiles::read_of(
+            dir,
+            &fleet,
+            &ra_files::FLEET_TERRAFORM,
+            &ra_files::FLEET_AWS_CLI_SETUP,
+        )?;
+        Self::of_fleet(dir, &files, workload)
+    }
+
+    fn read_single(dir: &Path, plan: Plan) -> Result<Self, VerifyError> {
         let terraform = terraform::evaluate(
             &read(dir, ra_files::TERRAFORM.written_path())?,
             plan.aws.partition,
             &plan.aws.account_id,
         );
-        let services = ra_files::TBOT_SERVICES.written_path();
-        let document = teleport_side::yaml(dir, services)?;
+        let script = shell_assignments(&read(dir, ra_files::AWS_CLI_SETUP.written_path())?);
+        Self::assemble(dir, plan, Files::Single, terraform, script)
+    }
+
+    /// A workload of a fleet: main.tf's instance of its role and of its profile (keyed by the
+    /// profile's name, which it may share), and its section of the script.
+    fn of_fleet(
+        dir: &Path,
+        files: &FleetFiles,
+        workload: &FleetWorkload,
+    ) -> Result<Self, VerifyError> {
+        let (mut terraform, script) = files.share_of(&workload.name);
+        if let (Ok(values), Some(ra)) = (&mut terraform, &workload.plan.roles_anywhere) {
+            // An instance keyed like this workload may be another's profile.
+            values.retain(|key, _| !key.starts_with(terraform::RA_PROFILE));
+            if let Some(profile) = files.instance(&ra.profile_name) {
+                values.extend(
+                    profile
+                        .iter()
+                        .filter(|(key, _)| key.starts_with(terraform::RA_PROFILE))
+                        .map(|(key, value)| (key.clone(), value.clone())),
+                );
+            }
+        }
+        let files = Files::Workload(&workload.name);
+        Self::assemble(dir, workload.plan.clone(), files, terraform, script)
+    }
+
+    /// One workload's files, with what it shares with a fleet already read.
+    fn assemble(
+        dir: &Path,
+        plan: Plan,
+        files: Files<'_>,
+        terraform: Result<terraform::Values, String>,
+        setup_script: BTreeMap<String, String>,
+    ) -> Result<Self, VerifyError> {
+        let ra = plan
+            .roles_anywhere
+            .clone()
+            .ok_or_else(|| parse_error(dir, ANSWERS_FILE, "aws.route is not roles-anywhere"))?;
+        let json = |kind: &ArtifactKind| -> Result<Value, VerifyError> {
+            let relative = files.path(kind);
+            serde_json::from_str(&read(dir, &relative)?).map_err(|e| parse_error(dir, &relative, e))
+        };
+        let services = files.path(&ra_files::TBOT_SERVICES);
+        let document = teleport_side::yaml(dir, &services)?;
         let service = &document["services"][0];
         let text = |key: &str| teleport_side::text(&service[key]);
         let tbot = RaService {
@@ -108,14 +163,14 @@ impl RaSetup {
             artifact_name: teleport_side::written(&service["artifact_name"]),
         };
         Ok(Self {
-            trust_policy: json(ra_files::TRUST_POLICY.written_path())?,
-            permissions_policy: json(PERMISSIONS_POLICY.written_path())?,
-            anchor_pem: read(dir, ra_files::TRUST_ANCHOR.written_path())?,
+            trust_policy: json(&ra_files::TRUST_POLICY)?,
+            permissions_policy: json(&PERMISSIONS_POLICY)?,
+            anchor_pem: read(dir, &files.path(&ra_files::TRUST_ANCHOR))?,
             terraform,
-            setup_script: shell_assignments(&read(dir, ra_files::AWS_CLI_SETUP.written_path())?),
+            setup_script,
             grant: teleport_side::read_workload_identity_grant(dir, files)?,
-            env: shell_assignments(&read(dir, ra_files::AWS_ENV.written_path())?),
-            config: crate::verify::parse_ini(&read(dir, ra_files::AWS_CONFIG.written_path())?),
+            env: shell_assignments(&read(dir, &files.path(&ra_files::AWS_ENV))?),
+            config: crate::verify::parse_ini(&read(dir, &files.path(&ra_files::AWS_CONFIG))?),
             tbot,
             ra: *ra,
             plan,
@@ -157,14 +212,99 @@ impl RaSetup {
     }
 }
 
-/// Every check of a one-workload set on this route.
-pub fn verify_dir(dir: &Path, plan: Plan) -> Result<Report, VerifyError> {
-    let setup = RaSetup::read(dir, plan)?;
-    Ok(Report::of(checks(&setup, SystemTime::now())?))
+/// Every check of the set in `dir` on this route: one workload's, or for a fleet each
+/// workload's and the isolation of each from the others.
+pub fn verify_dir(dir: &Path, fleet: &Fleet) -> Result<Report, VerifyError> {
+    let now = SystemTime::now();
+    let issue = |why: x509::CaError| VerifyError::Issuer(why.to_string());
+    // One simulated SPIFFE CA for the set, as the cluster has one.
+    let ca =
+        SimulatedSpiffeCa::generate(&fleet.shared().cluster.cluster_name, now).map_err(issue)?;
+    if fleet.form == Form::Single {
+        let setup = RaSetup::read_single(dir, fleet.shared().clone())?;
+        return Ok(Report::of(checks_with(&setup, &ca, now)?));
+    }
+    let files = FleetFiles::read_of(
+        dir,
+        fleet,
+        &ra_files::FLEET_TERRAFORM,
+        &ra_files::FLEET_AWS_CLI_SETUP,
+    )?;
+    let proven = crate::artifacts::parallel::on_every_core(&fleet.workloads, |workload| {
+        let setup = RaSetup::of_fleet(dir, &files, workload)?;
+        let checks = checks_with(&setup, &ca, now)?;
+        Ok::<_, VerifyError>((checks, guard(&workload.name, &setup)))
+    });
+    let mut workloads = Vec::with_capacity(proven.len());
+    let mut guards = Vec::with_capacity(proven.len());
+    for result in proven {
+        let (checks, guard) = result?;
+        workloads.push(checks);
+        guards.push(guard);
+    }
+    let (per_workload, fleet_check) = isolation::checks(&guards);
+    let workloads = workloads
+        .into_iter()
+        .zip(per_workload)
+        .zip(&guards)
+        .map(|((mut checks, isolation), guard)| {
+            checks.extend(isolation);
+            WorkloadReport::new(guard.name.clone(), checks)
+        })
+        .collect();
+    Ok(Report {
+        checks: vec![fleet_check],
+        workloads,
+    })
 }
 
-/// The checks of one workload's files at `now`.
+/// What isolation needs of a workload: the session its SVID opens through the anchor tbot
+/// names (main.tf's when tbot's is not an ARN yet), and its role's trust policies.
+fn guard(name: &str, setup: &RaSetup) -> isolation::Guard {
+    let spiffe_id = setup.spiffe_id();
+    let tf_anchor = setup.terraform_string(".locals.trust_anchor_arn");
+    let anchor = ResourceArn::parse(&setup.tbot.trust_anchor_arn, ResourceKind::TrustAnchor)
+        .ok()
+        .map(|arn| arn.to_string())
+        .or_else(|| tf_anchor.clone())
+        .unwrap_or_else(|| setup.ra.trust_anchor_arn_or_pending().to_owned());
+    let tags = BTreeMap::from([("x509SAN/URI".to_owned(), spiffe_id.clone())]);
+    let terraform_trust = setup.terraform.as_ref().ok().and_then(|values| {
+        terraform::json_attribute(values, &format!("{}.assume_role_policy", terraform::ROLE)).ok()
+    });
+    let guard = isolation::Guard::new(
+        name.to_owned(),
+        session_request("sts:AssumeRole", &tags, &anchor),
+        (
+            format!("the SVID for {spiffe_id}"),
+            "SVID",
+            super::SPIFFE_ID_CONDITION_KEY,
+        ),
+        setup.plan.aws.role_name.clone(),
+        setup.trust_policy.clone(),
+        terraform_trust,
+    );
+    match tf_anchor {
+        Some(tf_anchor) => {
+            guard.with_terraform_request(session_request("sts:AssumeRole", &tags, &tf_anchor))
+        }
+        None => guard,
+    }
+}
+
+/// The checks of one workload's files at `now`, with a fresh simulated SPIFFE CA.
 pub fn checks(setup: &RaSetup, now: SystemTime) -> Result<Vec<Check>, VerifyError> {
+    let issue = |why: x509::CaError| VerifyError::Issuer(why.to_string());
+    let ca = SimulatedSpiffeCa::generate(&setup.plan.cluster.cluster_name, now).map_err(issue)?;
+    checks_with(setup, &ca, now)
+}
+
+/// The checks of one workload's files at `now`, its SVID issued by `ca`.
+fn checks_with(
+    setup: &RaSetup,
+    ca: &SimulatedSpiffeCa,
+    now: SystemTime,
+) -> Result<Vec<Check>, VerifyError> {
     let mut checks = teleport_side::selected_checks(&setup.tbot.selector, &setup.grant);
     let teleport_refuses = checks.iter().any(|c| c.status == Status::Fail);
     checks.push(service_check(&setup.tbot));
@@ -175,7 +315,6 @@ pub fn checks(setup: &RaSetup, now: SystemTime) -> Result<Vec<Check>, VerifyErro
 
     let spiffe_id = setup.spiffe_id();
     let issue = |why: x509::CaError| VerifyError::Issuer(why.to_string());
-    let ca = SimulatedSpiffeCa::generate(&setup.plan.cluster.cluster_name, now).map_err(issue)?;
     let svid = ca
         .issue(&spiffe_id, now, SIMULATED_SVID_TTL)
         .map_err(issue)?;

@@ -416,7 +416,7 @@ impl App {
     pub(super) fn enter_review(&mut self) -> Vec<Command> {
         self.fleet.store(self.current, &self.answers);
         if self.settings.simulate_apply
-            && let Some(said) = crate::discover::demo::simulate_apply(&mut self.fleet.shared)
+            && let Some(said) = crate::discover::demo::simulate_apply(&mut self.fleet)
         {
             self.status = Some(said);
         }

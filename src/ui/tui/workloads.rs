@@ -99,13 +99,6 @@ impl App {
     }
 
     fn add_workload(&mut self, workload: WorkloadAnswers) {
-        // A fleet renders the OIDC route only (fleet::FleetError::FleetRoute).
-        if self.answers.route() != crate::routes::Route::Oidc {
-            self.status = Some(
-                "A fleet is OIDC only for now: on roles-anywhere, write one answers file per workload (the others with trust_anchor: existing).".into(),
-            );
-            return;
-        }
         self.fleet.store(self.current, &self.answers);
         if self.fleet.form == Form::Single {
             // The workload so far becomes the first of a fleet (answers version 2).
