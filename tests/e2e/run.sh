@@ -536,6 +536,61 @@ print("aws_session_token = " + c["SessionToken"])' > "$work/$case-credentials"
   sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown2.log" 2>&1 || fail "$case: teardown.sh failed when run again"
   grep -q '^absent:  trust anchor' "$work/$case-teardown2.log" || fail "$case: the second teardown did not find the anchor gone"
   say "$case: teardown.sh deleted the profile, role, policy, bucket and trust anchor; run again, all absent"
+}
+
+# A fleet on the route (against the same stand-in): one anchor, the `reports` profile shared by
+# two workloads, billing's own; setup.sh twice, its log read back by `wi-aws arns`, teardown.
+run_roles_anywhere_fleet() {
+  local case=roles-anywhere-fleet out="$work/roles-anywhere-fleet" answers="$work/roles-anywhere-fleet.yaml"
+  "$venv/bin/python" - examples/roles-anywhere-fleet.yaml "$answers" "$demo" <<'PY'
+import sys, yaml
+answers = yaml.safe_load(open(sys.argv[1]))
+answers["teleport"]["proxy"] = sys.argv[3]
+for key in ("cluster_name", "version"):
+    answers["teleport"].pop(key)
+for key in ("ca_bundle", "trust_anchor_arn", "trust_anchor_name"):
+    answers["roles_anywhere"].pop(key)
+for workload in answers["workloads"]:
+    workload["roles_anywhere"].pop("profile_arn")
+yaml.safe_dump(answers, open(sys.argv[2], "w"), sort_keys=False)
+PY
+  "$wi_aws" render --answers-file "$answers" --out "$out" --proxy "$demo" --ca-file "$work/demo-ca.pem" --no-verify \
+    > "$work/$case-render.log" 2>&1 || { cat "$work/$case-render.log"; fail "$case: render failed"; }
+  if "$wi_aws" verify --out "$out" > "$work/$case-verify-pending.log" 2>&1; then
+    fail "$case: verify passed tbot files with placeholder ARNs"
+  fi
+  [ "$(grep -c '✗ tbot arns' "$work/$case-verify-pending.log")" = 3 ] || { cat "$work/$case-verify-pending.log"; fail "$case: verify did not name each workload's pending ARNs"; }
+  local anchors_before profiles_before
+  anchors_before=$(grep -c '"method": "POST", "path": "/trustanchors"' "$work/ra-calls.log")
+  profiles_before=$(grep -c '"method": "POST", "path": "/profiles"' "$work/ra-calls.log")
+  AWS_DEFAULT_REGION=eu-west-1 sh "$out/aws-cli/setup.sh" > "$work/$case-setup.log" 2>&1 \
+    || { cat "$work/$case-setup.log"; tail -5 "$work/ra-calls.log"; fail "$case: aws-cli/setup.sh failed"; }
+  AWS_DEFAULT_REGION=eu-west-1 sh "$out/aws-cli/setup.sh" > "$work/$case-setup2.log" 2>&1 \
+    || { cat "$work/$case-setup2.log"; fail "$case: aws-cli/setup.sh failed when run again"; }
+  [ "$(grep -c '"method": "POST", "path": "/trustanchors"' "$work/ra-calls.log")" = $((anchors_before + 1)) ] || fail "$case: not one trust anchor for the fleet"
+  [ "$(grep -c '"method": "POST", "path": "/profiles"' "$work/ra-calls.log")" = $((profiles_before + 2)) ] || fail "$case: not one profile per group (reports, svc-billing)"
+  local listed
+  listed=$(aws rolesanywhere list-profiles --region eu-west-1 --query "profiles[?name=='reports'].roleArns[] | sort(@)" --output text)
+  [ "$listed" = "$(printf 'arn:aws:iam::123456789012:role/svc-reports-reader\tarn:aws:iam::123456789012:role/svc-reports-writer')" ] \
+    || fail "$case: the shared profile lists $listed after two runs"
+  say "$case: aws-cli/setup.sh made one trust anchor, the shared profile listing both its roles (each once after two runs) and billing's own"
+
+  "$wi_aws" arns --out "$out" --setup-log "$work/$case-setup2.log" > "$work/$case-arns.log" 2>&1 \
+    || { cat "$work/$case-arns.log"; fail "$case: wi-aws arns (and its verify) failed"; }
+  grep -q 'all 3 workloads passed' "$work/$case-arns.log" || { cat "$work/$case-arns.log"; fail "$case: verify after wi-aws arns"; }
+  local billing_profile
+  billing_profile=$(aws rolesanywhere list-profiles --region eu-west-1 --query "profiles[?name=='svc-billing'].profileArn | [0]" --output text)
+  grep -q "profile_arn: \"$billing_profile\"" "$out/hosts/billing/tbot/services.yaml" || fail "$case: billing's tbot file does not name $billing_profile"
+  say "$case: wi-aws arns read the ARNs from setup.sh's log into answers.yaml; each host's tbot file names them and verify passes with isolation"
+  lint "$case" "$out" read-write
+
+  sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown.log" 2>&1 \
+    || { cat "$work/$case-teardown.log"; fail "$case: teardown.sh failed"; }
+  [ "$(aws rolesanywhere list-profiles --region eu-west-1 --query 'length(profiles)' --output text)" = 0 ] || fail "$case: a profile is left"
+  [ "$(aws rolesanywhere list-trust-anchors --region eu-west-1 --query 'length(trustAnchors)' --output text)" = 0 ] || fail "$case: the trust anchor is left"
+  sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown2.log" 2>&1 || fail "$case: teardown.sh failed when run again"
+  grep -q '^absent:  trust anchor' "$work/$case-teardown2.log" || fail "$case: the second teardown did not find the anchor gone"
+  say "$case: teardown.sh deleted both profiles, the three roles and policies and the anchor; run again, all absent"
   unset AWS_ENDPOINT_URL_ROLESANYWHERE
 }
 
@@ -560,4 +615,5 @@ grep -q '^kept:    OIDC provider .*(roles still trust it: workload-id-demo)$' "$
   || fail "fleet: the provider was not kept for the guide's role that still trusts it"
 run_doctor
 run_roles_anywhere
+run_roles_anywhere_fleet
 say "passed in $(( $(date +%s) - started ))s"
