@@ -189,6 +189,28 @@ for what, out, extra in (("render + write + verify", "fleet-1000", []),
     row(f"1000 workloads, {what}", float(seconds) * 1000, disk_floor_ms, "ms",
         f"one wi-aws process, peak RSS {int(peak)} KiB{target}" + ("" if verified else "  VERIFY FAILED"))
 
+# The same on the Roles Anywhere route: one trust anchor, a profile and a role per workload, each
+# workload's X.509 SVID through its role and the isolation sample (no RSA signing here).
+ra_example = open("examples/roles-anywhere.yaml").read()
+ra_bundle = ra_example[ra_example.index("  ca_bundle: |"):ra_example.index("\ntbot:")]
+with open(f"{work}/fleet-ra-1000.yaml", "w") as fleet:
+    fleet.write("version: 2\nteleport: {proxy: teleport.internal.example.com, cluster_name: example.teleport.sh, version: 17.4.2}\n"
+                'aws: {route: roles-anywhere, account_id: "123456789012", region: eu-west-1}\n'
+                "roles_anywhere:\n  trust_anchor: create\n"
+                "  trust_anchor_arn: arn:aws:rolesanywhere:eu-west-1:123456789012:trust-anchor/4e5c5b57-7f3a-4d53-9b25-8c1f0a6d2e91\n"
+                + ra_bundle + "\nworkloads:\n")
+    for n in range(1000):
+        access = "write-only" if n % 2 == 0 else "read-only"
+        fleet.write(f"  - name: w{n}\n    teleport: {{spiffe_path: /svc/team-{n // 10}/w{n}, bot: bot-w{n}}}\n"
+                    f"    aws: {{bucket: fleet-bucket-{n // 2}, access: {access}}}\n"
+                    f"    roles_anywhere: {{profile_arn: 'arn:aws:rolesanywhere:eu-west-1:123456789012:profile/00000000-0000-4000-8000-{n:012d}'}}\n")
+run = subprocess.run(["/usr/bin/time", "-f", "%e %M", wi_aws, "--answers-file", f"{work}/fleet-ra-1000.yaml", "--out", f"{work}/fleet-ra-1000"],
+                     capture_output=True, text=True)
+seconds, peak = run.stderr.strip().splitlines()[-1].split()
+verified = "all 1000 workloads passed" in run.stdout
+row("1000 roles-anywhere workloads, render + write + verify", float(seconds) * 1000, disk_floor_ms, "ms",
+    f"one wi-aws process, peak RSS {int(peak)} KiB" + ("" if verified else "  VERIFY FAILED"))
+
 # 6. The wizards at rest and under keys, in tmux: line mode, then full screen.
 socket = f"wi-aws-bench-{os.getpid()}"
 tmux = lambda *args: subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True).stdout

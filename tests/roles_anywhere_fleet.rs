@@ -552,3 +552,39 @@ fn arns_refuse_what_is_not_this_sets_and_write_nothing() {
         text(&run.stderr)
     );
 }
+
+#[test]
+fn a_one_workload_file_migrates_to_a_fleet_that_verifies_and_names_the_profiles_state_move() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let example = repo_path("examples/roles-anywhere.yaml")
+        .display()
+        .to_string();
+    let migrated = run_wi_aws(&["migrate", &example], dir.path());
+    assert!(migrated.status.success(), "{}", text(&migrated.stderr));
+    let said = text(&migrated.stderr);
+    assert!(
+        said.contains("terraform state mv 'aws_rolesanywhere_profile.workload' 'aws_rolesanywhere_profile.workload[\"svc-reports\"]'"),
+        "{said}"
+    );
+    std::fs::write(dir.path().join("fleet.yaml"), &migrated.stdout).expect("write");
+    let rendered = run_wi_aws(
+        &["--answers-file", "fleet.yaml", "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(
+        rendered.status.code(),
+        Some(0),
+        "{}",
+        text(&rendered.stdout)
+    );
+    assert!(
+        text(&rendered.stdout).contains("✓ reports  all 19 checks passed"),
+        "{}",
+        text(&rendered.stdout)
+    );
+    assert!(
+        dir.path()
+            .join("out/hosts/reports/tbot/services.yaml")
+            .exists()
+    );
+}

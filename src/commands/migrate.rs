@@ -54,6 +54,13 @@ pub fn run(args: &MigrateArgs) -> Result<u8, CommandError> {
     ] {
         crate::errln!("  terraform state mv '{address}' '{address}[\"{name}\"]'");
     }
+    if let Some(ra) = &checked.shared().roles_anywhere {
+        // The fleet's profiles are keyed by their name (workloads may share one).
+        let profile = &ra.profile_name;
+        crate::errln!(
+            "  terraform state mv 'aws_rolesanywhere_profile.workload' 'aws_rolesanywhere_profile.workload[\"{profile}\"]'"
+        );
+    }
     if checked.shared().aws.create_bucket {
         let bucket = &checked.shared().aws.bucket;
         for kind in [

@@ -582,6 +582,19 @@ PY
   billing_profile=$(aws rolesanywhere list-profiles --region eu-west-1 --query "profiles[?name=='svc-billing'].profileArn | [0]" --output text)
   grep -q "profile_arn: \"$billing_profile\"" "$out/hosts/billing/tbot/services.yaml" || fail "$case: billing's tbot file does not name $billing_profile"
   say "$case: wi-aws arns read the ARNs from setup.sh's log into answers.yaml; each host's tbot file names them and verify passes with isolation"
+  # doctor on one workload of the fleet: its anchor, shared profile and role read back.
+  aws sts assume-role --role-arn arn:aws:iam::123456789012:role/svc-reports-reader --role-session-name e2e \
+    --region eu-west-1 --output json | "$venv/bin/python" -c '
+import json, sys
+c = json.load(sys.stdin)["Credentials"]
+print("[svc-reports-reader]")
+print("aws_access_key_id = " + c["AccessKeyId"])
+print("aws_secret_access_key = " + c["SecretAccessKey"])
+print("aws_session_token = " + c["SessionToken"])' > "$work/$case-credentials"
+  "$wi_aws" doctor --out "$out" --workload reports-reader --credentials-file "$work/$case-credentials" --assume \
+    > "$work/$case-doctor.log" 2>&1 || { cat "$work/$case-doctor.log"; fail "$case: doctor --workload reports-reader failed"; }
+  grep -q '✓ assume .*assumed-role/svc-reports-reader/' "$work/$case-doctor.log" || { cat "$work/$case-doctor.log"; fail "$case: doctor --assume did not name the role"; }
+  say "$case: doctor --workload reports-reader reads the anchor, the shared profile and the role back ($(grep -c '^  ✓' "$work/$case-doctor.log") checks)"
   lint "$case" "$out" read-write
 
   sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown.log" 2>&1 \
