@@ -520,6 +520,34 @@ async fn the_spiffe_bundle_is_judged_as_a_trust_anchor() {
         String::from_utf8_lossy(&verified.stdout)
     );
 
+    // The same CA in this machine's system trust store is a public CA to Roles Anywhere: the
+    // binary, with SSL_CERT_FILE naming it, says so (and discover only warns: OIDC needs none).
+    let discovered = std::process::Command::new(env!("CARGO_BIN_EXE_wi-aws"))
+        .args([
+            "discover",
+            "--json",
+            "--proxy",
+            &proxy.authority(),
+            "--ca-file",
+        ])
+        .arg(&ca)
+        .env("SSL_CERT_FILE", dir.path().join("anchor.pem"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("wi-aws runs");
+    let said: serde_json::Value = serde_json::from_slice(&discovered.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&discovered.stdout),
+            String::from_utf8_lossy(&discovered.stderr)
+        )
+    });
+    let problem = said["trust_anchor"]["certificates"][0]["problem"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(problem.contains("public CA"), "{said:#}");
+    assert_eq!(discovered.status.code(), Some(0), "{said:#}");
+
     let without = DemoOptions {
         missing: vec!["/webapi/spiffe/bundle.json".into()],
         ..DemoOptions::default()

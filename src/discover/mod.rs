@@ -302,6 +302,7 @@ pub async fn discover(proxy: &ProxyAddress, options: &Options) -> Result<Finding
 fn judge_bundle(
     url: String,
     answer: Result<serde_json::Value, DiscoverError>,
+    public_keys: &[Vec<u8>],
 ) -> TrustAnchorFindings {
     use crate::routes::roles_anywhere::x509;
     let authorities = answer
@@ -324,7 +325,7 @@ fn judge_bundle(
         }
     };
     let now = std::time::SystemTime::now();
-    let certificates = x509::judge_anchor_certificates(&authorities, now)
+    let certificates = x509::judge_anchor_certificates_against(&authorities, now, public_keys)
         .into_iter()
         .zip(&authorities)
         .map(|(judged, der)| match judged {
@@ -427,7 +428,7 @@ async fn ask_proxy(
         document,
         jwks_authority,
         jwks,
-        trust_anchor: judge_bundle(bundle_url, bundle),
+        trust_anchor: judge_bundle(bundle_url, bundle, &tls::public_root_keys()),
     })
 }
 
@@ -667,7 +668,7 @@ pub async fn fetch_trust_anchor(
     let client = http::HttpClient::new(&trust, options.timeout, options.max_body)?;
     let url = format!("https://{}/webapi/spiffe/bundle.json", proxy.authority());
     let answer = client.get_json::<serde_json::Value>(&url).await;
-    Ok(judge_bundle(url, answer))
+    Ok(judge_bundle(url, answer, &tls::public_root_keys()))
 }
 
 /// Runs a discovery future on a runtime of its own, for callers that are not async.

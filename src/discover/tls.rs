@@ -306,6 +306,18 @@ pub fn role_in_chain(summary: &CertificateSummary, index: usize) -> &'static str
     }
 }
 
+/// The public key (SubjectPublicKeyInfo, DER) of each root in this machine's system trust store
+/// (`SSL_CERT_FILE` and `SSL_CERT_DIR` when set): the CAs of public TLS. Read to tell a public
+/// CA offered as a trust anchor; a store that cannot be read gives none.
+pub fn public_root_keys() -> Vec<Vec<u8>> {
+    let found = rustls_native_certs::load_native_certs();
+    found
+        .certs
+        .iter()
+        .filter_map(|root| crate::routes::roles_anywhere::x509::public_key_info(root.as_ref()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,10 @@ pub enum X509Problem {
     #[error("the trust anchor {0:?} is not a CA certificate (basicConstraints CA:TRUE)")]
     AnchorNotCa(String),
     #[error(
+        "the trust anchor {0:?} has the key of a CA in this machine's system trust store, a public CA: Roles Anywhere refuses certificates of public CAs as trust anchors (IAM Roles Anywhere User Guide, \"Creating a trust anchor\")"
+    )]
+    PublicCa(String),
+    #[error(
         "the trust anchor {0:?} has a key usage without keyCertSign: its key may not sign certificates"
     )]
     AnchorCannotSign(String),
@@ -183,6 +187,33 @@ pub fn judge_anchor_certificates(
         .iter()
         .map(|der| judge_anchor_certificate(der, now))
         .collect()
+}
+
+/// Like [`judge_anchor_certificates`], and a certificate whose public key is one of
+/// `public_keys` (the SubjectPublicKeyInfo of each root the machine trusts for public TLS) is
+/// a public CA's: Roles Anywhere refuses those. A Teleport cluster's SPIFFE CA is its own key,
+/// never in such a store.
+pub fn judge_anchor_certificates_against(
+    certificates: &[Vec<u8>],
+    now: SystemTime,
+    public_keys: &[Vec<u8>],
+) -> Vec<Result<AnchorCertificate, X509Problem>> {
+    certificates
+        .iter()
+        .map(|der| {
+            let anchor = judge_anchor_certificate(der, now)?;
+            match public_key_info(der).is_some_and(|key| public_keys.contains(&key)) {
+                true => Err(X509Problem::PublicCa(anchor.subject)),
+                false => Ok(anchor),
+            }
+        })
+        .collect()
+}
+
+/// A certificate's SubjectPublicKeyInfo (DER), which names its CA whatever else it says.
+pub fn public_key_info(der: &[u8]) -> Option<Vec<u8>> {
+    let (_, certificate) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some(certificate.public_key().raw.to_vec())
 }
 
 /// Certificates (DER) as one PEM bundle, as a trust anchor's `CERTIFICATE_BUNDLE` takes them.
@@ -754,5 +785,22 @@ mod tests {
             ),
             Err(X509Problem::Unreadable { .. })
         ));
+    }
+
+    #[test]
+    fn a_certificate_with_the_key_of_a_public_root_is_refused_as_an_anchor() {
+        let now = SystemTime::now();
+        let ca = SimulatedSpiffeCa::generate("example.teleport.sh", now).expect("a CA");
+        let other = SimulatedSpiffeCa::generate("other.example", now).expect("a CA");
+        let der = ca.certificate_der();
+        let key = |ca: &SimulatedSpiffeCa| public_key_info(&ca.certificate_der()).expect("a key");
+        let judged =
+            judge_anchor_certificates_against(std::slice::from_ref(&der), now, &[key(&other)]);
+        assert!(judged[0].is_ok(), "{judged:?}");
+        let judged = judge_anchor_certificates_against(&[der], now, &[key(&other), key(&ca)]);
+        assert!(
+            matches!(&judged[0], Err(X509Problem::PublicCa(subject)) if subject.contains("example.teleport.sh")),
+            "{judged:?}"
+        );
     }
 }
