@@ -588,3 +588,63 @@ fn a_one_workload_file_migrates_to_a_fleet_that_verifies_and_names_the_profiles_
             .exists()
     );
 }
+
+#[test]
+fn arns_for_a_profile_every_workload_shares_reach_every_workload() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Every workload takes the top level's profile: one profile listing the three roles.
+    let shared: String = example_text()
+        .lines()
+        .filter(|line| {
+            !line.contains("profile_arn:")
+                && !line.contains("profile_name:")
+                && !line.contains("profile_duration:")
+                && !line.trim_start().starts_with("roles_anywhere:")
+                || line.starts_with("roles_anywhere:")
+        })
+        .map(|line| format!("{line}\n"))
+        .collect::<String>()
+        .replacen(
+            "  trust_anchor: create\n",
+            &format!(
+                "  trust_anchor: create\n  profile_name: everyone\n  profile_arn: {REPORTS}\n"
+            ),
+            1,
+        );
+    std::fs::write(dir.path().join("shared.yaml"), &shared).expect("write");
+    let first = run_wi_aws(
+        &["--answers-file", "shared.yaml", "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", text_of(&first));
+    let output = serde_json::json!({
+        "trust_anchor_arn": {"value": ANCHOR},
+        "profile_arns": {"value": {"everyone": OWN}},
+    });
+    std::fs::write(dir.path().join("outputs.json"), output.to_string()).expect("write");
+    let run = run_wi_aws(
+        &["arns", "--out", "out", "--terraform-output", "outputs.json"],
+        dir.path(),
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", text_of(&run));
+    assert!(text(&run.stdout).contains(&format!("(billing) roles_anywhere.profile_arn: {OWN}")));
+    let answers = std::fs::read_to_string(dir.path().join("out/answers.yaml")).expect("read");
+    assert_eq!(
+        answers.matches(OWN).count(),
+        3,
+        "each workload's: {answers}"
+    );
+    assert!(!answers.contains(REPORTS), "{answers}");
+    for name in NAMES {
+        let services = std::fs::read_to_string(
+            dir.path()
+                .join(format!("out/hosts/{name}/tbot/services.yaml")),
+        )
+        .expect("read");
+        assert!(services.contains(OWN), "{name}");
+    }
+}
+
+fn text_of(output: &std::process::Output) -> String {
+    format!("{}{}", text(&output.stdout), text(&output.stderr))
+}

@@ -1,7 +1,7 @@
 //! The ARNs AWS assigned at apply, read back from what the apply printed, into the answers:
 //! `terraform output -json` of the route's root module, or the log of `aws-cli/setup.sh`. The
-//! trust anchor's ARN goes to the top level; each workload's profile ARN to the workload (to
-//! the top when every workload shares it). Pure: the caller reads the files and renders again.
+//! trust anchor's ARN goes to the top level; each workload's profile ARN to the workload. Pure:
+//! the caller reads the files and renders again.
 
 use super::{ArnError, ResourceArn, ResourceKind};
 use crate::answers::fleet::Fleet;
@@ -150,8 +150,7 @@ fn checked(assigned: Assigned, source_name: &str) -> Result<Assigned, AssignedEr
 
 /// Puts the assigned ARNs into `answers` (which `fleet` was validated from), and says each
 /// change as `KEY: ARN`. The anchor's goes to the top level; every workload must find its
-/// profile's, which goes where the answers gave it before (the top level when every workload
-/// shares it there), else to the workload.
+/// profile's, which goes to the workload (workloads of one profile get the same).
 pub fn apply(
     assigned: &Assigned,
     fleet: &Fleet,
@@ -191,19 +190,14 @@ pub fn apply(
         })?;
         profiles.push(arn);
     }
-    let all_same = profiles.windows(2).all(|pair| pair[0] == pair[1]);
-    let at_top = fleet.form == Form::Single
-        || (all_same && answers.shared.get(FieldId::RaProfileArn).is_some());
-    if at_top {
+    if fleet.form == Form::Single {
         if let Some(arn) = profiles.first() {
             answers.shared.set_text(FieldId::RaProfileArn, arn.clone());
-            for workload in &mut answers.workloads {
-                workload.answers.clear(FieldId::RaProfileArn);
-            }
             said.push(format!("roles_anywhere.profile_arn: {arn}"));
         }
         return Ok(said);
     }
+    // A fleet's saved answers give each workload its own (every default written out).
     answers.shared.clear(FieldId::RaProfileArn);
     for ((index, workload), arn) in fleet.workloads.iter().enumerate().zip(profiles) {
         answers.workloads[index]
