@@ -51,6 +51,13 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub assume: bool,
 
+    /// Before apply: read the account (read-only) and say what would make the apply fail:
+    /// the roles and policies quotas against what the set adds, names taken (in any case), an
+    /// OIDC provider or trust anchor that exists while the answers create it, or that does not
+    /// while they name it. Exit 0 when nothing would, 1 otherwise.
+    #[arg(long, conflicts_with_all = ["token_file", "credentials_file", "assume", "workload", "proxy"])]
+    pub preflight: bool,
+
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
@@ -62,6 +69,9 @@ pub struct DoctorArgs {
 pub fn run(args: &DoctorArgs) -> Result<u8, CommandError> {
     let fleet = crate::verify::read_answers(&args.out)
         .map_err(|error| CommandError::bad_input(format!("doctor: {error}")))?;
+    if args.preflight {
+        return preflight(args, &fleet);
+    }
     if fleet.shared().route == crate::routes::Route::RolesAnywhere {
         return roles_anywhere(args);
     }
@@ -126,6 +136,46 @@ pub fn run(args: &DoctorArgs) -> Result<u8, CommandError> {
     report_checks(
         &format!(
             "doctor {}: the deployed state, read back from AWS, against the artifacts and the token",
+            args.out.display()
+        ),
+        Report::of(checks),
+        args.json,
+    )
+}
+
+/// `doctor --preflight`: the account read (read-only) against what the set would create.
+fn preflight(args: &DoctorArgs, fleet: &crate::answers::fleet::Fleet) -> Result<u8, CommandError> {
+    let options = args.connection.options()?;
+    let shared = fleet.shared();
+    let aws = read::Connection {
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        region: shared.aws.region.clone(),
+        timeout: options.timeout,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| CommandError::failure(format!("cannot start the runtime: {error}")))?;
+    let trust_anchors = shared.roles_anywhere.is_some();
+    let account = Terminal.busy("Reading the account…", || {
+        runtime.block_on(async {
+            let config = read::sdk_config(&aws).await;
+            read::account(&config, trust_anchors).await
+        })
+    });
+    let checks = match account {
+        Ok(account) => doctor::preflight::checks(fleet, &account),
+        Err(error) => vec![Check::fail_owned(
+            CheckId::QuotaRoles,
+            format!("the account could not be read: {error}"),
+            "unknown: nothing was checked".into(),
+            "run with credentials that may call iam:GetAccountSummary, iam:ListRoles, iam:ListPolicies and iam:ListOpenIDConnectProviders (and rolesanywhere:ListTrustAnchors on that route)".into(),
+        )],
+    };
+    report_checks(
+        &format!(
+            "doctor --preflight {}: the account, read back from AWS, against what the set would create",
             args.out.display()
         ),
         Report::of(checks),

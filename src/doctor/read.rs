@@ -233,3 +233,119 @@ where
         None => said(call, error),
     }
 }
+
+/// At most this many pages of a list call (of up to 1,000 items each): an account holds at
+/// most a few thousand roles or policies, and a server that never stops paging is refused.
+const MAX_PAGES: usize = 100;
+
+/// What preflight needs of the account, read-only: its summary, every role's and customer
+/// managed policy's name, its OIDC providers, and with `trust_anchors` the region's anchors.
+pub async fn account(
+    config: &SdkConfig,
+    trust_anchors: bool,
+) -> Result<super::preflight::Account, String> {
+    let iam = aws_sdk_iam::Client::new(config);
+    let (summary, roles, policies, providers, anchors) = tokio::join!(
+        iam.get_account_summary().send(),
+        role_names(&iam),
+        policy_names(&iam),
+        iam.list_open_id_connect_providers().send(),
+        anchor_names(config, trust_anchors),
+    );
+    let summary = summary.map_err(|e| said("iam:GetAccountSummary", e))?;
+    let summary = summary
+        .summary_map()
+        .map(|map| {
+            map.iter()
+                .map(|(key, value)| (key.as_str().to_owned(), i64::from(*value)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let providers = providers.map_err(|e| said("iam:ListOpenIDConnectProviders", e))?;
+    Ok(super::preflight::Account {
+        summary,
+        roles: roles?,
+        policies: policies?,
+        oidc_providers: providers
+            .open_id_connect_provider_list()
+            .iter()
+            .filter_map(|p| p.arn().map(str::to_owned))
+            .collect(),
+        trust_anchors: anchors?,
+    })
+}
+
+async fn role_names(iam: &aws_sdk_iam::Client) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    let mut marker: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let page = iam
+            .list_roles()
+            .max_items(1000)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| said("iam:ListRoles", e))?;
+        names.extend(page.roles().iter().map(|role| role.role_name().to_owned()));
+        match (page.is_truncated(), page.marker()) {
+            (true, Some(next)) => marker = Some(next.to_owned()),
+            _ => return Ok(names),
+        }
+    }
+    Err(format!("iam:ListRoles: more than {MAX_PAGES} pages"))
+}
+
+async fn policy_names(iam: &aws_sdk_iam::Client) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    let mut marker: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let page = iam
+            .list_policies()
+            .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+            .max_items(1000)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| said("iam:ListPolicies", e))?;
+        names.extend(
+            page.policies()
+                .iter()
+                .filter_map(|policy| policy.policy_name().map(str::to_owned)),
+        );
+        match (page.is_truncated(), page.marker()) {
+            (true, Some(next)) => marker = Some(next.to_owned()),
+            _ => return Ok(names),
+        }
+    }
+    Err(format!("iam:ListPolicies: more than {MAX_PAGES} pages"))
+}
+
+async fn anchor_names(config: &SdkConfig, wanted: bool) -> Result<Vec<(String, String)>, String> {
+    if !wanted {
+        return Ok(Vec::new());
+    }
+    let client = aws_sdk_rolesanywhere::Client::new(config);
+    let mut anchors = Vec::new();
+    let mut next: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let page = client
+            .list_trust_anchors()
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(|e| said("rolesanywhere:ListTrustAnchors", e))?;
+        anchors.extend(page.trust_anchors().iter().filter_map(|anchor| {
+            Some((
+                anchor.name()?.to_owned(),
+                anchor.trust_anchor_arn()?.to_owned(),
+            ))
+        }));
+        match page.next_token() {
+            Some(token) => next = Some(token.to_owned()),
+            None => return Ok(anchors),
+        }
+    }
+    Err(format!(
+        "rolesanywhere:ListTrustAnchors: more than {MAX_PAGES} pages"
+    ))
+}

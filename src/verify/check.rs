@@ -70,6 +70,13 @@ pub enum CheckId {
     CredentialsAge,
     Drift,
     Assume,
+    // What preflight checks of the account before apply.
+    QuotaRoles,
+    QuotaPolicies,
+    RoleNames,
+    PolicyNames,
+    ProviderExists,
+    AnchorExists,
 }
 
 impl CheckId {
@@ -130,6 +137,12 @@ impl CheckId {
             Self::CredentialsAge => "credentials age",
             Self::Drift => "drift",
             Self::Assume => "assume",
+            Self::QuotaRoles => "roles quota",
+            Self::QuotaPolicies => "policies quota",
+            Self::RoleNames => "role names",
+            Self::PolicyNames => "policy names",
+            Self::ProviderExists => "oidc provider",
+            Self::AnchorExists => "trust anchor name",
         }
     }
 

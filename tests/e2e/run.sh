@@ -607,6 +607,43 @@ print("aws_session_token = " + c["SessionToken"])' > "$work/$case-credentials"
   unset AWS_ENDPOINT_URL_ROLESANYWHERE
 }
 
+# doctor --preflight on moto before apply: a healthy account passes with the account's own
+# role quota; a role whose name differs only in case, and a provider that exists while the
+# answers create it, are each named.
+run_preflight() {
+  local case=preflight out="$work/preflight"
+  cat > "$work/preflight.yaml" <<'YAML'
+version: 1
+teleport: {proxy: preflight.example.com, spiffe_path: /svc/preflight, bot: preflight-bot, version: 17.4.2}
+aws: {account_id: "123456789012", region: us-east-1, bucket: preflight-bucket, access: read-only, role_name: PreflightRole, thumbprints: [9e99a48a9960b14926bb7f3b02e22da2b0ab7280]}
+YAML
+  "$wi_aws" --answers-file "$work/preflight.yaml" --out "$out" > "$work/$case-render.log" 2>&1 \
+    || { cat "$work/$case-render.log"; fail "$case: render failed"; }
+  preflight() { "$wi_aws" doctor --preflight --out "$out" --endpoint-url "$AWS_ENDPOINT_URL" "$@"; }
+  preflight > "$work/$case-healthy.log" 2>&1 || { cat "$work/$case-healthy.log"; fail "$case: preflight failed on a healthy account"; }
+  grep -q '✓ roles quota .*this set adds 1 roles; the account has [0-9]* of 1000' "$work/$case-healthy.log" \
+    || { cat "$work/$case-healthy.log"; fail "$case: preflight did not give the account's role quota"; }
+  aws iam create-role --role-name preflightrole --region us-east-1 \
+    --assume-role-policy-document '{"Version":"2012-10-17","Statement":[]}' > /dev/null
+  if preflight > "$work/$case-case.log" 2>&1; then fail "$case: preflight passed a role name taken in another case"; fi
+  grep -q '✗ role names .*PreflightRole (the account has preflightrole)' "$work/$case-case.log" \
+    || { cat "$work/$case-case.log"; fail "$case: preflight did not name the role taken in another case"; }
+  aws iam delete-role --role-name preflightrole --region us-east-1
+  aws iam create-open-id-connect-provider --url https://preflight.example.com/workload-identity --region us-east-1 \
+    --client-id-list sts.amazonaws.com --thumbprint-list 9e99a48a9960b14926bb7f3b02e22da2b0ab7280 > /dev/null
+  if preflight --json > "$work/$case-provider.json" 2>/dev/null; then fail "$case: preflight passed a provider that exists while the answers create it"; fi
+  "$venv/bin/python" -c '
+import json, sys
+checks = {c["id"]: c for c in json.load(open(sys.argv[1]))["checks"]}
+c = checks["oidc provider"]
+assert c["status"] == "fail" and "oidc_provider: existing" in c["fix"], c' "$work/$case-provider.json" \
+    || { cat "$work/$case-provider.json"; fail "$case: preflight --json did not name the provider with the fix"; }
+  aws iam delete-open-id-connect-provider --region us-east-1 \
+    --open-id-connect-provider-arn arn:aws:iam::123456789012:oidc-provider/preflight.example.com/workload-identity
+  preflight > /dev/null 2>&1 || fail "$case: preflight failed once the planted problems were gone"
+  say "$case: doctor --preflight passes a healthy account (the account's own role quota), names a role taken in another case and a provider that exists while the answers create it (with the one-line change), and passes again once they are gone"
+}
+
 # The stand-in tctl, first on PATH for run_teleport.
 mkdir -p "$work/bin"
 printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$root/$venv/bin/python" "$root/tests/e2e/fake_tctl.py" > "$work/bin/tctl"
@@ -627,6 +664,7 @@ run_teardown fleet "bucket example-reports" "OIDC provider"
 grep -q '^kept:    OIDC provider .*(roles still trust it: workload-id-demo)$' "$work/fleet-teardown-2.log" \
   || fail "fleet: the provider was not kept for the guide's role that still trusts it"
 run_doctor
+run_preflight
 run_roles_anywhere
 run_roles_anywhere_fleet
 say "passed in $(( $(date +%s) - started ))s"
