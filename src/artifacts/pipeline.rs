@@ -255,6 +255,9 @@ pub fn next_steps(out: &Path, artifacts: &[Artifact]) -> Vec<String> {
     ));
     lines.push(format!("Verify again  wi-aws verify --out {out}"));
     lines.push(format!(
+        "Before apply  wi-aws doctor --preflight --out {out}   (what in the account would stop it)"
+    ));
+    lines.push(format!(
         "Once applied  wi-aws doctor --out {out}   (reads the deployed state back from AWS)"
     ));
     lines
