@@ -143,6 +143,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("IAM role path", &[]);
     tmux.answer("AWS CLI profile name", &[]);
     tmux.answer("Role session name (optional)", &[]);
+    tmux.answer("Permissions boundary ARN (optional)", &[]);
     // Not asked: the demo proxy's version decided the API generation.
     tmux.answer("workload_identity resource name", &[]);
     tmux.answer("Teleport role name", &["my-workload-aws"]);
@@ -196,6 +197,7 @@ fn the_plain_wizard_in_demo_mode_on_roles_anywhere_passes_verify() {
         "IAM role name",
         "IAM role path",
         "AWS CLI profile name",
+        "Permissions boundary ARN (optional)",
         "Roles Anywhere trust anchor",
         "Trust anchor name",
         "Trust anchor ARN",
@@ -642,6 +644,7 @@ fn the_plain_wizard_adds_a_second_workload() {
         "IAM role path",
         "AWS CLI profile name",
         "Role session name (optional)",
+        "Permissions boundary ARN (optional)",
         "workload_identity resource name",
         "Teleport role name",
         "Bot name",
@@ -668,6 +671,7 @@ fn the_plain_wizard_adds_a_second_workload() {
         "IAM role path",
         "AWS CLI profile name",
         "Role session name (optional)",
+        "Permissions boundary ARN (optional)",
         "workload_identity resource name",
         "Teleport role name",
     ] {

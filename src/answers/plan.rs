@@ -99,6 +99,8 @@ pub struct AwsSetup {
     pub role_path: String,
     pub profile: String,
     pub session_name: Option<String>,
+    /// The managed policy that caps the role (CreateRole `PermissionsBoundary`).
+    pub permissions_boundary: Option<String>,
 }
 
 /// Where tbot writes the token on the workload's host, and for which audience.
@@ -651,6 +653,9 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
         aws::parse_profile_name,
     );
     let session_name = check.optional_text(FieldId::SessionName, aws::parse_session_name);
+    let permissions_boundary = check.optional_text(FieldId::PermissionsBoundary, |arn| {
+        aws::parse_policy_arn(arn, partition)
+    });
     Some(AwsSetup {
         partition: partition?,
         account_id: account_id?,
@@ -665,6 +670,7 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
         role_path: role_path?,
         profile: profile?,
         session_name: session_name?,
+        permissions_boundary: permissions_boundary?,
     })
 }
 

@@ -80,6 +80,7 @@ pub enum FieldId {
     RolePath,
     Profile,
     SessionName,
+    PermissionsBoundary,
     TrustAnchor,
     TrustAnchorName,
     TrustAnchorArn,
@@ -140,6 +141,7 @@ impl FieldId {
             | Self::RolePath
             | Self::Profile
             | Self::SessionName
+            | Self::PermissionsBoundary
             | Self::WorkloadIdentity
             | Self::TeleportRole
             | Self::Bot
@@ -205,6 +207,7 @@ impl FieldId {
             Self::RolePath => r"^(?!.*//)/([!-~]*/)?$",
             Self::Profile => r"^(?!default$)[A-Za-z0-9._-]{1,64}$",
             Self::SessionName => r"^[A-Za-z0-9+=,.@_-]{2,64}$",
+            Self::PermissionsBoundary => r"^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[!-~]+$",
             Self::WorkloadIdentity | Self::TeleportRole | Self::Bot => {
                 r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
             }
@@ -491,6 +494,16 @@ pub const FIELDS: &[Field] = &[
         help: "Shown in CloudTrail next to the role. Left out, the AWS SDK picks one.",
         kind: FieldKind::Text,
         default: FieldDefault::Optional("none: the SDK picks one"),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::PermissionsBoundary,
+        key: "aws.permissions_boundary",
+        step: Step::Aws,
+        label: "Permissions boundary ARN (optional)",
+        help: "A managed policy that caps what the role may do, as SCPs often require. Left out, the role has none.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Optional("none"),
         shown: Shown::Always,
     },
     Field {

@@ -688,6 +688,7 @@ fn set_context(
         "provider_arn": shared.provider_arn(),
         "legacy_spiffe": shared.workload.api == TeleportApi::LegacySpiffe,
         "created_buckets": created_buckets,
+        "any_boundary": members.iter().any(|(_, plan)| plan.aws.permissions_boundary.is_some()),
         "warnings": warnings,
         "fleet": fleet,
         "workload_count": workloads.len(),

@@ -452,6 +452,25 @@ pub(crate) fn permission_checks(
         ));
     }
     checks.push(permissions);
+    let planned = plan.aws.permissions_boundary.as_deref();
+    let deployed = role.boundary.as_ref().map(|(arn, _)| arn.as_str());
+    if planned.is_some() && deployed != planned {
+        checks.push(Check::fail_owned(
+            CheckId::DeployedBoundary,
+            format!(
+                "the answers cap the role with the boundary {}, but the deployed role has {}",
+                planned.unwrap_or_default(),
+                deployed.unwrap_or("none")
+            ),
+            "none now; an SCP that requires the boundary denies the role's next change".into(),
+            format!(
+                "aws iam put-role-permissions-boundary --role-name {} --permissions-boundary {} (or run aws-cli/setup.sh again)",
+                plan.aws.role_name,
+                planned.unwrap_or_default()
+            ),
+        ));
+        return checks;
+    }
     checks.push(match &role.boundary {
         None => Check::pass(CheckId::DeployedBoundary, "no permissions boundary"),
         Some((arn, document)) => {
@@ -625,4 +644,46 @@ pub fn url_decode(text: &str) -> Result<String, String> {
 pub fn policy_document(encoded: &str) -> Result<Value, String> {
     let text = url_decode(encoded)?;
     serde_json::from_str(&text).map_err(|error| format!("not JSON: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(boundary: Option<&str>) -> DeployedRole {
+        let allow_all = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+        DeployedRole {
+            arn: "arn:aws:iam::123456789012:role/svc-bounded".into(),
+            trust_policy: serde_json::json!({}),
+            max_session_duration: None,
+            boundary: boundary.map(|arn| (arn.to_owned(), allow_all.clone())),
+            policies: vec![("p".into(), allow_all)],
+        }
+    }
+
+    #[test]
+    fn a_deployed_role_without_the_answers_boundary_fails_with_the_command() {
+        let text = include_str!("../../tests/fixtures/boundary.yaml");
+        let plan = crate::answers::fleet::single_plan(text).expect("valid");
+        let boundary = plan.aws.permissions_boundary.clone().expect("a boundary");
+        let checks = permission_checks(&plan, &role(None));
+        let check = checks
+            .iter()
+            .find(|c| c.id == CheckId::DeployedBoundary)
+            .expect("checked");
+        assert_eq!(check.status, Status::Fail);
+        assert!(
+            check
+                .fix
+                .as_deref()
+                .is_some_and(|fix| fix.contains("put-role-permissions-boundary")),
+            "{check:?}"
+        );
+        let checks = permission_checks(&plan, &role(Some(&boundary)));
+        let check = checks
+            .iter()
+            .find(|c| c.id == CheckId::DeployedBoundary)
+            .expect("checked");
+        assert_eq!(check.status, Status::Pass, "{check:?}");
+    }
 }

@@ -149,6 +149,15 @@ pub enum AwsError {
     NoActions,
     #[error("aws.actions is only read when aws.access is `custom`")]
     ActionsWithoutCustom,
+    #[error(
+        "a managed policy ARN reads arn:PARTITION:iam::ACCOUNT:policy/[PATH/]NAME (ACCOUNT is `aws` for an AWS managed policy)"
+    )]
+    PolicyArn,
+    #[error("the policy is in partition {arn_partition}, but aws.partition is {partition}")]
+    PolicyArnPartition {
+        arn_partition: String,
+        partition: Partition,
+    },
 }
 
 impl Advice for AwsError {
@@ -167,6 +176,8 @@ impl Advice for AwsError {
             Self::Audience => "keep the default sts.amazonaws.com unless your provider lists another client ID".into(),
             Self::ActionFormat | Self::ActionNotS3 => "write actions like s3:GetObject, s3:PutObject, s3:ListBucket".into(),
             Self::NoActions => "list actions under aws.actions, or pick the read-only, read-write or write-only preset".into(),
+            Self::PolicyArn => "copy the ARN `aws iam list-policies --query 'Policies[].Arn'` prints, e.g. arn:aws:iam::123456789012:policy/boundaries/workloads".into(),
+            Self::PolicyArnPartition { partition, .. } => format!("use the policy's ARN in {partition}, where the role is"),
             Self::ActionsWithoutCustom => "set aws.access: custom, or remove aws.actions".into(),
         }
     }
@@ -215,6 +226,43 @@ pub fn parse_role_name(value: &str) -> Result<String, AwsError> {
 /// IAM policy names: 1-128 of `[\w+=,.@-]`.
 pub fn parse_policy_name(value: &str) -> Result<String, AwsError> {
     parse_iam_name(value, "policy", 128)
+}
+
+/// A managed policy's ARN, as a permissions boundary takes it (IAM API, CreateRole
+/// `PermissionsBoundary`: "The ARN of the managed policy"; ARN format, IAM User Guide "IAM
+/// identifiers": `arn:PARTITION:iam::ACCOUNT:policy/PATH/NAME`, ACCOUNT `aws` for AWS managed
+/// policies), in the role's partition.
+pub fn parse_policy_arn(value: &str, partition: Option<Partition>) -> Result<String, AwsError> {
+    let mut parts = value.splitn(6, ':');
+    let (Some("arn"), Some(arn_partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(AwsError::PolicyArn);
+    };
+    let account_ok = account == "aws" || parse_account_id(account).is_ok();
+    let Some(path_and_name) = resource.strip_prefix("policy/") else {
+        return Err(AwsError::PolicyArn);
+    };
+    let (path, name) = match path_and_name.rsplit_once('/') {
+        Some((path, name)) => (format!("/{path}/"), name),
+        None => ("/".to_owned(), path_and_name),
+    };
+    if !account_ok || parse_policy_name(name).is_err() || parse_iam_path(&path).is_err() {
+        return Err(AwsError::PolicyArn);
+    }
+    let known = Partition::parse(arn_partition).map_err(|_| AwsError::PolicyArn)?;
+    match partition {
+        Some(partition) if partition != known => Err(AwsError::PolicyArnPartition {
+            arn_partition: arn_partition.to_owned(),
+            partition,
+        }),
+        _ => Ok(value.to_owned()),
+    }
 }
 
 /// STS role session names: 2-64 of `[\w+=,.@-]`.

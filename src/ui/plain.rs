@@ -737,6 +737,7 @@ mod tests {
         Type(""),                     // role path
         Type(""),                     // profile: = role
         Type(""),                     // session name: none
+        Type(""),                     // permissions boundary: none
         Type(""),                     // API generation: auto
         Type(""),                     // workload_identity resource: from the path
         Type("my-workload-aws"),      // teleport role
@@ -801,13 +802,17 @@ mod tests {
                 15 => Some(("workloads", "an IAM path is")),
                 16 => Some(("default", "[default]")),
                 17 => Some(("x", "role session names")),
-                19 => Some(("-x", "Teleport workload_identity names")),
-                20 => Some(("-x", "Teleport role names")),
-                21 => Some(("", "required")),
-                22 => Some(("relative", "absolute path")),
-                23 => Some(("25h", "at most 24h")),
-                24 => Some(("2h", "not shorter than")),
-                25 => Some(("has space", "printable characters")),
+                18 => Some((
+                    "arn:aws:iam::123456789012:role/x",
+                    "a managed policy ARN reads",
+                )),
+                20 => Some(("-x", "Teleport workload_identity names")),
+                21 => Some(("-x", "Teleport role names")),
+                22 => Some(("", "required")),
+                23 => Some(("relative", "absolute path")),
+                24 => Some(("25h", "at most 24h")),
+                25 => Some(("2h", "not shorter than")),
+                26 => Some(("has space", "printable characters")),
                 _ => None,
             };
             if let Some((input, rule)) = bad {

@@ -55,6 +55,7 @@ pub enum CheckId {
     RaProfile,
     TbotArns,
     EnvCredentials,
+    Boundary,
     // What doctor checks on the deployed state.
     DeployedProvider,
     DeployedAudience,
@@ -123,6 +124,7 @@ impl CheckId {
             Self::RaProfile => "ra profile",
             Self::TbotArns => "tbot arns",
             Self::EnvCredentials => "env credentials",
+            Self::Boundary => "boundary",
             Self::DeployedProvider => "provider (aws)",
             Self::DeployedAudience => "audience (aws)",
             Self::DeployedThumbprints => "thumbprint (aws)",

@@ -654,6 +654,11 @@ fn verify_setup(
         }
     }
     checks.extend(token_checks);
+    checks.extend(boundary_check(
+        &setup.plan,
+        &setup.terraform,
+        &setup.setup_script,
+    ));
     Ok(checks)
 }
 
@@ -1007,6 +1012,54 @@ fn terraform_check(setup: &Setup, provider: &sts::Provider) -> Check {
         ),
         Err(error) => terraform_unresolved(error),
     }
+}
+
+/// The permissions boundary the answers give the role, as main.tf and the AWS CLI script put
+/// it on the role, on either route; `None` when none of them names one. verify cannot see
+/// what a managed boundary allows (its document is in the account), and says so: doctor reads
+/// it and checks the permissions against it.
+pub(crate) fn boundary_check(
+    plan: &Plan,
+    terraform: &Result<terraform::Values, String>,
+    script: &BTreeMap<String, String>,
+) -> Option<Check> {
+    let id = CheckId::Boundary;
+    let planned = plan.aws.permissions_boundary.as_deref();
+    let in_terraform = terraform.as_ref().ok().and_then(|values| {
+        terraform::string_attribute(values, &format!("{}.permissions_boundary", terraform::ROLE))
+    });
+    let in_script = script
+        .get("permissions_boundary")
+        .filter(|arn| !arn.is_empty())
+        .map(String::as_str);
+    if planned.is_none() && in_terraform.is_none() && in_script.is_none() {
+        return None;
+    }
+    let disagree = |file: &str, found: Option<&str>| {
+        Check::fail_owned(
+            id,
+            format!(
+                "{file} puts the boundary {} on the role, the answers {}",
+                found.unwrap_or("(none)"),
+                planned.unwrap_or("(none)")
+            ),
+            "none: AWS applies whatever boundary the apply sets, and verify's proof would not cover it".into(),
+            "give aws.permissions_boundary in the answers and render again instead of editing the file".into(),
+        )
+    };
+    if terraform.is_ok() && in_terraform.as_deref() != planned {
+        return Some(disagree("main.tf", in_terraform.as_deref()));
+    }
+    if in_script != planned {
+        return Some(disagree("aws-cli/setup.sh", in_script));
+    }
+    Some(Check::warn(
+        id,
+        format!(
+            "main.tf and aws-cli/setup.sh put the boundary {} on the role; what it allows is in the account, which verify does not read: `wi-aws doctor` checks the permissions against it",
+            planned.unwrap_or_default()
+        ),
+    ))
 }
 
 /// main.tf does not evaluate: what terraform plan would say, on either route.

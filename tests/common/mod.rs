@@ -17,6 +17,7 @@ pub const CASES: &[(&str, &str)] = &[
         "deep_path_dotted_bucket",
         "tests/fixtures/deep-path-dotted-bucket.yaml",
     ),
+    ("permissions_boundary", "tests/fixtures/boundary.yaml"),
 ];
 
 pub fn repo_path(relative: &str) -> PathBuf {

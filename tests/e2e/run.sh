@@ -607,6 +607,32 @@ print("aws_session_token = " + c["SessionToken"])' > "$work/$case-credentials"
   unset AWS_ENDPOINT_URL_ROLESANYWHERE
 }
 
+# A role capped by a permissions boundary: setup.sh creates it with the boundary (as an SCP
+# requiring one at iam:CreateRole needs), puts it back when it was taken off, and verify says
+# what it cannot see of the boundary.
+run_boundary() {
+  local case=boundary out="$work/boundary"
+  local boundary=arn:aws:iam::123456789012:policy/boundaries/workload-boundary
+  aws iam create-policy --policy-name workload-boundary --path /boundaries/ --region us-east-1 \
+    --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}' > /dev/null
+  "$wi_aws" --answers-file tests/fixtures/boundary.yaml --out "$out" > "$work/$case-render.log" 2>&1 \
+    || { cat "$work/$case-render.log"; fail "$case: render (and its verify) failed"; }
+  grep -q '^  ! boundary .*what it allows is in the account' "$work/$case-render.log" \
+    || { cat "$work/$case-render.log"; fail "$case: verify did not say what it cannot see of the boundary"; }
+  sh "$out/aws-cli/setup.sh" > "$work/$case-setup.log" 2>&1 || { cat "$work/$case-setup.log"; fail "$case: setup.sh failed"; }
+  role_boundary() { aws iam get-role --role-name svc-bounded --region us-east-1 --query Role.PermissionsBoundary.PermissionsBoundaryArn --output text; }
+  [ "$(role_boundary)" = "$boundary" ] || fail "$case: the role was created without the boundary ($(role_boundary))"
+  aws iam delete-role-permissions-boundary --role-name svc-bounded --region us-east-1
+  sh "$out/aws-cli/setup.sh" > "$work/$case-setup2.log" 2>&1 || { cat "$work/$case-setup2.log"; fail "$case: setup.sh failed when run again"; }
+  grep -q "^bounded: role svc-bounded by $boundary" "$work/$case-setup2.log" && [ "$(role_boundary)" = "$boundary" ] \
+    || fail "$case: setup.sh did not put the boundary back"
+  lint "$case" "$out" read-only
+  sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown.log" 2>&1 || { cat "$work/$case-teardown.log"; fail "$case: teardown.sh failed"; }
+  grep -qF 'deleted: role svc-bounded' "$work/$case-teardown.log" || { cat "$work/$case-teardown.log"; fail "$case: teardown did not delete the bounded role"; }
+  aws iam delete-policy --policy-arn "$boundary" --region us-east-1
+  say "$case: setup.sh created the role with the permissions boundary (moto's get-role shows it), put it back once taken off; verify says the boundary's content is the account's; teardown deleted the role"
+}
+
 # doctor --preflight on moto before apply: a healthy account passes with the account's own
 # role quota; a role whose name differs only in case, and a provider that exists while the
 # answers create it, are each named.
@@ -664,6 +690,7 @@ run_teardown fleet "bucket example-reports" "OIDC provider"
 grep -q '^kept:    OIDC provider .*(roles still trust it: workload-id-demo)$' "$work/fleet-teardown-2.log" \
   || fail "fleet: the provider was not kept for the guide's role that still trusts it"
 run_doctor
+run_boundary
 run_preflight
 run_roles_anywhere
 run_roles_anywhere_fleet

@@ -413,6 +413,11 @@ fn checks_with(
     checks.push(profile_check(setup));
     checks.push(arns_check(setup, tf_anchor.as_deref()));
     checks.push(environment_check(setup));
+    checks.extend(crate::verify::boundary_check(
+        &setup.plan,
+        &setup.terraform,
+        &setup.setup_script,
+    ));
     checks.push(crate::verify::permissions_check(
         CheckId::Permissions,
         &setup.plan,
