@@ -578,7 +578,7 @@ fn a_one_workload_file_migrates_to_a_fleet_that_verifies_and_names_the_profiles_
         text(&rendered.stdout)
     );
     assert!(
-        text(&rendered.stdout).contains("✓ reports  all 19 checks passed"),
+        text(&rendered.stdout).contains("✓ reports  all 20 checks passed"),
         "{}",
         text(&rendered.stdout)
     );

@@ -144,6 +144,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("AWS CLI profile name", &[]);
     tmux.answer("Role session name (optional)", &[]);
     tmux.answer("Permissions boundary ARN (optional)", &[]);
+    tmux.answer("Managed policies to attach (optional)", &[]);
     // Not asked: the demo proxy's version decided the API generation.
     tmux.answer("workload_identity resource name", &[]);
     tmux.answer("Teleport role name", &["my-workload-aws"]);
@@ -198,6 +199,7 @@ fn the_plain_wizard_in_demo_mode_on_roles_anywhere_passes_verify() {
         "IAM role path",
         "AWS CLI profile name",
         "Permissions boundary ARN (optional)",
+        "Managed policies to attach (optional)",
         "Roles Anywhere trust anchor",
         "Trust anchor name",
         "Trust anchor ARN",
@@ -226,7 +228,7 @@ fn the_plain_wizard_in_demo_mode_on_roles_anywhere_passes_verify() {
         screen.contains("DEMO: the ARNs a real apply would assign are simulated"),
         "{screen}"
     );
-    assert!(screen.contains("all 19 checks passed"), "{screen}");
+    assert!(screen.contains("all 20 checks passed"), "{screen}");
     assert!(!screen.contains("TLS thumbprints of the proxy"), "{screen}");
     let saved = std::fs::read_to_string(dir.path().join("wizard-out/answers.yaml")).expect("saved");
     assert!(saved.contains("route: roles-anywhere"), "{saved}");
@@ -645,6 +647,7 @@ fn the_plain_wizard_adds_a_second_workload() {
         "AWS CLI profile name",
         "Role session name (optional)",
         "Permissions boundary ARN (optional)",
+        "Managed policies to attach (optional)",
         "workload_identity resource name",
         "Teleport role name",
         "Bot name",
@@ -672,6 +675,7 @@ fn the_plain_wizard_adds_a_second_workload() {
         "AWS CLI profile name",
         "Role session name (optional)",
         "Permissions boundary ARN (optional)",
+        "Managed policies to attach (optional)",
         "workload_identity resource name",
         "Teleport role name",
     ] {

@@ -7,6 +7,7 @@ use crate::answers::plan::{self, Plan};
 use crate::answers::problem::{Advice, Location, Problem, Problems};
 use crate::answers::steps::{FieldId, Scope};
 use crate::answers::{FleetAnswers, Form, WorkloadAnswers};
+use crate::domain::quotas::{self, Fit, Quota};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -36,6 +37,12 @@ pub enum FleetError {
         name: String,
         theirs: String,
     },
+    #[error(
+        "the fleet creates {count} {}, more than AWS allows in any account ({})",
+        quota.what,
+        quota.max
+    )]
+    OverQuota { quota: Quota, count: usize },
 }
 
 impl Advice for FleetError {
@@ -47,6 +54,10 @@ impl Advice for FleetError {
             Self::NotOne => "give a file with one workload".into(),
             Self::Duplicate { what, .. } | Self::DuplicateButCase { what, .. } => format!(
                 "give each workload its own {what}: IAM and Teleport know one of each name per account and cluster"
+            ),
+            Self::OverQuota { quota, .. } => format!(
+                "split the fleet across accounts: at most {} {} each",
+                quota.max, quota.what
             ),
         }
     }
@@ -198,6 +209,13 @@ pub fn validate(answers: &FleetAnswers) -> Result<Fleet, Vec<Problem>> {
     }
     if answers.form == Form::Fleet {
         problems.extend(duplicates(answers, &workloads));
+        for (quota, count, fit) in account_quotas(workloads.len()) {
+            if fit == Fit::OverMax {
+                let error = FleetError::OverQuota { quota, count };
+                let location = Location::Key("workloads".into());
+                problems.push(Problem::new(location, Some(&count.to_string()), &error));
+            }
+        }
         for (index, mut problem) in answers.shared.route().fleet_problems(&workloads) {
             problem.location = where_answered(answers, index, problem.location);
             push_once(&mut problems, problem);
@@ -342,6 +360,16 @@ fn duplicates(answers: &FleetAnswers, workloads: &[(usize, FleetWorkload)]) -> V
     problems
 }
 
+/// What a fleet of `count` workloads adds to the account, against IAM's quotas: each workload
+/// creates its own role and its own customer managed policy, on either route (the OIDC
+/// provider or the trust anchor is one for the whole fleet).
+fn account_quotas(count: usize) -> Vec<(Quota, usize, Fit)> {
+    [quotas::ROLES_PER_ACCOUNT, quotas::CUSTOMER_MANAGED_POLICIES]
+        .into_iter()
+        .map(|quota| (quota, count, quota.fit(count)))
+        .collect()
+}
+
 /// Every plan's warnings once: a warning all workloads share is said once, others name their
 /// workload. A bot serving two workloads is one too: either host could take the other's
 /// identity.
@@ -357,6 +385,16 @@ fn warnings(workloads: &[FleetWorkload]) -> Vec<String> {
             if !warnings.contains(&text) {
                 warnings.push(text);
             }
+        }
+    }
+    for (quota, count, fit) in account_quotas(workloads.len()) {
+        if fit == Fit::OverDefault {
+            warnings.push(format!(
+                "the fleet creates {count} {}: over AWS's default quota of {}, so the apply stops part way unless the account's was raised; {}",
+                quota.what,
+                quota.default,
+                quota.raise()
+            ));
         }
     }
     let mut bots: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -396,9 +434,13 @@ pub fn from_answers_file_filled(
         Ok(fleet) if problems.is_empty() => return Ok(fleet),
         Ok(_) => {}
         Err(rule_problems) => {
+            let loaded = problems.len();
             for mut problem in rule_problems {
                 // A value of the wrong shape was already reported, and then read as missing.
-                if problems.iter().any(|p| p.location == problem.location) {
+                if problems[..loaded]
+                    .iter()
+                    .any(|p| p.location == problem.location)
+                {
                     continue;
                 }
                 problem.line = problem.location.line_in(text);

@@ -9,6 +9,7 @@ use crate::answers::problem::{Advice, Location, Problem};
 use crate::answers::steps::{FieldDefault, FieldId, FieldKind, field};
 use crate::answers::{Answer, Answers};
 use crate::domain::aws::{self, AccessPreset, Partition, ProviderMode};
+use crate::domain::quotas;
 use crate::domain::spiffe::{self, SpiffeId};
 use crate::domain::tbot;
 use crate::domain::teleport::{self, ApiChoice, ProxyAddress, TeleportApi};
@@ -101,6 +102,8 @@ pub struct AwsSetup {
     pub session_name: Option<String>,
     /// The managed policy that caps the role (CreateRole `PermissionsBoundary`).
     pub permissions_boundary: Option<String>,
+    /// Managed policies attached to the role besides its own (AttachRolePolicy), each once.
+    pub managed_policies: Vec<String>,
 }
 
 /// Where tbot writes the token on the workload's host, and for which audience.
@@ -656,6 +659,7 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
     let permissions_boundary = check.optional_text(FieldId::PermissionsBoundary, |arn| {
         aws::parse_policy_arn(arn, partition)
     });
+    let managed_policies = check_managed_policies(check, partition);
     Some(AwsSetup {
         partition: partition?,
         account_id: account_id?,
@@ -671,7 +675,31 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
         profile: profile?,
         session_name: session_name?,
         permissions_boundary: permissions_boundary?,
+        managed_policies,
     })
+}
+
+/// `aws.managed_policies`: managed policy ARNs of the role's partition. With the role's own
+/// policy they must fit the quota of managed policies attached to one role: over its most,
+/// AttachRolePolicy is refused in any account (over its default, a warning: see [`warnings`]).
+fn check_managed_policies(check: &mut Checker<'_>, partition: Option<Partition>) -> Vec<String> {
+    // None given is none saved: answers.yaml keeps no empty list.
+    if check
+        .answers
+        .list(FieldId::ManagedPolicies)
+        .is_none_or(|given| given.is_empty())
+    {
+        return Vec::new();
+    }
+    let arns = check.list(FieldId::ManagedPolicies, |arn| {
+        aws::parse_policy_arn(arn.trim(), partition)
+    });
+    let attached = arns.len() + 1;
+    if quotas::MANAGED_POLICIES_PER_ROLE.fit(attached) == quotas::Fit::OverMax {
+        let error = aws::AwsError::TooManyManagedPolicies { attached };
+        check.report(FieldId::ManagedPolicies, None, &error);
+    }
+    arns
 }
 
 /// `aws.actions`: required with the custom preset, refused with any other.
@@ -797,6 +825,17 @@ fn foreign_answers(answers: &Answers, route: Route) -> Option<String> {
 fn warnings(plan: &Plan) -> Vec<String> {
     let mut warnings = Vec::new();
     warnings.extend(plan.workload.api_warning.clone());
+    let attached = plan.aws.managed_policies.len() + 1;
+    let quota = quotas::MANAGED_POLICIES_PER_ROLE;
+    if quota.fit(attached) == quotas::Fit::OverDefault {
+        warnings.push(format!(
+            "role {} carries {attached} {} (its own and aws.managed_policies): over AWS's default quota of {}; {}",
+            plan.aws.role_name,
+            quota.what,
+            quota.default,
+            quota.raise()
+        ));
+    }
     if plan.route == Route::RolesAnywhere {
         warnings.extend(crate::routes::roles_anywhere::plan::warnings(plan));
         return warnings;

@@ -81,6 +81,7 @@ pub enum FieldId {
     Profile,
     SessionName,
     PermissionsBoundary,
+    ManagedPolicies,
     TrustAnchor,
     TrustAnchorName,
     TrustAnchorArn,
@@ -142,6 +143,7 @@ impl FieldId {
             | Self::Profile
             | Self::SessionName
             | Self::PermissionsBoundary
+            | Self::ManagedPolicies
             | Self::WorkloadIdentity
             | Self::TeleportRole
             | Self::Bot
@@ -207,7 +209,9 @@ impl FieldId {
             Self::RolePath => r"^(?!.*//)/([!-~]*/)?$",
             Self::Profile => r"^(?!default$)[A-Za-z0-9._-]{1,64}$",
             Self::SessionName => r"^[A-Za-z0-9+=,.@_-]{2,64}$",
-            Self::PermissionsBoundary => r"^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[!-~]+$",
+            Self::PermissionsBoundary | Self::ManagedPolicies => {
+                r"^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[!-~]+$"
+            }
             Self::WorkloadIdentity | Self::TeleportRole | Self::Bot => {
                 r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
             }
@@ -503,6 +507,16 @@ pub const FIELDS: &[Field] = &[
         label: "Permissions boundary ARN (optional)",
         help: "A managed policy that caps what the role may do, as SCPs often require. Left out, the role has none.",
         kind: FieldKind::Text,
+        default: FieldDefault::Optional("none"),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::ManagedPolicies,
+        key: "aws.managed_policies",
+        step: Step::Aws,
+        label: "Managed policies to attach (optional)",
+        help: "ARNs of managed policies the role gets besides its own, AWS managed (arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess) or the account's. The role carries at most 10 managed policies by default (20 with a raised quota), its own included.",
+        kind: FieldKind::List,
         default: FieldDefault::Optional("none"),
         shown: Shown::Always,
     },

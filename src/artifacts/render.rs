@@ -343,6 +343,26 @@ pub enum RenderError {
     },
     #[error("--templates: {name} is not a template wi-aws uses (known: {known})")]
     UnknownOverride { name: String, known: String },
+    #[error(
+        "{path} would hold {size} {}, more than IAM accepts in any account ({}): the apply would fail with LimitExceeded",
+        quota.what,
+        quota.max
+    )]
+    PolicyTooLarge {
+        path: String,
+        size: usize,
+        quota: crate::domain::quotas::Quota,
+    },
+}
+
+/// The quota on the size of an IAM policy document a set writes, by its path in the set.
+pub fn policy_size_quota(written_path: &str) -> Option<crate::domain::quotas::Quota> {
+    use crate::domain::quotas;
+    match written_path {
+        "iam/trust-policy.json" => Some(quotas::TRUST_POLICY_CHARS),
+        "iam/permissions-policy.json" => Some(quotas::MANAGED_POLICY_CHARS),
+        _ => None,
+    }
 }
 
 handlebars_helper!(shell_word_helper: |value: str| escape::shell_word(value));
@@ -357,6 +377,11 @@ const TEARDOWN_PRELUDE: &str = include_str!("../../templates/partials/teardown-p
 /// What the AWS teardown of both routes does with the account, a workload's role and policy,
 /// and a bucket.
 const TEARDOWN_AWS: &str = include_str!("../../templates/partials/teardown-aws.sh.hbs");
+/// The attachments of `aws.managed_policies` in main.tf, of one workload's set and a fleet's,
+/// on both routes.
+const MANAGED_POLICIES: &str = include_str!("../../templates/partials/managed-policies.tf.hbs");
+const MANAGED_POLICIES_FLEET: &str =
+    include_str!("../../templates/partials/managed-policies-fleet.tf.hbs");
 
 /// The compiled templates, one registry per format, each with that format's escape function.
 #[derive(Clone)]
@@ -395,18 +420,28 @@ impl Templates {
             registry.set_strict_mode(true);
             registry.register_helper("sh", Box::new(shell_word_helper));
             registry.register_helper("sh_words", Box::new(shell_words_helper));
-            if artifact.format == Format::Shell {
-                for (name, file, text) in [
-                    ("teardown_prelude", "teardown-prelude", TEARDOWN_PRELUDE),
-                    ("teardown_aws", "teardown-aws", TEARDOWN_AWS),
-                ] {
-                    registry.register_partial(name, text).map_err(|error| {
-                        RenderError::Template {
-                            template: format!("partials/{file}.sh.hbs"),
-                            message: error.to_string(),
-                        }
+            let partials: &[(&str, &str, &str)] = match artifact.format {
+                Format::Shell => &[
+                    ("teardown_prelude", "teardown-prelude.sh", TEARDOWN_PRELUDE),
+                    ("teardown_aws", "teardown-aws.sh", TEARDOWN_AWS),
+                ],
+                Format::Hcl => &[
+                    ("managed_policies", "managed-policies.tf", MANAGED_POLICIES),
+                    (
+                        "managed_policies_fleet",
+                        "managed-policies-fleet.tf",
+                        MANAGED_POLICIES_FLEET,
+                    ),
+                ],
+                _ => &[],
+            };
+            for (name, file, text) in partials {
+                registry
+                    .register_partial(name, *text)
+                    .map_err(|error| RenderError::Template {
+                        template: format!("partials/{file}.hbs"),
+                        message: error.to_string(),
                     })?;
-                }
             }
             match artifact.format {
                 Format::Hcl => registry.register_escape_fn(escape::hcl_string_content),
@@ -689,6 +724,7 @@ fn set_context(
         "legacy_spiffe": shared.workload.api == TeleportApi::LegacySpiffe,
         "created_buckets": created_buckets,
         "any_boundary": members.iter().any(|(_, plan)| plan.aws.permissions_boundary.is_some()),
+        "any_managed": members.iter().any(|(_, plan)| !plan.aws.managed_policies.is_empty()),
         "warnings": warnings,
         "fleet": fleet,
         "workload_count": workloads.len(),
@@ -719,6 +755,18 @@ fn finish(kind: &ArtifactKind, path: &str, mut rendered: String) -> Result<Strin
         Format::Json => {
             let value: Value =
                 serde_json::from_str(&rendered).map_err(|e| invalid(e.to_string()))?;
+            // Over the most IAM grants, no apply can succeed: refused before anything is
+            // written. Over a quota's default is verify's warning (the account may have more).
+            if let Some(quota) = policy_size_quota(kind.written_path()) {
+                let size = crate::domain::quotas::policy_value_size(&value);
+                if quota.fit(size) == crate::domain::quotas::Fit::OverMax {
+                    return Err(RenderError::PolicyTooLarge {
+                        path: path.to_owned(),
+                        size,
+                        quota,
+                    });
+                }
+            }
             let pretty =
                 serde_json::to_string_pretty(&value).map_err(|e| invalid(e.to_string()))?;
             Ok(pretty + "\n")

@@ -158,10 +158,11 @@ fn preflight(args: &DoctorArgs, fleet: &crate::answers::fleet::Fleet) -> Result<
         .build()
         .map_err(|error| CommandError::failure(format!("cannot start the runtime: {error}")))?;
     let trust_anchors = shared.roles_anywhere.is_some();
+    let named = doctor::preflight::named_policies(fleet);
     let account = Terminal.busy("Reading the account…", || {
         runtime.block_on(async {
             let config = read::sdk_config(&aws).await;
-            read::account(&config, trust_anchors).await
+            read::account(&config, trust_anchors, &named).await
         })
     });
     let checks = match account {
@@ -170,7 +171,7 @@ fn preflight(args: &DoctorArgs, fleet: &crate::answers::fleet::Fleet) -> Result<
             CheckId::QuotaRoles,
             format!("the account could not be read: {error}"),
             "unknown: nothing was checked".into(),
-            "run with credentials that may call iam:GetAccountSummary, iam:ListRoles, iam:ListPolicies and iam:ListOpenIDConnectProviders (and rolesanywhere:ListTrustAnchors on that route)".into(),
+            "run with credentials that may call iam:GetAccountSummary, iam:ListRoles, iam:ListPolicies, iam:GetPolicy and iam:ListOpenIDConnectProviders (and rolesanywhere:ListTrustAnchors on that route)".into(),
         )],
     };
     report_checks(

@@ -429,6 +429,51 @@ fn role_checks(setup: &Setup, role: Option<&DeployedRole>, claims: &sts::Claims)
     checks
 }
 
+/// The managed policies the answers attach (`aws.managed_policies`) against those attached to
+/// the deployed role; `None` when the answers attach none. Their documents were read with the
+/// role's and count in what its permissions grant.
+fn managed_policies_check(plan: &crate::answers::plan::Plan, role: &DeployedRole) -> Option<Check> {
+    if plan.aws.managed_policies.is_empty() {
+        return None;
+    }
+    let missing: Vec<&str> = plan
+        .aws
+        .managed_policies
+        .iter()
+        .filter(|arn| !role.policies.iter().any(|(attached, _)| attached == *arn))
+        .map(String::as_str)
+        .collect();
+    Some(match missing.is_empty() {
+        true => Check::pass(
+            CheckId::DeployedManagedPolicies,
+            format!(
+                "role {} holds {}",
+                plan.aws.role_name,
+                plan.aws.managed_policies.join(", ")
+            ),
+        ),
+        false => Check::fail_owned(
+            CheckId::DeployedManagedPolicies,
+            format!(
+                "role {} lacks {} of aws.managed_policies",
+                plan.aws.role_name,
+                missing.join(", ")
+            ),
+            "AccessDenied from the service those policies would allow".into(),
+            missing
+                .iter()
+                .map(|arn| {
+                    format!(
+                        "aws iam attach-role-policy --role-name {} --policy-arn {arn}",
+                        plan.aws.role_name
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    })
+}
+
 /// What the deployed role's policies grant, against what the answers promise, and whether a
 /// permissions boundary cuts it: the same on both routes.
 pub(crate) fn permission_checks(
@@ -452,6 +497,7 @@ pub(crate) fn permission_checks(
         ));
     }
     checks.push(permissions);
+    checks.extend(managed_policies_check(plan, role));
     let planned = plan.aws.permissions_boundary.as_deref();
     let deployed = role.boundary.as_ref().map(|(arn, _)| arn.as_str());
     if planned.is_some() && deployed != planned {
@@ -659,6 +705,38 @@ mod tests {
             boundary: boundary.map(|arn| (arn.to_owned(), allow_all.clone())),
             policies: vec![("p".into(), allow_all)],
         }
+    }
+
+    #[test]
+    fn a_deployed_role_without_a_managed_policy_of_the_answers_fails_with_the_command() {
+        let text = include_str!("../../tests/fixtures/managed-policies.yaml");
+        let plan = crate::answers::fleet::single_plan(text).expect("valid");
+        let check_of = |role: &DeployedRole| {
+            permission_checks(&plan, role)
+                .into_iter()
+                .find(|c| c.id == CheckId::DeployedManagedPolicies)
+                .expect("checked")
+        };
+        let mut deployed = role(None);
+        let check = check_of(&deployed);
+        assert_eq!(check.status, Status::Fail);
+        assert!(
+            check.fix.as_deref().is_some_and(|fix| fix
+                .contains("attach-role-policy --role-name svc-orders --policy-arn arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess")),
+            "{check:?}"
+        );
+        for arn in &plan.aws.managed_policies {
+            deployed.policies.push((arn.clone(), serde_json::json!({})));
+        }
+        assert_eq!(check_of(&deployed).status, Status::Pass);
+        // Without the answer there is no such check.
+        let plain = crate::answers::fleet::single_plan(include_str!("../../examples/answers.yaml"))
+            .expect("valid");
+        assert!(
+            !permission_checks(&plain, &deployed)
+                .iter()
+                .any(|c| c.id == CheckId::DeployedManagedPolicies)
+        );
     }
 
     #[test]

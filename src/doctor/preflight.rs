@@ -23,6 +23,24 @@ pub struct Account {
     /// The region's trust anchors, name and ARN (`rolesanywhere:ListTrustAnchors`), on that
     /// route.
     pub trust_anchors: Vec<(String, String)>,
+    /// Whether each managed policy the set puts on a role (a permissions boundary, or one of
+    /// `aws.managed_policies`) exists (`iam:GetPolicy`), by ARN.
+    pub named_policies: BTreeMap<String, bool>,
+}
+
+/// The managed policies a set names but does not create, each once: every role's boundary
+/// and `aws.managed_policies`. The apply fails on one that does not exist.
+pub fn named_policies(fleet: &Fleet) -> Vec<String> {
+    let mut arns: Vec<String> = Vec::new();
+    for plan in fleet.plans() {
+        let named = plan.aws.permissions_boundary.iter();
+        for arn in named.chain(plan.aws.managed_policies.iter()) {
+            if !arns.contains(arn) {
+                arns.push(arn.clone());
+            }
+        }
+    }
+    arns
 }
 
 /// Every preflight check of `fleet` (one workload's set or many) against `account`.
@@ -58,6 +76,7 @@ pub fn checks(fleet: &Fleet, account: &Account) -> Vec<Check> {
             &account.summary,
         ),
     ];
+    checks.extend(named_policies_check(fleet, &account.named_policies));
     let shared = fleet.shared();
     match &shared.roles_anywhere {
         None => checks.push(provider_check(
@@ -73,6 +92,34 @@ pub fn checks(fleet: &Fleet, account: &Account) -> Vec<Check> {
         )),
     }
     checks
+}
+
+/// The boundaries and managed policies the set names, against the account; `None` when it
+/// names none. One that was not read is a failure too: the check could not be made.
+fn named_policies_check(fleet: &Fleet, found: &BTreeMap<String, bool>) -> Option<Check> {
+    let id = CheckId::NamedPolicies;
+    let named = named_policies(fleet);
+    if named.is_empty() {
+        return None;
+    }
+    let missing: Vec<&str> = named
+        .iter()
+        .filter(|arn| found.get(*arn) != Some(&true))
+        .map(String::as_str)
+        .collect();
+    Some(match missing.is_empty() {
+        true => Check::pass(id, format!("the account has {}", named.join(", "))),
+        false => Check::fail_owned(
+            id,
+            format!("the account has no managed policy {}", missing.join(", ")),
+            format!(
+                "NoSuchEntity: Policy {} does not exist or is not attachable (at create-role or attach-role-policy)",
+                missing[0]
+            ),
+            "create the policy first, or correct the ARN in aws.permissions_boundary or aws.managed_policies"
+                .into(),
+        ),
+    })
 }
 
 /// How many of `names` the account does not have yet (IAM names ignore case).
@@ -258,6 +305,33 @@ mod tests {
             ]),
             ..Account::default()
         }
+    }
+
+    #[test]
+    fn a_boundary_or_managed_policy_the_account_lacks_fails_and_one_not_read_too() {
+        let text = include_str!("../../tests/fixtures/managed-policies.yaml");
+        let fleet = crate::answers::fleet::from_answers_file(text).expect("valid");
+        let named = named_policies(&fleet);
+        assert_eq!(named.len(), 2);
+        let mut state = account(0, 1000);
+        state.named_policies = named.iter().map(|arn| (arn.clone(), true)).collect();
+        assert_eq!(
+            check(&checks(&fleet, &state), CheckId::NamedPolicies).status,
+            Status::Pass
+        );
+        state.named_policies.insert(named[1].clone(), false);
+        let missing = check(&checks(&fleet, &state), CheckId::NamedPolicies).clone();
+        assert_eq!(missing.status, Status::Fail);
+        assert!(missing.detail.contains(&named[1]), "{missing:?}");
+        state.named_policies.remove(&named[0]);
+        let unread = check(&checks(&fleet, &state), CheckId::NamedPolicies).clone();
+        assert!(unread.detail.contains(&named[0]), "{unread:?}");
+        // A set naming none has no such check.
+        assert!(
+            !checks(&fleet_of(2), &state)
+                .iter()
+                .any(|c| c.id == CheckId::NamedPolicies)
+        );
     }
 
     fn check(checks: &[Check], id: CheckId) -> &Check {

@@ -4,6 +4,7 @@
 use super::{Deployed, DeployedProvider, DeployedRole, policy_document};
 use aws_config::{BehaviorVersion, Region, SdkConfig, timeout::TimeoutConfig};
 use aws_sdk_iam::error::DisplayErrorContext;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// How to reach AWS: the standard credential chain (or a profile), the artifacts' region, an
@@ -243,14 +244,16 @@ const MAX_PAGES: usize = 100;
 pub async fn account(
     config: &SdkConfig,
     trust_anchors: bool,
+    named_policies: &[String],
 ) -> Result<super::preflight::Account, String> {
     let iam = aws_sdk_iam::Client::new(config);
-    let (summary, roles, policies, providers, anchors) = tokio::join!(
+    let (summary, roles, policies, providers, anchors, named) = tokio::join!(
         iam.get_account_summary().send(),
         role_names(&iam),
         policy_names(&iam),
         iam.list_open_id_connect_providers().send(),
         anchor_names(config, trust_anchors),
+        policies_exist(&iam, named_policies),
     );
     let summary = summary.map_err(|e| said("iam:GetAccountSummary", e))?;
     let summary = summary
@@ -272,7 +275,32 @@ pub async fn account(
             .filter_map(|p| p.arn().map(str::to_owned))
             .collect(),
         trust_anchors: anchors?,
+        named_policies: named?,
     })
+}
+
+/// Whether each policy of `arns` exists (`iam:GetPolicy`): `NoSuchEntity` is no; any other
+/// refusal is an error, never a no.
+async fn policies_exist(
+    iam: &aws_sdk_iam::Client,
+    arns: &[String],
+) -> Result<BTreeMap<String, bool>, String> {
+    let mut found = BTreeMap::new();
+    for arn in arns {
+        let exists = match iam.get_policy().policy_arn(arn).send().await {
+            Ok(_) => true,
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_no_such_entity_exception()) =>
+            {
+                false
+            }
+            Err(error) => return Err(said("iam:GetPolicy", error)),
+        };
+        found.insert(arn.clone(), exists);
+    }
+    Ok(found)
 }
 
 async fn role_names(iam: &aws_sdk_iam::Client) -> Result<Vec<String>, String> {

@@ -158,6 +158,11 @@ pub enum AwsError {
         arn_partition: String,
         partition: Partition,
     },
+    #[error(
+        "the role would carry {attached} managed policies (its own and these), more than AWS allows on one role ({})",
+        crate::domain::quotas::MANAGED_POLICIES_PER_ROLE.max
+    )]
+    TooManyManagedPolicies { attached: usize },
 }
 
 impl Advice for AwsError {
@@ -179,6 +184,7 @@ impl Advice for AwsError {
             Self::PolicyArn => "copy the ARN `aws iam list-policies --query 'Policies[].Arn'` prints, e.g. arn:aws:iam::123456789012:policy/boundaries/workloads".into(),
             Self::PolicyArnPartition { partition, .. } => format!("use the policy's ARN in {partition}, where the role is"),
             Self::ActionsWithoutCustom => "set aws.access: custom, or remove aws.actions".into(),
+            Self::TooManyManagedPolicies { .. } => "attach fewer: combine them into one policy of the account's own (its document up to 6,144 characters)".into(),
         }
     }
 }

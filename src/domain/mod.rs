@@ -6,6 +6,7 @@ pub mod aws;
 pub(crate) mod choice;
 pub mod jwk;
 pub mod jwt_svid;
+pub mod quotas;
 pub mod spiffe;
 pub mod tbot;
 pub mod teleport;

@@ -738,6 +738,7 @@ mod tests {
         Type(""),                     // profile: = role
         Type(""),                     // session name: none
         Type(""),                     // permissions boundary: none
+        Type(""),                     // managed policies: none
         Type(""),                     // API generation: auto
         Type(""),                     // workload_identity resource: from the path
         Type("my-workload-aws"),      // teleport role
@@ -806,13 +807,14 @@ mod tests {
                     "arn:aws:iam::123456789012:role/x",
                     "a managed policy ARN reads",
                 )),
-                20 => Some(("-x", "Teleport workload_identity names")),
-                21 => Some(("-x", "Teleport role names")),
-                22 => Some(("", "required")),
-                23 => Some(("relative", "absolute path")),
-                24 => Some(("25h", "at most 24h")),
-                25 => Some(("2h", "not shorter than")),
-                26 => Some(("has space", "printable characters")),
+                19 => Some(("arn:aws:s3:::orders", "a managed policy ARN reads")),
+                21 => Some(("-x", "Teleport workload_identity names")),
+                22 => Some(("-x", "Teleport role names")),
+                23 => Some(("", "required")),
+                24 => Some(("relative", "absolute path")),
+                25 => Some(("25h", "at most 24h")),
+                26 => Some(("2h", "not shorter than")),
+                27 => Some(("has space", "printable characters")),
                 _ => None,
             };
             if let Some((input, rule)) = bad {

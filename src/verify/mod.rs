@@ -419,7 +419,12 @@ impl FleetFiles {
                         .into_iter()
                         .filter(|(key, _)| {
                             !key.starts_with(".output.")
-                                && !matches!(key.as_str(), ".locals.workloads" | ".locals.profiles")
+                                && !matches!(
+                                    key.as_str(),
+                                    ".locals.workloads"
+                                        | ".locals.profiles"
+                                        | ".locals.managed_policy_attachments"
+                                )
                         })
                         .collect();
                     (Ok(shared), instances)
@@ -658,6 +663,15 @@ fn verify_setup(
         &setup.plan,
         &setup.terraform,
         &setup.setup_script,
+    ));
+    checks.extend(managed_policies_check(
+        &setup.plan,
+        &setup.terraform,
+        &setup.setup_script,
+    ));
+    checks.push(policy_size_check(
+        &setup.trust_policy,
+        &setup.permissions_policy,
     ));
     Ok(checks)
 }
@@ -1060,6 +1074,133 @@ pub(crate) fn boundary_check(
             planned.unwrap_or_default()
         ),
     ))
+}
+
+/// The managed policies the answers attach to the role (`aws.managed_policies`), as main.tf
+/// and the AWS CLI script attach them, on either route; `None` when none of them names one.
+/// What a managed policy allows is in the account, which verify does not read: it says so,
+/// and doctor reads the deployed role's.
+pub(crate) fn managed_policies_check(
+    plan: &Plan,
+    terraform: &Result<terraform::Values, String>,
+    script: &BTreeMap<String, String>,
+) -> Option<Check> {
+    let id = CheckId::ManagedPolicies;
+    let planned: Vec<&str> = plan
+        .aws
+        .managed_policies
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let prefix = format!("{}[", terraform::MANAGED_ATTACHMENT);
+    let in_terraform: Option<Vec<String>> = terraform.as_ref().ok().map(|values| {
+        values
+            .iter()
+            .filter(|(key, _)| key.starts_with(&prefix) && key.ends_with("].policy_arn"))
+            .filter(|(key, _)| {
+                let role = key.replace(".policy_arn", ".role");
+                values.get(&role).and_then(|v| v.as_str()) == Some(plan.aws.role_name.as_str())
+            })
+            .filter_map(|(_, value)| value.as_str().map(str::to_owned))
+            .collect()
+    });
+    let in_script: Vec<&str> = script
+        .get("managed_policies")
+        .map(|words| words.split_whitespace().collect())
+        .unwrap_or_default();
+    fn as_set<'a>(arns: &[&'a str]) -> Vec<&'a str> {
+        let mut arns = arns.to_vec();
+        arns.sort_unstable();
+        arns
+    }
+    let tf: Vec<&str> = in_terraform.iter().flatten().map(String::as_str).collect();
+    if planned.is_empty() && tf.is_empty() && in_script.is_empty() {
+        return None;
+    }
+    let listed = |arns: &[&str]| match arns.is_empty() {
+        true => "none".to_owned(),
+        false => arns.join(", "),
+    };
+    let disagree = |file: &str, found: &[&str]| {
+        Check::fail_owned(
+            id,
+            format!(
+                "{file} attaches {} to role {}, the answers {}",
+                listed(found),
+                plan.aws.role_name,
+                listed(&planned)
+            ),
+            "none: the role gets what the apply attaches, and verify's proof would not cover it"
+                .into(),
+            "list them in aws.managed_policies and render again instead of editing the file".into(),
+        )
+    };
+    if in_terraform.is_some() && as_set(&tf) != as_set(&planned) {
+        return Some(disagree("main.tf", &tf));
+    }
+    if as_set(&in_script) != as_set(&planned) {
+        return Some(disagree("aws-cli/setup.sh", &in_script));
+    }
+    Some(Check::warn(
+        id,
+        format!(
+            "main.tf and aws-cli/setup.sh attach {} to role {}; what they allow is in AWS, which verify does not read: `wi-aws doctor` reads the deployed role's",
+            listed(&planned),
+            plan.aws.role_name
+        ),
+    ))
+}
+
+/// The trust and permissions policies' sizes against IAM's quotas, on either route: over the
+/// most IAM grants is a failure (no account accepts it); over a quota's default a warning,
+/// since the account may have had it raised (`wi-aws doctor --preflight` reads its own).
+pub(crate) fn policy_size_check(trust_policy: &Value, permissions_policy: &Value) -> Check {
+    use crate::domain::quotas::{self, Fit};
+    let documents = [
+        (
+            "iam/trust-policy.json",
+            trust_policy,
+            quotas::TRUST_POLICY_CHARS,
+        ),
+        (
+            "iam/permissions-policy.json",
+            permissions_policy,
+            quotas::MANAGED_POLICY_CHARS,
+        ),
+    ];
+    let mut sizes = Vec::new();
+    let mut over_default = Vec::new();
+    for (file, document, quota) in documents {
+        let size = quotas::policy_value_size(document);
+        match quota.fit(size) {
+            Fit::OverMax => {
+                return Check::fail_owned(
+                    CheckId::PolicySize,
+                    format!(
+                        "{file} holds {size} {}, over the {} IAM accepts in any account",
+                        quota.what, quota.max
+                    ),
+                    format!("{}: {}", quota.refusal, quota.default),
+                    "shorten it: fewer or shorter statements, names and conditions".into(),
+                );
+            }
+            Fit::OverDefault => over_default.push(format!(
+                "{file} holds {size} {}, over the default {}: {}",
+                quota.what,
+                quota.default,
+                quota.raise()
+            )),
+            Fit::Within => {}
+        }
+        sizes.push(format!("{file} {size} of {}", quota.default));
+    }
+    match over_default.is_empty() {
+        true => Check::pass(
+            CheckId::PolicySize,
+            format!("within IAM's quotas (characters): {}", sizes.join(", ")),
+        ),
+        false => Check::warn(CheckId::PolicySize, over_default.join("; ")),
+    }
 }
 
 /// main.tf does not evaluate: what terraform plan would say, on either route.

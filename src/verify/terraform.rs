@@ -13,6 +13,8 @@ pub const PROVIDER: &str = ".resource.aws_iam_openid_connect_provider.teleport";
 pub const EXISTING_PROVIDER: &str = ".data.aws_iam_openid_connect_provider.teleport";
 pub const ROLE: &str = ".resource.aws_iam_role.workload";
 pub const POLICY: &str = ".resource.aws_iam_policy.workload";
+/// The attachments of `aws.managed_policies`, one instance per policy ARN.
+pub const MANAGED_ATTACHMENT: &str = ".resource.aws_iam_role_policy_attachment.managed";
 /// The Roles Anywhere route's blocks (`templates/roles-anywhere/terraform/main.tf.hbs`).
 pub const TRUST_ANCHOR: &str = ".resource.aws_rolesanywhere_trust_anchor.teleport";
 pub const RA_PROFILE: &str = ".resource.aws_rolesanywhere_profile.workload";
@@ -211,11 +213,16 @@ fn declare(
     Ok(())
 }
 
-/// The value of `KIND.NAME[each.key].ATTRIBUTE` (how one instance names its sibling of
-/// another `for_each` block, e.g. an attachment its role), read in place. hcl-rs would clone
-/// every instance of KIND to read one, once per instance: the square of a fleet's size.
-/// `None` for any other expression, which hcl-rs evaluates.
-fn sibling_instance(expr: &hcl::Expression, declared: &Declared, key: &str) -> Option<hcl::Value> {
+/// The value of `KIND.NAME[each.key].ATTRIBUTE` or `KIND.NAME[each.value.FIELD].ATTRIBUTE`
+/// (how one instance names its sibling of another `for_each` block, e.g. an attachment its
+/// role), read in place. hcl-rs would clone every instance of KIND to read one, once per
+/// instance: the square of a fleet's size. `None` for any other expression, which hcl-rs
+/// evaluates.
+fn sibling_instance(
+    expr: &hcl::Expression,
+    declared: &Declared,
+    context: &Context,
+) -> Option<hcl::Value> {
     use hcl::expr::TraversalOperator::{GetAttr, Index};
     let hcl::Expression::Traversal(traversal) = expr else {
         return None;
@@ -226,22 +233,20 @@ fn sibling_instance(expr: &hcl::Expression, declared: &Declared, key: &str) -> O
     let [GetAttr(name), Index(index), GetAttr(attribute)] = traversal.operators.as_slice() else {
         return None;
     };
-    let hcl::Expression::Traversal(index) = index else {
+    let hcl::Expression::Traversal(traversal_of_index) = index else {
         return None;
     };
-    let is_each_key = matches!(
-        (&index.expr, index.operators.as_slice()),
-        (hcl::Expression::Variable(each), [GetAttr(field)])
-            if each.as_str() == "each" && field.as_str() == "key"
-    );
-    if !is_each_key {
+    let of_each = matches!(&traversal_of_index.expr, hcl::Expression::Variable(each) if each.as_str() == "each");
+    if !of_each {
         return None;
     }
+    // `each` is the one instance's key and value: small to evaluate.
+    let key = index.evaluate(context).ok()?;
     declared
         .get(&(false, kind.as_str().to_owned()))?
         .get(name.as_str())?
         .as_object()?
-        .get(key)?
+        .get(key.as_str()?)?
         .as_object()?
         .get(attribute.as_str())
         .cloned()
@@ -393,8 +398,7 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
                 for (key, value) in instances {
                     instance_context.declare_var("each", each(&key, value));
                     let prefix = format!("{name}[{key:?}]");
-                    let instance = (&instance_context, &declared, key.as_str());
-                    walk_instance(&prefix, block, instance, &mut values)?;
+                    walk_instance(&prefix, block, (&instance_context, &declared), &mut values)?;
                 }
             }
             _ => walk(&name, block.body(), &context, &mut values)?,
@@ -436,7 +440,7 @@ fn evaluate_locals(
 fn walk_instance(
     prefix: &str,
     block: &hcl::Block,
-    (context, declared, key): (&Context, &Declared, &str),
+    (context, declared): (&Context, &Declared),
     values: &mut Values,
 ) -> Result<(), String> {
     for attribute in block.body().attributes() {
@@ -446,7 +450,7 @@ fn walk_instance(
             continue;
         }
         let address = format!("{prefix}.{}", attribute.key());
-        let in_place = sibling_instance(attribute.expr(), declared, key)
+        let in_place = sibling_instance(attribute.expr(), declared, context)
             .or_else(|| sibling_list(attribute.expr(), declared, context));
         match in_place {
             Some(value) => {
@@ -514,8 +518,19 @@ pub fn instances_by_key(values: Values) -> (Values, BTreeMap<String, Values>) {
         let Some(close) = rest.find("\"]") else {
             continue;
         };
-        let key = &rest[..close];
-        let plain = format!("{}{}", &address[..open], &rest[close + 2..]);
+        let (key, plain) = match rest[..close].split_once(' ') {
+            // One of a workload's several instances (`"NAME ITEM"`, as the managed policy
+            // attachments are keyed): the workload's, keyed by its item as in a one-workload
+            // set. Workload names hold no space.
+            Some((workload, item)) => (
+                workload,
+                format!("{}[{item:?}]{}", &address[..open], &rest[close + 2..]),
+            ),
+            None => (
+                &rest[..close],
+                format!("{}{}", &address[..open], &rest[close + 2..]),
+            ),
+        };
         by_key
             .entry(key.to_owned())
             .or_default()

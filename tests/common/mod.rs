@@ -18,6 +18,7 @@ pub const CASES: &[(&str, &str)] = &[
         "tests/fixtures/deep-path-dotted-bucket.yaml",
     ),
     ("permissions_boundary", "tests/fixtures/boundary.yaml"),
+    ("managed_policies", "tests/fixtures/managed-policies.yaml"),
 ];
 
 pub fn repo_path(relative: &str) -> PathBuf {

@@ -633,6 +633,51 @@ run_boundary() {
   say "$case: setup.sh created the role with the permissions boundary (moto's get-role shows it), put it back once taken off; verify says the boundary's content is the account's; teardown deleted the role"
 }
 
+# Managed policies besides the role's own: setup.sh attaches two of the account's (moto's
+# list-attached-role-policies shows all three; moto loads no AWS managed policy unless told to,
+# so the fixture's AWS managed one is swapped for one of the account's); teardown detaches them,
+# deletes the role and its own policy, and leaves the account's policies where they were.
+run_managed_policies() {
+  local case=managed-policies out="$work/managed-policies"
+  local own=arn:aws:iam::123456789012:policy/teams/orders/read-orders-secret
+  local table=arn:aws:iam::123456789012:policy/dynamodb-read-orders
+  sed "s|arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess|$table|" tests/fixtures/managed-policies.yaml > "$work/$case.yaml"
+  "$wi_aws" --answers-file "$work/$case.yaml" --out "$out" > "$work/$case-render.log" 2>&1 \
+    || { cat "$work/$case-render.log"; fail "$case: render (and its verify) failed"; }
+  # Preflight names the policies the account lacks (iam:GetPolicy), then finds them.
+  named_policies() { # named_policies STATUS: preflight's check of the named policies has it
+    "$wi_aws" doctor --preflight --out "$out" --endpoint-url "$AWS_ENDPOINT_URL" --json > "$work/$case-preflight.json" 2>/dev/null || :
+    "$venv/bin/python" -c '
+import json, sys
+checks = {c["id"]: c for c in json.load(open(sys.argv[1]))["checks"]}
+c = checks["named policies"]
+assert c["status"] == sys.argv[2], c
+assert sys.argv[2] == "pass" or sys.argv[3] in c["detail"], c' "$work/$case-preflight.json" "$1" "$own" \
+      || { cat "$work/$case-preflight.json"; fail "$case: preflight's named policies check is not $1"; }
+  }
+  named_policies fail
+  for name_path in read-orders-secret:/teams/orders/ dynamodb-read-orders:/; do
+    aws iam create-policy --policy-name "${name_path%%:*}" --path "${name_path#*:}" --region us-east-1 \
+      --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}' > /dev/null
+  done
+  named_policies pass
+  grep -q '^  ! managed policies .*verify does not read' "$work/$case-render.log" \
+    || { cat "$work/$case-render.log"; fail "$case: verify did not say what it cannot see of the managed policies"; }
+  sh "$out/aws-cli/setup.sh" > "$work/$case-setup.log" 2>&1 || { cat "$work/$case-setup.log"; fail "$case: setup.sh failed"; }
+  sh "$out/aws-cli/setup.sh" > "$work/$case-setup2.log" 2>&1 || { cat "$work/$case-setup2.log"; fail "$case: setup.sh failed when run again"; }
+  attached=$(aws iam list-attached-role-policies --role-name svc-orders --region us-east-1 --query 'AttachedPolicies[].PolicyArn' --output text | tr '\t' '\n' | sort | paste -sd ' ' -)
+  [ "$attached" = "$table arn:aws:iam::123456789012:policy/svc-orders-s3-read-only $own" ] \
+    || fail "$case: the role holds $attached"
+  lint "$case" "$out" read-only
+  sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown.log" 2>&1 || { cat "$work/$case-teardown.log"; fail "$case: teardown.sh failed"; }
+  grep -qF 'deleted: role svc-orders' "$work/$case-teardown.log" || { cat "$work/$case-teardown.log"; fail "$case: teardown kept the role its managed policies are on"; }
+  for arn in "$own" "$table"; do
+    aws iam get-policy --policy-arn "$arn" --region us-east-1 > /dev/null || fail "$case: teardown deleted the account's policy $arn"
+    aws iam delete-policy --policy-arn "$arn" --region us-east-1
+  done
+  say "$case: preflight named the account's missing policies, then found them; setup.sh attached two of the account's managed policies besides the role's own, twice (moto lists the three); verify says what it cannot see of them; teardown detached them, deleted the role and kept the account's policies"
+}
+
 # doctor --preflight on moto before apply: a healthy account passes with the account's own
 # role quota; a role whose name differs only in case, and a provider that exists while the
 # answers create it, are each named.
@@ -691,6 +736,7 @@ grep -q '^kept:    OIDC provider .*(roles still trust it: workload-id-demo)$' "$
   || fail "fleet: the provider was not kept for the guide's role that still trusts it"
 run_doctor
 run_boundary
+run_managed_policies
 run_preflight
 run_roles_anywhere
 run_roles_anywhere_fleet

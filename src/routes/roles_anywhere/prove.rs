@@ -418,6 +418,15 @@ fn checks_with(
         &setup.terraform,
         &setup.setup_script,
     ));
+    checks.extend(crate::verify::managed_policies_check(
+        &setup.plan,
+        &setup.terraform,
+        &setup.setup_script,
+    ));
+    checks.push(crate::verify::policy_size_check(
+        &setup.trust_policy,
+        &setup.permissions_policy,
+    ));
     checks.push(crate::verify::permissions_check(
         CheckId::Permissions,
         &setup.plan,
