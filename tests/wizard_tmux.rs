@@ -145,6 +145,8 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("Role session name (optional)", &[]);
     tmux.answer("Permissions boundary ARN (optional)", &[]);
     tmux.answer("Managed policies to attach (optional)", &[]);
+    tmux.answer("Role's longest session, seconds (optional)", &[]);
+    tmux.answer("Tags for everything created (optional)", &[]);
     // Not asked: the demo proxy's version decided the API generation.
     tmux.answer("workload_identity resource name", &[]);
     tmux.answer("Teleport role name", &["my-workload-aws"]);
@@ -200,6 +202,8 @@ fn the_plain_wizard_in_demo_mode_on_roles_anywhere_passes_verify() {
         "AWS CLI profile name",
         "Permissions boundary ARN (optional)",
         "Managed policies to attach (optional)",
+        "Role's longest session, seconds (optional)",
+        "Tags for everything created (optional)",
         "Roles Anywhere trust anchor",
         "Trust anchor name",
         "Trust anchor ARN",
@@ -648,6 +652,8 @@ fn the_plain_wizard_adds_a_second_workload() {
         "Role session name (optional)",
         "Permissions boundary ARN (optional)",
         "Managed policies to attach (optional)",
+        "Role's longest session, seconds (optional)",
+        "Tags for everything created (optional)",
         "workload_identity resource name",
         "Teleport role name",
         "Bot name",
@@ -676,6 +682,7 @@ fn the_plain_wizard_adds_a_second_workload() {
         "Role session name (optional)",
         "Permissions boundary ARN (optional)",
         "Managed policies to attach (optional)",
+        "Role's longest session, seconds (optional)",
         "workload_identity resource name",
         "Teleport role name",
     ] {

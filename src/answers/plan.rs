@@ -104,6 +104,10 @@ pub struct AwsSetup {
     pub permissions_boundary: Option<String>,
     /// Managed policies attached to the role besides its own (AttachRolePolicy), each once.
     pub managed_policies: Vec<String>,
+    /// The role's `MaxSessionDuration` in seconds, when the answers set one.
+    pub max_session_duration: Option<u64>,
+    /// The tags of everything the set creates, besides wi-aws's `created-by`.
+    pub tags: Vec<aws::Tag>,
 }
 
 /// Where tbot writes the token on the workload's host, and for which audience.
@@ -227,6 +231,12 @@ pub(crate) trait Normalized {
 impl Normalized for String {
     fn answer(&self) -> Answer {
         Answer::Text(self.clone())
+    }
+}
+
+impl Normalized for u64 {
+    fn answer(&self) -> Answer {
+        Answer::Text(self.to_string())
     }
 }
 
@@ -660,6 +670,9 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
         aws::parse_policy_arn(arn, partition)
     });
     let managed_policies = check_managed_policies(check, partition);
+    let max_session_duration =
+        check.optional_text(FieldId::MaxSessionDuration, aws::parse_max_session_duration);
+    let tags = check_tags(check);
     Some(AwsSetup {
         partition: partition?,
         account_id: account_id?,
@@ -676,7 +689,41 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
         session_name: session_name?,
         permissions_boundary: permissions_boundary?,
         managed_policies,
+        max_session_duration: max_session_duration?,
+        tags,
     })
+}
+
+/// `aws.tags`: each `KEY=VALUE` as IAM takes it, each key once, and with wi-aws's own
+/// `created-by` at most the 50 tags a resource holds.
+fn check_tags(check: &mut Checker<'_>) -> Vec<aws::Tag> {
+    if check
+        .answers
+        .list(FieldId::Tags)
+        .is_none_or(|given| given.is_empty())
+    {
+        return Vec::new();
+    }
+    let normalized = check.list(FieldId::Tags, |raw| {
+        aws::parse_tag(raw).map(|tag| format!("{}={}", tag.key, tag.value))
+    });
+    let tags: Vec<aws::Tag> = normalized
+        .iter()
+        .filter_map(|tag| aws::parse_tag(tag).ok())
+        .collect();
+    for (at, tag) in tags.iter().enumerate() {
+        if tags[..at].iter().any(|earlier| earlier.key == tag.key) {
+            check.report(
+                FieldId::Tags,
+                None,
+                &aws::AwsError::TagTwice(tag.key.clone()),
+            );
+        }
+    }
+    if tags.len() + 1 > aws::MAX_TAGS {
+        check.report(FieldId::Tags, None, &aws::AwsError::TooManyTags(tags.len()));
+    }
+    tags
 }
 
 /// `aws.managed_policies`: managed policy ARNs of the role's partition. With the role's own

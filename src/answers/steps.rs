@@ -82,6 +82,8 @@ pub enum FieldId {
     SessionName,
     PermissionsBoundary,
     ManagedPolicies,
+    MaxSessionDuration,
+    Tags,
     TrustAnchor,
     TrustAnchorName,
     TrustAnchorArn,
@@ -124,6 +126,7 @@ impl FieldId {
             | Self::Partition
             | Self::AccountId
             | Self::Region
+            | Self::Tags
             | Self::OidcProvider
             | Self::Api
             | Self::Audience
@@ -144,6 +147,7 @@ impl FieldId {
             | Self::SessionName
             | Self::PermissionsBoundary
             | Self::ManagedPolicies
+            | Self::MaxSessionDuration
             | Self::WorkloadIdentity
             | Self::TeleportRole
             | Self::Bot
@@ -209,6 +213,8 @@ impl FieldId {
             Self::RolePath => r"^(?!.*//)/([!-~]*/)?$",
             Self::Profile => r"^(?!default$)[A-Za-z0-9._-]{1,64}$",
             Self::SessionName => r"^[A-Za-z0-9+=,.@_-]{2,64}$",
+            Self::MaxSessionDuration => r"^[0-9]{4,5}$",
+            Self::Tags => r"^(?![aA][wW][sS]:)(?!created-by=)[^=]{1,128}=.{0,256}$",
             Self::PermissionsBoundary | Self::ManagedPolicies => {
                 r"^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[!-~]+$"
             }
@@ -516,6 +522,26 @@ pub const FIELDS: &[Field] = &[
         step: Step::Aws,
         label: "Managed policies to attach (optional)",
         help: "ARNs of managed policies the role gets besides its own, AWS managed (arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess) or the account's. The role carries at most 10 managed policies by default (20 with a raised quota), its own included.",
+        kind: FieldKind::List,
+        default: FieldDefault::Optional("none"),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::MaxSessionDuration,
+        key: "aws.max_session_duration",
+        step: Step::Aws,
+        label: "Role's longest session, seconds (optional)",
+        help: "How long a session of the role may last: 3600 (1h) to 43200 (12h). Left out, IAM's default of 3600 on the OIDC route; on Roles Anywhere the profile's duration.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Optional("IAM's 3600, or the Roles Anywhere profile's"),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::Tags,
+        key: "aws.tags",
+        step: Step::Aws,
+        label: "Tags for everything created (optional)",
+        help: "KEY=VALUE tags that every resource wi-aws creates carries, besides its own created-by=wi-aws, e.g. team=payments cost-center=1234. At most 49.",
         kind: FieldKind::List,
         default: FieldDefault::Optional("none"),
         shown: Shown::Always,

@@ -382,6 +382,8 @@ const TEARDOWN_AWS: &str = include_str!("../../templates/partials/teardown-aws.s
 const MANAGED_POLICIES: &str = include_str!("../../templates/partials/managed-policies.tf.hbs");
 const MANAGED_POLICIES_FLEET: &str =
     include_str!("../../templates/partials/managed-policies-fleet.tf.hbs");
+/// The `provider "aws"` block of every main.tf: the region, and `aws.tags` as default tags.
+const PROVIDER_AWS: &str = include_str!("../../templates/partials/provider-aws.tf.hbs");
 
 /// The compiled templates, one registry per format, each with that format's escape function.
 #[derive(Clone)]
@@ -426,6 +428,7 @@ impl Templates {
                     ("teardown_aws", "teardown-aws.sh", TEARDOWN_AWS),
                 ],
                 Format::Hcl => &[
+                    ("provider_aws", "provider-aws.tf", PROVIDER_AWS),
                     ("managed_policies", "managed-policies.tf", MANAGED_POLICIES),
                     (
                         "managed_policies_fleet",
@@ -501,6 +504,7 @@ pub fn context(plan: &Plan) -> Value {
         "token_file": plan.token_file(),
         "legacy_spiffe": plan.workload.api == TeleportApi::LegacySpiffe,
     });
+    let derived = with_tags(derived, &plan.aws.tags);
     // A plan of strings, lists and flags always serializes.
     let mut context = serde_json::to_value(plan).unwrap_or_default();
     if let (Value::Object(context), Value::Object(derived)) = (&mut context, derived) {
@@ -708,13 +712,14 @@ fn set_context(
             created_buckets.push(&plan.aws.bucket);
         }
     }
-    let mut context = json!({
+    let context = json!({
         "cluster": shared.cluster,
         "aws": {
             "partition": shared.aws.partition,
             "account_id": shared.aws.account_id,
             "region": shared.aws.region,
             "provider": shared.aws.provider,
+            "tags": shared.aws.tags,
         },
         "tbot": { "audience": shared.tbot.audience },
         "issuer_url": shared.issuer_url(),
@@ -725,11 +730,13 @@ fn set_context(
         "created_buckets": created_buckets,
         "any_boundary": members.iter().any(|(_, plan)| plan.aws.permissions_boundary.is_some()),
         "any_managed": members.iter().any(|(_, plan)| !plan.aws.managed_policies.is_empty()),
+        "any_max_session": members.iter().any(|(_, plan)| plan.aws.max_session_duration.is_some()),
         "warnings": warnings,
         "fleet": fleet,
         "workload_count": workloads.len(),
         "workloads": workloads,
     });
+    let mut context = with_tags(context, &shared.aws.tags);
     if shared.roles_anywhere.is_some()
         && let Value::Object(values) = &mut context
     {
@@ -738,6 +745,41 @@ fn set_context(
         ));
     }
     context
+}
+
+/// `values` with the tags of what the set creates (`aws.tags` and wi-aws's `created-by`), as
+/// each AWS CLI call takes them: IAM's `--tags` and S3's `--tagging` as JSON (a value may hold
+/// spaces, which the shorthand syntax would split), Roles Anywhere's with lowercase keys.
+fn with_tags(mut values: Value, tags: &[crate::domain::aws::Tag]) -> Value {
+    let all: Vec<(&str, &str)> = std::iter::once(("created-by", "wi-aws"))
+        .chain(
+            tags.iter()
+                .map(|tag| (tag.key.as_str(), tag.value.as_str())),
+        )
+        .collect();
+    let iam: Vec<Value> = all
+        .iter()
+        .map(|(key, value)| json!({"Key": key, "Value": value}))
+        .collect();
+    let rolesanywhere: Vec<Value> = all
+        .iter()
+        .map(|(key, value)| json!({"key": key, "value": value}))
+        .collect();
+    if let Value::Object(map) = &mut values {
+        map.insert(
+            "iam_tags".into(),
+            json!(Value::Array(iam.clone()).to_string()),
+        );
+        map.insert(
+            "bucket_tagging".into(),
+            json!(json!({"TagSet": iam}).to_string()),
+        );
+        map.insert(
+            "rolesanywhere_tags".into(),
+            json!(Value::Array(rolesanywhere).to_string()),
+        );
+    }
+    values
 }
 
 /// Checks the output parses in its own format and tidies it: JSON is pretty-printed (so the

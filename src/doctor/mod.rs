@@ -474,6 +474,30 @@ fn managed_policies_check(plan: &crate::answers::plan::Plan, role: &DeployedRole
     })
 }
 
+/// The deployed role's longest session against `aws.max_session_duration`, when the answers
+/// set one: shorter, a session asked that long is refused.
+fn max_session_check(plan: &crate::answers::plan::Plan, role: &DeployedRole) -> Option<Check> {
+    let planned = plan.aws.max_session_duration?;
+    // GetRole leaves MaxSessionDuration out only for IAM's default.
+    let deployed = role.max_session_duration.map_or(3600, i64::from);
+    let id = CheckId::DeployedMaxSession;
+    Some(match deployed == i64::try_from(planned).unwrap_or(i64::MAX) {
+        true => Check::pass(id, format!("sessions up to {deployed} s, as the answers set")),
+        false => Check::fail_owned(
+            id,
+            format!(
+                "role {} allows sessions up to {deployed} s, the answers {planned} s",
+                plan.aws.role_name
+            ),
+            "ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role (for a session asked longer)".into(),
+            format!(
+                "aws iam update-role --role-name {} --max-session-duration {planned}",
+                plan.aws.role_name
+            ),
+        ),
+    })
+}
+
 /// What the deployed role's policies grant, against what the answers promise, and whether a
 /// permissions boundary cuts it: the same on both routes.
 pub(crate) fn permission_checks(
@@ -498,6 +522,7 @@ pub(crate) fn permission_checks(
     }
     checks.push(permissions);
     checks.extend(managed_policies_check(plan, role));
+    checks.extend(max_session_check(plan, role));
     let planned = plan.aws.permissions_boundary.as_deref();
     let deployed = role.boundary.as_ref().map(|(arn, _)| arn.as_str());
     if planned.is_some() && deployed != planned {
@@ -737,6 +762,31 @@ mod tests {
                 .iter()
                 .any(|c| c.id == CheckId::DeployedManagedPolicies)
         );
+    }
+
+    #[test]
+    fn a_deployed_role_with_a_shorter_longest_session_than_the_answers_fails() {
+        let text = include_str!("../../tests/fixtures/tagged-bounded-4h.yaml");
+        let plan = crate::answers::fleet::single_plan(text).expect("valid");
+        let check_of = |role: &DeployedRole| {
+            permission_checks(&plan, role)
+                .into_iter()
+                .find(|c| c.id == CheckId::DeployedMaxSession)
+                .expect("checked")
+        };
+        let mut deployed = role(None);
+        // GetRole without MaxSessionDuration: IAM's 3600.
+        let check = check_of(&deployed);
+        assert_eq!(check.status, Status::Fail);
+        assert!(
+            check
+                .fix
+                .as_deref()
+                .is_some_and(|fix| fix.ends_with("--max-session-duration 14400")),
+            "{check:?}"
+        );
+        deployed.max_session_duration = Some(14400);
+        assert_eq!(check_of(&deployed).status, Status::Pass);
     }
 
     #[test]

@@ -163,6 +163,22 @@ pub enum AwsError {
         crate::domain::quotas::MANAGED_POLICIES_PER_ROLE.max
     )]
     TooManyManagedPolicies { attached: usize },
+    #[error("a role's longest session is 3600 to 43200 seconds (1 to 12 hours)")]
+    MaxSessionDuration,
+    #[error(
+        "a tag is KEY=VALUE: a key of 1 to 128 and a value of up to 256 letters, digits, spaces and _ . : / = + - @"
+    )]
+    Tag,
+    #[error("tags starting with aws: are AWS's own")]
+    TagReserved,
+    #[error(
+        "created-by is the tag wi-aws gives what it creates (teardown.sh deletes only what has it)"
+    )]
+    TagCreatedBy,
+    #[error("the tag {0} is given twice")]
+    TagTwice(String),
+    #[error("{0} tags and wi-aws's created-by are more than the 50 an IAM resource holds")]
+    TooManyTags(usize),
 }
 
 impl Advice for AwsError {
@@ -184,6 +200,12 @@ impl Advice for AwsError {
             Self::PolicyArn => "copy the ARN `aws iam list-policies --query 'Policies[].Arn'` prints, e.g. arn:aws:iam::123456789012:policy/boundaries/workloads".into(),
             Self::PolicyArnPartition { partition, .. } => format!("use the policy's ARN in {partition}, where the role is"),
             Self::ActionsWithoutCustom => "set aws.access: custom, or remove aws.actions".into(),
+            Self::MaxSessionDuration => "write whole seconds, e.g. 14400 for 4 hours".into(),
+            Self::Tag => "write each as KEY=VALUE, e.g. team=payments".into(),
+            Self::TagReserved => "choose another key or value".into(),
+            Self::TagCreatedBy => "leave created-by out: wi-aws adds it".into(),
+            Self::TagTwice(_) => "give each key once".into(),
+            Self::TooManyTags(_) => "keep at most 49 tags".into(),
             Self::TooManyManagedPolicies { .. } => "attach fewer: combine them into one policy of the account's own (its document up to 6,144 characters)".into(),
         }
     }
@@ -269,6 +291,60 @@ pub fn parse_policy_arn(value: &str, partition: Option<Partition>) -> Result<Str
         }),
         _ => Ok(value.to_owned()),
     }
+}
+
+/// A role's `MaxSessionDuration`: 3,600 to 43,200 seconds (IAM API reference, CreateRole and
+/// UpdateRole `MaxSessionDuration`: "from 1 hour to 12 hours"), kept as the seconds it is.
+pub fn parse_max_session_duration(value: &str) -> Result<u64, AwsError> {
+    match value.parse::<u64>() {
+        Ok(seconds) if (3600..=43_200).contains(&seconds) => Ok(seconds),
+        _ => Err(AwsError::MaxSessionDuration),
+    }
+}
+
+/// A tag of the resources wi-aws creates, as `aws.tags` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// At most 50 tags on an IAM resource (IAM User Guide, "Tagging IAM resources"; the common
+/// AWS tag rule), wi-aws's `created-by` among them.
+pub const MAX_TAGS: usize = 50;
+
+/// `KEY=VALUE` (the key is before the first `=`), each part as IAM's Tag type allows it (IAM
+/// API reference, Tag: Key 1-128 and Value 0-256 of `[\p{L}\p{Z}\p{N}_.:/=+\-@]`), neither
+/// starting with `aws:` in any case (reserved for AWS), and not wi-aws's own `created-by`.
+pub fn parse_tag(value: &str) -> Result<Tag, AwsError> {
+    let (key, value) = value.split_once('=').ok_or(AwsError::Tag)?;
+    let (key, value) = (key.trim(), value.trim());
+    let allowed = |text: &str| {
+        text.chars().all(|c| {
+            c.is_alphabetic()
+                || c.is_numeric()
+                || (c.is_whitespace() && !c.is_control())
+                || "_.:/=+-@".contains(c)
+        })
+    };
+    let (keys, values) = (key.chars().count(), value.chars().count());
+    if !(1..=128).contains(&keys) || values > 256 || !allowed(key) || !allowed(value) {
+        return Err(AwsError::Tag);
+    }
+    let reserved = |text: &str| {
+        text.get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+    };
+    if reserved(key) || reserved(value) {
+        return Err(AwsError::TagReserved);
+    }
+    if key == "created-by" {
+        return Err(AwsError::TagCreatedBy);
+    }
+    Ok(Tag {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    })
 }
 
 /// STS role session names: 2-64 of `[\w+=,.@-]`.

@@ -739,6 +739,8 @@ mod tests {
         Type(""),                     // session name: none
         Type(""),                     // permissions boundary: none
         Type(""),                     // managed policies: none
+        Type(""),                     // longest session: IAM's
+        Type(""),                     // tags: none
         Type(""),                     // API generation: auto
         Type(""),                     // workload_identity resource: from the path
         Type("my-workload-aws"),      // teleport role
@@ -808,13 +810,15 @@ mod tests {
                     "a managed policy ARN reads",
                 )),
                 19 => Some(("arn:aws:s3:::orders", "a managed policy ARN reads")),
-                21 => Some(("-x", "Teleport workload_identity names")),
-                22 => Some(("-x", "Teleport role names")),
-                23 => Some(("", "required")),
-                24 => Some(("relative", "absolute path")),
-                25 => Some(("25h", "at most 24h")),
-                26 => Some(("2h", "not shorter than")),
-                27 => Some(("has space", "printable characters")),
+                20 => Some(("60", "3600 to 43200 seconds")),
+                21 => Some(("aws:team=x", "aws: are AWS's own")),
+                23 => Some(("-x", "Teleport workload_identity names")),
+                24 => Some(("-x", "Teleport role names")),
+                25 => Some(("", "required")),
+                26 => Some(("relative", "absolute path")),
+                27 => Some(("25h", "at most 24h")),
+                28 => Some(("2h", "not shorter than")),
+                29 => Some(("has space", "printable characters")),
                 _ => None,
             };
             if let Some((input, rule)) = bad {

@@ -59,6 +59,8 @@ pub enum CheckId {
     /// The IAM documents' sizes against IAM's quotas.
     PolicySize,
     ManagedPolicies,
+    MaxSession,
+    Tags,
     // What doctor checks on the deployed state.
     DeployedProvider,
     DeployedAudience,
@@ -69,6 +71,7 @@ pub enum CheckId {
     DeployedPermissions,
     DeployedBoundary,
     DeployedManagedPolicies,
+    DeployedMaxSession,
     TokenAge,
     DeployedAnchor,
     DeployedProfile,
@@ -132,6 +135,8 @@ impl CheckId {
             Self::Boundary => "boundary",
             Self::PolicySize => "policy size",
             Self::ManagedPolicies => "managed policies",
+            Self::MaxSession => "max session",
+            Self::Tags => "tags",
             Self::DeployedProvider => "provider (aws)",
             Self::DeployedAudience => "audience (aws)",
             Self::DeployedThumbprints => "thumbprint (aws)",
@@ -141,6 +146,7 @@ impl CheckId {
             Self::DeployedPermissions => "permissions (aws)",
             Self::DeployedBoundary => "boundary (aws)",
             Self::DeployedManagedPolicies => "managed policies (aws)",
+            Self::DeployedMaxSession => "max session (aws)",
             Self::TokenAge => "token age",
             Self::DeployedAnchor => "trust anchor (aws)",
             Self::DeployedProfile => "profile (aws)",

@@ -669,6 +669,16 @@ fn verify_setup(
         &setup.terraform,
         &setup.setup_script,
     ));
+    checks.extend(max_session_check(
+        &setup.plan,
+        &setup.terraform,
+        &setup.setup_script,
+    ));
+    checks.extend(tags_check(
+        &setup.plan,
+        &setup.terraform,
+        &setup.setup_script,
+    ));
     checks.push(policy_size_check(
         &setup.trust_policy,
         &setup.permissions_policy,
@@ -1147,6 +1157,150 @@ pub(crate) fn managed_policies_check(
             "main.tf and aws-cli/setup.sh attach {} to role {}; what they allow is in AWS, which verify does not read: `wi-aws doctor` reads the deployed role's",
             listed(&planned),
             plan.aws.role_name
+        ),
+    ))
+}
+
+/// The role's longest session (`aws.max_session_duration`) as main.tf and the AWS CLI script
+/// set it, on the OIDC route (the Roles Anywhere route proves it with tbot's and the profile's
+/// durations); `None` when none of them sets one. A file that sets none leaves IAM's 3,600.
+pub(crate) fn max_session_check(
+    plan: &Plan,
+    terraform: &Result<terraform::Values, String>,
+    script: &BTreeMap<String, String>,
+) -> Option<Check> {
+    let id = CheckId::MaxSession;
+    let planned = plan.aws.max_session_duration;
+    let in_terraform = terraform.as_ref().ok().and_then(|values| {
+        values
+            .get(&format!("{}.max_session_duration", terraform::ROLE))
+            .and_then(|value| value.as_u64())
+    });
+    let in_script = script
+        .get("max_session_duration")
+        .and_then(|seconds| seconds.parse::<u64>().ok());
+    if planned.is_none() && in_terraform.is_none() && in_script.is_none() {
+        return None;
+    }
+    const IAM_DEFAULT: u64 = 3600;
+    let wanted = planned.unwrap_or(IAM_DEFAULT);
+    for (file, found, readable) in [
+        ("main.tf", in_terraform, terraform.is_ok()),
+        ("aws-cli/setup.sh", in_script, true),
+    ] {
+        let found = found.unwrap_or(IAM_DEFAULT);
+        if readable && found != wanted {
+            return Some(Check::fail_owned(
+                id,
+                format!(
+                    "{file} lets sessions of role {} last {found} s, the answers {wanted} s",
+                    plan.aws.role_name
+                ),
+                "ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role (for a session asked longer)".into(),
+                "set aws.max_session_duration in the answers and render again instead of editing the file".into(),
+            ));
+        }
+    }
+    Some(Check::pass(
+        id,
+        format!(
+            "main.tf and aws-cli/setup.sh let sessions of role {} last up to {wanted} s (the SDK asks 3600 unless told otherwise)",
+            plan.aws.role_name
+        ),
+    ))
+}
+
+/// The tags of what the set creates (`aws.tags`), as main.tf's provider gives them by default
+/// and as the AWS CLI script's `--tags` carries them with wi-aws's `created-by`, on either
+/// route; `None` when the answers give none and the script carries only `created-by`.
+pub(crate) fn tags_check(
+    plan: &Plan,
+    terraform: &Result<terraform::Values, String>,
+    script: &BTreeMap<String, String>,
+) -> Option<Check> {
+    let id = CheckId::Tags;
+    let planned: Vec<(String, String)> = plan
+        .aws
+        .tags
+        .iter()
+        .map(|tag| (tag.key.clone(), tag.value.clone()))
+        .collect();
+    let in_terraform: Option<Vec<(String, String)>> = terraform.as_ref().ok().map(|values| {
+        values
+            .get(".provider.aws.default_tags.tags")
+            .and_then(|tags| tags.as_object())
+            .map(|tags| {
+                tags.iter()
+                    .map(|(key, value)| (key.clone(), value.as_str().unwrap_or("").to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    // The script's `created_by`: the shorthand of created-by alone, or JSON of every tag.
+    let in_script: Option<Vec<(String, String)>> = match script.get("created_by") {
+        Some(shorthand) if shorthand == "Key=created-by,Value=wi-aws" => Some(Vec::new()),
+        Some(json) => serde_json::from_str::<Vec<Value>>(json).ok().map(|tags| {
+            tags.iter()
+                .filter_map(|tag| {
+                    Some((
+                        tag["Key"].as_str()?.to_owned(),
+                        tag["Value"].as_str()?.to_owned(),
+                    ))
+                })
+                .filter(|(key, _)| key != "created-by")
+                .collect()
+        }),
+        None => None,
+    };
+    if planned.is_empty()
+        && in_terraform.as_ref().is_none_or(Vec::is_empty)
+        && in_script.as_ref().is_some_and(Vec::is_empty)
+    {
+        return None;
+    }
+    let sorted = |mut tags: Vec<(String, String)>| {
+        tags.sort();
+        tags
+    };
+    let shown = |tags: &[(String, String)]| match tags.is_empty() {
+        true => "none".to_owned(),
+        false => tags
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let wanted = sorted(planned.clone());
+    for (file, found) in [("main.tf", in_terraform), ("aws-cli/setup.sh", in_script)] {
+        let Some(found) = found else {
+            if file == "main.tf" {
+                continue; // main.tf that does not evaluate fails its own check
+            }
+            return Some(Check::fail_owned(
+                id,
+                "aws-cli/setup.sh's created_by cannot be read as tags".into(),
+                "unknown: wi-aws cannot tell what the script tags".into(),
+                "re-render the artifacts instead of editing them by hand".into(),
+            ));
+        };
+        if sorted(found.clone()) != wanted {
+            return Some(Check::fail_owned(
+                id,
+                format!(
+                    "{file} tags what it creates {}, the answers {}",
+                    shown(&found),
+                    shown(&planned)
+                ),
+                "none at once: an SCP or tag policy that requires the tags refuses the create (AccessDenied), or the resources go untagged".into(),
+                "set aws.tags in the answers and render again instead of editing the file".into(),
+            ));
+        }
+    }
+    Some(Check::pass(
+        id,
+        format!(
+            "main.tf and aws-cli/setup.sh tag what they create {} (and created-by=wi-aws in the script)",
+            shown(&planned)
         ),
     ))
 }

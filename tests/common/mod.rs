@@ -19,6 +19,7 @@ pub const CASES: &[(&str, &str)] = &[
     ),
     ("permissions_boundary", "tests/fixtures/boundary.yaml"),
     ("managed_policies", "tests/fixtures/managed-policies.yaml"),
+    ("tagged_bounded_4h", "tests/fixtures/tagged-bounded-4h.yaml"),
 ];
 
 pub fn repo_path(relative: &str) -> PathBuf {

@@ -678,6 +678,47 @@ assert sys.argv[2] == "pass" or sys.argv[3] in c["detail"], c' "$work/$case-pref
   say "$case: preflight named the account's missing policies, then found them; setup.sh attached two of the account's managed policies besides the role's own, twice (moto lists the three); verify says what it cannot see of them; teardown detached them, deleted the role and kept the account's policies"
 }
 
+# A workload under an organisation's rules (tests/fixtures/tagged-bounded-4h.yaml): setup.sh
+# creates the role with the boundary, the tags and sessions of 4 hours (moto's get-role shows
+# them), tags the bucket and the policy too, and teardown removes it all. moto loads no AWS
+# managed policy unless told to: the fixture's is swapped for one of the account's.
+run_organisation() {
+  local case=organisation out="$work/organisation"
+  local boundary=arn:aws:iam::123456789012:policy/boundaries/workload-boundary
+  local table=arn:aws:iam::123456789012:policy/dynamodb-read-orders
+  aws iam create-policy --policy-name workload-boundary --path /boundaries/ --region us-east-1 \
+    --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","dynamodb:*"],"Resource":"*"}]}' > /dev/null
+  aws iam create-policy --policy-name dynamodb-read-orders --region us-east-1 \
+    --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}' > /dev/null
+  sed "s|arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess|$table|" tests/fixtures/tagged-bounded-4h.yaml > "$work/$case.yaml"
+  "$wi_aws" --answers-file "$work/$case.yaml" --out "$out" > "$work/$case-render.log" 2>&1 \
+    || { cat "$work/$case-render.log"; fail "$case: render (and its verify) failed"; }
+  grep -q '^  ✓ tags ' "$work/$case-render.log" && grep -q '^  ✓ max session ' "$work/$case-render.log" \
+    || { cat "$work/$case-render.log"; fail "$case: verify did not check the tags and the session"; }
+  sh "$out/aws-cli/setup.sh" > "$work/$case-setup.log" 2>&1 || { cat "$work/$case-setup.log"; fail "$case: setup.sh failed"; }
+  aws iam get-role --role-name svc-orders --region us-east-1 --output json > "$work/$case-role.json"
+  "$venv/bin/python" -c '
+import json, sys
+role = json.load(open(sys.argv[1]))["Role"]
+tags = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
+assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == sys.argv[2], role
+assert role["MaxSessionDuration"] == 14400, role
+assert tags == {"created-by": "wi-aws", "team": "payments", "cost-center": "1234", "Name": "Orders service"}, tags' \
+    "$work/$case-role.json" "$boundary" || { cat "$work/$case-role.json"; fail "$case: the role lacks the boundary, the session or the tags"; }
+  [ "$(aws s3api get-bucket-tagging --bucket orders-data --region us-east-1 --query "TagSet[?Key=='Name'].Value" --output text)" = "Orders service" ] \
+    || fail "$case: the bucket lacks the tags"
+  [ "$(aws iam list-policy-tags --policy-arn arn:aws:iam::123456789012:policy/svc-orders-s3-read-only --region us-east-1 --query "Tags[?Key=='team'].Value" --output text)" = payments ] \
+    || fail "$case: the policy lacks the tags"
+  sh "$out/aws-cli/setup.sh" > "$work/$case-setup2.log" 2>&1 || { cat "$work/$case-setup2.log"; fail "$case: setup.sh failed when run again"; }
+  lint "$case" "$out" read-only
+  sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown.log" 2>&1 || { cat "$work/$case-teardown.log"; fail "$case: teardown.sh failed"; }
+  grep -qF 'deleted: role svc-orders' "$work/$case-teardown.log" && grep -qF 'deleted: bucket orders-data' "$work/$case-teardown.log" \
+    || { cat "$work/$case-teardown.log"; fail "$case: teardown did not delete the role and the bucket"; }
+  aws iam delete-policy --policy-arn "$boundary" --region us-east-1
+  aws iam delete-policy --policy-arn "$table" --region us-east-1
+  say "$case: setup.sh created the role with the boundary, the tags (a value with a space included) and sessions of 14400 s, and tagged the bucket and the policy (moto shows each), twice; teardown removed them"
+}
+
 # doctor --preflight on moto before apply: a healthy account passes with the account's own
 # role quota; a role whose name differs only in case, and a provider that exists while the
 # answers create it, are each named.
@@ -737,6 +778,7 @@ grep -q '^kept:    OIDC provider .*(roles still trust it: workload-id-demo)$' "$
 run_doctor
 run_boundary
 run_managed_policies
+run_organisation
 run_preflight
 run_roles_anywhere
 run_roles_anywhere_fleet

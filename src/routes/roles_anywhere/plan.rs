@@ -96,6 +96,14 @@ pub enum RouteError {
         seconds: u64,
         profile: u64,
     },
+    #[error(
+        "tbot asks for sessions of {session} ({seconds} s), longer than the role's longest session ({role} s): CreateSession would refuse them"
+    )]
+    SessionOverRole {
+        session: String,
+        seconds: u64,
+        role: u64,
+    },
     #[error("a profile name in a credentials file is 1 to 64 letters, digits, '.', '_' or '-'")]
     CredentialProfile,
     #[error(
@@ -120,6 +128,9 @@ impl Advice for RouteError {
             Self::ProfileDuration(_) => "write seconds between 900 and 43200, e.g. 21600 for 6h".into(),
             Self::SessionOverProfile { seconds, .. } => format!(
                 "raise roles_anywhere.profile_duration to at least {seconds}, or shorten tbot.session_duration"
+            ),
+            Self::SessionOverRole { seconds, .. } => format!(
+                "raise aws.max_session_duration to at least {seconds} (or leave it out: it follows the profile), or shorten tbot.session_duration"
             ),
             Self::CredentialProfile => "write a name such as default or reports".into(),
             Self::BundleTooLong(_) => "keep only the cluster's SPIFFE CA certificates (`tctl auth export --type tls-spiffe`); drop others".into(),
@@ -304,6 +315,19 @@ pub(crate) fn check(
         .iter()
         .map(|der| crate::domain::thumbprint::of_certificate(der))
         .collect();
+    // The role's longest session: the answer when given (never shorter than tbot's sessions),
+    // else the profile's.
+    let given_role_max = aws.and_then(|aws| aws.max_session_duration);
+    if let (Some((duration, _, seconds, _)), Some(role)) = (&session, given_role_max)
+        && *seconds > role
+    {
+        let error = RouteError::SessionOverRole {
+            session: duration.clone(),
+            seconds: *seconds,
+            role,
+        };
+        check.report(FieldId::MaxSessionDuration, Some(&role.to_string()), &error);
+    }
     let (session_duration, session_renewal_interval, session_seconds, renewal_seconds) = session?;
     let profile_duration = profile_duration?;
     Some(RolesAnywherePlan {
@@ -315,7 +339,8 @@ pub(crate) fn check(
         profile_name: profile_name?,
         profile_arn: profile_arn?,
         profile_duration,
-        role_max_session: role_max_session_seconds(profile_duration),
+        role_max_session: given_role_max
+            .unwrap_or_else(|| role_max_session_seconds(profile_duration)),
         session_duration,
         session_renewal_interval,
         session_seconds,

@@ -423,6 +423,11 @@ fn checks_with(
         &setup.terraform,
         &setup.setup_script,
     ));
+    checks.extend(crate::verify::tags_check(
+        &setup.plan,
+        &setup.terraform,
+        &setup.setup_script,
+    ));
     checks.push(crate::verify::policy_size_check(
         &setup.trust_policy,
         &setup.permissions_policy,
