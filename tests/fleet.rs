@@ -367,19 +367,6 @@ fn a_shared_sub_fails_isolation_naming_the_pair() {
     );
 }
 
-/// A fleet of `count` workloads, numbered, sharing one bucket.
-fn numbered_fleet(count: usize) -> String {
-    let mut text = String::from(
-        "version: 2\nteleport: {proxy: example.teleport.sh}\naws: {account_id: \"123456789012\", bucket: fleet-bucket, access: read-only}\nworkloads:\n",
-    );
-    for n in 0..count {
-        text.push_str(&format!(
-            "  - name: w{n}\n    teleport: {{spiffe_path: /svc/w{n}, bot: bot-w{n}}}\n"
-        ));
-    }
-    text
-}
-
 #[test]
 fn a_large_fleet_stays_one_map_and_samples_isolation_saying_how_many() {
     let fleet = fleet_of(&numbered_fleet(100));

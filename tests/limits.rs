@@ -9,19 +9,6 @@ use wi_aws::answers::fleet;
 use wi_aws::artifacts::render::{self, RenderError, Templates};
 use wi_aws::verify::{self, CheckId, Status};
 
-/// A fleet of `count` workloads, numbered, sharing one bucket.
-fn numbered_fleet(count: usize) -> String {
-    let mut text = String::from(
-        "version: 2\nteleport: {proxy: example.teleport.sh}\naws: {account_id: \"123456789012\", bucket: fleet-bucket, access: read-only}\nworkloads:\n",
-    );
-    for n in 0..count {
-        text.push_str(&format!(
-            "  - name: w{n}\n    teleport: {{spiffe_path: /svc/w{n}, bot: bot-w{n}}}\n"
-        ));
-    }
-    text
-}
-
 #[test]
 fn a_fleet_over_the_default_role_quota_is_warned_and_over_the_maximum_refused() {
     let fleet = fleet::from_answers_file(&numbered_fleet(1200)).expect("valid");

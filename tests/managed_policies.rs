@@ -167,12 +167,6 @@ fn managed_check(dir: &Path, workload: Option<&str>) -> Option<verify::Check> {
         .cloned()
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).expect("read");
-    assert!(text.contains(from), "{from} in {}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
-}
-
 #[test]
 fn verify_says_what_it_cannot_see_and_fails_a_file_that_disagrees() {
     let written = || {
@@ -188,7 +182,7 @@ fn verify_says_what_it_cannot_see_and_fails_a_file_that_disagrees() {
     assert!(check.detail.contains("verify does not read"), "{check:?}");
 
     // main.tf attaches one less.
-    edit(
+    edit_file(
         &dir.path().join("terraform/main.tf"),
         &format!("\"{DYNAMODB}\", "),
         "",
@@ -199,7 +193,7 @@ fn verify_says_what_it_cannot_see_and_fails_a_file_that_disagrees() {
 
     // setup.sh attaches one more.
     let dir = written();
-    edit(
+    edit_file(
         &dir.path().join("aws-cli/setup.sh"),
         &format!("managed_policies='{DYNAMODB} "),
         &format!("managed_policies='arn:aws:iam::aws:policy/AdministratorAccess {DYNAMODB} "),
@@ -210,7 +204,7 @@ fn verify_says_what_it_cannot_see_and_fails_a_file_that_disagrees() {
 
     // main.tf attaches one to another role.
     let dir = written();
-    edit(
+    edit_file(
         &dir.path().join("terraform/main.tf"),
         "  role       = aws_iam_role.workload.name\n  policy_arn = each.value",
         "  role       = \"someone-else\"\n  policy_arn = each.value",
@@ -242,7 +236,7 @@ fn in_a_roles_anywhere_fleet_only_the_workload_given_them_has_them() {
     assert!(managed_check(dir.path(), Some("reports-writer")).is_none());
 
     // The attachment moved to another workload's role in main.tf: billing's check fails.
-    edit(
+    edit_file(
         &dir.path().join("terraform/main.tf"),
         "{ workload = \"billing\",",
         "{ workload = \"reports-reader\",",

@@ -159,12 +159,6 @@ fn check_of(dir: &Path, id: CheckId) -> verify::Check {
         .expect("checked")
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).expect("read");
-    assert!(text.contains(from), "{from} in {}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
-}
-
 #[test]
 fn verify_fails_a_file_that_disagrees_with_the_answers() {
     let written = || {
@@ -178,7 +172,7 @@ fn verify_fails_a_file_that_disagrees_with_the_answers() {
         assert_eq!(check_of(dir.path(), id).status, Status::Pass, "{id:?}");
     }
     let main = dir.path().join("terraform/main.tf");
-    edit(
+    edit_file(
         &main,
         "max_session_duration = 14400",
         "max_session_duration = 43200",
@@ -191,7 +185,7 @@ fn verify_fails_a_file_that_disagrees_with_the_answers() {
     );
 
     let dir = written();
-    edit(
+    edit_file(
         &dir.path().join("aws-cli/setup.sh"),
         "max_session_duration=14400",
         "max_session_duration=3600",
@@ -202,7 +196,7 @@ fn verify_fails_a_file_that_disagrees_with_the_answers() {
     );
 
     let dir = written();
-    edit(
+    edit_file(
         &dir.path().join("terraform/main.tf"),
         "\"team\" = \"payments\"",
         "\"team\" = \"billing\"",
@@ -212,7 +206,7 @@ fn verify_fails_a_file_that_disagrees_with_the_answers() {
     assert!(check.detail.contains("team=billing"), "{check:?}");
 
     let dir = written();
-    edit(
+    edit_file(
         &dir.path().join("aws-cli/setup.sh"),
         r#",{"Key":"team","Value":"payments"}"#,
         "",

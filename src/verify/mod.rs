@@ -659,22 +659,12 @@ fn verify_setup(
         }
     }
     checks.extend(token_checks);
-    checks.extend(boundary_check(
-        &setup.plan,
-        &setup.terraform,
-        &setup.setup_script,
-    ));
-    checks.extend(managed_policies_check(
+    checks.extend(role_settings_checks(
         &setup.plan,
         &setup.terraform,
         &setup.setup_script,
     ));
     checks.extend(max_session_check(
-        &setup.plan,
-        &setup.terraform,
-        &setup.setup_script,
-    ));
-    checks.extend(tags_check(
         &setup.plan,
         &setup.terraform,
         &setup.setup_script,
@@ -1036,6 +1026,20 @@ fn terraform_check(setup: &Setup, provider: &sts::Provider) -> Check {
         ),
         Err(error) => terraform_unresolved(error),
     }
+}
+
+/// What the answers set on the role and the set besides its trust and its own policy (a
+/// permissions boundary, managed policies, tags), each held to main.tf and the AWS CLI script,
+/// on either route; a check only for what some file or answer names.
+pub(crate) fn role_settings_checks(
+    plan: &Plan,
+    terraform: &Result<terraform::Values, String>,
+    script: &BTreeMap<String, String>,
+) -> Vec<Check> {
+    [boundary_check, managed_policies_check, tags_check]
+        .into_iter()
+        .filter_map(|check| check(plan, terraform, script))
+        .collect()
 }
 
 /// The permissions boundary the answers give the role, as main.tf and the AWS CLI script put

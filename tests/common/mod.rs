@@ -212,3 +212,23 @@ pub const OFFLINE_AWS_ENV: [(&str, &str); 4] = [
     ("AWS_CONFIG_FILE", "/dev/null"),
     ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
 ];
+
+/// A fleet of `count` workloads, numbered, sharing one bucket.
+pub fn numbered_fleet(count: usize) -> String {
+    let mut text = String::from(
+        "version: 2\nteleport: {proxy: example.teleport.sh}\naws: {account_id: \"123456789012\", bucket: fleet-bucket, access: read-only}\nworkloads:\n",
+    );
+    for n in 0..count {
+        text.push_str(&format!(
+            "  - name: w{n}\n    teleport: {{spiffe_path: /svc/w{n}, bot: bot-w{n}}}\n"
+        ));
+    }
+    text
+}
+
+/// Replaces the first `from` in the file at `path`, which must hold it.
+pub fn edit_file(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{from} in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}

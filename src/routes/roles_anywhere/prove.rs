@@ -413,17 +413,7 @@ fn checks_with(
     checks.push(profile_check(setup));
     checks.push(arns_check(setup, tf_anchor.as_deref()));
     checks.push(environment_check(setup));
-    checks.extend(crate::verify::boundary_check(
-        &setup.plan,
-        &setup.terraform,
-        &setup.setup_script,
-    ));
-    checks.extend(crate::verify::managed_policies_check(
-        &setup.plan,
-        &setup.terraform,
-        &setup.setup_script,
-    ));
-    checks.extend(crate::verify::tags_check(
+    checks.extend(crate::verify::role_settings_checks(
         &setup.plan,
         &setup.terraform,
         &setup.setup_script,
