@@ -40,8 +40,12 @@ def one_set_templates(route_folder):
     # the shared ones (the permissions policy and the Teleport side) it writes too.
     found = []
     for root, _, files in os.walk("templates"):
-        top = os.path.relpath(root, "templates").split(os.sep)[0]
+        parts = os.path.relpath(root, "templates").split(os.sep)
+        top = parts[0]
         if top in ("fleet", "partials", "roles-anywhere") and top != route_folder:
+            continue
+        # A route's fleet templates (roles-anywhere/fleet/) are not one workload's set either.
+        if "fleet" in parts:
             continue
         for f in files:
             path = os.path.join(root, f)

@@ -303,7 +303,19 @@ struct FieldLines {
 }
 
 fn field_lines(app: &App, width: usize, theme: Theme) -> FieldLines {
-    let value_width = width.saturating_sub(NAME_WIDTH + 3).max(8);
+    // A step whose longest name is longer (permissions_boundary) widens its column, so values
+    // and the text cursor line up.
+    let name_width = app
+        .items()
+        .iter()
+        .map(|item| match item {
+            Item::Field(id) => field(*id).name().chars().count(),
+            Item::ThumbprintSource => 0,
+        })
+        .max()
+        .unwrap_or(0)
+        .max(NAME_WIDTH);
+    let value_width = width.saturating_sub(name_width + 3).max(8);
     let mut fields = FieldLines {
         lines: Vec::new(),
         focused_row: 0,
@@ -317,7 +329,7 @@ fn field_lines(app: &App, width: usize, theme: Theme) -> FieldLines {
         }
         let (name, value, caret) = item_value(app, *item, focused, value_width, theme);
         if let Some(column) = caret {
-            fields.cursor = Some((lines.len(), NAME_WIDTH + 2 + column));
+            fields.cursor = Some((lines.len(), name_width + 2 + column));
         }
         let marker = if focused {
             Span::styled("▸ ", theme.accent())
@@ -327,7 +339,7 @@ fn field_lines(app: &App, width: usize, theme: Theme) -> FieldLines {
         let name_style = if focused { theme.bold() } else { Style::new() };
         let mut spans = vec![
             marker,
-            Span::styled(format!("{name:<NAME_WIDTH$} "), name_style),
+            Span::styled(format!("{name:<name_width$} "), name_style),
         ];
         spans.extend(value);
         lines.push(Line::from(spans));
