@@ -218,3 +218,79 @@ fn verify_fails_a_file_that_disagrees_with_the_answers() {
         "{check:?}"
     );
 }
+
+#[test]
+fn verify_fails_what_it_cannot_read_as_the_session_or_the_tags() {
+    let written = || {
+        let dir = tempfile::tempdir().expect("temp dir");
+        wi_aws::artifacts::write::write_all(dir.path(), &render_plan(&plan_of(FIXTURE)), false)
+            .expect("writes");
+        dir
+    };
+    // Terraform takes the number as a string too: still the answers' session.
+    let dir = written();
+    edit_file(
+        &dir.path().join("terraform/main.tf"),
+        "max_session_duration = 14400",
+        "max_session_duration = \"14400\"",
+    );
+    assert_eq!(
+        check_of(dir.path(), CheckId::MaxSession).status,
+        Status::Pass
+    );
+    // Not seconds at all: a failure that says so, not IAM's default.
+    let dir = written();
+    edit_file(
+        &dir.path().join("aws-cli/setup.sh"),
+        "max_session_duration=14400",
+        "max_session_duration=4h",
+    );
+    let check = check_of(dir.path(), CheckId::MaxSession);
+    assert_eq!(check.status, Status::Fail, "{check:?}");
+    assert!(check.detail.contains("not seconds"), "{check:?}");
+
+    // The script's tags without wi-aws's own: teardown.sh would take nothing away.
+    let dir = written();
+    edit_file(
+        &dir.path().join("aws-cli/setup.sh"),
+        r#"{"Key":"created-by","Value":"wi-aws"},"#,
+        "",
+    );
+    let check = check_of(dir.path(), CheckId::Tags);
+    assert_eq!(check.status, Status::Fail, "{check:?}");
+    assert!(check.detail.contains("created-by=wi-aws"), "{check:?}");
+    // A tag that is not a Key and a Value is not dropped quietly.
+    let dir = written();
+    edit_file(
+        &dir.path().join("aws-cli/setup.sh"),
+        r#"{"Key":"team","Value":"payments"}"#,
+        r#"{"Key":"team"}"#,
+    );
+    assert_eq!(check_of(dir.path(), CheckId::Tags).status, Status::Fail);
+}
+
+#[test]
+fn on_roles_anywhere_a_file_holds_the_answers_durations_not_only_ones_that_fit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = plan_of("examples/roles-anywhere.yaml");
+    wi_aws::artifacts::write::write_all(dir.path(), &render_plan(&plan), false).expect("writes");
+    let role_max = plan
+        .roles_anywhere
+        .as_ref()
+        .expect("the route")
+        .role_max_session;
+    // A longer role maximum fits tbot's sessions, but is not what the answers chose.
+    edit_file(
+        &dir.path().join("terraform/main.tf"),
+        &format!("max_session_duration = {role_max}"),
+        "max_session_duration = 43200",
+    );
+    let check = check_of(dir.path(), CheckId::SessionDurations);
+    assert_eq!(check.status, Status::Fail, "{check:?}");
+    assert!(
+        check.detail.contains(&format!(
+            "main.tf's role max_session_duration is 43200 s, the answers {role_max} s"
+        )),
+        "{check:?}"
+    );
+}

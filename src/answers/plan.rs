@@ -421,6 +421,12 @@ impl Checker<'_> {
     }
 
     /// A list whose items are each checked and normalized; duplicates are dropped.
+    /// Whether the answers list anything for `id`. An optional list none gave is none saved:
+    /// answers.yaml keeps no empty list.
+    fn given_list(&self, id: FieldId) -> bool {
+        self.answers.list(id).is_some_and(|given| !given.is_empty())
+    }
+
     fn list<E: Advice>(
         &mut self,
         id: FieldId,
@@ -697,11 +703,7 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
 /// `aws.tags`: each `KEY=VALUE` as IAM takes it, each key once, and with wi-aws's own
 /// `created-by` at most the 50 tags a resource holds.
 fn check_tags(check: &mut Checker<'_>) -> Vec<aws::Tag> {
-    if check
-        .answers
-        .list(FieldId::Tags)
-        .is_none_or(|given| given.is_empty())
-    {
+    if !check.given_list(FieldId::Tags) {
         return Vec::new();
     }
     let normalized = check.list(FieldId::Tags, |raw| {
@@ -730,12 +732,7 @@ fn check_tags(check: &mut Checker<'_>) -> Vec<aws::Tag> {
 /// policy they must fit the quota of managed policies attached to one role: over its most,
 /// AttachRolePolicy is refused in any account (over its default, a warning: see [`warnings`]).
 fn check_managed_policies(check: &mut Checker<'_>, partition: Option<Partition>) -> Vec<String> {
-    // None given is none saved: answers.yaml keeps no empty list.
-    if check
-        .answers
-        .list(FieldId::ManagedPolicies)
-        .is_none_or(|given| given.is_empty())
-    {
+    if !check.given_list(FieldId::ManagedPolicies) {
         return Vec::new();
     }
     let arns = check.list(FieldId::ManagedPolicies, |arn| {

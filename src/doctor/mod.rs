@@ -475,27 +475,39 @@ fn managed_policies_check(plan: &crate::answers::plan::Plan, role: &DeployedRole
 }
 
 /// The deployed role's longest session against `aws.max_session_duration`, when the answers
-/// set one: shorter, a session asked that long is refused.
+/// set one: shorter, a session asked that long is refused; longer, the role allows more than
+/// the answers chose.
 fn max_session_check(plan: &crate::answers::plan::Plan, role: &DeployedRole) -> Option<Check> {
     let planned = plan.aws.max_session_duration?;
     // GetRole leaves MaxSessionDuration out only for IAM's default.
     let deployed = role.max_session_duration.map_or(3600, i64::from);
     let id = CheckId::DeployedMaxSession;
-    Some(match deployed == i64::try_from(planned).unwrap_or(i64::MAX) {
-        true => Check::pass(id, format!("sessions up to {deployed} s, as the answers set")),
-        false => Check::fail_owned(
-            id,
-            format!(
-                "role {} allows sessions up to {deployed} s, the answers {planned} s",
-                plan.aws.role_name
+    let refusal = match deployed < i64::try_from(planned).unwrap_or(i64::MAX) {
+        true => {
+            "ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role (for a session asked longer)"
+        }
+        false => "none: sessions may last longer than the answers chose",
+    };
+    Some(
+        match deployed == i64::try_from(planned).unwrap_or(i64::MAX) {
+            true => Check::pass(
+                id,
+                format!("sessions up to {deployed} s, as the answers set"),
             ),
-            "ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role (for a session asked longer)".into(),
-            format!(
-                "aws iam update-role --role-name {} --max-session-duration {planned}",
-                plan.aws.role_name
+            false => Check::fail_owned(
+                id,
+                format!(
+                    "role {} allows sessions up to {deployed} s, the answers {planned} s",
+                    plan.aws.role_name
+                ),
+                refusal.into(),
+                format!(
+                    "aws iam update-role --role-name {} --max-session-duration {planned}",
+                    plan.aws.role_name
+                ),
             ),
-        ),
-    })
+        },
+    )
 }
 
 /// What the deployed role's policies grant, against what the answers promise, and whether a

@@ -101,8 +101,8 @@ pub const MANAGED_POLICY_CHARS: Quota = Quota {
     refusal: "LimitExceeded: Cannot exceed quota for PolicySize",
 };
 
-/// A policy document's size as IAM counts it: its characters, whitespace left out. A JSON
-/// text whose strings hold spaces counts them too: the count never falls short of IAM's.
+/// A policy document's size as IAM counts it ("in non-whitespace characters"): its
+/// characters, every whitespace character left out.
 pub fn policy_size(document: &str) -> usize {
     document.chars().filter(|c| !c.is_whitespace()).count()
 }

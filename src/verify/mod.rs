@@ -1175,25 +1175,47 @@ pub(crate) fn max_session_check(
 ) -> Option<Check> {
     let id = CheckId::MaxSession;
     let planned = plan.aws.max_session_duration;
-    let in_terraform = terraform.as_ref().ok().and_then(|values| {
+    // Each file's value: absent (IAM's default), seconds, or something that is not seconds
+    // (Terraform also takes the number as a string).
+    let in_terraform: Option<Option<Result<u64, String>>> = terraform.as_ref().ok().map(|values| {
         values
             .get(&format!("{}.max_session_duration", terraform::ROLE))
-            .and_then(|value| value.as_u64())
+            .map(|value| match value {
+                hcl::Value::Number(_) => value.as_u64().ok_or_else(|| value.to_string()),
+                hcl::Value::String(text) => text.parse().map_err(|_| text.clone()),
+                other => Err(other.to_string()),
+            })
     });
-    let in_script = script
+    let in_script: Option<Result<u64, String>> = script
         .get("max_session_duration")
-        .and_then(|seconds| seconds.parse::<u64>().ok());
-    if planned.is_none() && in_terraform.is_none() && in_script.is_none() {
+        .filter(|seconds| !seconds.is_empty())
+        .map(|seconds| seconds.parse().map_err(|_| seconds.clone()));
+    if planned.is_none() && in_terraform.as_ref().is_none_or(Option::is_none) && in_script.is_none()
+    {
         return None;
     }
     const IAM_DEFAULT: u64 = 3600;
     let wanted = planned.unwrap_or(IAM_DEFAULT);
-    for (file, found, readable) in [
-        ("main.tf", in_terraform, terraform.is_ok()),
-        ("aws-cli/setup.sh", in_script, true),
+    for (file, found) in [
+        ("main.tf", in_terraform),
+        ("aws-cli/setup.sh", Some(in_script)),
     ] {
-        let found = found.unwrap_or(IAM_DEFAULT);
-        if readable && found != wanted {
+        // main.tf that does not evaluate fails its own check.
+        let Some(found) = found else { continue };
+        let found = match found.unwrap_or(Ok(IAM_DEFAULT)) {
+            Ok(seconds) => seconds,
+            Err(text) => {
+                return Some(Check::fail_owned(
+                    id,
+                    format!(
+                        "{file} sets the role's longest session to {text}, which is not seconds"
+                    ),
+                    "unknown: wi-aws cannot tell how long the role's sessions may last".into(),
+                    "re-render the artifacts instead of editing them by hand".into(),
+                ));
+            }
+        };
+        if found != wanted {
             return Some(Check::fail_owned(
                 id,
                 format!(
@@ -1235,25 +1257,39 @@ pub(crate) fn tags_check(
             .and_then(|tags| tags.as_object())
             .map(|tags| {
                 tags.iter()
-                    .map(|(key, value)| (key.clone(), value.as_str().unwrap_or("").to_owned()))
+                    .map(|(key, value)| {
+                        let value = value
+                            .as_str()
+                            .map_or_else(|| value.to_string(), str::to_owned);
+                        (key.clone(), value)
+                    })
                     .collect()
             })
             .unwrap_or_default()
     });
-    // The script's `created_by`: the shorthand of created-by alone, or JSON of every tag.
+    // The script's `created_by`: the shorthand of created-by alone, or JSON of every tag,
+    // created-by=wi-aws among them (without it the teardown would take nothing away). Anything
+    // else cannot be read as tags.
     let in_script: Option<Vec<(String, String)>> = match script.get("created_by") {
         Some(shorthand) if shorthand == "Key=created-by,Value=wi-aws" => Some(Vec::new()),
-        Some(json) => serde_json::from_str::<Vec<Value>>(json).ok().map(|tags| {
-            tags.iter()
-                .filter_map(|tag| {
-                    Some((
-                        tag["Key"].as_str()?.to_owned(),
-                        tag["Value"].as_str()?.to_owned(),
-                    ))
-                })
-                .filter(|(key, _)| key != "created-by")
-                .collect()
-        }),
+        Some(json) => serde_json::from_str::<Vec<Value>>(json)
+            .ok()
+            .and_then(|tags| {
+                tags.iter()
+                    .map(|tag| {
+                        Some((
+                            tag["Key"].as_str()?.to_owned(),
+                            tag["Value"].as_str()?.to_owned(),
+                        ))
+                    })
+                    .collect::<Option<Vec<(String, String)>>>()
+            })
+            .filter(|tags| tags.iter().any(|(k, v)| k == "created-by" && v == "wi-aws"))
+            .map(|tags| {
+                tags.into_iter()
+                    .filter(|(k, _)| k != "created-by")
+                    .collect()
+            }),
         None => None,
     };
     if planned.is_empty()
@@ -1282,7 +1318,7 @@ pub(crate) fn tags_check(
             }
             return Some(Check::fail_owned(
                 id,
-                "aws-cli/setup.sh's created_by cannot be read as tags".into(),
+                "aws-cli/setup.sh's created_by cannot be read as tags with created-by=wi-aws among them".into(),
                 "unknown: wi-aws cannot tell what the script tags".into(),
                 "re-render the artifacts instead of editing them by hand".into(),
             ));

@@ -140,6 +140,22 @@ pub(super) fn durations_check(setup: &RaSetup, session: Option<(u64, u64)>) -> C
             format!("raise roles_anywhere.profile_duration to at least {session}, or shorten tbot.session_duration"),
         );
     }
+    // Each file holds the answers' durations (the role's maximum is aws.max_session_duration
+    // when given): a file edited to a longer one fits tbot but is not what was proven.
+    let (profile, role) = (setup.ra.profile_duration, setup.ra.role_max_session);
+    let answered = [profile, profile, role, role];
+    if let Some(((what, found), planned)) = limits
+        .iter()
+        .zip(answered)
+        .find(|((_, found), planned)| found != planned)
+    {
+        return Check::fail_owned(
+            id,
+            format!("{what} is {found} s, the answers {planned} s"),
+            "none at once: the deployed durations would not be those verify proved".into(),
+            "set roles_anywhere.profile_duration or aws.max_session_duration and render again instead of editing the file".into(),
+        );
+    }
     Check::pass(
         id,
         format!(
