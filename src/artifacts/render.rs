@@ -751,7 +751,7 @@ fn set_context(
 /// each AWS CLI call takes them: IAM's `--tags` and S3's `--tagging` as JSON (a value may hold
 /// spaces, which the shorthand syntax would split), Roles Anywhere's with lowercase keys.
 fn with_tags(mut values: Value, tags: &[crate::domain::aws::Tag]) -> Value {
-    let all: Vec<(&str, &str)> = std::iter::once(("created-by", "wi-aws"))
+    let all: Vec<(&str, &str)> = std::iter::once(crate::domain::aws::CREATED_BY)
         .chain(
             tags.iter()
                 .map(|tag| (tag.key.as_str(), tag.value.as_str())),

@@ -309,6 +309,10 @@ pub struct Tag {
     pub value: String,
 }
 
+/// The tag wi-aws gives everything it creates, key and value: the teardown scripts take away
+/// only what carries it, so an answer may not give it.
+pub const CREATED_BY: (&str, &str) = ("created-by", "wi-aws");
+
 /// At most 50 tags on an IAM resource (IAM User Guide, "Tagging IAM resources"; the common
 /// AWS tag rule), wi-aws's `created-by` among them.
 pub const MAX_TAGS: usize = 50;
@@ -338,7 +342,7 @@ pub fn parse_tag(value: &str) -> Result<Tag, AwsError> {
     if reserved(key) || reserved(value) {
         return Err(AwsError::TagReserved);
     }
-    if key == "created-by" {
+    if key == CREATED_BY.0 {
         return Err(AwsError::TagCreatedBy);
     }
     Ok(Tag {

@@ -1284,10 +1284,13 @@ pub(crate) fn tags_check(
                     })
                     .collect::<Option<Vec<(String, String)>>>()
             })
-            .filter(|tags| tags.iter().any(|(k, v)| k == "created-by" && v == "wi-aws"))
+            .filter(|tags| {
+                tags.iter()
+                    .any(|(k, v)| (k.as_str(), v.as_str()) == aws::CREATED_BY)
+            })
             .map(|tags| {
                 tags.into_iter()
-                    .filter(|(k, _)| k != "created-by")
+                    .filter(|(k, _)| k != aws::CREATED_BY.0)
                     .collect()
             }),
         None => None,
