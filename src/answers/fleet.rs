@@ -101,9 +101,16 @@ impl Fleet {
                 workloads: self
                     .workloads
                     .iter()
-                    .map(|w| WorkloadAnswers {
-                        name: Some(w.name.clone()),
-                        answers: w.plan.to_answers().of_scope(Scope::Workload),
+                    .map(|w| {
+                        let mut answers = w.plan.to_answers().of_scope(Scope::Workload);
+                        if w.plan.aws.policy_document.is_some() {
+                            let copy = crate::domain::policy_document::copy_path(&w.name);
+                            answers.set_text(FieldId::PolicyFile, copy);
+                        }
+                        WorkloadAnswers {
+                            name: Some(w.name.clone()),
+                            answers,
+                        }
                     })
                     .collect(),
             },
@@ -414,15 +421,25 @@ fn warnings(workloads: &[FleetWorkload]) -> Vec<String> {
 
 /// Reads and validates an answers file of either version: load problems and rule problems
 /// together, each with its line number when it is in the file.
+/// A file an answer names (`aws.policy_file`) is not read: see [`from_answers_file_reading`].
 pub fn from_answers_file(text: &str) -> Result<Fleet, Problems> {
-    from_answers_file_filled(text, |_| {})
+    from_answers_file_filled(text, |_| {}, &|_| Err("no file is read here".into()))
 }
 
-/// Like [`from_answers_file`], with `fill` completing the shared answers (from discovery)
-/// before they are validated.
+/// Like [`from_answers_file`], reading the files the answers name with `read`.
+pub fn from_answers_file_reading(
+    text: &str,
+    read: crate::answers::ReadFile<'_>,
+) -> Result<Fleet, Problems> {
+    from_answers_file_filled(text, |_| {}, read)
+}
+
+/// Like [`from_answers_file_reading`], with `fill` completing the shared answers (from
+/// discovery) before they are validated.
 pub fn from_answers_file_filled(
     text: &str,
     fill: impl FnOnce(&mut crate::answers::Answers),
+    read: crate::answers::ReadFile<'_>,
 ) -> Result<Fleet, Problems> {
     let (mut answers, mut problems) = FleetAnswers::from_yaml(text);
     if problems.iter().any(|p| p.location == Location::File) {
@@ -430,6 +447,7 @@ pub fn from_answers_file_filled(
         return Err(Problems(problems));
     }
     fill(&mut answers.shared);
+    answers.read_named_files(read);
     match validate(&answers) {
         Ok(fleet) if problems.is_empty() => return Ok(fleet),
         Ok(_) => {}

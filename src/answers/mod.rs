@@ -61,7 +61,14 @@ pub enum Answer {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Answers {
     values: BTreeMap<FieldId, Answer>,
+    /// The files the answers name (`aws.policy_file`), by the path as written, as the front
+    /// end read them: the text, or why it could not be read. Validation reads them here, so
+    /// it stays free of I/O; they are never saved.
+    files: BTreeMap<String, Result<String, String>>,
 }
+
+/// How a front end reads a file an answer names: its text, or why it cannot.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum LoadError {
@@ -245,6 +252,25 @@ impl Answers {
         self.values.remove(&id);
     }
 
+    /// Reads the file an answer names (`aws.policy_file`) with `read`, unless it was read
+    /// already, for validation to find with [`Self::file`].
+    pub fn read_named_files(&mut self, read: ReadFile<'_>) {
+        if let Some(path) = self.text(FieldId::PolicyFile).map(str::trim)
+            && !path.is_empty()
+            && !self.files.contains_key(path)
+        {
+            let path = path.to_owned();
+            let read = read(&path);
+            self.files.insert(path, read);
+        }
+    }
+
+    /// The text of a file an answer names, as read by [`Self::read_named_files`]; `None` when
+    /// no front end read it.
+    pub fn file(&self, path: &str) -> Option<&Result<String, String>> {
+        self.files.get(path)
+    }
+
     /// A text or list answer as one line to edit (a list as `a, b`); `None` when unanswered.
     pub fn line(&self, id: FieldId) -> Option<String> {
         match self.values.get(&id) {
@@ -308,6 +334,11 @@ impl Answers {
         merged
             .values
             .extend(over.values.iter().map(|(id, answer)| (*id, answer.clone())));
+        merged.files.extend(
+            over.files
+                .iter()
+                .map(|(path, read)| (path.clone(), read.clone())),
+        );
         merged
     }
 
@@ -320,6 +351,7 @@ impl Answers {
                 .filter(|(id, _)| id.scope() == scope)
                 .map(|(id, answer)| (*id, answer.clone()))
                 .collect(),
+            files: self.files.clone(),
         }
     }
 }
@@ -362,6 +394,14 @@ impl FleetAnswers {
                 workload.answers = merged.of_scope(Scope::Workload);
             }
             _ => self.shared = merged.clone(),
+        }
+    }
+
+    /// Reads every file the answers name, at the top level and in each workload.
+    pub fn read_named_files(&mut self, read: ReadFile<'_>) {
+        self.shared.read_named_files(read);
+        for workload in &mut self.workloads {
+            workload.answers.read_named_files(read);
         }
     }
 

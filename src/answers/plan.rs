@@ -9,6 +9,7 @@ use crate::answers::problem::{Advice, Location, Problem};
 use crate::answers::steps::{FieldDefault, FieldId, FieldKind, field};
 use crate::answers::{Answer, Answers};
 use crate::domain::aws::{self, AccessPreset, Partition, ProviderMode};
+use crate::domain::policy_document::{self, PolicyDocument, PolicyFileError};
 use crate::domain::quotas;
 use crate::domain::spiffe::{self, SpiffeId};
 use crate::domain::tbot;
@@ -95,6 +96,8 @@ pub struct AwsSetup {
     pub access: AccessPreset,
     /// The actions of a custom preset, empty otherwise.
     pub custom_actions: Vec<String>,
+    /// The user's own permissions policy (`aws.policy_file`), merged into the role's.
+    pub policy_document: Option<PolicyDocument>,
     pub policy_name: String,
     pub role_name: String,
     pub role_path: String,
@@ -649,6 +652,7 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
     let create_bucket = check.flag(FieldId::CreateBucket);
     let access = check.choice(FieldId::Access, AccessPreset::parse);
     let custom_actions = check_actions(check, access);
+    let policy_document = check_policy_file(check, partition, access);
     let role_name = check.text(
         FieldId::RoleName,
         derived(FieldId::SpiffePath, spiffe_id.map(default_role_name)),
@@ -662,7 +666,10 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
             role_name
                 .as_ref()
                 .zip(access)
-                .map(|(role, access)| format!("{role}-s3-{}", access.id())),
+                .map(|(role, access)| match access {
+                    AccessPreset::None => format!("{role}-policy"),
+                    access => format!("{role}-s3-{}", access.id()),
+                }),
         ),
         aws::parse_policy_name,
     );
@@ -688,6 +695,7 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
         create_bucket,
         access: access?,
         custom_actions,
+        policy_document: policy_document?,
         policy_name: policy_name?,
         role_name: role_name?,
         role_path: role_path?,
@@ -744,6 +752,73 @@ fn check_managed_policies(check: &mut Checker<'_>, partition: Option<Partition>)
         check.report(FieldId::ManagedPolicies, None, &error);
     }
     arns
+}
+
+/// `aws.policy_file`: a JSON permissions policy the front end read (see
+/// [`crate::answers::Answers::read_named_files`]), checked with IAM's grammar, each problem at
+/// its line in that file. Required with access none; its Sids must not be the preset's. Saved
+/// as the set's copy of it, [`policy_document::POLICY_FILE_COPY`].
+fn check_policy_file(
+    check: &mut Checker<'_>,
+    partition: Option<Partition>,
+    access: Option<AccessPreset>,
+) -> Option<Option<PolicyDocument>> {
+    let path = match check.answers.text(FieldId::PolicyFile).map(str::trim) {
+        None if access == Some(AccessPreset::None) => {
+            check.report(
+                FieldId::PolicyFile,
+                None,
+                &PolicyFileError::NoneWithoutPolicy,
+            );
+            return None;
+        }
+        None => return Some(None),
+        Some("") => return check.empty(FieldId::PolicyFile, None),
+        Some(path) => path.to_owned(),
+    };
+    let text = match check.answers.file(&path) {
+        Some(Ok(text)) => text.clone(),
+        Some(Err(error)) => {
+            let error = PolicyFileError::Unreadable(error.clone());
+            check.report(FieldId::PolicyFile, Some(&path), &error);
+            return None;
+        }
+        None => {
+            check.report(FieldId::PolicyFile, Some(&path), &PolicyFileError::NotRead);
+            return None;
+        }
+    };
+    // Resources are checked against the partition: reported there when it is broken.
+    let document = match policy_document::check(&text, partition?) {
+        Ok(document) => document,
+        Err(problems) => {
+            for problem in problems {
+                let path = path.clone();
+                let error = PolicyFileError::Document { path, problem };
+                check.report(FieldId::PolicyFile, None, &error);
+            }
+            return None;
+        }
+    };
+    if access != Some(AccessPreset::None) {
+        for sid in document.statements.iter().filter_map(|s| s["Sid"].as_str()) {
+            if policy_document::PRESET_SIDS
+                .iter()
+                .any(|own| own.eq_ignore_ascii_case(sid))
+            {
+                let error = PolicyFileError::PresetSid {
+                    path: path.clone(),
+                    sid: sid.to_owned(),
+                };
+                check.report(FieldId::PolicyFile, None, &error);
+            }
+        }
+    }
+    check.normalized.set(
+        FieldId::PolicyFile,
+        Answer::Text(policy_document::POLICY_FILE_COPY.into()),
+    );
+    Some(Some(document))
 }
 
 /// `aws.actions`: required with the custom preset, refused with any other.

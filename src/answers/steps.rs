@@ -75,6 +75,7 @@ pub enum FieldId {
     CreateBucket,
     Access,
     Actions,
+    PolicyFile,
     PolicyName,
     RoleName,
     RolePath,
@@ -140,6 +141,7 @@ impl FieldId {
             | Self::CreateBucket
             | Self::Access
             | Self::Actions
+            | Self::PolicyFile
             | Self::PolicyName
             | Self::RoleName
             | Self::RolePath
@@ -242,6 +244,7 @@ impl FieldId {
             | Self::OidcProvider
             | Self::CreateBucket
             | Self::Access
+            | Self::PolicyFile
             | Self::Api => {
                 return None;
             }
@@ -441,7 +444,7 @@ pub const FIELDS: &[Field] = &[
         key: "aws.access",
         step: Step::Aws,
         label: "Access to the bucket",
-        help: "full = s3:* (as in Teleport's guide); read-only; read-write; write-only; custom = the actions you list in aws.actions.",
+        help: "full = s3:* (as in Teleport's guide); read-only; read-write; write-only; custom = the actions you list in aws.actions; none = no S3 access (then aws.policy_file grants what the role may do, and the bucket is optional).",
         kind: FieldKind::Choice(&AccessPreset::IDS),
         default: FieldDefault::Text(AccessPreset::ReadWrite.id()),
         shown: Shown::Always,
@@ -455,6 +458,16 @@ pub const FIELDS: &[Field] = &[
         kind: FieldKind::List,
         default: FieldDefault::Optional("none"),
         shown: Shown::When(FieldId::Access, AccessPreset::Custom.id()),
+    },
+    Field {
+        id: FieldId::PolicyFile,
+        key: "aws.policy_file",
+        step: Step::Aws,
+        label: "Your own policy file (optional)",
+        help: "A JSON permissions policy of your own (a DynamoDB table, a queue, a secret), checked with IAM's grammar and added to the role's policy. A relative path is read from the answers file's directory. With access: none, it and the managed policies are all the role may do.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Optional("none"),
+        shown: Shown::Always,
     },
     Field {
         id: FieldId::PolicyName,

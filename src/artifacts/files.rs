@@ -159,6 +159,25 @@ fn read_checked(
     Ok((bytes, metadata))
 }
 
+/// How the files an answers file names (`aws.policy_file`) are read: a relative path from
+/// `base`, the answers file's directory; bounded, and never a FIFO or a device.
+pub fn named_file_reader(base: &Path) -> impl Fn(&str) -> Result<String, String> + '_ {
+    move |path: &str| {
+        read_text(
+            &base.join(path),
+            crate::domain::policy_document::POLICY_FILE_LIMIT,
+        )
+        .map_err(|error| error.to_string())
+    }
+}
+
+/// How a rendered set's own files are read by what names them (its `answers.yaml`, main.tf's
+/// `file(…)`): inside the set's directory only, never through a link that leads out of it,
+/// and bounded like every artifact.
+pub fn set_file_reader(dir: &Path) -> impl Fn(&str) -> Result<String, String> + '_ {
+    move |path: &str| read_in_dir(dir, path, ARTIFACT_LIMIT).map_err(|error| error.to_string())
+}
+
 /// The text of a regular file of at most `limit` bytes.
 pub fn read_text(path: &Path, limit: u64) -> Result<String, FileError> {
     String::from_utf8(read_bounded(path, limit)?).map_err(|_| {

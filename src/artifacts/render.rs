@@ -273,6 +273,7 @@ const LISTING: &[&str] = &[
     "iam/trust-policy.json",
     "iam/trust-anchor.pem",
     "iam/permissions-policy.json",
+    "iam/policy-file.json",
     "aws-cli/setup.sh",
     "aws-cli/teardown.sh",
     "teleport/workload-identity.yaml",
@@ -382,6 +383,12 @@ const TEARDOWN_AWS: &str = include_str!("../../templates/partials/teardown-aws.s
 const MANAGED_POLICIES: &str = include_str!("../../templates/partials/managed-policies.tf.hbs");
 const MANAGED_POLICIES_FLEET: &str =
     include_str!("../../templates/partials/managed-policies-fleet.tf.hbs");
+/// The role's own policy in main.tf, of one workload's set and a fleet's, on both routes: the
+/// preset's statements, or the set's permissions-policy.json when a policy file adds its own.
+const PERMISSIONS_POLICY_TF: &str =
+    include_str!("../../templates/partials/permissions-policy.tf.hbs");
+const PERMISSIONS_POLICY_FLEET_TF: &str =
+    include_str!("../../templates/partials/permissions-policy-fleet.tf.hbs");
 /// The `provider "aws"` block of every main.tf: the region, and `aws.tags` as default tags.
 const PROVIDER_AWS: &str = include_str!("../../templates/partials/provider-aws.tf.hbs");
 
@@ -434,6 +441,16 @@ impl Templates {
                         "managed_policies_fleet",
                         "managed-policies-fleet.tf",
                         MANAGED_POLICIES_FLEET,
+                    ),
+                    (
+                        "permissions_policy",
+                        "permissions-policy.tf",
+                        PERMISSIONS_POLICY_TF,
+                    ),
+                    (
+                        "permissions_policy_fleet",
+                        "permissions-policy-fleet.tf",
+                        PERMISSIONS_POLICY_FLEET_TF,
                     ),
                 ],
                 _ => &[],
@@ -497,6 +514,15 @@ pub fn context(plan: &Plan) -> Value {
         "bucket_actions": bucket_actions,
         "object_actions": object_actions,
         "same_actions": matches!(plan.aws.access, AccessPreset::Full | AccessPreset::Custom),
+        "s3_access": plan.aws.access != AccessPreset::None,
+        // Each statement of aws.policy_file as compact JSON, for iam/permissions-policy.json.
+        "policy_file_statements": plan
+            .aws
+            .policy_document
+            .iter()
+            .flat_map(|document| &document.statements)
+            .map(Value::to_string)
+            .collect::<Vec<_>>(),
         "can_write": allows(&object_actions, "s3:PutObject"),
         "can_list": allows(&bucket_actions, "s3:ListBucket"),
         "policy_arn": plan.policy_arn(),
@@ -548,6 +574,7 @@ pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, Rende
         let path = kind.written_path().to_owned();
         artifacts.push(render_one(templates, kind, path, context)?);
     }
+    artifacts.extend(policy_file_copy("", plan));
     artifacts.sort_by_key(|artifact| listed_at(&artifact.path));
     artifacts.extend(answers_artifacts(&plan.to_answers().to_yaml()));
     Ok(artifacts)
@@ -573,6 +600,10 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
                 render_one(templates, kind, path, &context)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let files = files
+            .into_iter()
+            .chain(policy_file_copy(&workload.name, &workload.plan))
+            .collect::<Vec<_>>();
         Ok::<_, RenderError>((files, fleet_entry(&workload.name, &workload.plan)))
     });
     let mut contexts = Vec::with_capacity(fleet.workloads.len());
@@ -599,6 +630,16 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
     artifacts.extend(next_steps);
     artifacts.extend(answers_artifacts(&fleet.to_answers().to_yaml()));
     Ok(artifacts)
+}
+
+/// The set's copy of a workload's `aws.policy_file`, as it was given: the saved answers name
+/// it, so a replay reads what was rendered, and verify holds the set to it.
+fn policy_file_copy(workload: &str, plan: &Plan) -> Option<Artifact> {
+    plan.aws.policy_document.as_ref().map(|document| Artifact {
+        path: crate::domain::policy_document::copy_path(workload),
+        contents: document.text.clone(),
+        executable: false,
+    })
 }
 
 /// `answers.yaml`, first naming its schema for editors, and the schema next to it.
@@ -731,6 +772,7 @@ fn set_context(
         "any_boundary": members.iter().any(|(_, plan)| plan.aws.permissions_boundary.is_some()),
         "any_managed": members.iter().any(|(_, plan)| !plan.aws.managed_policies.is_empty()),
         "any_max_session": members.iter().any(|(_, plan)| plan.aws.max_session_duration.is_some()),
+        "any_policy_file": members.iter().any(|(_, plan)| plan.aws.policy_document.is_some()),
         "warnings": warnings,
         "fleet": fleet,
         "workload_count": workloads.len(),

@@ -70,8 +70,11 @@ pub fn run(args: &ArnsArgs) -> Result<u8, CommandError> {
     let problems = |problems: crate::answers::problem::Problems| {
         CommandError::bad_input(format!("{}: {problems}", answers_path.display())).nothing_written()
     };
-    let fleet = crate::answers::fleet::from_answers_file(&answers_text).map_err(problems)?;
+    let read = files::set_file_reader(&args.out);
+    let fleet =
+        crate::answers::fleet::from_answers_file_reading(&answers_text, &read).map_err(problems)?;
     let (mut answers, _) = FleetAnswers::from_yaml(&answers_text);
+    answers.read_named_files(&read);
     let said = assigned::apply(&assigned, &fleet, &mut answers, &source_name).map_err(bad)?;
     // What the new answers give is checked before anything is written: an ARN of another
     // region or account is refused here, with its field.

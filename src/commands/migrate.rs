@@ -23,7 +23,9 @@ pub fn run(args: &MigrateArgs) -> Result<u8, CommandError> {
                 CommandError::bad_input(format!("{e}")).with_fix("give the path of an answers file")
             })?;
     // The file must be valid: a fleet made of broken answers would fail later, far from here.
-    let checked = fleet::from_answers_file(&text)
+    let base = args.file.parent().unwrap_or(std::path::Path::new("."));
+    let read = crate::artifacts::files::named_file_reader(base);
+    let checked = fleet::from_answers_file_reading(&text, &read)
         .map_err(|problems| CommandError::bad_input(format!("{path}: {problems}")))?;
     let (answers, _) = FleetAnswers::from_yaml(&text);
     if checked.form == Form::Fleet {

@@ -130,7 +130,9 @@ fn read_fleet(answers_file: &Path, args: &RenderArgs) -> Result<Fleet, CommandEr
             discovery_warnings = discover::apply_findings(answers, findings);
         }
     };
-    let fleet = fleet::from_answers_file_filled(&text, fill).map_err(|problems| {
+    let base = answers_file.parent().unwrap_or(Path::new("."));
+    let read = crate::artifacts::files::named_file_reader(base);
+    let fleet = fleet::from_answers_file_filled(&text, fill, &read).map_err(|problems| {
         CommandError::bad_input(format!("{}: {problems}", answers_file.display())).nothing_written()
     })?;
     for warning in discovery_warnings.iter().chain(&fleet.warnings) {

@@ -101,7 +101,9 @@ fn edit_answers(path: &Path) -> Result<(FleetAnswers, Vec<Problem>), CommandErro
             CommandError::bad_input(format!("--edit {error}"))
                 .with_fix("give the path of an answers file, e.g. wi-aws-out/answers.yaml")
         })?;
-    let (answers, problems) = FleetAnswers::from_yaml(&text);
+    let (mut answers, problems) = FleetAnswers::from_yaml(&text);
+    let base = path.parent().unwrap_or(Path::new("."));
+    answers.read_named_files(&crate::artifacts::files::named_file_reader(base));
     if problems.iter().any(|p| p.location == Location::File) {
         return Err(CommandError::bad_input(format!(
             "--edit {}: {}",

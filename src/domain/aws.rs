@@ -499,19 +499,22 @@ pub enum AccessPreset {
     ReadWrite,
     WriteOnly,
     Custom,
+    /// No S3 access: the role's own policy is the policy file's, and the bucket is optional.
+    None,
 }
 
 impl AccessPreset {
-    pub const ALL: [AccessPreset; 5] = [
+    pub const ALL: [AccessPreset; 6] = [
         Self::Full,
         Self::ReadOnly,
         Self::ReadWrite,
         Self::WriteOnly,
         Self::Custom,
+        Self::None,
     ];
 
     /// The ids as written in `answers.yaml`, in [`Self::ALL`] order.
-    pub const IDS: [&'static str; 5] = crate::domain::choice::choice_ids!(AccessPreset, 5);
+    pub const IDS: [&'static str; 6] = crate::domain::choice::choice_ids!(AccessPreset, 6);
 
     pub const fn id(self) -> &'static str {
         match self {
@@ -520,6 +523,7 @@ impl AccessPreset {
             Self::ReadWrite => "read-write",
             Self::WriteOnly => "write-only",
             Self::Custom => "custom",
+            Self::None => "none",
         }
     }
 
@@ -533,7 +537,7 @@ impl AccessPreset {
             Self::Full => &["s3:*"],
             Self::ReadOnly | Self::ReadWrite => &["s3:ListBucket", "s3:GetBucketLocation"],
             Self::WriteOnly => &["s3:GetBucketLocation"],
-            Self::Custom => &[],
+            Self::Custom | Self::None => &[],
         }
     }
 
@@ -549,7 +553,7 @@ impl AccessPreset {
                 "s3:AbortMultipartUpload",
             ],
             Self::WriteOnly => &["s3:PutObject", "s3:AbortMultipartUpload"],
-            Self::Custom => &[],
+            Self::Custom | Self::None => &[],
         }
     }
 }

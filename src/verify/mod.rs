@@ -164,7 +164,8 @@ impl Files<'_> {
 /// The answers a directory was rendered from.
 pub fn read_answers(dir: &Path) -> Result<Fleet, VerifyError> {
     let answers = read(dir, ANSWERS_FILE)?;
-    crate::answers::fleet::from_answers_file(&answers)
+    let read = crate::artifacts::files::set_file_reader(dir);
+    crate::answers::fleet::from_answers_file_reading(&answers, &read)
         .map_err(|problems| parse_error(dir, ANSWERS_FILE, problems))
 }
 
@@ -197,10 +198,11 @@ impl Setup {
         let fleet = read_answers(dir)?;
         if fleet.form == Form::Single {
             let plan = fleet.shared().clone();
-            let terraform = terraform::evaluate(
+            let terraform = terraform::evaluate_in(
                 &read(dir, TERRAFORM.path)?,
                 plan.aws.partition,
                 &plan.aws.account_id,
+                &crate::artifacts::files::set_file_reader(dir),
             );
             let script = shell_assignments(&read(dir, AWS_CLI_SETUP.path)?);
             return Self::assemble(dir, plan, Files::Single, terraform, script);
@@ -408,29 +410,33 @@ impl FleetFiles {
     ) -> Result<Self, VerifyError> {
         let shared = fleet.shared();
         let main_tf = read(dir, &render::fleet_path(terraform_kind, ""))?;
-        let (terraform, instances) =
-            match terraform::evaluate(&main_tf, shared.aws.partition, &shared.aws.account_id) {
-                Ok(values) => {
-                    let (shared, instances) = terraform::instances_by_key(values);
-                    // The outputs and the locals' maps list every workload; no single
-                    // workload's check reads them, and a copy for each would grow with the
-                    // square of the fleet's size.
-                    let shared = shared
-                        .into_iter()
-                        .filter(|(key, _)| {
-                            !key.starts_with(".output.")
-                                && !matches!(
-                                    key.as_str(),
-                                    ".locals.workloads"
-                                        | ".locals.profiles"
-                                        | ".locals.managed_policy_attachments"
-                                )
-                        })
-                        .collect();
-                    (Ok(shared), instances)
-                }
-                Err(error) => (Err(error), BTreeMap::new()),
-            };
+        let (terraform, instances) = match terraform::evaluate_in(
+            &main_tf,
+            shared.aws.partition,
+            &shared.aws.account_id,
+            &crate::artifacts::files::set_file_reader(dir),
+        ) {
+            Ok(values) => {
+                let (shared, instances) = terraform::instances_by_key(values);
+                // The outputs and the locals' maps list every workload; no single
+                // workload's check reads them, and a copy for each would grow with the
+                // square of the fleet's size.
+                let shared = shared
+                    .into_iter()
+                    .filter(|(key, _)| {
+                        !key.starts_with(".output.")
+                            && !matches!(
+                                key.as_str(),
+                                ".locals.workloads"
+                                    | ".locals.profiles"
+                                    | ".locals.managed_policy_attachments"
+                            )
+                    })
+                    .collect();
+                (Ok(shared), instances)
+            }
+            Err(error) => (Err(error), BTreeMap::new()),
+        };
         let script = read(dir, &render::fleet_path(script_kind, ""))?;
         let (script, sections) = script_sections(&script);
         Ok(Self {
@@ -1571,7 +1577,50 @@ fn promised(plan: &Plan) -> (Vec<String>, Vec<String>) {
     }
 }
 
+/// The role's own policy as written, against the answers: the access preset's actions on the
+/// bucket and its objects, each simulated; and the statements of `aws.policy_file`, which must
+/// be there exactly as given, after the preset's and with nothing else.
 pub(crate) fn permissions_check(id: CheckId, plan: &Plan, policy: &Value) -> Check {
+    let mut grants = Vec::new();
+    if plan.aws.access != AccessPreset::None {
+        match preset_grants(plan, policy) {
+            Ok(granted) => grants.push(granted),
+            Err(missing) => {
+                return Check::fail_owned(
+                    id,
+                    format!(
+                        "access {} promises, but the policy does not grant: {}",
+                        plan.aws.access.id(),
+                        missing.join(", ")
+                    ),
+                    format!(
+                        "AccessDenied when calling {} (the role is assumed, then S3 refuses)",
+                        missing[0].split(' ').next().unwrap_or_default()
+                    ),
+                    "re-render the artifacts, or grant the actions on the bucket ARN and on bucket/*"
+                        .into(),
+                );
+            }
+        }
+    }
+    if let Some(document) = &plan.aws.policy_document {
+        match policy_file_statements(plan, document, policy) {
+            Ok(said) => grants.push(said),
+            Err(detail) => {
+                return Check::fail_owned(
+                    id,
+                    detail,
+                    "the role may do other than aws.policy_file says: AccessDenied where it grants, or access it does not grant".into(),
+                    "re-render the artifacts; change what the role may do in the policy file, not in the output".into(),
+                );
+            }
+        }
+    }
+    Check::pass(id, grants.join("; "))
+}
+
+/// The preset's promised actions that the policy grants, said; or those it does not.
+fn preset_grants(plan: &Plan, policy: &Value) -> Result<String, Vec<String>> {
     let bucket = plan.bucket_arn();
     let object = format!("{bucket}/wi-aws-verify-probe.txt");
     let (bucket_actions, object_actions) = promised(plan);
@@ -1588,32 +1637,87 @@ pub(crate) fn permissions_check(id: CheckId, plan: &Plan, policy: &Value) -> Che
             }
         }
     }
-    if missing.is_empty() {
-        Check::pass(
-            id,
-            format!(
-                "access {} grants {} on the bucket and {} on its objects",
-                plan.aws.access.id(),
-                bucket_actions.join(", "),
-                object_actions.join(", ")
-            ),
-        )
-    } else {
-        Check::fail_owned(
-            id,
-            format!(
-                "access {} promises, but the policy does not grant: {}",
-                plan.aws.access.id(),
-                missing.join(", ")
-            ),
-            format!(
-                "AccessDenied when calling {} (the role is assumed, then S3 refuses)",
-                missing[0].split(' ').next().unwrap_or_default()
-            ),
-            "re-render the artifacts, or grant the actions on the bucket ARN and on bucket/*"
-                .into(),
-        )
+    match missing.is_empty() {
+        true => Ok(format!(
+            "access {} grants {} on the bucket and {} on its objects",
+            plan.aws.access.id(),
+            bucket_actions.join(", "),
+            object_actions.join(", ")
+        )),
+        false => Err(missing),
     }
+}
+
+/// Whether the written policy holds the policy file's statements exactly, after the preset's
+/// (those with its Sids) and nothing else; what they grant and deny, said.
+fn policy_file_statements(
+    plan: &Plan,
+    document: &crate::domain::policy_document::PolicyDocument,
+    policy: &Value,
+) -> Result<String, String> {
+    use crate::domain::policy_document::PRESET_SIDS;
+    let written: Vec<&Value> = match policy.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => Vec::new(),
+    };
+    let is_preset = |statement: &&Value| {
+        plan.aws.access != AccessPreset::None
+            && statement["Sid"]
+                .as_str()
+                .is_some_and(|sid| PRESET_SIDS.contains(&sid))
+    };
+    let own: Vec<&Value> = written.iter().copied().filter(|s| !is_preset(s)).collect();
+    let given: Vec<&Value> = document.statements.iter().collect();
+    if own != given {
+        let first = (0..own.len().max(given.len()))
+            .find(|&at| own.get(at) != given.get(at))
+            .unwrap_or_default();
+        let shown = |statement: Option<&&Value>| {
+            statement.map_or_else(|| "nothing".to_owned(), |s| s.to_string())
+        };
+        return Err(format!(
+            "statement {} of the policy file's is {}, and the policy holds {}",
+            first + 1,
+            shown(given.get(first)),
+            shown(own.get(first))
+        ));
+    }
+    let said: Vec<String> = document.statements.iter().map(said_statement).collect();
+    Ok(format!(
+        "the policy file's {} statement(s): {}",
+        said.len(),
+        said.join("; ")
+    ))
+}
+
+/// One statement in words: `allows dynamodb:GetItem on arn:…:table/orders (with conditions)`.
+fn said_statement(statement: &Value) -> String {
+    let verb = match statement["Effect"].as_str() {
+        Some("Deny") => "denies",
+        _ => "allows",
+    };
+    let (actions, not_actions) = (
+        policy::strings(statement.get("Action")),
+        policy::strings(statement.get("NotAction")),
+    );
+    let what = match actions.is_empty() {
+        true => format!("all but {}", not_actions.join(", ")),
+        false => actions.join(", "),
+    };
+    let (resources, not_resources) = (
+        policy::strings(statement.get("Resource")),
+        policy::strings(statement.get("NotResource")),
+    );
+    let on = match resources.is_empty() {
+        true => format!("all but {}", not_resources.join(", ")),
+        false => resources.join(", "),
+    };
+    let conditions = match statement.get("Condition") {
+        Some(_) => " (under its conditions, which hold or not per request)",
+        None => "",
+    };
+    format!("{verb} {what} on {on}{conditions}")
 }
 
 /// Live mode: a real token (from tbot) against a JWKS, and the artifacts when given.

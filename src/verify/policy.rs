@@ -173,6 +173,18 @@ fn action_and_resource_match(statement: &Value, request: &Request) -> Verdict {
     }
     if let Some(resource) = &request.resource {
         // ARNs match case-sensitively, with wildcards.
+        if let Some(not_resources) = statement.get("NotResource") {
+            let excluded = strings(Some(not_resources));
+            if excluded
+                .iter()
+                .any(|pattern| wildcard_match(pattern, resource))
+            {
+                return Verdict::DoesNot(format!(
+                    "NotResource {not_resources} excludes {resource}"
+                ));
+            }
+            return Verdict::Applies;
+        }
         let resources = strings(statement.get("Resource"));
         if !resources
             .iter()
@@ -492,6 +504,24 @@ mod tests {
             json!({"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRoleWithWebIdentity"}),
         );
         assert_eq!(evaluate(&policy, &request), Decision::ExplicitDeny(1));
+    }
+
+    #[test]
+    fn not_resource_applies_to_every_other_resource() {
+        let policy = json!({"Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:*", "NotResource": "arn:aws:s3:::kept/*"},
+        ]});
+        let request = |resource: &str| Request {
+            action: "s3:GetObject".into(),
+            resource: Some(resource.into()),
+            ..Request::default()
+        };
+        assert!(evaluate(&policy, &request("arn:aws:s3:::kept/a")).allowed());
+        assert_eq!(
+            evaluate(&policy, &request("arn:aws:s3:::other/a")),
+            Decision::ExplicitDeny(1)
+        );
     }
 
     #[test]

@@ -54,6 +54,58 @@ fn jsonencode(args: FuncArgs) -> Result<hcl::Value, String> {
         .map_err(|e| e.to_string())
 }
 
+/// What `file(PATH)` evaluates to until [`read_files`] puts the file's text in its place:
+/// hcl-rs's functions are plain `fn`s, which cannot reach the set's files.
+const FILE_MARK: &str = "\u{0}wi-aws file:";
+
+fn file(args: FuncArgs) -> Result<hcl::Value, String> {
+    let path = args[0].as_str().ok_or("file takes a path")?;
+    Ok(hcl::Value::String(format!("{FILE_MARK}{path}")))
+}
+
+/// The directory main.tf is in, relative to the set's root: Terraform's `path.module`.
+const MODULE_DIR: &str = "terraform";
+
+/// A path main.tf names, relative to the set's root (`terraform/../iam/x.json` is
+/// `iam/x.json`); `None` when it leads out of the set or is absolute.
+fn in_set(path: &str) -> Option<String> {
+    if path.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Puts the text of every file main.tf reads (`policy = file(…)`) in place of its mark, read
+/// with `read` from the set: a file the set lacks, or outside it, does not resolve.
+fn read_files(values: &mut Values, read: ReadSetFile<'_>) -> Result<(), String> {
+    for (key, value) in values.iter_mut() {
+        let Some(path) = value.as_str().and_then(|v| v.strip_prefix(FILE_MARK)) else {
+            continue;
+        };
+        let text = match in_set(path) {
+            Some(relative) => read(&relative).map_err(|error| {
+                format!("{key} reads {path}, which the set cannot give: {error}")
+            })?,
+            None => return Err(format!("{key} reads {path}, outside the set")),
+        };
+        *value = hcl::Value::String(text);
+    }
+    Ok(())
+}
+
+/// How the evaluator reads a file of the set that main.tf names, by its path in the set.
+pub type ReadSetFile<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+
 fn toset(args: FuncArgs) -> Result<hcl::Value, String> {
     let mut items: Vec<hcl::Value> = Vec::new();
     for item in args[0].as_array().ok_or("toset takes a list")? {
@@ -339,6 +391,19 @@ fn has_for_each(block: &hcl::Block) -> bool {
 /// or over another such block declared before them). An instance's values are keyed with its
 /// key: `.resource.aws_iam_role.workload["api"].name`.
 pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Values, String> {
+    evaluate_in(text, partition, account, &|_| {
+        Err("no file of the set is read here".into())
+    })
+}
+
+/// [`evaluate`], with the files main.tf reads (`file("${path.module}/../iam/…")`) read from
+/// the set with `read`.
+pub fn evaluate_in(
+    text: &str,
+    partition: Partition,
+    account: &str,
+    read: ReadSetFile<'_>,
+) -> Result<Values, String> {
     let body = hcl::parse(text).map_err(|e| format!("not valid HCL: {e}"))?;
     let region = provider_region(&body);
     let cloud = Cloud {
@@ -355,7 +420,14 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
         "toset",
         FuncDef::builder().param(ParamType::Any).build(toset),
     );
+    context.declare_func(
+        "file",
+        FuncDef::builder().param(ParamType::String).build(file),
+    );
     context.declare_var("data", hcl::Value::Object(hcl::Map::new()));
+    let mut module = hcl::Map::new();
+    module.insert("module".to_owned(), hcl::Value::from(MODULE_DIR));
+    context.declare_var("path", hcl::Value::Object(module));
     let mut declared = Declared::new();
     for block in body.blocks().filter(|b| is_resource(b) && !has_for_each(b)) {
         declare(&mut context, &mut declared, block, cloud)?;
@@ -404,6 +476,7 @@ pub fn evaluate(text: &str, partition: Partition, account: &str) -> Result<Value
             _ => walk(&name, block.body(), &context, &mut values)?,
         }
     }
+    read_files(&mut values, read)?;
     Ok(values)
 }
 

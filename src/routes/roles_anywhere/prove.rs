@@ -96,10 +96,11 @@ impl RaSetup {
     }
 
     fn read_single(dir: &Path, plan: Plan) -> Result<Self, VerifyError> {
-        let terraform = terraform::evaluate(
+        let terraform = terraform::evaluate_in(
             &read(dir, ra_files::TERRAFORM.written_path())?,
             plan.aws.partition,
             &plan.aws.account_id,
+            &crate::artifacts::files::set_file_reader(dir),
         );
         let script = shell_assignments(&read(dir, ra_files::AWS_CLI_SETUP.written_path())?);
         Self::assemble(dir, plan, Files::Single, terraform, script)
