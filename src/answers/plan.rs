@@ -91,7 +91,8 @@ pub struct AwsSetup {
     pub account_id: String,
     pub region: String,
     pub provider: ProviderMode,
-    pub bucket: String,
+    /// The bucket the preset grants access to; optional (and then none) with access none.
+    pub bucket: Option<String>,
     pub create_bucket: bool,
     pub access: AccessPreset,
     /// The actions of a custom preset, empty otherwise.
@@ -182,8 +183,10 @@ impl Plan {
         )
     }
 
-    pub fn bucket_arn(&self) -> String {
-        aws::bucket_arn(self.aws.partition, &self.aws.bucket)
+    /// The bucket's ARN; `None` with access none and no bucket.
+    pub fn bucket_arn(&self) -> Option<String> {
+        let bucket = self.aws.bucket.as_deref()?;
+        Some(aws::bucket_arn(self.aws.partition, bucket))
     }
 
     /// The file the AWS profile reads: tbot's output directory joined with the JWT file name.
@@ -648,9 +651,8 @@ fn check_aws(check: &mut Checker<'_>, spiffe_id: Option<&SpiffeId>) -> Option<Aw
         },
     );
     let provider = check.choice(FieldId::OidcProvider, ProviderMode::parse);
-    let bucket = check.text(FieldId::Bucket, None, aws::parse_bucket_name);
-    let create_bucket = check.flag(FieldId::CreateBucket);
     let access = check.choice(FieldId::Access, AccessPreset::parse);
+    let (bucket, create_bucket) = check_bucket(check, access);
     let custom_actions = check_actions(check, access);
     let policy_document = check_policy_file(check, partition, access);
     let role_name = check.text(
@@ -752,6 +754,31 @@ fn check_managed_policies(check: &mut Checker<'_>, partition: Option<Partition>)
         check.report(FieldId::ManagedPolicies, None, &error);
     }
     arns
+}
+
+/// `aws.bucket` and `aws.create_bucket`: required by every S3 preset; with access none the
+/// bucket is optional, and without one nothing is created (saved as `create_bucket: false`).
+fn check_bucket(
+    check: &mut Checker<'_>,
+    access: Option<AccessPreset>,
+) -> (Option<Option<String>>, bool) {
+    let without_bucket =
+        access == Some(AccessPreset::None) && check.answers.text(FieldId::Bucket).is_none();
+    if !without_bucket {
+        let bucket = check.text(FieldId::Bucket, None, aws::parse_bucket_name);
+        return (bucket.map(Some), check.flag(FieldId::CreateBucket));
+    }
+    if check.answers.flag(FieldId::CreateBucket) == Some(true) {
+        check.report(
+            FieldId::CreateBucket,
+            Some("true"),
+            &aws::AwsError::CreateWithoutBucket,
+        );
+    }
+    check
+        .normalized
+        .set(FieldId::CreateBucket, Answer::Flag(false));
+    (Some(None), false)
 }
 
 /// `aws.policy_file`: a JSON permissions policy the front end read (see

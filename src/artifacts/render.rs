@@ -510,7 +510,7 @@ pub fn context(plan: &Plan) -> Value {
         "create_provider": plan.aws.provider == ProviderMode::Create,
         "provider_arn": plan.provider_arn(),
         "bucket_arn": plan.bucket_arn(),
-        "s3_uri": format!("s3://{}", plan.aws.bucket),
+        "s3_uri": plan.aws.bucket.as_ref().map(|bucket| format!("s3://{bucket}")),
         "bucket_actions": bucket_actions,
         "object_actions": object_actions,
         "same_actions": matches!(plan.aws.access, AccessPreset::Full | AccessPreset::Custom),
@@ -695,10 +695,12 @@ fn render_one(
 /// permission statements as data for the Terraform map (those of its IAM document). Only
 /// these, so a thousand entries stay small.
 fn fleet_entry(name: &str, plan: &Plan) -> Value {
-    let bucket_arn = plan.bucket_arn();
+    let bucket_arn = plan.bucket_arn().unwrap_or_default();
     let objects = format!("{bucket_arn}/*");
     let statement = |sid: &str, actions: Vec<String>, resources: Vec<&str>| json!({"sid": sid, "actions": actions, "resources": resources});
     let statements = match plan.aws.access {
+        // The policy file's statements are main.tf's file() of the workload's document.
+        AccessPreset::None => Vec::new(),
         AccessPreset::Full | AccessPreset::Custom => vec![statement(
             "BucketAndObjects",
             plan.object_actions(),
@@ -749,8 +751,10 @@ fn set_context(
     let shared = members[0].1;
     let mut created_buckets: Vec<&str> = Vec::new();
     for (_, plan) in members.iter().filter(|(_, plan)| plan.aws.create_bucket) {
-        if !created_buckets.contains(&plan.aws.bucket.as_str()) {
-            created_buckets.push(&plan.aws.bucket);
+        if let Some(bucket) = plan.aws.bucket.as_deref()
+            && !created_buckets.contains(&bucket)
+        {
+            created_buckets.push(bucket);
         }
     }
     let context = json!({

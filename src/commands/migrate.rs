@@ -63,8 +63,10 @@ pub fn run(args: &MigrateArgs) -> Result<u8, CommandError> {
             "  terraform state mv 'aws_rolesanywhere_profile.workload' 'aws_rolesanywhere_profile.workload[\"{profile}\"]'"
         );
     }
-    if checked.shared().aws.create_bucket {
-        let bucket = &checked.shared().aws.bucket;
+    if let (true, Some(bucket)) = (
+        checked.shared().aws.create_bucket,
+        &checked.shared().aws.bucket,
+    ) {
         for kind in [
             "aws_s3_bucket",
             "aws_s3_bucket_public_access_block",

@@ -149,6 +149,8 @@ pub enum AwsError {
     NoActions,
     #[error("aws.actions is only read when aws.access is `custom`")]
     ActionsWithoutCustom,
+    #[error("there is no bucket to create: access none names no aws.bucket")]
+    CreateWithoutBucket,
     #[error(
         "a managed policy ARN reads arn:PARTITION:iam::ACCOUNT:policy/[PATH/]NAME (ACCOUNT is `aws` for an AWS managed policy)"
     )]
@@ -200,6 +202,7 @@ impl Advice for AwsError {
             Self::PolicyArn => "copy the ARN `aws iam list-policies --query 'Policies[].Arn'` prints, e.g. arn:aws:iam::123456789012:policy/boundaries/workloads".into(),
             Self::PolicyArnPartition { partition, .. } => format!("use the policy's ARN in {partition}, where the role is"),
             Self::ActionsWithoutCustom => "set aws.access: custom, or remove aws.actions".into(),
+            Self::CreateWithoutBucket => "name the bucket in aws.bucket, or remove aws.create_bucket".into(),
             Self::MaxSessionDuration => "write whole seconds, e.g. 14400 for 4 hours".into(),
             Self::Tag => "write each as KEY=VALUE, e.g. team=payments".into(),
             Self::TagReserved => "choose another key or value".into(),

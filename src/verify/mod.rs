@@ -752,13 +752,13 @@ pub fn verify_token(
     checks.push(thumbprints_check(setup));
     checks.extend(profile_checks(setup));
     let terraform_permissions = setup.terraform_json(terraform::POLICY, "policy");
-    checks.push(permissions_check(
+    checks.push(written_permissions_check(
         CheckId::Permissions,
         &setup.plan,
         &setup.permissions_policy,
     ));
     checks.push(match &terraform_permissions {
-        Ok(policy) => permissions_check(CheckId::PermissionsTf, &setup.plan, policy),
+        Ok(policy) => written_permissions_check(CheckId::PermissionsTf, &setup.plan, policy),
         Err(error) => Check::skipped(
             CheckId::PermissionsTf,
             format!("main.tf does not evaluate: {error}"),
@@ -1577,51 +1577,127 @@ fn promised(plan: &Plan) -> (Vec<String>, Vec<String>) {
     }
 }
 
-/// The role's own policy as written, against the answers: the access preset's actions on the
-/// bucket and its objects, each simulated; and the statements of `aws.policy_file`, which must
-/// be there exactly as given, after the preset's and with nothing else.
+/// What a policy grants against what the answers promise, simulated: the access preset's
+/// actions on the bucket and its objects, and what each Allow statement of `aws.policy_file`
+/// names (each action on each resource, unless the file itself denies it). Statements under
+/// conditions hold per request and are not simulated, which the detail says. Used on the
+/// written files, on a deployed role's policies together and on its boundary.
 pub(crate) fn permissions_check(id: CheckId, plan: &Plan, policy: &Value) -> Check {
     let mut grants = Vec::new();
+    let mut missing = Vec::new();
     if plan.aws.access != AccessPreset::None {
         match preset_grants(plan, policy) {
             Ok(granted) => grants.push(granted),
-            Err(missing) => {
-                return Check::fail_owned(
-                    id,
-                    format!(
-                        "access {} promises, but the policy does not grant: {}",
-                        plan.aws.access.id(),
-                        missing.join(", ")
-                    ),
-                    format!(
-                        "AccessDenied when calling {} (the role is assumed, then S3 refuses)",
-                        missing[0].split(' ').next().unwrap_or_default()
-                    ),
-                    "re-render the artifacts, or grant the actions on the bucket ARN and on bucket/*"
-                        .into(),
-                );
-            }
+            Err(not_granted) => missing.extend(not_granted),
         }
     }
     if let Some(document) = &plan.aws.policy_document {
-        match policy_file_statements(plan, document, policy) {
-            Ok(said) => grants.push(said),
-            Err(detail) => {
-                return Check::fail_owned(
-                    id,
-                    detail,
-                    "the role may do other than aws.policy_file says: AccessDenied where it grants, or access it does not grant".into(),
-                    "re-render the artifacts; change what the role may do in the policy file, not in the output".into(),
-                );
+        let (probes, conditioned) = policy_file_probes(document);
+        let before = missing.len();
+        for request in &probes {
+            if !policy::evaluate(policy, request).allowed() {
+                missing.push(format!(
+                    "{} on {}",
+                    request.action,
+                    request.resource.as_deref().unwrap_or_default()
+                ));
+            }
+        }
+        if missing.len() == before {
+            let said: Vec<String> = document.statements.iter().map(said_statement).collect();
+            let unsimulated = match conditioned {
+                0 => String::new(),
+                count => format!(
+                    " ({count} under conditions, which hold or not per request, not simulated)"
+                ),
+            };
+            grants.push(format!(
+                "the policy file's {} statement(s){unsimulated}: {}",
+                said.len(),
+                said.join("; ")
+            ));
+        }
+    }
+    if missing.is_empty() {
+        return Check::pass(id, grants.join("; "));
+    }
+    let service = missing[0]
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_uppercase();
+    Check::fail_owned(
+        id,
+        format!(
+            "the answers promise (access {}{}), but the policy does not grant: {}",
+            plan.aws.access.id(),
+            if plan.aws.policy_document.is_some() { " and aws.policy_file" } else { "" },
+            missing.join(", ")
+        ),
+        format!(
+            "AccessDenied when calling {} (the role is assumed, then {service} refuses)",
+            missing[0].split(' ').next().unwrap_or_default()
+        ),
+        "re-render the artifacts, or grant what the answers promise: the preset's actions on the bucket ARN and on bucket/*, the policy file's as it says".into(),
+    )
+}
+
+/// The requests each Allow statement of a policy file promises: its actions on its resources
+/// (patterns stand for themselves), less those the file itself denies; and how many statements
+/// are under conditions, which no request without their context decides.
+fn policy_file_probes(
+    document: &crate::domain::policy_document::PolicyDocument,
+) -> (Vec<policy::Request>, usize) {
+    let alone = serde_json::json!({"Version": "2012-10-17", "Statement": document.statements});
+    let mut probes = Vec::new();
+    let mut conditioned = 0;
+    for statement in &document.statements {
+        if statement.get("Condition").is_some() {
+            conditioned += 1;
+            continue;
+        }
+        if statement["Effect"] != "Allow" {
+            continue;
+        }
+        for action in policy::strings(statement.get("Action")) {
+            for resource in policy::strings(statement.get("Resource")) {
+                let request = policy::Request {
+                    action: action.clone(),
+                    resource: Some(resource),
+                    ..policy::Request::default()
+                };
+                if policy::evaluate(&alone, &request).allowed() {
+                    probes.push(request);
+                }
             }
         }
     }
-    Check::pass(id, grants.join("; "))
+    (probes, conditioned)
+}
+
+/// [`permissions_check`] on a policy file as written (iam/permissions-policy.json, main.tf's):
+/// also, it must hold the policy file's statements exactly, after the preset's and with
+/// nothing else, so what it denies is there too.
+pub(crate) fn written_permissions_check(id: CheckId, plan: &Plan, policy: &Value) -> Check {
+    let check = permissions_check(id, plan, policy);
+    let Some(document) = &plan.aws.policy_document else {
+        return check;
+    };
+    match (check.status, policy_file_exact(plan, document, policy)) {
+        (Status::Fail, _) | (_, Ok(())) => check,
+        (_, Err(detail)) => Check::fail_owned(
+            id,
+            detail,
+            "the role may do other than aws.policy_file says: AccessDenied where it grants, or access it does not grant".into(),
+            "re-render the artifacts; change what the role may do in the policy file, not in the output".into(),
+        ),
+    }
 }
 
 /// The preset's promised actions that the policy grants, said; or those it does not.
 fn preset_grants(plan: &Plan, policy: &Value) -> Result<String, Vec<String>> {
-    let bucket = plan.bucket_arn();
+    // Every S3 preset names a bucket (see `plan::check_bucket`).
+    let bucket = plan.bucket_arn().unwrap_or_default();
     let object = format!("{bucket}/wi-aws-verify-probe.txt");
     let (bucket_actions, object_actions) = promised(plan);
     let mut missing = Vec::new();
@@ -1649,12 +1725,12 @@ fn preset_grants(plan: &Plan, policy: &Value) -> Result<String, Vec<String>> {
 }
 
 /// Whether the written policy holds the policy file's statements exactly, after the preset's
-/// (those with its Sids) and nothing else; what they grant and deny, said.
-fn policy_file_statements(
+/// (those with its Sids) and nothing else.
+fn policy_file_exact(
     plan: &Plan,
     document: &crate::domain::policy_document::PolicyDocument,
     policy: &Value,
-) -> Result<String, String> {
+) -> Result<(), String> {
     use crate::domain::policy_document::PRESET_SIDS;
     let written: Vec<&Value> = match policy.get("Statement") {
         Some(Value::Array(items)) => items.iter().collect(),
@@ -1683,15 +1759,10 @@ fn policy_file_statements(
             shown(own.get(first))
         ));
     }
-    let said: Vec<String> = document.statements.iter().map(said_statement).collect();
-    Ok(format!(
-        "the policy file's {} statement(s): {}",
-        said.len(),
-        said.join("; ")
-    ))
+    Ok(())
 }
 
-/// One statement in words: `allows dynamodb:GetItem on arn:…:table/orders (with conditions)`.
+/// One statement in words: `allows dynamodb:GetItem on arn:…:table/orders under its conditions`.
 fn said_statement(statement: &Value) -> String {
     let verb = match statement["Effect"].as_str() {
         Some("Deny") => "denies",
@@ -1714,7 +1785,7 @@ fn said_statement(statement: &Value) -> String {
         false => resources.join(", "),
     };
     let conditions = match statement.get("Condition") {
-        Some(_) => " (under its conditions, which hold or not per request)",
+        Some(_) => " under its conditions",
         None => "",
     };
     format!("{verb} {what} on {on}{conditions}")

@@ -423,7 +423,7 @@ fn checks_with(
         &setup.trust_policy,
         &setup.permissions_policy,
     ));
-    checks.push(crate::verify::permissions_check(
+    checks.push(crate::verify::written_permissions_check(
         CheckId::Permissions,
         &setup.plan,
         &setup.permissions_policy,
@@ -436,7 +436,9 @@ fn checks_with(
             terraform::json_attribute(values, &format!("{}.policy", terraform::POLICY))
         });
     checks.push(match &terraform_permissions {
-        Ok(policy) => crate::verify::permissions_check(CheckId::PermissionsTf, &setup.plan, policy),
+        Ok(policy) => {
+            crate::verify::written_permissions_check(CheckId::PermissionsTf, &setup.plan, policy)
+        }
         Err(error) => Check::skipped(
             CheckId::PermissionsTf,
             format!("main.tf does not evaluate: {error}"),

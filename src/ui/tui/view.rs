@@ -228,7 +228,10 @@ fn draw_workloads(app: &App, selected: usize, frame: &mut Frame, area: Rect, the
             ),
         ]));
         lines.push(Line::styled(
-            fit(format!("    role {} · bucket {}", row.role, row.bucket)),
+            fit(match row.bucket.as_str() {
+                "" => format!("    role {} · no bucket", row.role),
+                bucket => format!("    role {} · bucket {bucket}", row.role),
+            }),
             theme.dim(),
         ));
     }
