@@ -58,7 +58,7 @@ fn the_answer_is_a_managed_policy_arn_in_the_roles_partition() {
 fn main_tf_and_the_script_carry_it_exactly_and_only_when_given() {
     let plan = plan_of(FIXTURE);
     let artifacts = render_plan(&plan);
-    let values = terraform_values(artifact(&artifacts, "terraform/main.tf"), &plan);
+    let values = terraform_values(&artifacts, &plan);
     assert_eq!(
         terraform::string_attribute(
             &values,
@@ -92,7 +92,7 @@ fn in_a_fleet_only_the_roles_given_one_have_it() {
     let fleet = fleet::from_answers_file(&text).expect("valid");
     let artifacts =
         render::render_fleet(&fleet, &Templates::embedded().expect("templates")).expect("renders");
-    let values = terraform_values(artifact(&artifacts, "terraform/main.tf"), fleet.shared());
+    let values = terraform_values(&artifacts, fleet.shared());
     let boundary = |name: &str| {
         terraform::string_attribute(
             &values,

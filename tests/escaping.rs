@@ -18,10 +18,10 @@ fn hostile_values_arrive_intact_in_every_format() {
         plan.tbot.audience
     );
 
-    let values = terraform_values(artifact(&artifacts, "terraform/main.tf"), &plan);
+    let values = terraform_values(&artifacts, &plan);
     assert_eq!(
         values[".resource.aws_s3_bucket.workload.bucket"].as_str(),
-        Some(plan.aws.bucket.as_str())
+        plan.aws.bucket.as_deref()
     );
     assert_eq!(
         values[".resource.aws_iam_role.workload.name"].as_str(),
@@ -90,7 +90,7 @@ fn hostile_values_arrive_intact_in_every_format() {
         .collect();
     let vars = dir.path().join("vars.sh");
     std::fs::write(&vars, assignments).expect("write");
-    assert_eq!(shell_value(&vars, "bucket"), plan.aws.bucket);
+    assert_eq!(Some(shell_value(&vars, "bucket")), plan.aws.bucket);
     assert_eq!(shell_value(&vars, "role_name"), plan.aws.role_name);
     assert_eq!(shell_value(&vars, "audience"), plan.tbot.audience);
     assert!(!std::path::Path::new("/tmp/pwned").exists());

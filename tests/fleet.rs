@@ -78,7 +78,7 @@ fn one_terraform_root_with_one_provider_and_one_map_of_workloads() {
     ] {
         assert_eq!(blocks(kind), 1, "{kind}: one block, for_each over the map");
     }
-    let values = terraform_values(main, fleet.shared());
+    let values = terraform_values(&artifacts, fleet.shared());
     // The two workloads sharing a bucket create it once; the third's bucket exists already.
     let buckets: Vec<&str> = values
         .keys()

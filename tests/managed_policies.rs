@@ -107,7 +107,7 @@ fn attached_in_terraform(values: &terraform::Values) -> Vec<(String, String)> {
 fn main_tf_the_scripts_and_the_answers_carry_them_exactly_and_only_when_given() {
     let plan = plan_of(FIXTURE);
     let artifacts = render_plan(&plan);
-    let values = terraform_values(artifact(&artifacts, "terraform/main.tf"), &plan);
+    let values = terraform_values(&artifacts, &plan);
     let mut attached = attached_in_terraform(&values);
     attached.sort();
     assert_eq!(
@@ -224,7 +224,7 @@ fn in_a_roles_anywhere_fleet_only_the_workload_given_them_has_them() {
     let fleet = fleet::from_answers_file(&text).expect("valid");
     let artifacts =
         render::render_fleet(&fleet, &Templates::embedded().expect("templates")).expect("renders");
-    let values = terraform_values(artifact(&artifacts, "terraform/main.tf"), fleet.shared());
+    let values = terraform_values(&artifacts, fleet.shared());
     assert_eq!(
         attached_in_terraform(&values),
         vec![("svc-billing".to_owned(), DYNAMODB.to_owned())]

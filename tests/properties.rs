@@ -151,6 +151,16 @@ fn answers() -> impl Strategy<Value = Answers> {
                 Answer::List(actions.into_iter().map(str::to_owned).collect()),
             );
         }
+        if access == AccessPreset::None {
+            // What access none needs: a policy file, here one the front end read.
+            let document = format!(
+                r#"{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:{}:dynamodb:*:{}:table/t"}}}}"#,
+                partition.id(),
+                answers.text(FieldId::AccountId).unwrap_or_default()
+            );
+            answers.set_text(FieldId::PolicyFile, "table.json");
+            answers.read_named_files(&|_| Ok(document.clone()));
+        }
         answers.set_text(FieldId::RolePath, role_path);
         if let Some(name) = role_name {
             answers.set_text(FieldId::RoleName, name);
@@ -190,7 +200,7 @@ fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
         &serde_json::json!(plan.provider_arn())
     );
 
-    let values = terraform_values(artifact(&artifacts, "terraform/main.tf"), plan);
+    let values = terraform_values(&artifacts, plan);
     let decoded = |key: &str| -> serde_json::Value {
         serde_json::from_str(values[key].as_str().expect("jsonencode string")).expect("JSON")
     };
@@ -258,7 +268,12 @@ fn check_artifacts(plan: &Plan) -> Result<(), TestCaseError> {
         plan.token_file()
     );
 
-    let replayed = wi_aws::answers::fleet::single_plan(artifact(&artifacts, "answers.yaml"));
+    let read = set_reader(&artifacts);
+    let replayed = wi_aws::answers::fleet::from_answers_file_reading(
+        artifact(&artifacts, "answers.yaml"),
+        &read,
+    )
+    .map(|mut fleet| fleet.workloads.remove(0).plan);
     prop_assert_eq!(replayed.as_ref(), Ok(plan));
     Ok(())
 }

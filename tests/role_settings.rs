@@ -107,7 +107,7 @@ fn tags_follow_iams_rules_and_leave_created_by_to_wi_aws() {
 fn main_tf_and_the_script_carry_the_session_and_the_tags_exactly() {
     let plan = plan_of(FIXTURE);
     let artifacts = render_plan(&plan);
-    let values = terraform_values(artifact(&artifacts, "terraform/main.tf"), &plan);
+    let values = terraform_values(&artifacts, &plan);
     assert_eq!(
         values
             .get(&format!("{}.max_session_duration", terraform::ROLE))

@@ -88,7 +88,7 @@ fn main_tf_has_one_anchor_and_a_profile_per_group_listing_its_roles() {
             .count(),
         1
     );
-    let values = terraform_values(main, fleet.shared());
+    let values = terraform_values(&artifacts, fleet.shared());
     let role = |name: &str| format!("arn:aws:iam::123456789012:role/svc-{name}");
     let profile_roles = |profile: &str| {
         wi_aws::verify::terraform::list_attribute(

@@ -176,7 +176,10 @@ fn the_aws_teardown_deletes_what_setup_made_in_reverse_order() {
             format!("delete-policy-version --policy-arn {policy} --version-id v1"),
             format!("delete-policy-version --policy-arn {policy} --version-id v2"),
             format!("delete-policy --policy-arn {policy}"),
-            format!("delete-bucket --bucket {}", plan.aws.bucket),
+            format!(
+                "delete-bucket --bucket {}",
+                plan.aws.bucket.as_deref().expect("a bucket")
+            ),
             format!(
                 "delete-open-id-connect-provider --open-id-connect-provider-arn {}",
                 plan.provider_arn()
@@ -312,8 +315,13 @@ fn a_fleets_teardown_removes_every_role_before_the_buckets_and_the_provider() {
     }
     let mut buckets: Vec<&str> = Vec::new();
     for plan in fleet.plans().filter(|p| p.aws.create_bucket) {
-        if !buckets.contains(&plan.aws.bucket.as_str()) {
-            buckets.push(&plan.aws.bucket);
+        let bucket = plan
+            .aws
+            .bucket
+            .as_deref()
+            .expect("a created bucket is named");
+        if !buckets.contains(&bucket) {
+            buckets.push(bucket);
         }
     }
     expected.extend(buckets.iter().map(|b| format!("delete-bucket {b}")));
@@ -394,7 +402,7 @@ fn hostile_values_reach_every_call_as_one_exact_argument() {
     );
     assert_eq!(
         argument_after("--bucket", "delete-bucket"),
-        std::slice::from_ref(&plan.aws.bucket)
+        plan.aws.bucket.as_slice()
     );
 
     let stage = Stage::new(&render_plan(&plan));

@@ -522,9 +522,29 @@ fn choices_cycle_and_custom_access_asks_for_actions() {
         Some(&["s3:GetObject".to_owned(), "s3:PutObject".to_owned()][..])
     );
     app.update(key(KeyCode::BackTab));
-    app.update(key(KeyCode::Right)); // custom → full (wraps)
-    assert_eq!(app.answers.text(FieldId::Access), Some("full"));
+    app.update(key(KeyCode::Right)); // custom → none
+    assert_eq!(app.answers.text(FieldId::Access), Some("none"));
     assert_eq!(app.answers.list(FieldId::Actions), None);
+    // access none needs a policy file, read as it is typed (from the current directory).
+    focus(&mut app, FieldId::PolicyFile);
+    type_text(&mut app, "tests/fixtures/no-such.json");
+    assert!(
+        app.problems(FieldId::PolicyFile)[0]
+            .rule
+            .contains("cannot be read")
+    );
+    for _ in 0.."no-such.json".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "orders-table.json");
+    assert!(app.problems(FieldId::PolicyFile).is_empty());
+    assert!(
+        app.problems(FieldId::Bucket).is_empty(),
+        "the bucket is optional"
+    );
+    focus(&mut app, FieldId::Access);
+    app.update(key(KeyCode::Right)); // none → full (wraps)
+    assert_eq!(app.answers.text(FieldId::Access), Some("full"));
     // `q` is a letter in a text field and "leave" on a choice.
     focus(&mut app, FieldId::Region);
     type_text(&mut app, "q");

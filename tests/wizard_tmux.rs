@@ -138,6 +138,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("S3 bucket name", &[]);
     tmux.answer("Create the bucket?", &[]);
     tmux.answer("Access to the bucket", &["Up", "Up"]);
+    tmux.answer("Your own policy file (optional)", &[]);
     tmux.answer("IAM policy name", &["workload-id-s3-full-access"]);
     tmux.answer("IAM role name", &["workload-id-demo"]);
     tmux.answer("IAM role path", &[]);
@@ -196,6 +197,7 @@ fn the_plain_wizard_in_demo_mode_on_roles_anywhere_passes_verify() {
         "S3 bucket name",
         "Create the bucket?",
         "Access to the bucket",
+        "Your own policy file (optional)",
         "IAM policy name",
         "IAM role name",
         "IAM role path",
@@ -347,7 +349,7 @@ fn the_full_screen_wizard_in_demo_mode_writes_what_render_writes() {
     // The guide's answers where the defaults differ: access full, its policy and role names.
     tmux.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Left", "Left"]);
     wait("◂ full ▸");
-    tmux.keys(&["Tab"]);
+    tmux.keys(&["Tab", "Tab"]); // past the policy file: none
     tmux.type_text("workload-id-s3-full-access");
     tmux.keys(&["Tab"]);
     tmux.type_text("workload-id-demo");
@@ -645,6 +647,7 @@ fn the_plain_wizard_adds_a_second_workload() {
         "S3 bucket name",
         "Create the bucket?",
         "Access to the bucket",
+        "Your own policy file (optional)",
         "IAM policy name",
         "IAM role name",
         "IAM role path",
@@ -675,6 +678,7 @@ fn the_plain_wizard_adds_a_second_workload() {
     for label in [
         "Create the bucket?",
         "Access to the bucket",
+        "Your own policy file (optional)",
         "IAM policy name",
         "IAM role name",
         "IAM role path",

@@ -734,6 +734,7 @@ mod tests {
         Type("workload-id-demo"),     // bucket
         Type(""),                     // create bucket: yes
         Pick(0),                      // access: full
+        Type(""),                     // policy file: none
         Type("workload-id-s3-full-access"), // policy
         Type("workload-id-demo"),     // role
         Type(""),                     // role path
@@ -802,25 +803,26 @@ mod tests {
                 7 => Some(("12345", "exactly 12 digits")),
                 8 => Some(("us-gov-west-1", "in partition aws-us-gov")),
                 10 => Some(("My_Bucket", "only lowercase")),
-                13 => Some(("has space", "IAM policy names")),
-                14 => Some(("a/b", "IAM role names")),
-                15 => Some(("workloads", "an IAM path is")),
-                16 => Some(("default", "[default]")),
-                17 => Some(("x", "role session names")),
-                18 => Some((
+                13 => Some(("no-such-policy.json", "cannot be read")),
+                14 => Some(("has space", "IAM policy names")),
+                15 => Some(("a/b", "IAM role names")),
+                16 => Some(("workloads", "an IAM path is")),
+                17 => Some(("default", "[default]")),
+                18 => Some(("x", "role session names")),
+                19 => Some((
                     "arn:aws:iam::123456789012:role/x",
                     "a managed policy ARN reads",
                 )),
-                19 => Some(("arn:aws:s3:::orders", "a managed policy ARN reads")),
-                20 => Some(("60", "3600 to 43200 seconds")),
-                21 => Some(("aws:team=x", "aws: are AWS's own")),
-                23 => Some(("-x", "Teleport workload_identity names")),
-                24 => Some(("-x", "Teleport role names")),
-                25 => Some(("", "required")),
-                26 => Some(("relative", "absolute path")),
-                27 => Some(("25h", "at most 24h")),
-                28 => Some(("2h", "not shorter than")),
-                29 => Some(("has space", "printable characters")),
+                20 => Some(("arn:aws:s3:::orders", "a managed policy ARN reads")),
+                21 => Some(("60", "3600 to 43200 seconds")),
+                22 => Some(("aws:team=x", "aws: are AWS's own")),
+                24 => Some(("-x", "Teleport workload_identity names")),
+                25 => Some(("-x", "Teleport role names")),
+                26 => Some(("", "required")),
+                27 => Some(("relative", "absolute path")),
+                28 => Some(("25h", "at most 24h")),
+                29 => Some(("2h", "not shorter than")),
+                30 => Some(("has space", "printable characters")),
                 _ => None,
             };
             if let Some((input, rule)) = bad {

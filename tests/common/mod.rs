@@ -20,16 +20,27 @@ pub const CASES: &[(&str, &str)] = &[
     ("permissions_boundary", "tests/fixtures/boundary.yaml"),
     ("managed_policies", "tests/fixtures/managed-policies.yaml"),
     ("tagged_bounded_4h", "tests/fixtures/tagged-bounded-4h.yaml"),
+    (
+        "dynamodb_policy_file",
+        "tests/fixtures/dynamodb-policy-file.yaml",
+    ),
 ];
 
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
+/// The plan of an answers file of the repository, reading the files it names (a policy file)
+/// next to it, as `render --answers-file` does.
 pub fn plan_of(relative: &str) -> Plan {
-    let text = std::fs::read_to_string(repo_path(relative)).expect("fixture readable");
-    wi_aws::answers::fleet::single_plan(&text)
-        .unwrap_or_else(|problems| panic!("{relative}: {problems}"))
+    let path = repo_path(relative);
+    let text = std::fs::read_to_string(&path).expect("fixture readable");
+    let base = path.parent().expect("in a directory").to_path_buf();
+    let read = wi_aws::artifacts::files::named_file_reader(&base);
+    let mut fleet = wi_aws::answers::fleet::from_answers_file_reading(&text, &read)
+        .unwrap_or_else(|problems| panic!("{relative}: {problems}"));
+    assert_eq!(fleet.workloads.len(), 1, "{relative}: one workload");
+    fleet.workloads.remove(0).plan
 }
 
 pub fn render_plan(plan: &Plan) -> Vec<Artifact> {
@@ -89,7 +100,7 @@ pub const HOSTILE: &str =
 /// The guide's plan with every free-text value made hostile (see [`HOSTILE`]).
 pub fn hostile_plan() -> Plan {
     let mut plan = plan_of("examples/answers.yaml");
-    plan.aws.bucket = format!("bucket-{HOSTILE}");
+    plan.aws.bucket = Some(format!("bucket-{HOSTILE}"));
     plan.aws.role_name = format!("role-{HOSTILE}");
     plan.aws.policy_name = format!("policy-{HOSTILE}");
     plan.workload.teleport_role = format!("trole-{HOSTILE}");
@@ -136,9 +147,27 @@ pub fn shell_value(file: &Path, variable: &str) -> String {
 
 /// Every attribute of main.tf, evaluated as Terraform would plan it (see
 /// `wi_aws::verify::terraform`); panics on a reference that does not resolve.
-pub fn terraform_values(text: &str, plan: &Plan) -> wi_aws::verify::terraform::Values {
-    wi_aws::verify::terraform::evaluate(text, plan.aws.partition, &plan.aws.account_id)
-        .unwrap_or_else(|error| panic!("main.tf: {error}"))
+/// Reads a file of a rendered set by its path in the set, as `verify` reads the directory.
+pub fn set_reader(artifacts: &[Artifact]) -> impl Fn(&str) -> Result<String, String> + '_ {
+    |path: &str| {
+        artifacts
+            .iter()
+            .find(|a| a.path == path)
+            .map(|a| a.contents.clone())
+            .ok_or_else(|| format!("the set has no {path}"))
+    }
+}
+
+/// The files main.tf reads (`file(…)`) are the set's, from `artifacts`.
+pub fn terraform_values(artifacts: &[Artifact], plan: &Plan) -> wi_aws::verify::terraform::Values {
+    let read = set_reader(artifacts);
+    wi_aws::verify::terraform::evaluate_in(
+        artifact(artifacts, "terraform/main.tf"),
+        plan.aws.partition,
+        &plan.aws.account_id,
+        &read,
+    )
+    .unwrap_or_else(|error| panic!("main.tf: {error}"))
 }
 
 /// Runs the real `wi-aws` with `args` in `dir`, colour off.
