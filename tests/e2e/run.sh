@@ -719,6 +719,54 @@ assert tags == {"created-by": "wi-aws", "team": "payments", "cost-center": "1234
   say "$case: setup.sh created the role with the boundary, the tags (a value with a space included) and sessions of 14400 s, and tagged the bucket and the policy (moto shows each), twice; teardown removed them"
 }
 
+# A DynamoDB-only workload (access none, its own policy file, no bucket) under an
+# organisation's rules, through setup.sh on moto: the role shows the boundary, the session and
+# the tags, and its policy is the file's statements exactly; parliament lints the file as given
+# and as merged; teardown removes what setup.sh made.
+run_policy_file() {
+  local case=policy-file out="$work/policy-file"
+  local boundary=arn:aws:iam::123456789012:policy/boundaries/workload-boundary
+  aws iam create-policy --policy-name workload-boundary --path /boundaries/ --region us-east-1 \
+    --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}' > /dev/null
+  mkdir -p "$work/$case-answers"
+  cp tests/fixtures/dynamodb-policy-file.yaml tests/fixtures/orders-table.json "$work/$case-answers/"
+  "$wi_aws" --answers-file "$work/$case-answers/dynamodb-policy-file.yaml" --out "$out" > "$work/$case-render.log" 2>&1 \
+    || { cat "$work/$case-render.log"; fail "$case: render (and its verify) failed"; }
+  grep -q '^  ✓ permissions .*allows dynamodb:GetItem.*denies dynamodb:DeleteTable on \*' "$work/$case-render.log" \
+    || { cat "$work/$case-render.log"; fail "$case: verify did not evaluate the policy file"; }
+  sh "$out/aws-cli/setup.sh" > "$work/$case-setup.log" 2>&1 || { cat "$work/$case-setup.log"; fail "$case: setup.sh failed"; }
+  if grep -q 'bucket' "$work/$case-setup.log"; then cat "$work/$case-setup.log"; fail "$case: setup.sh touched a bucket with access none"; fi
+  aws iam get-role --role-name svc-orders --region eu-west-2 --output json > "$work/$case-role.json"
+  "$venv/bin/python" -c '
+import json, sys
+role = json.load(open(sys.argv[1]))["Role"]
+tags = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
+assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == sys.argv[2], role
+assert role["MaxSessionDuration"] == 14400, role
+assert tags == {"created-by": "wi-aws", "team": "payments", "Name": "Orders service"}, tags' \
+    "$work/$case-role.json" "$boundary" || { cat "$work/$case-role.json"; fail "$case: the role lacks the boundary, the session or the tags"; }
+  aws iam get-policy-version --policy-arn arn:aws:iam::123456789012:policy/svc-orders-policy --version-id v1 \
+    --region eu-west-2 --output json > "$work/$case-policy.json"
+  "$venv/bin/python" -c '
+import json, sys, urllib.parse
+document = json.load(open(sys.argv[1]))["PolicyVersion"]["Document"]
+if isinstance(document, str):
+    document = json.loads(urllib.parse.unquote(document))
+given = json.load(open(sys.argv[2]))
+assert document["Statement"] == given["Statement"], document' \
+    "$work/$case-policy.json" tests/fixtures/orders-table.json \
+    || { cat "$work/$case-policy.json"; fail "$case: the deployed policy is not the policy file's statements"; }
+  [ "$(aws iam list-attached-role-policies --role-name svc-orders --region eu-west-2 --query 'AttachedPolicies[].PolicyName' --output text)" = svc-orders-policy ] \
+    || fail "$case: the role's own policy is not attached"
+  sh "$out/aws-cli/setup.sh" > "$work/$case-setup2.log" 2>&1 || { cat "$work/$case-setup2.log"; fail "$case: setup.sh failed when run again"; }
+  lint "$case" "$out" none
+  sh "$out/aws-cli/teardown.sh" --yes > "$work/$case-teardown.log" 2>&1 || { cat "$work/$case-teardown.log"; fail "$case: teardown.sh failed"; }
+  grep -qF 'deleted: role svc-orders' "$work/$case-teardown.log" \
+    || { cat "$work/$case-teardown.log"; fail "$case: teardown did not delete the role"; }
+  aws iam delete-policy --policy-arn "$boundary" --region us-east-1
+  say "$case: a DynamoDB-only policy file with a boundary, tags and 4-hour sessions: verify evaluated it, setup.sh created the role (boundary, 14400 s and tags on moto) with the file's statements as its policy and no bucket, twice; parliament, checkov and terraform fmt passed; teardown removed it"
+}
+
 # doctor --preflight on moto before apply: a healthy account passes with the account's own
 # role quota; a role whose name differs only in case, and a provider that exists while the
 # answers create it, are each named.
@@ -779,6 +827,7 @@ run_doctor
 run_boundary
 run_managed_policies
 run_organisation
+run_policy_file
 run_preflight
 run_roles_anywhere
 run_roles_anywhere_fleet
