@@ -9,6 +9,48 @@ use wi_aws::answers::fleet;
 use wi_aws::artifacts::render::{self, RenderError, Templates};
 use wi_aws::verify::{self, CheckId, Status};
 
+/// A Roles Anywhere fleet of `count` workloads, each with a profile of its own that it creates.
+fn roles_anywhere_fleet(count: usize) -> String {
+    let example =
+        std::fs::read_to_string(repo_path("examples/roles-anywhere-fleet.yaml")).expect("example");
+    let shared = &example[..example.find("workloads:").expect("workloads")];
+    let mut text = format!("{shared}workloads:\n");
+    for n in 0..count {
+        text.push_str(&format!(
+            "  - name: w{n}\n    teleport: {{spiffe_path: /svc/w{n}, bot: bot-w{n}}}\n    aws: {{bucket: fleet-bucket, access: read-only}}\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_roles_anywhere_fleet_over_the_regions_profile_quota_is_warned() {
+    let profiles = |fleet: &wi_aws::answers::fleet::Fleet| -> Vec<String> {
+        fleet
+            .warnings
+            .iter()
+            .filter(|w| w.contains("Roles Anywhere profiles"))
+            .cloned()
+            .collect()
+    };
+    let at_the_default = fleet::from_answers_file(&roles_anywhere_fleet(250)).expect("valid");
+    assert!(
+        profiles(&at_the_default).is_empty(),
+        "{:#?}",
+        at_the_default.warnings
+    );
+    let over = fleet::from_answers_file(&roles_anywhere_fleet(251)).expect("valid");
+    let warned = profiles(&over);
+    assert_eq!(warned.len(), 1, "{:#?}", over.warnings);
+    for said in [
+        "creates 251",
+        "default quota of 250",
+        "IAM Roles Anywhere, \"Profiles\")",
+    ] {
+        assert!(warned[0].contains(said), "{said}: {}", warned[0]);
+    }
+}
+
 #[test]
 fn a_fleet_over_the_default_role_quota_is_warned_and_over_the_maximum_refused() {
     let fleet = fleet::from_answers_file(&numbered_fleet(1200)).expect("valid");

@@ -404,6 +404,9 @@ fn warnings(workloads: &[FleetWorkload]) -> Vec<String> {
             ));
         }
     }
+    if let Some(first) = workloads.first() {
+        warnings.extend(first.plan.route.fleet_warnings(workloads));
+    }
     let mut bots: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for workload in workloads {
         bots.entry(&workload.plan.workload.bot)

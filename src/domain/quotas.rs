@@ -18,7 +18,8 @@ pub struct Quota {
     pub default: usize,
     /// The most Service Quotas grants; equal to `default` where it cannot be raised.
     pub max: usize,
-    /// The quota's name in Service Quotas (service "AWS Identity and Access Management").
+    /// The service in Service Quotas, and the quota's name there.
+    pub service: &'static str,
     pub service_quota: &'static str,
     /// What IAM answers the request that goes over it.
     pub refusal: &'static str,
@@ -45,18 +46,29 @@ impl Quota {
 
     /// What to do over the default: the quota to raise and how far.
     pub fn raise(&self) -> String {
+        let up_to = match self.max {
+            ADJUSTABLE => String::new(),
+            max => format!(", up to {max}"),
+        };
         format!(
-            "ask Service Quotas for more (IAM, \"{}\", up to {}) before applying, or `wi-aws doctor --preflight` to read this account's own quota",
-            self.service_quota, self.max
+            "ask Service Quotas for more ({}, \"{}\"{up_to}) before applying, or `wi-aws doctor --preflight` to read this account's own quota",
+            self.service, self.service_quota
         )
     }
 }
+
+const IAM: &str = "IAM";
+
+/// The `max` of a quota AWS raises on request without a documented most: no count is refused
+/// in every account.
+pub const ADJUSTABLE: usize = usize::MAX;
 
 /// IAM object quotas: "Roles in an AWS account: 1,000; can be increased up to 5,000".
 pub const ROLES_PER_ACCOUNT: Quota = Quota {
     what: "IAM roles in the account",
     default: 1000,
     max: 5000,
+    service: IAM,
     service_quota: "Roles per account",
     refusal: "LimitExceeded: Cannot exceed quota for RolesPerAccount",
 };
@@ -66,6 +78,7 @@ pub const CUSTOMER_MANAGED_POLICIES: Quota = Quota {
     what: "customer managed policies in the account",
     default: 1500,
     max: 5000,
+    service: IAM,
     service_quota: "Customer managed policies per account",
     refusal: "LimitExceeded: Cannot exceed quota for PoliciesPerAccount",
 };
@@ -75,6 +88,7 @@ pub const MANAGED_POLICIES_PER_ROLE: Quota = Quota {
     what: "managed policies attached to one role",
     default: 10,
     max: 20,
+    service: IAM,
     service_quota: "Managed policies per role",
     // As IAM words it (e.g. ministryofjustice/cloud-platform-environments PR #14118).
     refusal: "LimitExceeded: Cannot exceed quota for PoliciesPerRole",
@@ -86,6 +100,7 @@ pub const TRUST_POLICY_CHARS: Quota = Quota {
     what: "characters of a role trust policy (whitespace not counted)",
     default: 2048,
     max: 4096,
+    service: IAM,
     service_quota: "Role trust policy length",
     // As IAM words it (e.g. kubeflow/dashboard issue #29).
     refusal: "LimitExceeded: Cannot exceed quota for ACLSizePerRole",
@@ -97,8 +112,21 @@ pub const MANAGED_POLICY_CHARS: Quota = Quota {
     what: "characters of a managed policy (whitespace not counted)",
     default: 6144,
     max: 6144,
+    service: IAM,
     service_quota: "Managed policy length",
     refusal: "LimitExceeded: Cannot exceed quota for PolicySize",
+};
+
+/// IAM Roles Anywhere quotas, per account and region: "Profiles: 250", adjustable
+/// (<https://docs.aws.amazon.com/rolesanywhere/latest/userguide/quotas.html>). A set creates at
+/// most one trust anchor, against a quota of 50.
+pub const ROLES_ANYWHERE_PROFILES: Quota = Quota {
+    what: "Roles Anywhere profiles in the region",
+    default: 250,
+    max: ADJUSTABLE,
+    service: "IAM Roles Anywhere",
+    service_quota: "Profiles",
+    refusal: "ServiceQuotaExceededException",
 };
 
 /// A policy document's size as IAM counts it ("in non-whitespace characters"): its

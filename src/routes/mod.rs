@@ -57,6 +57,14 @@ impl Route {
         }
     }
 
+    /// What is valid in a fleet on this route but likely to surprise.
+    pub fn fleet_warnings(self, workloads: &[crate::answers::fleet::FleetWorkload]) -> Vec<String> {
+        match self {
+            Self::Oidc => Vec::new(),
+            Self::RolesAnywhere => roles_anywhere::fleet::warnings(workloads),
+        }
+    }
+
     /// What every workload of a fleet shares on this route, besides the cluster and account.
     pub const fn shared_by_a_fleet(self) -> &'static str {
         match self {

@@ -78,6 +78,31 @@ pub fn profile_groups<'a>(plans: &[&'a Plan]) -> Vec<ProfileGroup<'a>> {
     groups
 }
 
+/// The profiles a fleet creates (those without an existing profile's ARN) against the region's
+/// quota: over its default, a warning naming the quota to raise.
+pub fn warnings(workloads: &[FleetWorkload]) -> Vec<String> {
+    let plans: Vec<&Plan> = workloads.iter().map(|w| &w.plan).collect();
+    let created = profile_groups(&plans)
+        .iter()
+        .filter(|group| {
+            plans[group.members[0]]
+                .roles_anywhere
+                .as_ref()
+                .is_some_and(|ra| ra.profile_arn.is_none())
+        })
+        .count();
+    let quota = crate::domain::quotas::ROLES_ANYWHERE_PROFILES;
+    match quota.fit(created) {
+        crate::domain::quotas::Fit::Within => Vec::new(),
+        _ => vec![format!(
+            "the fleet creates {created} {}: over AWS's default quota of {}, so the apply stops part way unless the region's was raised; {}",
+            quota.what,
+            quota.default,
+            quota.raise()
+        )],
+    }
+}
+
 /// What the workloads of a shared profile must agree on, each problem at the field of the
 /// workload (by its index in the file) that disagrees with the profile's first workload.
 pub fn problems(workloads: &[(usize, FleetWorkload)]) -> Vec<(usize, Problem)> {
