@@ -802,6 +802,58 @@ mod tests {
     }
 
     #[test]
+    fn a_deployed_role_and_boundary_must_grant_what_the_policy_file_allows() {
+        let text = include_str!("../../tests/fixtures/dynamodb-policy-file.yaml");
+        let document = include_str!("../../tests/fixtures/orders-table.json");
+        let plan = crate::answers::fleet::from_answers_file_reading(text, &|_| Ok(document.into()))
+            .expect("valid")
+            .workloads
+            .remove(0)
+            .plan;
+        let boundary = plan.aws.permissions_boundary.clone().expect("a boundary");
+        let check_of = |role: &DeployedRole, id: CheckId| {
+            permission_checks(&plan, role)
+                .into_iter()
+                .find(|c| c.id == id)
+                .expect("checked")
+        };
+        let deployed = role(Some(&boundary));
+        assert_eq!(
+            check_of(&deployed, CheckId::DeployedPermissions).status,
+            Status::Pass
+        );
+        // The deployed policy reads the table but may not write it; a boundary of S3 only cuts all.
+        let mut read_only = deployed.clone();
+        read_only.policies = vec![(
+            "p".into(),
+            serde_json::json!({"Statement": {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query"], "Resource": "*"}}),
+        )];
+        let check = check_of(&read_only, CheckId::DeployedPermissions);
+        assert_eq!(check.status, Status::Fail, "{check:?}");
+        assert!(
+            check.detail.contains(
+                "dynamodb:PutItem on arn:aws:dynamodb:eu-west-2:123456789012:table/orders"
+            ),
+            "{check:?}"
+        );
+        assert!(
+            check
+                .aws_error
+                .as_deref()
+                .is_some_and(|e| e.contains("DYNAMODB refuses")),
+            "{check:?}"
+        );
+        let mut s3_boundary = deployed.clone();
+        s3_boundary.boundary = Some((
+            boundary.clone(),
+            serde_json::json!({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}),
+        ));
+        let check = check_of(&s3_boundary, CheckId::DeployedBoundary);
+        assert_eq!(check.status, Status::Fail, "{check:?}");
+        assert!(check.detail.contains("cuts them"), "{check:?}");
+    }
+
+    #[test]
     fn a_deployed_role_without_the_answers_boundary_fails_with_the_command() {
         let text = include_str!("../../tests/fixtures/boundary.yaml");
         let plan = crate::answers::fleet::single_plan(text).expect("valid");
