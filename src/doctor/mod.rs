@@ -840,7 +840,7 @@ mod tests {
             check
                 .aws_error
                 .as_deref()
-                .is_some_and(|e| e.contains("DYNAMODB refuses")),
+                .is_some_and(|e| e.contains("then dynamodb refuses")),
             "{check:?}"
         );
         let mut s3_boundary = deployed.clone();

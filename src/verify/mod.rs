@@ -1621,11 +1621,11 @@ pub(crate) fn permissions_check(id: CheckId, plan: &Plan, policy: &Value) -> Che
     if missing.is_empty() {
         return Check::pass(id, grants.join("; "));
     }
-    let service = missing[0]
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .to_uppercase();
+    // The service that refuses, as its namespace reads (`S3` for the presets' own).
+    let service = match missing[0].split(':').next().unwrap_or_default() {
+        "s3" => "S3".to_owned(),
+        namespace => namespace.to_owned(),
+    };
     Check::fail_owned(
         id,
         format!(
