@@ -433,16 +433,18 @@ pub fn evaluate_in(
         declare(&mut context, &mut declared, block, cloud)?;
     }
     let locals = evaluate_locals(&body, &context)?;
-    let mut values: Values = locals
-        .iter()
-        .map(|(name, value)| (format!(".locals.{name}"), value.clone()))
-        .collect();
     // A local that blocks iterate over (`for_each = local.NAME`) reaches their instances as
     // `each`. They see the locals without it: hcl-rs clones a variable's whole value to read
     // one attribute of it, so every `local.audience` of every instance would copy the map of
     // all instances, and a fleet's evaluation would grow with the square of its size. An
-    // instance that reads the map itself fails to resolve, which verify reports.
+    // instance that reads the map itself fails to resolve, which verify reports. Nor is such a
+    // map recorded: each of its entries is recorded as its instances' attributes.
     let iterated: Vec<String> = body.blocks().filter_map(for_each_local).collect();
+    let mut values: Values = locals
+        .iter()
+        .filter(|(name, _)| !iterated.contains(name))
+        .map(|(name, value)| (format!(".locals.{name}"), value.clone()))
+        .collect();
     let instance_locals: hcl::Map<String, hcl::Value> = locals
         .iter()
         .filter(|(name, _)| !iterated.contains(name))
@@ -452,13 +454,14 @@ pub fn evaluate_in(
     for block in body.blocks().filter(|b| is_resource(b) && has_for_each(b)) {
         declare(&mut context, &mut declared, block, cloud)?;
     }
-    let mut instance_context = context.clone();
-    instance_context.declare_var("local", hcl::Value::Object(instance_locals));
-
     for attribute in body.attributes() {
         let key = format!(".{}", attribute.key());
         record(&key, attribute.expr(), &context, &mut values)?;
     }
+    // What is not an instance is evaluated with every local; then the same context, its
+    // iterated maps left out, evaluates the instances (a copy of it would double the
+    // declared resources of a fleet at the peak).
+    let mut iterations = Vec::new();
     for block in body.blocks() {
         let name = address(".", block);
         // The locals were evaluated and recorded above.
@@ -466,14 +469,16 @@ pub fn evaluate_in(
             continue;
         }
         match instances(block, &context)? {
-            Some(instances) if is_resource(block) => {
-                for (key, value) in instances {
-                    instance_context.declare_var("each", each(&key, value));
-                    let prefix = format!("{name}[{key:?}]");
-                    walk_instance(&prefix, block, (&instance_context, &declared), &mut values)?;
-                }
-            }
+            Some(instances) if is_resource(block) => iterations.push((name, block, instances)),
             _ => walk(&name, block.body(), &context, &mut values)?,
+        }
+    }
+    context.declare_var("local", hcl::Value::Object(instance_locals));
+    for (name, block, instances) in iterations {
+        for (key, value) in instances {
+            context.declare_var("each", each(&key, value));
+            let prefix = format!("{name}[{key:?}]");
+            walk_instance(&prefix, block, (&context, &declared), &mut values)?;
         }
     }
     read_files(&mut values, read)?;
