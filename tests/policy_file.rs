@@ -63,15 +63,6 @@ fn refused(answers: &Answers) -> String {
     stderr
 }
 
-fn check_of(dir: &Path, id: CheckId) -> verify::Check {
-    verify::verify_dir(dir)
-        .expect("verifies")
-        .checks
-        .into_iter()
-        .find(|c| c.id == id)
-        .expect("checked")
-}
-
 #[test]
 fn a_dynamodb_only_workload_renders_and_verifies_without_a_bucket() {
     let answers = Answers::fixture();
@@ -80,14 +71,17 @@ fn a_dynamodb_only_workload_renders_and_verifies_without_a_bucket() {
     let out = answers.out();
     let report = verify::verify_dir(&out).expect("verifies");
     assert!(report.passed(), "{report:?}");
-    let permissions = check_of(&out, CheckId::Permissions);
+    let permissions = verified_check(&out, CheckId::Permissions);
     assert!(
         permissions.detail.contains(
             "allows dynamodb:GetItem, dynamodb:PutItem, dynamodb:Query, dynamodb:UpdateItem on arn:aws:dynamodb:eu-west-2:123456789012:table/orders"
         ) && permissions.detail.contains("denies dynamodb:DeleteTable on *"),
         "{permissions:?}"
     );
-    assert_eq!(check_of(&out, CheckId::PermissionsTf).status, Status::Pass);
+    assert_eq!(
+        verified_check(&out, CheckId::PermissionsTf).status,
+        Status::Pass
+    );
     // The role's own policy is the file's, exactly; nothing of S3, nothing created for it.
     let written: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(out.join("iam/permissions-policy.json")).expect("written"),
@@ -251,7 +245,7 @@ fn a_preset_and_a_policy_file_grant_both_and_the_s3_statements_come_first() {
         sids,
         ["Bucket", "Objects", "ReadWriteOrders", "NeverDropTheTable"]
     );
-    let permissions = check_of(&answers.out(), CheckId::Permissions);
+    let permissions = verified_check(&answers.out(), CheckId::Permissions);
     assert_eq!(permissions.status, Status::Pass, "{permissions:?}");
     assert!(
         permissions
@@ -274,7 +268,7 @@ fn verify_fails_a_policy_that_is_not_the_files_exactly() {
         "\"dynamodb:PutItem\",",
         "",
     );
-    let check = check_of(&answers.out(), CheckId::Permissions);
+    let check = verified_check(&answers.out(), CheckId::Permissions);
     assert_eq!(check.status, Status::Fail, "{check:?}");
     assert!(
         check
@@ -289,7 +283,7 @@ fn verify_fails_a_policy_that_is_not_the_files_exactly() {
         "\"Effect\": \"Deny\"",
         "\"Effect\": \"Allow\"",
     );
-    let check = check_of(&answers.out(), CheckId::Permissions);
+    let check = verified_check(&answers.out(), CheckId::Permissions);
     assert_eq!(check.status, Status::Fail, "{check:?}");
     assert!(
         check
@@ -323,7 +317,7 @@ fn verify_fails_a_policy_that_is_not_the_files_exactly() {
         "dynamodb:UpdateItem",
         "dynamodb:BatchWriteItem",
     );
-    let check = check_of(&answers.out(), CheckId::Permissions);
+    let check = verified_check(&answers.out(), CheckId::Permissions);
     assert_eq!(check.status, Status::Fail, "{check:?}");
 }
 

@@ -5,7 +5,6 @@
 mod common;
 
 use common::*;
-use std::path::Path;
 use wi_aws::answers::fleet;
 use wi_aws::verify::{self, CheckId, Status, terraform};
 
@@ -150,26 +149,16 @@ fn main_tf_and_the_script_carry_the_session_and_the_tags_exactly() {
     assert!(script.contains("--tagging \"$bucket_tagging\""));
 }
 
-fn check_of(dir: &Path, id: CheckId) -> verify::Check {
-    verify::verify_dir(dir)
-        .expect("verifies")
-        .checks
-        .into_iter()
-        .find(|c| c.id == id)
-        .expect("checked")
-}
-
 #[test]
 fn verify_fails_a_file_that_disagrees_with_the_answers() {
-    let written = || {
-        let dir = tempfile::tempdir().expect("temp dir");
-        wi_aws::artifacts::write::write_all(dir.path(), &render_plan(&plan_of(FIXTURE)), false)
-            .expect("writes");
-        dir
-    };
+    let written = || written_set(&plan_of(FIXTURE));
     let dir = written();
     for id in [CheckId::MaxSession, CheckId::Tags] {
-        assert_eq!(check_of(dir.path(), id).status, Status::Pass, "{id:?}");
+        assert_eq!(
+            verified_check(dir.path(), id).status,
+            Status::Pass,
+            "{id:?}"
+        );
     }
     let main = dir.path().join("terraform/main.tf");
     edit_file(
@@ -177,7 +166,7 @@ fn verify_fails_a_file_that_disagrees_with_the_answers() {
         "max_session_duration = 14400",
         "max_session_duration = 43200",
     );
-    let check = check_of(dir.path(), CheckId::MaxSession);
+    let check = verified_check(dir.path(), CheckId::MaxSession);
     assert_eq!(check.status, Status::Fail, "{check:?}");
     assert!(
         check.detail.starts_with("main.tf lets sessions"),
@@ -191,7 +180,7 @@ fn verify_fails_a_file_that_disagrees_with_the_answers() {
         "max_session_duration=3600",
     );
     assert_eq!(
-        check_of(dir.path(), CheckId::MaxSession).status,
+        verified_check(dir.path(), CheckId::MaxSession).status,
         Status::Fail
     );
 
@@ -201,7 +190,7 @@ fn verify_fails_a_file_that_disagrees_with_the_answers() {
         "\"team\" = \"payments\"",
         "\"team\" = \"billing\"",
     );
-    let check = check_of(dir.path(), CheckId::Tags);
+    let check = verified_check(dir.path(), CheckId::Tags);
     assert_eq!(check.status, Status::Fail, "{check:?}");
     assert!(check.detail.contains("team=billing"), "{check:?}");
 
@@ -211,7 +200,7 @@ fn verify_fails_a_file_that_disagrees_with_the_answers() {
         r#",{"Key":"team","Value":"payments"}"#,
         "",
     );
-    let check = check_of(dir.path(), CheckId::Tags);
+    let check = verified_check(dir.path(), CheckId::Tags);
     assert_eq!(check.status, Status::Fail, "{check:?}");
     assert!(
         check.detail.starts_with("aws-cli/setup.sh tags"),
@@ -221,12 +210,7 @@ fn verify_fails_a_file_that_disagrees_with_the_answers() {
 
 #[test]
 fn verify_fails_what_it_cannot_read_as_the_session_or_the_tags() {
-    let written = || {
-        let dir = tempfile::tempdir().expect("temp dir");
-        wi_aws::artifacts::write::write_all(dir.path(), &render_plan(&plan_of(FIXTURE)), false)
-            .expect("writes");
-        dir
-    };
+    let written = || written_set(&plan_of(FIXTURE));
     // Terraform takes the number as a string too: still the answers' session.
     let dir = written();
     edit_file(
@@ -235,7 +219,7 @@ fn verify_fails_what_it_cannot_read_as_the_session_or_the_tags() {
         "max_session_duration = \"14400\"",
     );
     assert_eq!(
-        check_of(dir.path(), CheckId::MaxSession).status,
+        verified_check(dir.path(), CheckId::MaxSession).status,
         Status::Pass
     );
     // Not seconds at all: a failure that says so, not IAM's default.
@@ -245,7 +229,7 @@ fn verify_fails_what_it_cannot_read_as_the_session_or_the_tags() {
         "max_session_duration=14400",
         "max_session_duration=4h",
     );
-    let check = check_of(dir.path(), CheckId::MaxSession);
+    let check = verified_check(dir.path(), CheckId::MaxSession);
     assert_eq!(check.status, Status::Fail, "{check:?}");
     assert!(check.detail.contains("not seconds"), "{check:?}");
 
@@ -256,7 +240,7 @@ fn verify_fails_what_it_cannot_read_as_the_session_or_the_tags() {
         r#"{"Key":"created-by","Value":"wi-aws"},"#,
         "",
     );
-    let check = check_of(dir.path(), CheckId::Tags);
+    let check = verified_check(dir.path(), CheckId::Tags);
     assert_eq!(check.status, Status::Fail, "{check:?}");
     assert!(check.detail.contains("created-by=wi-aws"), "{check:?}");
     // A tag that is not a Key and a Value is not dropped quietly.
@@ -266,7 +250,10 @@ fn verify_fails_what_it_cannot_read_as_the_session_or_the_tags() {
         r#"{"Key":"team","Value":"payments"}"#,
         r#"{"Key":"team"}"#,
     );
-    assert_eq!(check_of(dir.path(), CheckId::Tags).status, Status::Fail);
+    assert_eq!(
+        verified_check(dir.path(), CheckId::Tags).status,
+        Status::Fail
+    );
 }
 
 #[test]
@@ -285,7 +272,7 @@ fn on_roles_anywhere_a_file_holds_the_answers_durations_not_only_ones_that_fit()
         &format!("max_session_duration = {role_max}"),
         "max_session_duration = 43200",
     );
-    let check = check_of(dir.path(), CheckId::SessionDurations);
+    let check = verified_check(dir.path(), CheckId::SessionDurations);
     assert_eq!(check.status, Status::Fail, "{check:?}");
     assert!(
         check.detail.contains(&format!(

@@ -542,6 +542,22 @@ fn choices_cycle_and_custom_access_asks_for_actions() {
         app.problems(FieldId::Bucket).is_empty(),
         "the bucket is optional"
     );
+    // A file made after a first try is read on the next edit: no stale "cannot be read".
+    let dir = tempfile::tempdir().expect("temp dir");
+    let later = dir.path().join("later.json");
+    for _ in 0.."tests/fixtures/orders-table.json".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, &later.display().to_string());
+    assert!(
+        app.problems(FieldId::PolicyFile)[0]
+            .rule
+            .contains("cannot be read")
+    );
+    std::fs::copy("tests/fixtures/orders-table.json", &later).expect("copies");
+    type_text(&mut app, " ");
+    app.update(key(KeyCode::Backspace));
+    assert!(app.problems(FieldId::PolicyFile).is_empty());
     focus(&mut app, FieldId::Access);
     app.update(key(KeyCode::Right)); // none → full (wraps)
     assert_eq!(app.answers.text(FieldId::Access), Some("full"));

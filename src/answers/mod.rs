@@ -274,6 +274,12 @@ impl Answers {
         }
     }
 
+    /// Forgets the files read: a wizard reads the one its answer names again on every edit, so
+    /// a file made or changed after a first try is seen, and a path typed half-way is not kept.
+    pub fn forget_files(&mut self) {
+        self.files.clear();
+    }
+
     /// The text of a file an answer names, as read by [`Self::read_named_files`]; `None` when
     /// no front end read it.
     pub fn file(&self, path: &str) -> Option<&Result<String, String>> {

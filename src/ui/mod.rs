@@ -6,9 +6,17 @@ pub mod plain;
 pub mod terminal;
 pub mod tui;
 
-/// Reads the file an answer typed into a wizard names (`aws.policy_file`), from the current
-/// directory, so that validation can check it.
-pub fn read_named_files(answers: &mut crate::answers::Answers) {
+/// After the answer to `edited` was typed into a wizard: when it names a file
+/// (`aws.policy_file`), reads that file from the current directory, so that validation can
+/// check it. Other edits keep the files read already (those of `--edit`, from its directory).
+pub fn read_named_files(
+    answers: &mut crate::answers::Answers,
+    edited: crate::answers::steps::FieldId,
+) {
+    if edited != crate::answers::steps::FieldId::PolicyFile {
+        return;
+    }
+    answers.forget_files();
     answers.read_named_files(&crate::artifacts::files::named_file_reader(
         std::path::Path::new(""),
     ));

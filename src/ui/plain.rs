@@ -52,7 +52,7 @@ pub trait Prompter {
 fn problem_with(answers: &Answers, id: FieldId, line: &str) -> Result<(), String> {
     let mut trial = answers.clone();
     trial.set_line(id, line);
-    crate::ui::read_named_files(&mut trial);
+    crate::ui::read_named_files(&mut trial, id);
     match plan::assess(&trial).problems_of(id).first() {
         Some(problem) => Err(format!("{} — {}", problem.rule, problem.fix)),
         None => Ok(()),
@@ -100,7 +100,7 @@ fn ask_field_once<P: Prompter>(
             let validator: Validator = Arc::new(move |input| problem_with(&snapshot, id, input));
             let value = prompter.text(field.label, field.help, default.as_deref(), validator)?;
             answers.set_line(id, &value);
-            crate::ui::read_named_files(answers);
+            crate::ui::read_named_files(answers, id);
         }
         FieldKind::Choice(choices) => {
             let current = answers.text(id).or(assessment.default_text(id));

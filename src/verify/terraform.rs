@@ -55,7 +55,10 @@ fn jsonencode(args: FuncArgs) -> Result<hcl::Value, String> {
 }
 
 /// What `file(PATH)` evaluates to until [`read_files`] puts the file's text in its place:
-/// hcl-rs's functions are plain `fn`s, which cannot reach the set's files.
+/// hcl-rs's functions are plain `fn`s, which cannot reach the set's files. Terraform's `file`
+/// reads the file's text as it is, with no template interpretation, and `path.module` is the
+/// directory of the module's files (<https://developer.hashicorp.com/terraform/language/functions/file>,
+/// <https://developer.hashicorp.com/terraform/language/expressions/references#filesystem-and-workspace-info>).
 const FILE_MARK: &str = "\u{0}wi-aws file:";
 
 fn file(args: FuncArgs) -> Result<hcl::Value, String> {

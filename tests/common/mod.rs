@@ -255,6 +255,23 @@ pub fn numbered_fleet(count: usize) -> String {
     text
 }
 
+/// The artifacts of `plan`, written to a fresh directory.
+pub fn written_set(plan: &Plan) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    wi_aws::artifacts::write::write_all(dir.path(), &render_plan(plan), false).expect("writes");
+    dir
+}
+
+/// The check `id` of `verify` on the set in `dir` (of its one workload).
+pub fn verified_check(dir: &Path, id: wi_aws::verify::CheckId) -> wi_aws::verify::Check {
+    wi_aws::verify::verify_dir(dir)
+        .expect("verifies")
+        .checks
+        .into_iter()
+        .find(|c| c.id == id)
+        .expect("checked")
+}
+
 /// Replaces the first `from` in the file at `path`, which must hold it.
 pub fn edit_file(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).expect("read");

@@ -312,7 +312,7 @@ impl App {
         if action(&mut self.editor) == Edit::Changed {
             let line = self.editor.text().to_owned();
             self.answers.set_line(id, &line);
-            crate::ui::read_named_files(&mut self.answers);
+            crate::ui::read_named_files(&mut self.answers, id);
             self.changed(id);
         }
     }
