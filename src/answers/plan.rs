@@ -9,6 +9,7 @@ use crate::answers::problem::{Advice, Location, Problem};
 use crate::answers::steps::{FieldDefault, FieldId, FieldKind, field};
 use crate::answers::{Answer, Answers};
 use crate::domain::aws::{self, AccessPreset, Partition, ProviderMode};
+use crate::domain::kubernetes::{self, KubernetesError, RunsOn};
 use crate::domain::policy_document::{self, PolicyDocument, PolicyFileError};
 use crate::domain::quotas;
 use crate::domain::spiffe::{self, SpiffeId};
@@ -124,6 +125,24 @@ pub struct TbotSetup {
     /// The current generation's `credential_ttl` and `renewal_interval`.
     pub credential_ttl: Option<String>,
     pub renewal_interval: Option<String>,
+    pub runs_on: RunsOn,
+    /// Where on Kubernetes, with `runs_on: kubernetes`.
+    pub kubernetes: Option<KubernetesSetup>,
+}
+
+/// The workload on Kubernetes: its namespace (also tbot's and the Secret's), its Deployment,
+/// container and service account, the Secret tbot writes, and tbot's own service account,
+/// which is its Helm release's name and what the join token allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KubernetesSetup {
+    pub namespace: String,
+    pub deployment: String,
+    pub container: String,
+    pub service_account: String,
+    pub secret_name: String,
+    pub bot_service_account: String,
+    /// The join token's name ([`kubernetes::join_token_name`]).
+    pub join_token: String,
 }
 
 /// Everything the artifacts need, checked and with defaults filled in. Templates see each
@@ -196,6 +215,20 @@ impl Plan {
             _ => tbot::WORKLOAD_IDENTITY_JWT_FILE,
         };
         format!("{}/{file}", self.tbot.output_dir)
+    }
+
+    /// The name of the file tbot writes, which on Kubernetes is the key of the Secret: the
+    /// JWT SVID's, or on Roles Anywhere the credentials file's.
+    pub fn written_file_name(&self) -> &str {
+        match (
+            &self.roles_anywhere,
+            &self.workload.api,
+            &self.tbot.jwt_file,
+        ) {
+            (Some(ra), ..) => ra.artifact_name,
+            (None, TeleportApi::LegacySpiffe, Some(file)) => file,
+            _ => tbot::WORKLOAD_IDENTITY_JWT_FILE,
+        }
     }
 
     pub fn bucket_actions(&self) -> Vec<String> {
@@ -530,7 +563,7 @@ pub fn assess(answers: &Answers) -> Assessment {
     let aws = check_aws(&mut check, spiffe_id.as_ref());
     let workload = check_workload(&mut check, spiffe_id, aws.as_ref(), cluster.as_ref());
     let api = workload.as_ref().map(|w| w.api);
-    let tbot = check_tbot(&mut check, api);
+    let tbot = check_tbot(&mut check, api, workload.as_ref());
     let roles_anywhere = match route {
         Some(Route::RolesAnywhere) => crate::routes::roles_anywhere::plan::check(
             &mut check,
@@ -921,7 +954,11 @@ fn check_workload(
 }
 
 /// tbot's settings; which apply depends on the API generation (`None`: not known, broken).
-fn check_tbot(check: &mut Checker<'_>, api: Option<TeleportApi>) -> Option<TbotSetup> {
+fn check_tbot(
+    check: &mut Checker<'_>,
+    api: Option<TeleportApi>,
+    workload: Option<&Workload>,
+) -> Option<TbotSetup> {
     let output_dir = check.text(FieldId::OutputDir, None, tbot::parse_output_dir);
     let audience = check.text(FieldId::Audience, None, aws::parse_audience);
     let legacy = api == Some(TeleportApi::LegacySpiffe);
@@ -941,12 +978,117 @@ fn check_tbot(check: &mut Checker<'_>, api: Option<TeleportApi>) -> Option<TbotS
             (ttl.map(Some), renewal.map(Some))
         }
     };
+    let runs_on = check.choice(FieldId::RunsOn, RunsOn::parse);
+    let kubernetes = match runs_on {
+        Some(RunsOn::Kubernetes) => check_kubernetes(check, workload).map(Some),
+        _ => {
+            refuse_kubernetes_answers(check);
+            Some(None)
+        }
+    };
     Some(TbotSetup {
         output_dir: output_dir?,
         jwt_file: jwt_file?,
         audience: audience?,
         credential_ttl: credential_ttl?,
         renewal_interval: renewal_interval?,
+        runs_on: runs_on?,
+        kubernetes: kubernetes?,
+    })
+}
+
+/// The answers only `runs_on: kubernetes` reads.
+const KUBERNETES_FIELDS: [FieldId; 6] = [
+    FieldId::Namespace,
+    FieldId::Deployment,
+    FieldId::Container,
+    FieldId::ServiceAccount,
+    FieldId::SecretName,
+    FieldId::BotServiceAccount,
+];
+
+/// On a host, the default, nothing of Kubernetes is saved and `runs_on` itself is not
+/// written, so a set from before the choice saves exactly as it did; a Kubernetes answer
+/// given there is an error, as it would otherwise be silently ignored.
+fn refuse_kubernetes_answers(check: &mut Checker<'_>) {
+    check.normalized.clear(FieldId::RunsOn);
+    for id in KUBERNETES_FIELDS {
+        if let Some(given) = check.answers.text(id) {
+            let given = given.to_owned();
+            let key = field(id).key;
+            check.report(id, Some(&given), &KubernetesError::OnlyOnKubernetes { key });
+        }
+    }
+}
+
+/// The names of `runs_on: kubernetes`, each by Kubernetes' rule for its kind, with defaults
+/// derived from the Deployment, itself from the SPIFFE path.
+fn check_kubernetes(
+    check: &mut Checker<'_>,
+    workload: Option<&Workload>,
+) -> Option<KubernetesSetup> {
+    let namespace = check.text(FieldId::Namespace, None, |v| {
+        kubernetes::parse_label(v, "namespace")
+    });
+    let spiffe_path = workload
+        .map(|w| w.spiffe_id.path().to_owned())
+        .or_else(|| check.answers.text(FieldId::SpiffePath).map(str::to_owned));
+    let deployment = check.text(
+        FieldId::Deployment,
+        derived(
+            FieldId::SpiffePath,
+            spiffe_path
+                .as_deref()
+                .and_then(kubernetes::default_deployment),
+        ),
+        |v| kubernetes::parse_subdomain(v, "Deployment name", 253),
+    );
+    let from_deployment =
+        |value: fn(&str) -> String| derived(FieldId::Deployment, deployment.as_deref().map(value));
+    let container = check.text(FieldId::Container, from_deployment(str::to_owned), |v| {
+        kubernetes::parse_label(v, "container name")
+    });
+    let service_account = check.text(
+        FieldId::ServiceAccount,
+        from_deployment(str::to_owned),
+        |v| kubernetes::parse_subdomain(v, "service account name", 253),
+    );
+    let secret_name = check.text(
+        FieldId::SecretName,
+        from_deployment(kubernetes::default_secret),
+        |v| kubernetes::parse_subdomain(v, "Secret name", 253),
+    );
+    let bot_service_account = check.text(
+        FieldId::BotServiceAccount,
+        from_deployment(kubernetes::default_bot_service_account),
+        |v| {
+            kubernetes::parse_subdomain(
+                v,
+                "service account (and Helm release) name",
+                kubernetes::MAX_RELEASE_NAME,
+            )
+        },
+    );
+    if let (Some(workload_account), Some(bot_account)) = (&service_account, &bot_service_account)
+        && workload_account == bot_account
+    {
+        let given = bot_account.clone();
+        check.report(
+            FieldId::BotServiceAccount,
+            Some(&given),
+            &KubernetesError::SharedServiceAccount,
+        );
+        return None;
+    }
+    let (namespace, bot_service_account) = (namespace?, bot_service_account?);
+    Some(KubernetesSetup {
+        join_token: kubernetes::join_token_name(&workload?.bot, &namespace, &bot_service_account),
+        namespace,
+        deployment: deployment?,
+        container: container?,
+        service_account: service_account?,
+        secret_name: secret_name?,
+        bot_service_account,
     })
 }
 

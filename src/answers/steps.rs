@@ -6,6 +6,7 @@
 //! section's check in `plan`, which every front end calls to validate.
 
 use crate::domain::aws::{AccessPreset, Partition, ProviderMode};
+use crate::domain::kubernetes::RunsOn;
 use crate::domain::teleport::{ApiChoice, TeleportApi};
 use crate::routes::Route;
 use crate::routes::roles_anywhere::AnchorMode;
@@ -104,6 +105,13 @@ pub enum FieldId {
     SessionDuration,
     SessionRenewalInterval,
     CredentialProfile,
+    RunsOn,
+    Namespace,
+    Deployment,
+    Container,
+    ServiceAccount,
+    SecretName,
+    BotServiceAccount,
 }
 
 /// Whose answer a field is in a fleet (an answers file of version 2): one answer shared by
@@ -135,7 +143,8 @@ impl FieldId {
             | Self::TrustAnchor
             | Self::TrustAnchorName
             | Self::TrustAnchorArn
-            | Self::CaBundle => Scope::Shared,
+            | Self::CaBundle
+            | Self::RunsOn => Scope::Shared,
             Self::SpiffePath
             | Self::Bucket
             | Self::CreateBucket
@@ -162,7 +171,13 @@ impl FieldId {
             | Self::ProfileDuration
             | Self::SessionDuration
             | Self::SessionRenewalInterval
-            | Self::CredentialProfile => Scope::Workload,
+            | Self::CredentialProfile
+            | Self::Namespace
+            | Self::ServiceAccount
+            | Self::Deployment
+            | Self::Container
+            | Self::SecretName
+            | Self::BotServiceAccount => Scope::Workload,
         }
     }
 
@@ -237,6 +252,13 @@ impl FieldId {
             Self::ProfileDuration => r"^[0-9]+$",
             Self::SessionDuration | Self::SessionRenewalInterval => r"^([0-9]+[hms])+$",
             Self::CredentialProfile => r"^[A-Za-z0-9._-]{1,64}$",
+            Self::Namespace | Self::Container => r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+            Self::ServiceAccount | Self::Deployment | Self::SecretName => {
+                r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+            }
+            Self::BotServiceAccount => {
+                r"^(?=.{1,53}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+            }
             Self::Partition
             | Self::Route
             | Self::TrustAnchor
@@ -245,6 +267,7 @@ impl FieldId {
             | Self::CreateBucket
             | Self::Access
             | Self::PolicyFile
+            | Self::RunsOn
             | Self::Api => {
                 return None;
             }
@@ -676,7 +699,7 @@ pub const FIELDS: &[Field] = &[
         key: "tbot.output_dir",
         step: Step::Tbot,
         label: "tbot output directory",
-        help: "Absolute directory where tbot writes the SVIDs on the workload's host.",
+        help: "Absolute directory where tbot writes the SVIDs on the workload's host; on Kubernetes, where the workload's container mounts the Secret tbot writes.",
         kind: FieldKind::Text,
         default: FieldDefault::Text(crate::domain::tbot::DEFAULT_OUTPUT_DIR),
         shown: Shown::Always,
@@ -750,6 +773,76 @@ pub const FIELDS: &[Field] = &[
         kind: FieldKind::Text,
         default: FieldDefault::Derived,
         shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::RunsOn,
+        key: "tbot.runs_on",
+        step: Step::Tbot,
+        label: "Where the workload runs",
+        help: "host: a machine where tbot is deployed already and writes to tbot.output_dir. kubernetes: tbot runs from Teleport's tbot Helm chart (kubernetes join method) and writes a Secret that the workload's Pod mounts at tbot.output_dir.",
+        kind: FieldKind::Choice(&RunsOn::IDS),
+        default: FieldDefault::Text(RunsOn::Host.id()),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::Namespace,
+        key: "tbot.namespace",
+        step: Step::Tbot,
+        label: "Kubernetes namespace",
+        help: "The namespace of the workload, its Secret and its tbot: a Pod mounts Secrets of its own namespace only.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Text(crate::domain::kubernetes::DEFAULT_NAMESPACE),
+        shown: Shown::When(FieldId::RunsOn, "kubernetes"),
+    },
+    Field {
+        id: FieldId::Deployment,
+        key: "tbot.deployment",
+        step: Step::Tbot,
+        label: "The workload's Deployment",
+        help: "The Deployment the patch is for. Defaults to the SPIFFE path's last part.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::When(FieldId::RunsOn, "kubernetes"),
+    },
+    Field {
+        id: FieldId::Container,
+        key: "tbot.container",
+        step: Step::Tbot,
+        label: "The workload's container",
+        help: "The container of the Deployment that calls AWS: it gets the mount and the environment. Defaults to the Deployment's name.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::When(FieldId::RunsOn, "kubernetes"),
+    },
+    Field {
+        id: FieldId::ServiceAccount,
+        key: "tbot.service_account",
+        step: Step::Tbot,
+        label: "The workload's service account",
+        help: "The Kubernetes service account the workload's Pods run as; not the bot's. Defaults to the Deployment's name.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::When(FieldId::RunsOn, "kubernetes"),
+    },
+    Field {
+        id: FieldId::SecretName,
+        key: "tbot.secret_name",
+        step: Step::Tbot,
+        label: "The Secret tbot writes",
+        help: "The Kubernetes Secret tbot writes the credentials to and the workload mounts. Defaults to <deployment>-workload-identity.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::When(FieldId::RunsOn, "kubernetes"),
+    },
+    Field {
+        id: FieldId::BotServiceAccount,
+        key: "tbot.bot_service_account",
+        step: Step::Tbot,
+        label: "tbot's service account (and Helm release)",
+        help: "The service account tbot runs as, which the join token allows, and the name of its Helm release (at most 53 characters). Defaults to tbot-<deployment>.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Derived,
+        shown: Shown::When(FieldId::RunsOn, "kubernetes"),
     },
 ];
 

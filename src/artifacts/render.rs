@@ -11,6 +11,7 @@ use crate::answers::fleet::Fleet;
 use crate::answers::plan::Plan;
 use crate::artifacts::escape;
 use crate::domain::aws::{AccessPreset, ProviderMode};
+use crate::domain::kubernetes::RunsOn;
 use crate::domain::teleport::TeleportApi;
 use crate::routes::Route;
 use handlebars::{Handlebars, handlebars_helper};
@@ -61,10 +62,28 @@ impl ArtifactKind {
         }
     }
 
-    fn belongs_to(&self, route: Route, api: TeleportApi) -> bool {
-        self.route.is_none_or(|of| of == route) && self.api.is_none_or(|of| of == api)
+    /// Where the workload runs that the artifact is for; `None`: anywhere. A host gets tbot's
+    /// file and the AWS profile; Kubernetes gets `kubernetes/` (the chart's values, the
+    /// manifests and their script) and the join token its tbot joins with.
+    pub fn runs_on(&self) -> Option<RunsOn> {
+        let path = self.written_path();
+        if path.starts_with("kubernetes/") || path == JOIN_TOKEN_PATH {
+            Some(RunsOn::Kubernetes)
+        } else if path.starts_with("tbot/") || path.starts_with("aws/") {
+            Some(RunsOn::Host)
+        } else {
+            None
+        }
+    }
+
+    fn belongs_to(&self, route: Route, api: TeleportApi, runs_on: RunsOn) -> bool {
+        self.route.is_none_or(|of| of == route)
+            && self.api.is_none_or(|of| of == api)
+            && self.runs_on().is_none_or(|of| of == runs_on)
     }
 }
+
+const JOIN_TOKEN_PATH: &str = "teleport/join-token.yaml";
 
 /// Which artifact sets a file is part of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,6 +229,21 @@ pub const TELEPORT_TEARDOWN: ArtifactKind = artifact!(
     Layout::Set
 );
 
+pub const JOIN_TOKEN: ArtifactKind = artifact!("teleport/join-token.yaml", Format::Yaml, false);
+pub const KUBERNETES_TBOT_VALUES: ArtifactKind =
+    artifact!("kubernetes/tbot-values.yaml", Format::Yaml, false);
+pub const KUBERNETES_SERVICE_ACCOUNT: ArtifactKind =
+    artifact!("kubernetes/service-account.yaml", Format::Yaml, false);
+pub const KUBERNETES_SECRET: ArtifactKind =
+    artifact!("kubernetes/secret.yaml", Format::Yaml, false);
+pub const KUBERNETES_DEPLOYMENT_PATCH: ArtifactKind =
+    artifact!("kubernetes/deployment-patch.yaml", Format::Yaml, false);
+pub const KUBERNETES_DEPLOYMENT: ArtifactKind =
+    artifact!("kubernetes/deployment.yaml", Format::Yaml, false);
+pub const KUBERNETES_SETUP: ArtifactKind = artifact!("kubernetes/setup.sh", Format::Shell, true);
+pub const KUBERNETES_TEARDOWN: ArtifactKind =
+    artifact!("kubernetes/teardown.sh", Format::Shell, true);
+
 pub const FLEET_TERRAFORM: ArtifactKind = artifact!(
     "fleet/terraform/main.tf",
     Format::Hcl,
@@ -258,6 +292,14 @@ pub const ARTIFACTS: &[ArtifactKind] = &[
     TBOT_SERVICES,
     AWS_CONFIG,
     AWS_ENV,
+    JOIN_TOKEN,
+    KUBERNETES_TBOT_VALUES,
+    KUBERNETES_SERVICE_ACCOUNT,
+    KUBERNETES_SECRET,
+    KUBERNETES_DEPLOYMENT_PATCH,
+    KUBERNETES_DEPLOYMENT,
+    KUBERNETES_SETUP,
+    KUBERNETES_TEARDOWN,
     NEXT_STEPS_FILE,
     FLEET_TERRAFORM,
     FLEET_AWS_CLI_SETUP,
@@ -278,12 +320,20 @@ const LISTING: &[&str] = &[
     "aws-cli/teardown.sh",
     "teleport/workload-identity.yaml",
     "teleport/role.yaml",
+    "teleport/join-token.yaml",
     "teleport/setup.sh",
     "teleport/teardown.sh",
     "tbot/outputs.yaml",
     "tbot/services.yaml",
     "aws/config",
     "aws/env",
+    "kubernetes/tbot-values.yaml",
+    "kubernetes/service-account.yaml",
+    "kubernetes/secret.yaml",
+    "kubernetes/deployment-patch.yaml",
+    "kubernetes/deployment.yaml",
+    "kubernetes/setup.sh",
+    "kubernetes/teardown.sh",
     "NEXT-STEPS.md",
 ];
 
@@ -303,7 +353,8 @@ pub fn all_artifacts() -> impl Iterator<Item = &'static ArtifactKind> {
 
 /// Where a fleet writes an artifact: a fleet file at its path without `fleet/`; a workload's
 /// file by kind — IAM documents under `iam/<workload>/`, Teleport resources under
-/// `teleport/<workload>/`, and what goes to the workload's host (tbot, the AWS profile) under
+/// `teleport/<workload>/`, Kubernetes manifests under `kubernetes/<workload>/`, and what goes
+/// to the workload's host (tbot, the AWS profile) under
 /// `hosts/<workload>/`, a bundle to copy there as it is.
 pub fn fleet_path(kind: &ArtifactKind, workload: &str) -> String {
     let path = kind.written_path();
@@ -311,7 +362,9 @@ pub fn fleet_path(kind: &ArtifactKind, workload: &str) -> String {
         Layout::Fleet => path.trim_start_matches("fleet/").to_owned(),
         Layout::Set => path.to_owned(),
         Layout::Single | Layout::PerWorkload => match path.split_once('/') {
-            Some((dir @ ("iam" | "teleport"), file)) => format!("{dir}/{workload}/{file}"),
+            Some((dir @ ("iam" | "teleport" | "kubernetes"), file)) => {
+                format!("{dir}/{workload}/{file}")
+            }
             _ => format!("hosts/{workload}/{path}"),
         },
     }
@@ -389,6 +442,16 @@ const PERMISSIONS_POLICY_TF: &str =
     include_str!("../../templates/partials/permissions-policy.tf.hbs");
 const PERMISSIONS_POLICY_FLEET_TF: &str =
     include_str!("../../templates/partials/permissions-policy-fleet.tf.hbs");
+/// What the workload's container gets on Kubernetes, in the example Deployment and in the
+/// patch: the Secret's mount, and the environment its AWS SDK reads.
+const KUBERNETES_ENV: &str = include_str!("../../templates/partials/kubernetes-env.yaml.hbs");
+const KUBERNETES_MOUNTS: &str = include_str!("../../templates/partials/kubernetes-mounts.yaml.hbs");
+/// NEXT-STEPS.md's steps on Kubernetes, of one workload's set and a fleet's, on both routes.
+const KUBERNETES_STEPS: &str = include_str!("../../templates/partials/kubernetes-steps.md.hbs");
+const KUBERNETES_JOIN_TOKEN: &str =
+    include_str!("../../templates/partials/kubernetes-join-token.md.hbs");
+const KUBERNETES_FLEET_STEPS: &str =
+    include_str!("../../templates/partials/kubernetes-fleet-steps.md.hbs");
 /// The `provider "aws"` block of every main.tf: the region, and `aws.tags` as default tags.
 const PROVIDER_AWS: &str = include_str!("../../templates/partials/provider-aws.tf.hbs");
 
@@ -451,6 +514,27 @@ impl Templates {
                         "permissions_policy_fleet",
                         "permissions-policy-fleet.tf",
                         PERMISSIONS_POLICY_FLEET_TF,
+                    ),
+                ],
+                Format::Yaml => &[
+                    ("kubernetes_env", "kubernetes-env.yaml", KUBERNETES_ENV),
+                    (
+                        "kubernetes_mounts",
+                        "kubernetes-mounts.yaml",
+                        KUBERNETES_MOUNTS,
+                    ),
+                ],
+                Format::Markdown => &[
+                    ("kubernetes_steps", "kubernetes-steps.md", KUBERNETES_STEPS),
+                    (
+                        "kubernetes_join_token",
+                        "kubernetes-join-token.md",
+                        KUBERNETES_JOIN_TOKEN,
+                    ),
+                    (
+                        "kubernetes_fleet_steps",
+                        "kubernetes-fleet-steps.md",
+                        KUBERNETES_FLEET_STEPS,
                     ),
                 ],
                 _ => &[],
@@ -529,6 +613,12 @@ pub fn context(plan: &Plan) -> Value {
         "role_arn": plan.role_arn(),
         "token_file": plan.token_file(),
         "legacy_spiffe": plan.workload.api == TeleportApi::LegacySpiffe,
+        "on_kubernetes": plan.tbot.runs_on == RunsOn::Kubernetes,
+        "proxy_address": plan.cluster.proxy.address_with_port(),
+        "secret_key": plan.written_file_name(),
+        // The tbot chart's version is the cluster's (examples/chart/tbot/values.yaml,
+        // `teleportVersionOverride`: "use `helm install --version X.Y.Z` instead").
+        "chart_version": plan.cluster.version.as_deref().map(|v| v.trim_start_matches('v')),
     });
     let derived = with_tags(derived, &plan.aws.tags);
     // A plan of strings, lists and flags always serializes.
@@ -544,12 +634,11 @@ pub fn context(plan: &Plan) -> Value {
 
 /// The artifacts of `route` and the API generation `api` in `layout`.
 fn kinds(
-    route: Route,
-    api: TeleportApi,
+    (route, api, runs_on): (Route, TeleportApi, RunsOn),
     layout: Layout,
 ) -> impl Iterator<Item = &'static ArtifactKind> {
     all_artifacts()
-        .filter(move |kind| kind.belongs_to(route, api))
+        .filter(move |kind| kind.belongs_to(route, api, runs_on))
         .filter(move |kind| kind.layout == layout)
 }
 
@@ -564,7 +653,8 @@ pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, Rende
     ));
     let mut artifacts = Vec::with_capacity(ARTIFACTS.len() + 1);
     for kind in all_artifacts().filter(|kind| {
-        kind.belongs_to(plan.route, plan.workload.api) && kind.layout != Layout::Fleet
+        kind.belongs_to(plan.route, plan.workload.api, plan.tbot.runs_on)
+            && kind.layout != Layout::Fleet
     }) {
         let context = if kind.layout == Layout::Set {
             &set
@@ -587,9 +677,9 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
     if fleet.form == Form::Single {
         return render(fleet.shared(), templates);
     }
-    let api = fleet.shared().workload.api;
-    let route = fleet.shared().route;
-    let per_workload: Vec<&ArtifactKind> = kinds(route, api, Layout::PerWorkload).collect();
+    let shared = fleet.shared();
+    let of_set = (shared.route, shared.workload.api, shared.tbot.runs_on);
+    let per_workload: Vec<&ArtifactKind> = kinds(of_set, Layout::PerWorkload).collect();
     // Each workload's files are its own: rendered on every core.
     let rendered = crate::artifacts::parallel::on_every_core(&fleet.workloads, |workload| {
         let context = handlebars::Context::from(context(&workload.plan));
@@ -615,7 +705,7 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
     }
     let context = handlebars::Context::from(fleet_context(fleet, contexts));
     let mut shared = Vec::new();
-    for kind in kinds(route, api, Layout::Fleet).chain(kinds(route, api, Layout::Set)) {
+    for kind in kinds(of_set, Layout::Fleet).chain(kinds(of_set, Layout::Set)) {
         let path = fleet_path(kind, "");
         shared.push(render_one(templates, kind, path, &context)?);
     }
@@ -725,6 +815,7 @@ fn fleet_entry(name: &str, plan: &Plan) -> Value {
         "policy_arn": plan.policy_arn(),
         "statements": statements,
         "roles_anywhere": plan.roles_anywhere,
+        "kubernetes": plan.tbot.kubernetes,
     })
 }
 
@@ -772,6 +863,7 @@ fn set_context(
         "create_provider": shared.aws.provider == ProviderMode::Create,
         "provider_arn": shared.provider_arn(),
         "legacy_spiffe": shared.workload.api == TeleportApi::LegacySpiffe,
+        "on_kubernetes": shared.tbot.runs_on == RunsOn::Kubernetes,
         "created_buckets": created_buckets,
         "any_boundary": members.iter().any(|(_, plan)| plan.aws.permissions_boundary.is_some()),
         "any_managed": members.iter().any(|(_, plan)| !plan.aws.managed_policies.is_empty()),

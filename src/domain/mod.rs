@@ -6,6 +6,7 @@ pub mod aws;
 pub(crate) mod choice;
 pub mod jwk;
 pub mod jwt_svid;
+pub mod kubernetes;
 pub mod policy_document;
 pub mod quotas;
 pub mod spiffe;

@@ -87,6 +87,12 @@ impl ProxyAddress {
         self.port
     }
 
+    /// `host:port` with the port always written, 443 when none is given: the tbot chart's
+    /// `teleportProxyAddress` "must contain the port number" (examples/chart/tbot/values.yaml).
+    pub fn address_with_port(&self) -> String {
+        format!("{}:{}", self.host, self.port.unwrap_or(443))
+    }
+
     /// `host` or `host:port`, as a URL authority (443 left out, as Teleport does).
     pub fn authority(&self) -> String {
         match self.port {

@@ -7,6 +7,7 @@
 
 pub mod check;
 pub(crate) mod isolation;
+pub mod kubernetes;
 pub mod policy;
 pub mod sts;
 pub mod teleport;
@@ -55,9 +56,15 @@ pub struct Setup {
     pub tbot: TbotOutput,
     /// What the Teleport role allows, in the plan's API generation.
     pub grant: teleport::Grant,
+    /// `aws/config`'s profile; empty on Kubernetes, where the environment says it all.
     pub profile: BTreeMap<String, String>,
     pub profile_name: String,
+    /// The workload's environment: `aws/env`, or on Kubernetes its container's.
     pub env: BTreeMap<String, String>,
+    /// The file `env` is read from.
+    pub env_source: String,
+    /// A set on Kubernetes: the chart's values, the join token and the manifests.
+    pub kubernetes: Option<kubernetes::KubernetesFiles>,
     pub setup_script: BTreeMap<String, String>,
 }
 
@@ -231,13 +238,33 @@ impl Setup {
         };
         let trust_policy = json(&TRUST_POLICY)?;
         let permissions_policy = json(&PERMISSIONS_POLICY)?;
-        let (tbot, grant) = teleport::read_side(dir, plan.workload.api, files)?;
-        let config = files.path(&AWS_CONFIG);
-        let ini = parse_ini(&read(dir, &config)?);
-        let (profile_name, profile) = ini
-            .into_iter()
-            .find(|(name, _)| name.starts_with("profile "))
-            .ok_or_else(|| parse_error(dir, &config, "no [profile NAME] section"))?;
+        let kubernetes = match &plan.tbot.kubernetes {
+            Some(names) => Some(kubernetes::KubernetesFiles::read(dir, files, names)?),
+            None => None,
+        };
+        let (tbot, grant) =
+            teleport::read_side(dir, plan.workload.api, files, kubernetes.as_ref())?;
+        // On Kubernetes the workload's environment is its container's: there is no profile.
+        let (profile_name, profile, env, env_source) = match &kubernetes {
+            Some(kube) => (
+                String::new(),
+                BTreeMap::new(),
+                kube.env(),
+                kube.deployment_path.clone(),
+            ),
+            None => {
+                let config = files.path(&AWS_CONFIG);
+                let ini = parse_ini(&read(dir, &config)?);
+                let (profile_name, profile) = ini
+                    .into_iter()
+                    .find(|(name, _)| name.starts_with("profile "))
+                    .ok_or_else(|| parse_error(dir, &config, "no [profile NAME] section"))?;
+                let env_source = files.path(&AWS_ENV);
+                let env = shell_assignments(&read(dir, &env_source)?);
+                let name = profile_name.trim_start_matches("profile ").to_owned();
+                (name, profile, env, env_source)
+            }
+        };
         Ok(Self {
             trust_policy,
             permissions_policy,
@@ -245,8 +272,10 @@ impl Setup {
             tbot,
             grant,
             profile,
-            profile_name: profile_name.trim_start_matches("profile ").to_owned(),
-            env: shell_assignments(&read(dir, &files.path(&AWS_ENV))?),
+            profile_name,
+            env,
+            env_source,
+            kubernetes,
             setup_script,
             plan,
         })
@@ -641,6 +670,9 @@ fn verify_setup(
     let issuer = &simulated.issuer;
     let mut checks = teleport::checks(&setup.tbot, &setup.grant);
     let teleport_refuses = checks.iter().any(|c| c.status == Status::Fail);
+    if let Some(kube) = &setup.kubernetes {
+        checks.extend(kubernetes::checks(kube, &setup.plan));
+    }
     let token = simulated.token_for(&setup.spiffe_id(), &setup.tbot.audience)?;
     let token = through_token_file(tokens.path(), &token)
         .map_err(|e| VerifyError::Issuer(format!("temporary token file: {e}")))?;
@@ -1521,20 +1553,24 @@ fn profile_checks(setup: &Setup) -> Vec<Check> {
     let expected_role = setup.role_arn();
     let token_file = setup.tbot_token_file();
     let mut checks = Vec::new();
-    for (id, source, role, file) in [
-        (
-            CheckId::ProfileRole,
-            format!("aws/config [profile {}]", setup.profile_name),
-            setup.profile.get("role_arn"),
-            setup.profile.get("web_identity_token_file"),
-        ),
-        (
-            CheckId::EnvRole,
-            AWS_ENV.path.to_owned(),
-            setup.env.get("AWS_ROLE_ARN"),
-            setup.env.get("AWS_WEB_IDENTITY_TOKEN_FILE"),
-        ),
-    ] {
+    let profile = (
+        CheckId::ProfileRole,
+        format!("aws/config [profile {}]", setup.profile_name),
+        setup.profile.get("role_arn"),
+        setup.profile.get("web_identity_token_file"),
+    );
+    let env = (
+        CheckId::EnvRole,
+        setup.env_source.clone(),
+        setup.env.get("AWS_ROLE_ARN"),
+        setup.env.get("AWS_WEB_IDENTITY_TOKEN_FILE"),
+    );
+    // On Kubernetes there is no profile: the container's environment is all the SDK reads.
+    let sources = match setup.kubernetes {
+        Some(_) => vec![env],
+        None => vec![profile, env],
+    };
+    for (id, source, role, file) in sources {
         let role = role.cloned().unwrap_or_default();
         checks.push(match role_arn_problem(&role) {
             Some(problem) => Check::fail_owned(id, format!("{source}: {problem}"), "ValidationError: the role ARN is malformed (the SDK cannot call AssumeRoleWithWebIdentity)".into(), format!("use {expected_role}")),

@@ -58,19 +58,42 @@ pub(crate) fn text(value: &Value) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
 
+/// tbot's service (or legacy output) of `key` and the directory the workload finds its files
+/// in: a host's file and its destination's path, or on Kubernetes the chart's values and where
+/// the workload's container mounts the Secret they write.
+pub(crate) fn tbot_service(
+    dir: &Path,
+    files: super::Files<'_>,
+    host_file: &crate::artifacts::render::ArtifactKind,
+    key: &str,
+    kubernetes: Option<&super::kubernetes::KubernetesFiles>,
+) -> Result<(Value, String), VerifyError> {
+    Ok(match kubernetes {
+        Some(kube) => (kube.service(key).clone(), kube.directory(key)),
+        None => {
+            let service = yaml(dir, &files.path(host_file))?[key][0].clone();
+            let directory = text(&service["destination"]["path"]);
+            (service, directory)
+        }
+    })
+}
+
 /// Reads the Teleport and tbot artifacts of generation `api` from `dir`.
 pub fn read_side(
     dir: &Path,
     api: TeleportApi,
     files: super::Files<'_>,
+    kubernetes: Option<&super::kubernetes::KubernetesFiles>,
 ) -> Result<(TbotOutput, Grant), VerifyError> {
     match api {
         TeleportApi::LegacySpiffe => {
             let role = yaml(dir, &files.path(&TELEPORT_ROLE))?;
             let allow = &role["spec"]["allow"];
-            let output = &yaml(dir, &files.path(&TBOT_OUTPUTS))?["outputs"][0];
+            let (output, directory) =
+                tbot_service(dir, files, &TBOT_OUTPUTS, "outputs", kubernetes)?;
+            let output = &output;
             let tbot = TbotOutput {
-                directory: text(&output["destination"]["path"]),
+                directory,
                 svid_path: text(&output["svid"]["path"]),
                 audience: text(&output["jwts"][0]["audience"]),
                 file_name: text(&output["jwts"][0]["file_name"]),
@@ -89,9 +112,11 @@ pub fn read_side(
             let Grant::WorkloadIdentity { resource, .. } = &grant else {
                 unreachable!("read_workload_identity_grant reads that generation's grant");
             };
-            let service = &yaml(dir, &files.path(&TBOT_SERVICES))?["services"][0];
+            let (service, directory) =
+                tbot_service(dir, files, &TBOT_SERVICES, "services", kubernetes)?;
+            let service = &service;
             let tbot = TbotOutput {
-                directory: text(&service["destination"]["path"]),
+                directory,
                 svid_path: resource.spiffe_path.clone(),
                 audience: text(&service["audiences"][0]),
                 file_name: crate::domain::tbot::WORKLOAD_IDENTITY_JWT_FILE.to_owned(),
