@@ -52,6 +52,13 @@ impl Advice for FleetError {
                 "name the workload like a host or service, e.g. `api` or `billing-worker`".into()
             }
             Self::NotOne => "give a file with one workload".into(),
+            Self::Duplicate { what, .. } | Self::DuplicateButCase { what, .. }
+                if what.starts_with("Kubernetes") || what.starts_with("tbot") =>
+            {
+                format!(
+                    "give each workload its own {what}, or another tbot.namespace: Kubernetes knows one of each name per namespace"
+                )
+            }
             Self::Duplicate { what, .. } | Self::DuplicateButCase { what, .. } => format!(
                 "give each workload its own {what}: IAM and Teleport know one of each name per account and cluster"
             ),
@@ -312,6 +319,28 @@ fn unique_values(plan: &Plan) -> Vec<(FieldId, &'static str, String)> {
             "workload_identity resource",
             resource.clone(),
         ));
+    }
+    // Kubernetes names are unique in their namespace: two workloads with one Secret would
+    // read each other's credentials, with one Helm release would replace each other's tbot.
+    if let Some(kube) = &plan.tbot.kubernetes {
+        let namespaced = |name: &str| format!("{}/{name}", kube.namespace);
+        values.extend([
+            (
+                FieldId::Deployment,
+                "Kubernetes Deployment",
+                namespaced(&kube.deployment),
+            ),
+            (
+                FieldId::SecretName,
+                "Kubernetes Secret",
+                namespaced(&kube.secret_name),
+            ),
+            (
+                FieldId::BotServiceAccount,
+                "tbot Helm release",
+                namespaced(&kube.bot_service_account),
+            ),
+        ]);
     }
     values
 }

@@ -456,14 +456,24 @@ pub(super) fn environment_check(setup: &RaSetup) -> Check {
         "default" => "default".to_owned(),
         name => format!("profile {name}"),
     };
+    let source = &setup.env_source;
     let problem = if env_file != Some(&file) {
         Some(format!(
-            "aws/env's AWS_SHARED_CREDENTIALS_FILE is {env_file:?}, but tbot writes {file}"
+            "{source}'s AWS_SHARED_CREDENTIALS_FILE is {env_file:?}, but tbot writes {file}"
         ))
     } else if env_profile != Some(&profile) {
         Some(format!(
-            "aws/env's AWS_PROFILE is {env_profile:?}, but tbot writes the section [{profile}]"
+            "{source}'s AWS_PROFILE is {env_profile:?}, but tbot writes the section [{profile}]"
         ))
+    } else if setup.kubernetes.is_some() {
+        // No aws/config on Kubernetes: the region comes from the container's environment.
+        let region = setup.env.get("AWS_REGION");
+        (region != Some(&setup.plan.aws.region)).then(|| {
+            format!(
+                "{source}'s AWS_REGION is {region:?}, not {}",
+                setup.plan.aws.region
+            )
+        })
     } else if !setup.config.contains_key(&section) {
         Some(format!("aws/config has no [{section}] section"))
     } else {
@@ -473,7 +483,7 @@ pub(super) fn environment_check(setup: &RaSetup) -> Check {
         id,
         problem,
         "(in the SDK) Unable to locate credentials, or another profile's",
-        "re-render: aws/env names tbot's credentials file and its section",
+        "re-render: the workload's environment names tbot's credentials file and its section",
         format!("AWS_SHARED_CREDENTIALS_FILE={file}, AWS_PROFILE={profile}"),
     )
 }

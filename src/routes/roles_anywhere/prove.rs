@@ -18,6 +18,7 @@ use crate::answers::plan::Plan;
 use crate::artifacts::render::{ANSWERS_FILE, ArtifactKind, PERMISSIONS_POLICY};
 use crate::routes::roles_anywhere::artifacts as ra_files;
 use crate::verify::check::{Check, CheckId, Report, Status, WorkloadReport};
+use crate::verify::kubernetes::KubernetesFiles;
 use crate::verify::teleport::{self as teleport_side, Grant};
 use crate::verify::{Files, VerifyError, parse_error, policy, read, shell_assignments, terraform};
 use crate::verify::{FleetFiles, isolation};
@@ -73,8 +74,14 @@ pub struct RaSetup {
     pub setup_script: BTreeMap<String, String>,
     pub tbot: RaService,
     pub grant: Grant,
+    /// The workload's environment: `aws/env`, or on Kubernetes its container's.
     pub env: BTreeMap<String, String>,
+    /// The file `env` is read from.
+    pub env_source: String,
+    /// `aws/config`; empty on Kubernetes.
     pub config: BTreeMap<String, BTreeMap<String, String>>,
+    /// A set on Kubernetes: the chart's values, the join token and the manifests.
+    pub kubernetes: Option<KubernetesFiles>,
 }
 
 impl RaSetup {
@@ -146,14 +153,22 @@ impl RaSetup {
             let relative = files.path(kind);
             serde_json::from_str(&read(dir, &relative)?).map_err(|e| parse_error(dir, &relative, e))
         };
-        let services = files.path(&ra_files::TBOT_SERVICES);
-        let document = teleport_side::yaml(dir, &services)?;
-        let service = &document["services"][0];
+        let kubernetes = match &plan.tbot.kubernetes {
+            Some(names) => Some(KubernetesFiles::read(dir, files, names)?),
+            None => None,
+        };
+        let (service, directory) = teleport_side::tbot_service(
+            dir,
+            files,
+            &ra_files::TBOT_SERVICES,
+            "services",
+            kubernetes.as_ref(),
+        )?;
         let text = |key: &str| teleport_side::text(&service[key]);
         let tbot = RaService {
             kind: text("type"),
             selector: teleport_side::text(&service["selector"]["name"]),
-            directory: teleport_side::text(&service["destination"]["path"]),
+            directory,
             role_arn: text("role_arn"),
             trust_anchor_arn: text("trust_anchor_arn"),
             profile_arn: text("profile_arn"),
@@ -163,6 +178,18 @@ impl RaSetup {
             credential_profile_name: teleport_side::written(&service["credential_profile_name"]),
             artifact_name: teleport_side::written(&service["artifact_name"]),
         };
+        // On Kubernetes the workload's environment is its container's, and there is no
+        // aws/config: the region is the environment's too.
+        let (env, env_source, config) = match &kubernetes {
+            Some(kube) => (kube.env(), kube.deployment_path.clone(), BTreeMap::new()),
+            None => {
+                let env_source = files.path(&ra_files::AWS_ENV);
+                let env = shell_assignments(&read(dir, &env_source)?);
+                let config =
+                    crate::verify::parse_ini(&read(dir, &files.path(&ra_files::AWS_CONFIG))?);
+                (env, env_source, config)
+            }
+        };
         Ok(Self {
             trust_policy: json(&ra_files::TRUST_POLICY)?,
             permissions_policy: json(&PERMISSIONS_POLICY)?,
@@ -170,8 +197,10 @@ impl RaSetup {
             terraform,
             setup_script,
             grant: teleport_side::read_workload_identity_grant(dir, files)?,
-            env: shell_assignments(&read(dir, &files.path(&ra_files::AWS_ENV))?),
-            config: crate::verify::parse_ini(&read(dir, &files.path(&ra_files::AWS_CONFIG))?),
+            env,
+            env_source,
+            config,
+            kubernetes,
             tbot,
             ra: *ra,
             plan,
@@ -309,6 +338,9 @@ fn checks_with(
     let mut checks = teleport_side::selected_checks(&setup.tbot.selector, &setup.grant);
     let teleport_refuses = checks.iter().any(|c| c.status == Status::Fail);
     checks.push(service_check(&setup.tbot));
+    if let Some(kube) = &setup.kubernetes {
+        checks.extend(crate::verify::kubernetes::checks(kube, &setup.plan));
+    }
     let session = timing_check(&setup.tbot);
     checks.push(session.0);
     checks.push(durations_check(setup, session.1));
