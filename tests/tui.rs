@@ -1146,3 +1146,35 @@ fn on_roles_anywhere_a_second_workload_shares_the_anchor_not_the_profile() {
     assert_eq!(second.text(FieldId::RaProfileArn), None);
     assert!(app.workload_rows().iter().all(|row| row.valid));
 }
+
+#[test]
+fn kubernetes_shows_its_names_with_their_defaults_and_host_hides_them() {
+    let mut app = discovered(given(), CHAIN);
+    go_to(&mut app, ScreenId::Ask(Step::Tbot));
+    focus(&mut app, FieldId::RunsOn);
+    assert!(!app.items().contains(&Item::Field(FieldId::Namespace)));
+    app.update(key(KeyCode::Right)); // host → kubernetes
+    assert_eq!(app.answers.text(FieldId::RunsOn), Some("kubernetes"));
+    for id in [
+        FieldId::Namespace,
+        FieldId::Deployment,
+        FieldId::Container,
+        FieldId::ServiceAccount,
+        FieldId::SecretName,
+        FieldId::BotServiceAccount,
+    ] {
+        assert!(app.items().contains(&Item::Field(id)), "{id:?}");
+    }
+    focus(&mut app, FieldId::Namespace);
+    type_text(&mut app, "Payments");
+    assert!(
+        app.problems(FieldId::Namespace)[0]
+            .rule
+            .contains("RFC 1123")
+    );
+    app.update(key(KeyCode::BackTab));
+    app.update(key(KeyCode::Left)); // kubernetes → host: the namespace goes with it
+    assert_eq!(app.answers.text(FieldId::RunsOn), Some("host"));
+    assert!(!app.items().contains(&Item::Field(FieldId::Namespace)));
+    assert_eq!(app.answers.text(FieldId::Namespace), None);
+}

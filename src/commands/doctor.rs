@@ -58,6 +58,14 @@ pub struct DoctorArgs {
     #[arg(long, conflicts_with_all = ["token_file", "credentials_file", "assume", "workload", "proxy"])]
     pub preflight: bool,
 
+    /// On Kubernetes: a running Pod of the workload, as `kubectl get pod NAME -o json` (or
+    /// `-l app.kubernetes.io/name=DEPLOYMENT`) prints it. Checks what its container was given
+    /// against the set: the service account, tbot's Secret mounted read-only, the environment,
+    /// and no second AWS identity (EKS's pod identity webhook, EKS Pod Identity). Nothing else
+    /// is read. Exit 0 when all hold, 1 otherwise.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["token_file", "credentials_file", "assume", "preflight", "proxy"])]
+    pub pod_spec: Option<PathBuf>,
+
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
@@ -71,6 +79,9 @@ pub fn run(args: &DoctorArgs) -> Result<u8, CommandError> {
         .map_err(|error| CommandError::bad_input(format!("doctor: {error}")))?;
     if args.preflight {
         return preflight(args, &fleet);
+    }
+    if let Some(path) = &args.pod_spec {
+        return pod(args, &fleet, path);
     }
     if fleet.shared().route == crate::routes::Route::RolesAnywhere {
         return roles_anywhere(args);
@@ -139,6 +150,42 @@ pub fn run(args: &DoctorArgs) -> Result<u8, CommandError> {
             args.out.display()
         ),
         Report::of(checks),
+        args.json,
+    )
+}
+
+/// `doctor --pod-spec`: a running Pod against the workload's set on Kubernetes.
+fn pod(
+    args: &DoctorArgs,
+    fleet: &crate::answers::fleet::Fleet,
+    path: &std::path::Path,
+) -> Result<u8, CommandError> {
+    let bad = |message: String| CommandError::bad_input(format!("doctor: {message}"));
+    let workload = crate::verify::wanted_workload(&args.out, fleet, args.workload.as_deref())
+        .map_err(|error| bad(error.to_string()))?;
+    if workload.plan.tbot.kubernetes.is_none() {
+        return Err(bad(format!(
+            "--pod-spec: the set in {} is not on Kubernetes (tbot.runs_on is host)",
+            args.out.display()
+        )));
+    }
+    let text = crate::artifacts::files::read_text(path, crate::artifacts::files::ARTIFACT_LIMIT)
+        .map_err(|error| bad(format!("--pod-spec: {error}")))?;
+    let document = crate::artifacts::yaml::from_str(&text)
+        .map_err(|error| bad(format!("--pod-spec {}: {error}", path.display())))?;
+    let pod = crate::verify::kubernetes::PodSpec::of_pod(&document).ok_or_else(|| {
+        bad(format!(
+            "--pod-spec {}: not a Pod, nor a list with one (give `kubectl get pod NAME -o json`)",
+            path.display()
+        ))
+    })?;
+    report_checks(
+        &format!(
+            "doctor --pod-spec {}: the running Pod against the set in {}",
+            path.display(),
+            args.out.display()
+        ),
+        Report::of(doctor::pod::checks(&workload.plan, &pod)),
         args.json,
     )
 }

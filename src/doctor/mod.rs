@@ -8,6 +8,7 @@
 //! exact error AWS answers and the fix. The STS simulation is `verify`'s, run against the
 //! deployed documents instead of the rendered ones.
 
+pub mod pod;
 pub mod preflight;
 pub mod read;
 

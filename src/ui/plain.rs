@@ -752,6 +752,7 @@ mod tests {
         Type(""),                     // credential TTL
         Type(""),                     // renewal interval
         Type(""),                     // audience
+        Type(""),                     // where it runs: host
     ];
 
     #[test]
@@ -847,6 +848,71 @@ mod tests {
                 "{label}: {message:?} lacks {rule:?}"
             );
         }
+    }
+
+    #[test]
+    fn kubernetes_asks_for_its_names_each_by_its_rule_and_a_host_does_not() {
+        let mut replies: Vec<Reply> = GUIDE.to_vec();
+        *replies.last_mut().expect("a reply") = Pick(1); // kubernetes
+        replies.extend([
+            Type("Payments"), // namespace: refused
+            Type("payments"),
+            Type(""),       // deployment: from the SPIFFE path
+            Type("api.v1"), // container: refused
+            Type("api"),
+            Type(""),                // service account: the deployment's
+            Type(""),                // secret
+            Type("example-service"), // tbot's account: the workload's, refused
+            Type(""),
+        ]);
+        let mut script = Script::new(&replies);
+        let mut answers = Answers::default();
+        ask_all(&mut script, &mut answers, &offline).expect("completes");
+        let plan = plan::validate(&answers).expect("valid");
+        let kube = plan.tbot.kubernetes.expect("on kubernetes");
+        assert_eq!(
+            (
+                kube.namespace.as_str(),
+                kube.deployment.as_str(),
+                kube.container.as_str()
+            ),
+            ("payments", "example-service", "api")
+        );
+        assert_eq!(kube.bot_service_account, "tbot-example-service");
+        let rejected: Vec<&str> = script
+            .rejected
+            .iter()
+            .map(|(label, _)| label.as_str())
+            .collect();
+        assert_eq!(
+            rejected,
+            [
+                field(FieldId::Namespace).label,
+                field(FieldId::Container).label,
+                field(FieldId::BotServiceAccount).label
+            ]
+        );
+        assert!(
+            script.rejected[0].1.contains("RFC 1123 label"),
+            "{:?}",
+            script.rejected
+        );
+        assert!(
+            script.rejected[2]
+                .1
+                .contains("could join Teleport as the bot"),
+            "{:?}",
+            script.rejected
+        );
+
+        let mut script = Script::new(GUIDE);
+        ask_all(&mut script, &mut Answers::default(), &offline).expect("completes");
+        assert!(
+            !script
+                .asked
+                .iter()
+                .any(|l| l == field(FieldId::Namespace).label)
+        );
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub enum CheckId {
     DeployedAnchor,
     DeployedProfile,
     CredentialsAge,
+    /// A running Pod's spec (Kubernetes).
+    PodSpec,
+    PodEks,
     Drift,
     Assume,
     // What preflight checks of the account before apply.
@@ -164,6 +167,8 @@ impl CheckId {
             Self::DeployedAnchor => "trust anchor (aws)",
             Self::DeployedProfile => "profile (aws)",
             Self::CredentialsAge => "credentials age",
+            Self::PodSpec => "pod (k8s)",
+            Self::PodEks => "second identity (k8s)",
             Self::Drift => "drift",
             Self::Assume => "assume",
             Self::QuotaRoles => "roles quota",

@@ -20,7 +20,8 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-  'moto[server]==5.2.5' 'awscli==1.46.3' 'parliament==1.6.4' 'checkov==3.3.30'
+  'moto[server]==5.2.5' 'awscli==1.46.3' 'parliament==1.6.4' 'checkov==3.3.30' \
+  'kubernetes-validate==1.37.0'
 say "tools installed after $(( $(date +%s) - started ))s: $("$venv/bin/aws" --version 2>&1), moto $("$venv/bin/python" -c 'import moto; print(moto.__version__)'), parliament $("$venv/bin/python" -c 'import parliament; print(parliament.__version__)'), checkov $("$venv/bin/checkov" --version)"
 
 command -v terraform >/dev/null || fail "terraform is not on PATH; it is needed for 'terraform fmt -check'"
@@ -394,6 +395,9 @@ run_teleport() { # run_teleport CASE [ONLY_ROLE_BOT]
   local roles
   roles=$(awk '$1 == "remove_workload" {print $3}' "$out/teleport/teardown.sh")
   for role in $roles; do grep -q "[ ,]$role\\(,\\|$\\)" "$log-bots.log" || fail "$case: setup.sh did not give a bot $role"; done
+  for token in $(awk '$1 == "remove_token" {print $2}' "$out/teleport/teardown.sh"); do
+    tctl get "token/$token" > /dev/null 2>&1 || fail "$case: setup.sh did not create the join token $token"
+  done
   sh "$out/teleport/teardown.sh" < /dev/null > /dev/null 2>&1 && fail "$case: teleport/teardown.sh went ahead without --yes or a terminal"
   sh "$out/teleport/teardown.sh" --yes > "$log-1.log" 2>&1 || { cat "$log-1.log"; fail "$case: teleport/teardown.sh failed"; }
   tctl bots ls > "$log-bots.log"
@@ -405,6 +409,7 @@ run_teleport() { # run_teleport CASE [ONLY_ROLE_BOT]
     fi
   done
   [ -z "$(ls "$FAKE_TCTL_STATE/resources/workload_identity" 2>/dev/null)" ] || fail "$case: a workload_identity is left"
+  [ -z "$(ls "$FAKE_TCTL_STATE/resources/token" 2>/dev/null)" ] || fail "$case: a join token is left"
   [ -z "$only" ] || grep -q "kept:    role .* on bot $only (it is the bot's only role" "$log-1.log" || fail "$case: $only's only role was not kept saying why"
   sh "$out/teleport/teardown.sh" --yes > "$log-2.log" 2>&1 || { cat "$log-2.log"; fail "$case: teleport/teardown.sh failed when run again"; }
   grep -q 'teardown.sh: changed 0,' "$log-2.log" || { cat "$log-2.log"; fail "$case: the second teleport/teardown.sh changed something"; }
@@ -770,6 +775,40 @@ assert document["Statement"] == given["Statement"], document' \
 # doctor --preflight on moto before apply: a healthy account passes with the account's own
 # role quota; a role whose name differs only in case, and a provider that exists while the
 # answers create it, are each named.
+# tbot.runs_on: kubernetes, on both routes and in a fleet. No Kubernetes cluster is at hand:
+# kubernetes-validate (PyPI; it ships the Kubernetes API's JSON schemas) checks the Secret, the
+# service account and the example Deployment strictly, and the patch both alone (strict, nothing
+# required) and merged into a Deployment as `kubectl patch --type strategic` merges it
+# (tests/e2e/validate_kubernetes.py). The join token goes through teleport/setup.sh and
+# teardown.sh on the stand-in tctl.
+run_kubernetes() {
+  local case out
+  sed -e 's|^  output_dir: /opt/workload-identity$|  runs_on: kubernetes\n  output_dir: /var/run/secrets/workload-identity\n  namespace: reports|' \
+    examples/fleet.yaml > "$work/kubernetes-fleet.yaml"
+  grep -q 'runs_on: kubernetes' "$work/kubernetes-fleet.yaml" || fail "kubernetes: the fleet example changed: cannot put it on Kubernetes"
+  for case in kubernetes roles-anywhere-kubernetes kubernetes-fleet; do
+    out="$work/$case"
+    local answers="examples/$case.yaml"
+    [ "$case" = kubernetes-fleet ] && answers="$work/kubernetes-fleet.yaml"
+    "$wi_aws" --answers-file "$answers" --out "$out" > "$work/$case-render.log" 2>&1 \
+      || { cat "$work/$case-render.log"; fail "$case: render (and its verify) failed"; }
+    grep -q '✓ join token\|passed' "$work/$case-render.log" || { cat "$work/$case-render.log"; fail "$case: verify did not run"; }
+    local folders=("$out/kubernetes")
+    [ "$case" = kubernetes-fleet ] && folders=("$out"/kubernetes/*/)
+    for folder in "${folders[@]}"; do
+      "$venv/bin/kubernetes-validate" --strict --quiet "$folder/deployment.yaml" "$folder/secret.yaml" "$folder/service-account.yaml" \
+        || fail "$case: kubernetes-validate refused a manifest of $folder"
+      "$venv/bin/python" tests/e2e/validate_kubernetes.py "$folder" >> "$work/$case-validate.log" \
+        || fail "$case: the patch of $folder is not valid Deployment content"
+      sh -n "$folder/setup.sh" && sh -n "$folder/teardown.sh" || fail "$case: a script of $folder does not parse"
+    done
+    "$wi_aws" verify --out "$out" > /dev/null || fail "$case: verify failed on the written set"
+  done
+  run_teleport kubernetes
+  run_teleport kubernetes-fleet
+  say "kubernetes: 2 examples and a fleet of 3 verify; kubernetes-validate accepts their 15 manifests and 5 patches (alone and merged into a Deployment); their join tokens are created and removed by the Teleport scripts"
+}
+
 run_preflight() {
   local case=preflight out="$work/preflight"
   cat > "$work/preflight.yaml" <<'YAML'
@@ -828,6 +867,7 @@ run_boundary
 run_managed_policies
 run_organisation
 run_policy_file
+run_kubernetes
 run_preflight
 run_roles_anywhere
 run_roles_anywhere_fleet
