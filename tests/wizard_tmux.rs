@@ -156,6 +156,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("JWT SVID lifetime", &[]);
     tmux.answer("tbot renewal interval", &[]);
     tmux.answer("JWT audience", &[]);
+    tmux.answer("Where the workload runs", &[]);
     tmux.answer("Add another workload?", &[]);
     tmux.wait_for("Write 15 files to wizard-out?", Duration::from_secs(20));
     tmux.run(&["send-keys", "-t", "wizard", "y", "Enter"]);
@@ -220,6 +221,7 @@ fn the_plain_wizard_in_demo_mode_on_roles_anywhere_passes_verify() {
         "AWS session duration",
         "Session renewal interval",
         "Profile in the credentials file",
+        "Where the workload runs",
         "Add another workload?",
     ] {
         tmux.answer(label, &[]);
@@ -664,6 +666,7 @@ fn the_plain_wizard_adds_a_second_workload() {
         "JWT SVID lifetime",
         "tbot renewal interval",
         "JWT audience",
+        "Where the workload runs",
     ] {
         tmux.answer(label, &[]);
     }
