@@ -31,6 +31,10 @@ fn snapshots_of_every_artifact() {
             .iter()
             .filter(|kind| kind.api.is_none_or(|api| api == plan.workload.api))
             .filter(|kind| kind.runs_on().is_none_or(|on| on == plan.tbot.runs_on))
+            .filter(|kind| {
+                kind.as_code()
+                    .is_none_or(|code| code == plan.workload.as_code)
+            })
             .filter(|kind| kind.layout != Layout::Fleet)
             .count();
         // answers.yaml and its schema; the set's copy of a policy file.

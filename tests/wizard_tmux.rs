@@ -152,6 +152,7 @@ fn the_plain_wizard_in_demo_mode_writes_what_render_writes() {
     tmux.answer("workload_identity resource name", &[]);
     tmux.answer("Teleport role name", &["my-workload-aws"]);
     tmux.answer("Bot name", &[]);
+    tmux.answer("How the Teleport side is written", &[]);
     tmux.answer("tbot output directory", &[]);
     tmux.answer("JWT SVID lifetime", &[]);
     tmux.answer("tbot renewal interval", &[]);
@@ -217,6 +218,7 @@ fn the_plain_wizard_in_demo_mode_on_roles_anywhere_passes_verify() {
         "workload_identity resource name",
         "Teleport role name",
         "Bot name",
+        "How the Teleport side is written",
         "tbot output directory",
         "AWS session duration",
         "Session renewal interval",
@@ -662,6 +664,7 @@ fn the_plain_wizard_adds_a_second_workload() {
         "workload_identity resource name",
         "Teleport role name",
         "Bot name",
+        "How the Teleport side is written",
         "tbot output directory",
         "JWT SVID lifetime",
         "tbot renewal interval",

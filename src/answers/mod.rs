@@ -182,6 +182,7 @@ impl Answers {
             Shown::When(choice, id) => self.text(choice) == Some(id),
             Shown::WithoutAnswer(other) => self.get(other).is_none(),
             Shown::ForApi(api) => self.api() == api,
+            Shown::Unless(choice, id) => self.text(choice).is_some_and(|given| given != id),
         }
     }
 
@@ -217,7 +218,8 @@ impl Answers {
         let route = self.route();
         for field in FIELDS {
             let other_route = field.route().is_some_and(|of| of != route);
-            if other_route || (matches!(field.shown, Shown::When(..)) && !self.shows(field)) {
+            let by_choice = matches!(field.shown, Shown::When(..) | Shown::Unless(..));
+            if other_route || (by_choice && !self.shows(field)) {
                 self.clear(field.id);
             }
         }

@@ -14,7 +14,7 @@ use crate::domain::policy_document::{self, PolicyDocument, PolicyFileError};
 use crate::domain::quotas;
 use crate::domain::spiffe::{self, SpiffeId};
 use crate::domain::tbot;
-use crate::domain::teleport::{self, ApiChoice, ProxyAddress, TeleportApi};
+use crate::domain::teleport::{self, ApiChoice, AsCode, ProxyAddress, TeleportApi};
 use crate::domain::thumbprint::{self, MAX_THUMBPRINTS};
 use crate::routes::Route;
 use crate::routes::roles_anywhere::plan::RolesAnywherePlan;
@@ -83,6 +83,10 @@ pub struct Workload {
     /// The `workload_identity` resource's name (current generation only); the role selects it
     /// by the label `workload: <name>`, tbot by its name.
     pub resource_name: Option<String>,
+    /// How the Teleport side is written (shared by a fleet).
+    pub as_code: AsCode,
+    /// Whether Terraform creates the bot and sets its roles.
+    pub manage_bot: bool,
 }
 
 /// The AWS side: the account, the provider, the bucket, the role and the profile.
@@ -941,6 +945,7 @@ fn check_workload(
     let bot = check.text(FieldId::Bot, None, |v| {
         teleport::parse_resource_name(v, "bot")
     });
+    let (as_code, manage_bot) = check_as_code(check, api.as_ref().map(|(api, ..)| *api));
     let (api, api_reason, api_warning) = api?;
     Some(Workload {
         spiffe_id: spiffe_id?,
@@ -950,7 +955,41 @@ fn check_workload(
         api_reason,
         api_warning,
         resource_name: resource_name?,
+        as_code: as_code?,
+        manage_bot,
     })
+}
+
+/// `teleport.as_code` and `teleport.manage_bot`. tctl, the default, is never written out, so a
+/// set from before the choice saves as it did; Terraform writes the workload_identity
+/// resource, which the legacy generation has not.
+fn check_as_code(check: &mut Checker<'_>, api: Option<TeleportApi>) -> (Option<AsCode>, bool) {
+    let as_code = check.choice(FieldId::AsCode, AsCode::parse);
+    match as_code {
+        Some(AsCode::Tctl) | None => {
+            check.normalized.clear(FieldId::AsCode);
+            if let Some(flag) = check.answers.flag(FieldId::ManageBot) {
+                let given = Some(flag.to_string());
+                check.report(
+                    FieldId::ManageBot,
+                    given.as_deref(),
+                    &teleport::TeleportError::ManageBotWithTctl,
+                );
+            }
+            (as_code, false)
+        }
+        Some(code) => {
+            if api == Some(TeleportApi::LegacySpiffe) {
+                check.report(
+                    FieldId::AsCode,
+                    Some(code.id()),
+                    &teleport::TeleportError::AsCodeNeedsWorkloadIdentity { as_code: code.id() },
+                );
+                return (None, false);
+            }
+            (Some(code), check.flag(FieldId::ManageBot))
+        }
+    }
 }
 
 /// tbot's settings; which apply depends on the API generation (`None`: not known, broken).

@@ -7,7 +7,7 @@
 
 use crate::domain::aws::{AccessPreset, Partition, ProviderMode};
 use crate::domain::kubernetes::RunsOn;
-use crate::domain::teleport::{ApiChoice, TeleportApi};
+use crate::domain::teleport::{ApiChoice, AsCode, TeleportApi};
 use crate::routes::Route;
 use crate::routes::roles_anywhere::AnchorMode;
 
@@ -112,6 +112,8 @@ pub enum FieldId {
     ServiceAccount,
     SecretName,
     BotServiceAccount,
+    AsCode,
+    ManageBot,
 }
 
 /// Whose answer a field is in a fleet (an answers file of version 2): one answer shared by
@@ -144,7 +146,9 @@ impl FieldId {
             | Self::TrustAnchorName
             | Self::TrustAnchorArn
             | Self::CaBundle
-            | Self::RunsOn => Scope::Shared,
+            | Self::RunsOn
+            | Self::AsCode
+            | Self::ManageBot => Scope::Shared,
             Self::SpiffePath
             | Self::Bucket
             | Self::CreateBucket
@@ -268,6 +272,8 @@ impl FieldId {
             | Self::Access
             | Self::PolicyFile
             | Self::RunsOn
+            | Self::AsCode
+            | Self::ManageBot
             | Self::Api => {
                 return None;
             }
@@ -300,6 +306,8 @@ pub enum Shown {
     WithoutAnswer(FieldId),
     /// Only for this Teleport API generation, as the answers resolve it.
     ForApi(TeleportApi),
+    /// Only when the choice field is answered with another id than this one (its default).
+    Unless(FieldId, &'static str),
 }
 
 impl Field {
@@ -843,6 +851,26 @@ pub const FIELDS: &[Field] = &[
         kind: FieldKind::Text,
         default: FieldDefault::Derived,
         shown: Shown::When(FieldId::RunsOn, "kubernetes"),
+    },
+    Field {
+        id: FieldId::AsCode,
+        key: "teleport.as_code",
+        step: Step::Teleport,
+        label: "How the Teleport side is written",
+        help: "tctl: resources and scripts for tctl create. terraform: teleport/main.tf with Teleport's Terraform provider (teleport_workload_identity, teleport_role, the join token), for the workload-identity generation.",
+        kind: FieldKind::Choice(&AsCode::IDS),
+        default: FieldDefault::Text(AsCode::Tctl.id()),
+        shown: Shown::Always,
+    },
+    Field {
+        id: FieldId::ManageBot,
+        key: "teleport.manage_bot",
+        step: Step::Teleport,
+        label: "Terraform owns the bot?",
+        help: "true: it creates the bot and sets its roles to the role above, replacing any other roles the bot has. false: the bot exists; tctl bots update --add-roles gives it the role.",
+        kind: FieldKind::Flag,
+        default: FieldDefault::Flag(false),
+        shown: Shown::Unless(FieldId::AsCode, "tctl"),
     },
 ];
 

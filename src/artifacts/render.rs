@@ -12,7 +12,7 @@ use crate::answers::plan::Plan;
 use crate::artifacts::escape;
 use crate::domain::aws::{AccessPreset, ProviderMode};
 use crate::domain::kubernetes::RunsOn;
-use crate::domain::teleport::TeleportApi;
+use crate::domain::teleport::{AsCode, TeleportApi};
 use crate::routes::Route;
 use handlebars::{Handlebars, handlebars_helper};
 use serde_json::{Value, json};
@@ -76,10 +76,22 @@ impl ArtifactKind {
         }
     }
 
-    fn belongs_to(&self, route: Route, api: TeleportApi, runs_on: RunsOn) -> bool {
-        self.route.is_none_or(|of| of == route)
-            && self.api.is_none_or(|of| of == api)
-            && self.runs_on().is_none_or(|of| of == runs_on)
+    /// How the Teleport side is written that the artifact belongs to; `None`: either way.
+    /// tctl gets the resources and the scripts that create and delete them; Terraform its
+    /// root module, `teleport/main.tf`.
+    pub fn as_code(&self) -> Option<AsCode> {
+        match self.written_path().trim_start_matches("fleet/") {
+            "teleport/main.tf" => Some(AsCode::Terraform),
+            path if path.starts_with("teleport/") => Some(AsCode::Tctl),
+            _ => None,
+        }
+    }
+
+    fn belongs_to(&self, plan: &Plan) -> bool {
+        self.route.is_none_or(|of| of == plan.route)
+            && self.api.is_none_or(|of| of == plan.workload.api)
+            && self.runs_on().is_none_or(|of| of == plan.tbot.runs_on)
+            && self.as_code().is_none_or(|of| of == plan.workload.as_code)
     }
 }
 
@@ -229,6 +241,20 @@ pub const TELEPORT_TEARDOWN: ArtifactKind = artifact!(
     Layout::Set
 );
 
+pub const TELEPORT_TERRAFORM: ArtifactKind = artifact!(
+    "teleport/main.tf",
+    Format::Hcl,
+    false,
+    Some(TeleportApi::WorkloadIdentity),
+    Layout::Single
+);
+pub const FLEET_TELEPORT_TERRAFORM: ArtifactKind = artifact!(
+    "fleet/teleport/main.tf",
+    Format::Hcl,
+    false,
+    Some(TeleportApi::WorkloadIdentity),
+    Layout::Fleet
+);
 pub const JOIN_TOKEN: ArtifactKind = artifact!("teleport/join-token.yaml", Format::Yaml, false);
 pub const KUBERNETES_TBOT_VALUES: ArtifactKind =
     artifact!("kubernetes/tbot-values.yaml", Format::Yaml, false);
@@ -292,6 +318,7 @@ pub const ARTIFACTS: &[ArtifactKind] = &[
     TBOT_SERVICES,
     AWS_CONFIG,
     AWS_ENV,
+    TELEPORT_TERRAFORM,
     JOIN_TOKEN,
     KUBERNETES_TBOT_VALUES,
     KUBERNETES_SERVICE_ACCOUNT,
@@ -304,6 +331,7 @@ pub const ARTIFACTS: &[ArtifactKind] = &[
     FLEET_TERRAFORM,
     FLEET_AWS_CLI_SETUP,
     FLEET_TELEPORT_SETUP,
+    FLEET_TELEPORT_TERRAFORM,
     FLEET_NEXT_STEPS,
 ];
 
@@ -318,6 +346,7 @@ const LISTING: &[&str] = &[
     "iam/policy-file.json",
     "aws-cli/setup.sh",
     "aws-cli/teardown.sh",
+    "teleport/main.tf",
     "teleport/workload-identity.yaml",
     "teleport/role.yaml",
     "teleport/join-token.yaml",
@@ -450,8 +479,12 @@ const KUBERNETES_MOUNTS: &str = include_str!("../../templates/partials/kubernete
 const KUBERNETES_STEPS: &str = include_str!("../../templates/partials/kubernetes-steps.md.hbs");
 const KUBERNETES_JOIN_TOKEN: &str =
     include_str!("../../templates/partials/kubernetes-join-token.md.hbs");
+const TELEPORT_TERRAFORM_STEPS: &str =
+    include_str!("../../templates/partials/teleport-terraform-steps.md.hbs");
 const KUBERNETES_FLEET_STEPS: &str =
     include_str!("../../templates/partials/kubernetes-fleet-steps.md.hbs");
+/// The `terraform` and `provider "teleport"` blocks of teleport/main.tf.
+const PROVIDER_TELEPORT: &str = include_str!("../../templates/partials/provider-teleport.tf.hbs");
 /// The `provider "aws"` block of every main.tf: the region, and `aws.tags` as default tags.
 const PROVIDER_AWS: &str = include_str!("../../templates/partials/provider-aws.tf.hbs");
 
@@ -499,6 +532,11 @@ impl Templates {
                 ],
                 Format::Hcl => &[
                     ("provider_aws", "provider-aws.tf", PROVIDER_AWS),
+                    (
+                        "provider_teleport",
+                        "provider-teleport.tf",
+                        PROVIDER_TELEPORT,
+                    ),
                     ("managed_policies", "managed-policies.tf", MANAGED_POLICIES),
                     (
                         "managed_policies_fleet",
@@ -526,6 +564,11 @@ impl Templates {
                 ],
                 Format::Markdown => &[
                     ("kubernetes_steps", "kubernetes-steps.md", KUBERNETES_STEPS),
+                    (
+                        "teleport_terraform_steps",
+                        "teleport-terraform-steps.md",
+                        TELEPORT_TERRAFORM_STEPS,
+                    ),
                     (
                         "kubernetes_join_token",
                         "kubernetes-join-token.md",
@@ -614,6 +657,12 @@ pub fn context(plan: &Plan) -> Value {
         "token_file": plan.token_file(),
         "legacy_spiffe": plan.workload.api == TeleportApi::LegacySpiffe,
         "on_kubernetes": plan.tbot.runs_on == RunsOn::Kubernetes,
+        "teleport_terraform": plan.workload.as_code == AsCode::Terraform,
+        // What the Teleport steps of NEXT-STEPS.md, shared with a fleet's, read of one workload.
+        "fleet": false,
+        "manage_bot_any": plan.workload.manage_bot,
+        "workloads": [{"workload": {"bot": plan.workload.bot, "teleport_role": plan.workload.teleport_role}}],
+        "teleport_provider_version": crate::domain::teleport::terraform_provider_constraint(plan.cluster.version.as_deref()),
         "proxy_address": plan.cluster.proxy.address_with_port(),
         "secret_key": plan.written_file_name(),
         // The tbot chart's version is the cluster's (examples/chart/tbot/values.yaml,
@@ -633,12 +682,9 @@ pub fn context(plan: &Plan) -> Value {
 }
 
 /// The artifacts of `route` and the API generation `api` in `layout`.
-fn kinds(
-    (route, api, runs_on): (Route, TeleportApi, RunsOn),
-    layout: Layout,
-) -> impl Iterator<Item = &'static ArtifactKind> {
+fn kinds(shared: &Plan, layout: Layout) -> impl Iterator<Item = &'static ArtifactKind> + '_ {
     all_artifacts()
-        .filter(move |kind| kind.belongs_to(route, api, runs_on))
+        .filter(move |kind| kind.belongs_to(shared))
         .filter(move |kind| kind.layout == layout)
 }
 
@@ -652,10 +698,8 @@ pub fn render(plan: &Plan, templates: &Templates) -> Result<Vec<Artifact>, Rende
         false,
     ));
     let mut artifacts = Vec::with_capacity(ARTIFACTS.len() + 1);
-    for kind in all_artifacts().filter(|kind| {
-        kind.belongs_to(plan.route, plan.workload.api, plan.tbot.runs_on)
-            && kind.layout != Layout::Fleet
-    }) {
+    for kind in all_artifacts().filter(|kind| kind.belongs_to(plan) && kind.layout != Layout::Fleet)
+    {
         let context = if kind.layout == Layout::Set {
             &set
         } else {
@@ -677,8 +721,7 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
     if fleet.form == Form::Single {
         return render(fleet.shared(), templates);
     }
-    let shared = fleet.shared();
-    let of_set = (shared.route, shared.workload.api, shared.tbot.runs_on);
+    let of_set = fleet.shared();
     let per_workload: Vec<&ArtifactKind> = kinds(of_set, Layout::PerWorkload).collect();
     // Each workload's files are its own: rendered on every core.
     let rendered = crate::artifacts::parallel::on_every_core(&fleet.workloads, |workload| {
@@ -811,6 +854,7 @@ fn fleet_entry(name: &str, plan: &Plan) -> Value {
         "aws": plan.aws,
         "workload": plan.workload,
         "spiffe_id": plan.workload.spiffe_id.to_string(),
+        "spiffe_path": plan.workload.spiffe_id.path(),
         "role_arn": plan.role_arn(),
         "policy_arn": plan.policy_arn(),
         "statements": statements,
@@ -864,6 +908,10 @@ fn set_context(
         "provider_arn": shared.provider_arn(),
         "legacy_spiffe": shared.workload.api == TeleportApi::LegacySpiffe,
         "on_kubernetes": shared.tbot.runs_on == RunsOn::Kubernetes,
+        "teleport_terraform": shared.workload.as_code == AsCode::Terraform,
+        "teleport_provider_version": crate::domain::teleport::terraform_provider_constraint(shared.cluster.version.as_deref()),
+        "proxy_address": shared.cluster.proxy.address_with_port(),
+        "manage_bot_any": shared.workload.manage_bot,
         "created_buckets": created_buckets,
         "any_boundary": members.iter().any(|(_, plan)| plan.aws.permissions_boundary.is_some()),
         "any_managed": members.iter().any(|(_, plan)| !plan.aws.managed_policies.is_empty()),

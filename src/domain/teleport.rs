@@ -36,6 +36,12 @@ pub enum TeleportError {
     NoWorkloadIdentity { version: String },
     #[error("Teleport issues JWT SVIDs from 16.4.3, and this cluster runs {version}")]
     NoJwtSvids { version: String },
+    #[error(
+        "teleport.as_code {as_code} writes the workload_identity resource (the Terraform provider's teleport_workload_identity): the legacy generation has none"
+    )]
+    AsCodeNeedsWorkloadIdentity { as_code: &'static str },
+    #[error("teleport.manage_bot only applies with teleport.as_code terraform")]
+    ManageBotWithTctl,
 }
 
 impl Advice for TeleportError {
@@ -51,6 +57,10 @@ impl Advice for TeleportError {
                 "set teleport.api to legacy-spiffe (or auto), or upgrade the cluster to 17.2.7 or later".into()
             }
             Self::NoJwtSvids { .. } => "upgrade the cluster to 16.4.6 or later".into(),
+            Self::AsCodeNeedsWorkloadIdentity { .. } => {
+                "set teleport.api to workload-identity (Teleport 17.2.7 or later), or teleport.as_code to tctl".into()
+            }
+            Self::ManageBotWithTctl => "leave teleport.manage_bot out".into(),
         }
     }
 }
@@ -216,6 +226,50 @@ impl ApiChoice {
 
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.id() == value)
+    }
+}
+
+/// How the Teleport side is written: resources for `tctl create`, or Teleport's Terraform
+/// provider (`teleport_workload_identity`: gravitational/teleport PR #50382, backported to 17
+/// in #50511 and 16 in #50512).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AsCode {
+    #[default]
+    Tctl,
+    Terraform,
+}
+
+impl AsCode {
+    pub const ALL: [AsCode; 2] = [Self::Tctl, Self::Terraform];
+    pub const IDS: [&'static str; 2] = crate::domain::choice::choice_ids!(AsCode, 2);
+
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::Tctl => "tctl",
+            Self::Terraform => "terraform",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.id() == value)
+    }
+}
+
+/// The version constraint of Teleport's Terraform provider: the cluster's major version, as
+/// Teleport's clients should be (docs: "Teleport component compatibility"); without a known
+/// version, from 17.2.7 (the workload_identity API) up to the next major.
+pub fn terraform_provider_constraint(version: Option<&str>) -> String {
+    let major = version.and_then(|v| {
+        v.trim_start_matches('v')
+            .split('.')
+            .next()?
+            .parse::<u32>()
+            .ok()
+    });
+    match major {
+        Some(major) if major > 17 => format!(">= {major}.0.0, < {}.0.0", major + 1),
+        _ => ">= 17.2.7, < 18.0.0".to_owned(),
     }
 }
 

@@ -686,7 +686,10 @@ mod tests {
                 }
                 Reply::Type("") => Ok(start),
                 Reply::Cancel => Err(Cancelled),
-                other => panic!("{label}: expected a pick, scripted {other:?}"),
+                other => panic!(
+                    "{label}: expected a pick, scripted {other:?}; asked {:?}",
+                    self.asked
+                ),
             }
         }
 
@@ -748,6 +751,7 @@ mod tests {
         Type(""),                     // workload_identity resource: from the path
         Type("my-workload-aws"),      // teleport role
         Type("my-bot"),               // bot
+        Type(""),                     // Teleport side: tctl
         Type(""),                     // output dir
         Type(""),                     // credential TTL
         Type(""),                     // renewal interval
@@ -820,10 +824,10 @@ mod tests {
                 24 => Some(("-x", "Teleport workload_identity names")),
                 25 => Some(("-x", "Teleport role names")),
                 26 => Some(("", "required")),
-                27 => Some(("relative", "absolute path")),
-                28 => Some(("25h", "at most 24h")),
-                29 => Some(("2h", "not shorter than")),
-                30 => Some(("has space", "printable characters")),
+                28 => Some(("relative", "absolute path")),
+                29 => Some(("25h", "at most 24h")),
+                30 => Some(("2h", "not shorter than")),
+                31 => Some(("has space", "printable characters")),
                 _ => None,
             };
             if let Some((input, rule)) = bad {
@@ -983,6 +987,8 @@ mod tests {
         let found = move |_: &ProxyAddress| Ok(findings.clone());
         let mut replies: Vec<Reply> = GUIDE.to_vec();
         replies[5] = Pick(0); // the chain's thumbprint, offered first
+        // Teleport 17.0.0 takes the legacy generation: neither it nor a resource is asked.
+        replies.drain(23..25);
         let mut script = Script::new(&replies);
         let mut answers = Answers::default();
         ask_all(&mut script, &mut answers, &found).expect("completes");

@@ -18,6 +18,8 @@ pub enum CheckId {
     TrustAnchor,
     // What verify checks on the files and the token.
     TeleportRole,
+    /// Who gives the bot the role, when teleport/main.tf writes the Teleport side.
+    TeleportBot,
     TbotSelector,
     /// tbot's credential lifetime against its renewal interval, as the written file says.
     TbotTiming,
@@ -108,6 +110,7 @@ impl CheckId {
             Self::JwksHost => "jwks host",
             Self::TrustAnchor => "trust anchor",
             Self::TeleportRole => "teleport role",
+            Self::TeleportBot => "teleport bot",
             Self::TbotSelector => "tbot selector",
             Self::TbotTiming => "tbot timing",
             Self::Issued => "issued",

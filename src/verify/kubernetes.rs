@@ -10,7 +10,7 @@ use super::teleport::{text, yaml};
 use super::{Check, CheckId, Files, VerifyError};
 use crate::answers::plan::{KubernetesSetup, Plan};
 use crate::artifacts::render::{
-    JOIN_TOKEN, KUBERNETES_DEPLOYMENT, KUBERNETES_DEPLOYMENT_PATCH, KUBERNETES_SECRET,
+    KUBERNETES_DEPLOYMENT, KUBERNETES_DEPLOYMENT_PATCH, KUBERNETES_SECRET,
     KUBERNETES_SERVICE_ACCOUNT, KUBERNETES_TBOT_VALUES,
 };
 use crate::domain::kubernetes::{EKS_ROLE_ANNOTATION, EKS_SKIP_CONTAINERS, EKS_TOKEN_DIR};
@@ -178,19 +178,22 @@ pub struct KubernetesFiles {
 }
 
 impl KubernetesFiles {
+    /// The set's Kubernetes files; the join token is the Teleport side's (`docs`): tctl's file
+    /// or teleport/main.tf's resource.
     pub fn read(
         dir: &Path,
         files: Files<'_>,
         names: &KubernetesSetup,
+        docs: &super::teleport::TeleportDocs,
     ) -> Result<Self, VerifyError> {
         let values_path = files.path(&KUBERNETES_TBOT_VALUES);
-        let token_path = files.path(&JOIN_TOKEN);
+        let token_path = docs.token_source.clone();
         let deployment_path = files.path(&KUBERNETES_DEPLOYMENT);
         let patch_path = files.path(&KUBERNETES_DEPLOYMENT_PATCH);
         let deployment = yaml(dir, &deployment_path)?;
         Ok(Self {
             values: yaml(dir, &values_path)?,
-            token: yaml(dir, &token_path)?,
+            token: docs.token.clone(),
             secret: yaml(dir, &files.path(&KUBERNETES_SECRET))?,
             service_account: yaml(dir, &files.path(&KUBERNETES_SERVICE_ACCOUNT))?,
             deployment: PodSpec::of_template(&deployment),

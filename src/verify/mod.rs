@@ -65,6 +65,8 @@ pub struct Setup {
     pub env_source: String,
     /// A set on Kubernetes: the chart's values, the join token and the manifests.
     pub kubernetes: Option<kubernetes::KubernetesFiles>,
+    /// The Teleport resources as written (tctl's files, or teleport/main.tf's).
+    pub teleport_docs: teleport::TeleportDocs,
     pub setup_script: BTreeMap<String, String>,
 }
 
@@ -212,7 +214,14 @@ impl Setup {
                 &crate::artifacts::files::set_file_reader(dir),
             );
             let script = shell_assignments(&read(dir, AWS_CLI_SETUP.path)?);
-            return Self::assemble(dir, plan, Files::Single, terraform, script);
+            let teleport = teleport::TeleportTerraform::read(dir, &plan)?;
+            return Self::assemble(
+                dir,
+                plan,
+                Files::Single,
+                (terraform, script),
+                teleport.as_ref(),
+            );
         }
         let wanted = wanted_workload(dir, &fleet, workload)?;
         // Only the wanted workload's own files are read.
@@ -229,8 +238,8 @@ impl Setup {
         dir: &Path,
         plan: Plan,
         files: Files<'_>,
-        terraform: Result<terraform::Values, String>,
-        setup_script: BTreeMap<String, String>,
+        (terraform, setup_script): (Result<terraform::Values, String>, BTreeMap<String, String>),
+        teleport_terraform: Option<&teleport::TeleportTerraform>,
     ) -> Result<Self, VerifyError> {
         let json = |kind: &ArtifactKind| -> Result<Value, VerifyError> {
             let relative = files.path(kind);
@@ -238,12 +247,23 @@ impl Setup {
         };
         let trust_policy = json(&TRUST_POLICY)?;
         let permissions_policy = json(&PERMISSIONS_POLICY)?;
+        let teleport_docs = teleport::TeleportDocs::read(dir, files, &plan, teleport_terraform)?;
         let kubernetes = match &plan.tbot.kubernetes {
-            Some(names) => Some(kubernetes::KubernetesFiles::read(dir, files, names)?),
+            Some(names) => Some(kubernetes::KubernetesFiles::read(
+                dir,
+                files,
+                names,
+                &teleport_docs,
+            )?),
             None => None,
         };
-        let (tbot, grant) =
-            teleport::read_side(dir, plan.workload.api, files, kubernetes.as_ref())?;
+        let (tbot, grant) = teleport::read_side(
+            dir,
+            plan.workload.api,
+            files,
+            kubernetes.as_ref(),
+            &teleport_docs,
+        )?;
         // On Kubernetes the workload's environment is its container's: there is no profile.
         let (profile_name, profile, env, env_source) = match &kubernetes {
             Some(kube) => (
@@ -276,6 +296,7 @@ impl Setup {
             env,
             env_source,
             kubernetes,
+            teleport_docs,
             setup_script,
             plan,
         })
@@ -412,6 +433,8 @@ pub fn read_fleet(dir: &Path, fleet: &Fleet) -> Result<Vec<(String, Setup)>, Ver
 pub(crate) struct FleetFiles {
     /// main.tf's values that are no single instance's (or why it does not evaluate).
     terraform: Result<terraform::Values, String>,
+    /// teleport/main.tf, when the Teleport side is Terraform's.
+    pub(crate) teleport: Option<teleport::TeleportTerraform>,
     instances: BTreeMap<String, terraform::Values>,
     script: BTreeMap<String, String>,
     sections: BTreeMap<String, String>,
@@ -470,6 +493,7 @@ impl FleetFiles {
         let (script, sections) = script_sections(&script);
         Ok(Self {
             terraform,
+            teleport: teleport::TeleportTerraform::read(dir, shared)?,
             instances,
             script: shell_assignments(&script),
             sections,
@@ -517,8 +541,9 @@ impl WorkloadInput<'_> {
     fn assemble(&self, dir: &Path) -> Result<(String, Setup), VerifyError> {
         let name = &self.workload.name;
         let plan = self.workload.plan.clone();
-        let (terraform, script) = self.files.share_of(name);
-        Setup::assemble(dir, plan, Files::Workload(name), terraform, script)
+        let shares = self.files.share_of(name);
+        let teleport = self.files.teleport.as_ref();
+        Setup::assemble(dir, plan, Files::Workload(name), shares, teleport)
             .map(|setup| (name.clone(), setup))
     }
 }
@@ -669,6 +694,7 @@ fn verify_setup(
 ) -> Result<Vec<Check>, VerifyError> {
     let issuer = &simulated.issuer;
     let mut checks = teleport::checks(&setup.tbot, &setup.grant);
+    checks.extend(teleport::bot_check(&setup.teleport_docs, &setup.plan));
     let teleport_refuses = checks.iter().any(|c| c.status == Status::Fail);
     if let Some(kube) = &setup.kubernetes {
         checks.extend(kubernetes::checks(kube, &setup.plan));

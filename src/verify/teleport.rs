@@ -3,6 +3,7 @@
 //! ever asked, so these failures come first.
 
 use super::{Check, CheckId, VerifyError, parse_error, read};
+use crate::artifacts::render::{JOIN_TOKEN, TELEPORT_TERRAFORM};
 use crate::artifacts::render::{TBOT_OUTPUTS, TBOT_SERVICES, TELEPORT_ROLE, WORKLOAD_IDENTITY};
 use crate::domain::teleport::TeleportApi;
 use serde_json::Value;
@@ -84,11 +85,11 @@ pub fn read_side(
     api: TeleportApi,
     files: super::Files<'_>,
     kubernetes: Option<&super::kubernetes::KubernetesFiles>,
+    docs: &TeleportDocs,
 ) -> Result<(TbotOutput, Grant), VerifyError> {
     match api {
         TeleportApi::LegacySpiffe => {
-            let role = yaml(dir, &files.path(&TELEPORT_ROLE))?;
-            let allow = &role["spec"]["allow"];
+            let allow = &docs.role["spec"]["allow"];
             let (output, directory) =
                 tbot_service(dir, files, &TBOT_OUTPUTS, "outputs", kubernetes)?;
             let output = &output;
@@ -108,9 +109,9 @@ pub fn read_side(
             Ok((tbot, Grant::Legacy { allowed_paths }))
         }
         TeleportApi::WorkloadIdentity => {
-            let grant = read_workload_identity_grant(dir, files)?;
+            let grant = workload_identity_grant(docs);
             let Grant::WorkloadIdentity { resource, .. } = &grant else {
-                unreachable!("read_workload_identity_grant reads that generation's grant");
+                unreachable!("workload_identity_grant reads that generation's grant");
             };
             let (service, directory) =
                 tbot_service(dir, files, &TBOT_SERVICES, "services", kubernetes)?;
@@ -131,24 +132,214 @@ pub fn read_side(
 
 /// The current generation's role and `workload_identity` resource: what any tbot service
 /// that selects the resource by name (either route's) is granted.
-pub(crate) fn read_workload_identity_grant(
-    dir: &Path,
-    files: super::Files<'_>,
-) -> Result<Grant, VerifyError> {
-    let role = yaml(dir, &files.path(&TELEPORT_ROLE))?;
-    let allow = &role["spec"]["allow"];
-    let document = yaml(dir, &files.path(&WORKLOAD_IDENTITY))?;
+pub(crate) fn workload_identity_grant(docs: &TeleportDocs) -> Grant {
+    let allow = &docs.role["spec"]["allow"];
+    let document = &docs.workload_identity;
     let resource = Resource {
         name: text(&document["metadata"]["name"]),
         labels: string_map(&document["metadata"]["labels"], text),
         spiffe_path: text(&document["spec"]["spiffe"]["id"]),
     };
-    Ok(Grant::WorkloadIdentity {
+    Grant::WorkloadIdentity {
         role_labels: string_map(&allow["workload_identity_labels"], |values| {
             super::policy::strings(Some(values))
         }),
         may_read_resources: reads_workload_identities(&allow["rules"]),
         resource,
+    }
+}
+
+/// One workload's Teleport resources as written, each as the document `tctl create` would be
+/// given: tctl's YAML files, or the resources of teleport/main.tf as Terraform would plan them.
+#[derive(Debug, Clone, Default)]
+pub struct TeleportDocs {
+    pub role: Value,
+    /// The current generation's resource (null in the legacy one).
+    pub workload_identity: Value,
+    /// The join token, on Kubernetes.
+    pub token: Value,
+    /// The bot, when teleport/main.tf owns it.
+    pub bot: Value,
+    /// Where each was read, for the checks to name: the token's, the bot's.
+    pub token_source: String,
+    pub bot_source: String,
+    /// teleport/main.tf, when the Teleport side is Terraform's.
+    pub terraform: bool,
+}
+
+/// The blocks teleport/main.tf declares (`templates/teleport/main.tf.hbs`).
+const TF_WORKLOAD_IDENTITY: &str = ".resource.teleport_workload_identity.workload";
+const TF_ROLE: &str = ".resource.teleport_role.workload";
+const TF_TOKEN: &str = ".resource.teleport_provision_token.tbot";
+const TF_BOT: &str = ".resource.teleport_bot.workload";
+
+/// teleport/main.tf evaluated as Terraform would plan it: the values of its blocks without
+/// `for_each` and each instance's by its key (a workload's name; a bot's name for the bots).
+#[derive(Debug, Clone, Default)]
+pub struct TeleportTerraform {
+    shared: super::terraform::Values,
+    instances: BTreeMap<String, super::terraform::Values>,
+}
+
+impl TeleportTerraform {
+    /// The set's teleport/main.tf, when its Teleport side is Terraform's. A file that does not
+    /// evaluate is an error: no Teleport check could be made.
+    pub fn read(
+        dir: &Path,
+        plan: &crate::answers::plan::Plan,
+    ) -> Result<Option<Self>, VerifyError> {
+        if plan.workload.as_code != crate::domain::teleport::AsCode::Terraform {
+            return Ok(None);
+        }
+        let path = TELEPORT_TERRAFORM.written_path();
+        let values = super::terraform::evaluate_in(
+            &read(dir, path)?,
+            plan.aws.partition,
+            &plan.aws.account_id,
+            &crate::artifacts::files::set_file_reader(dir),
+        )
+        .map_err(|error| parse_error(dir, path, error))?;
+        let (shared, instances) = super::terraform::instances_by_key(values);
+        Ok(Some(Self { shared, instances }))
+    }
+
+    /// What `workload`'s resources say (`None`: a one-workload set), its bot's by `bot`.
+    fn docs(&self, workload: Option<&str>, bot: &str) -> TeleportDocs {
+        let empty = super::terraform::Values::new();
+        let own = match workload {
+            Some(name) => self.instances.get(name).unwrap_or(&empty),
+            None => &self.shared,
+        };
+        let bots = match workload {
+            Some(_) => self.instances.get(bot).unwrap_or(&empty),
+            None => &self.shared,
+        };
+        let document = |values: &super::terraform::Values, block: &str, kind: &str| {
+            let attribute = |name: &str| {
+                values
+                    .get(&format!("{block}.{name}"))
+                    .and_then(|value| serde_json::to_value(value).ok())
+                    .unwrap_or(Value::Null)
+            };
+            if values
+                .keys()
+                .any(|key| key.starts_with(&format!("{block}.")))
+            {
+                serde_json::json!({
+                    "kind": kind,
+                    "version": attribute("version"),
+                    "metadata": attribute("metadata"),
+                    "spec": attribute("spec"),
+                })
+            } else {
+                Value::Null
+            }
+        };
+        let path = TELEPORT_TERRAFORM.written_path();
+        TeleportDocs {
+            role: document(own, TF_ROLE, "role"),
+            workload_identity: document(own, TF_WORKLOAD_IDENTITY, "workload_identity"),
+            token: document(own, TF_TOKEN, "token"),
+            bot: document(bots, TF_BOT, "bot"),
+            token_source: format!("{path} teleport_provision_token.tbot"),
+            bot_source: format!("{path} teleport_bot.workload"),
+            terraform: true,
+        }
+    }
+}
+
+impl TeleportDocs {
+    /// One workload's Teleport resources: from `terraform` when the set's Teleport side is
+    /// Terraform's (`workload`: its name in a fleet), else from tctl's files.
+    pub fn read(
+        dir: &Path,
+        files: super::Files<'_>,
+        plan: &crate::answers::plan::Plan,
+        terraform: Option<&TeleportTerraform>,
+    ) -> Result<Self, VerifyError> {
+        if let Some(terraform) = terraform {
+            let workload = match files {
+                super::Files::Single => None,
+                super::Files::Workload(name) => Some(name),
+            };
+            return Ok(terraform.docs(workload, &plan.workload.bot));
+        }
+        let role = yaml(dir, &files.path(&TELEPORT_ROLE))?;
+        let workload_identity = match plan.workload.api {
+            TeleportApi::WorkloadIdentity => yaml(dir, &files.path(&WORKLOAD_IDENTITY))?,
+            TeleportApi::LegacySpiffe => Value::Null,
+        };
+        let token_source = files.path(&JOIN_TOKEN);
+        let token = match plan.tbot.kubernetes {
+            Some(_) => yaml(dir, &token_source)?,
+            None => Value::Null,
+        };
+        Ok(Self {
+            role,
+            workload_identity,
+            token,
+            bot: Value::Null,
+            token_source,
+            bot_source: String::new(),
+            terraform: false,
+        })
+    }
+}
+
+/// Who gives the bot the role: teleport/main.tf when it owns the bot (the bot's roles then
+/// are exactly its list), or `tctl bots update --add-roles`, which NEXT-STEPS.md gives.
+pub(crate) fn bot_check(docs: &TeleportDocs, plan: &crate::answers::plan::Plan) -> Option<Check> {
+    if !docs.terraform {
+        return None;
+    }
+    let role = &plan.workload.teleport_role;
+    let bot = &plan.workload.bot;
+    let id = CheckId::TeleportBot;
+    Some(match (plan.workload.manage_bot, docs.bot.is_null()) {
+        (true, true) => Check::fail(
+            id,
+            format!(
+                "teleport.manage_bot is true, but {} declares no bot",
+                docs.bot_source
+            ),
+            REFUSED,
+            "re-render: teleport/main.tf declares the bot with the role",
+        ),
+        (true, false) => {
+            let name = text(&docs.bot["metadata"]["name"]);
+            let roles = super::policy::strings(docs.bot["spec"].get("roles"));
+            if name == *bot && roles.contains(role) {
+                Check::pass(
+                    id,
+                    format!("{} gives bot {bot} the role {role}", docs.bot_source),
+                )
+            } else {
+                Check::fail(
+                    id,
+                    format!(
+                        "{} is bot {name:?} with the roles {roles:?}: not bot {bot} with {role}",
+                        docs.bot_source
+                    ),
+                    REFUSED,
+                    "re-render: teleport/main.tf gives the bot the role",
+                )
+            }
+        }
+        (false, true) => Check::pass(
+            id,
+            format!(
+                "bot {bot} is not Terraform's: `tctl bots update {bot} --add-roles {role}` gives it the role (NEXT-STEPS.md)"
+            ),
+        ),
+        (false, false) => Check::fail(
+            id,
+            format!(
+                "teleport.manage_bot is false, but {} declares the bot: its roles would be replaced by the file's",
+                docs.bot_source
+            ),
+            "(before AWS) the bot's other roles are taken away at apply",
+            "re-render, or set teleport.manage_bot: true",
+        ),
     })
 }
 

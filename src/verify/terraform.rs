@@ -185,6 +185,17 @@ fn computed(kind: &str, block: &hcl::Block, context: &Context, cloud: Cloud<'_>)
     object.insert("arn".into(), hcl::Value::String(arn));
     object.insert("id".into(), hcl::Value::String(id));
     object.insert("name".into(), hcl::Value::String(name));
+    // Teleport's provider keeps a resource's `metadata` (its name, its labels) as written:
+    // another resource refers to it (`teleport_role.workload.metadata.name`).
+    if kind.starts_with("teleport_")
+        && let Some(metadata) = block
+            .body()
+            .attributes()
+            .find(|a| a.key() == "metadata")
+            .and_then(|a| a.expr().evaluate(context).ok())
+    {
+        object.insert("metadata".into(), metadata);
+    }
     hcl::Value::Object(object)
 }
 

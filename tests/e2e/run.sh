@@ -97,15 +97,19 @@ lint() { # lint CASE OUT ACCESS: every IAM document under OUT/iam (one workload'
       fi
     done
   done
-  local failed
-  # checkov exits 1 when any check fails; the list is judged below.
-  failed=$({ "$venv/bin/checkov" -d "$out/terraform" --framework terraform --quiet --compact --skip-download -o json 2>/dev/null || true; } \
-    | "$venv/bin/python" -c 'import json, sys; d = json.load(sys.stdin); d = d[0] if isinstance(d, list) else d; [print(c["check_id"]) for c in d.get("results", {}).get("failed_checks", [])]' | sort -u)
-  for issue in $failed; do
-    [ -n "${checkov_accepted[$issue]:-}" ] || fail "$case: checkov $issue"
-    say "$case: checkov $issue accepted (${checkov_accepted[$issue]})"
+  local failed module
+  # Both root modules: the AWS side, and the Teleport side when Terraform writes it.
+  for module in terraform teleport; do
+    [ -f "$out/$module/main.tf" ] || continue
+    # checkov exits 1 when any check fails; the list is judged below.
+    failed=$({ "$venv/bin/checkov" -d "$out/$module" --framework terraform --quiet --compact --skip-download -o json 2>/dev/null || true; } \
+      | "$venv/bin/python" -c 'import json, sys; d = json.load(sys.stdin); d = d[0] if isinstance(d, list) else d; [print(c["check_id"]) for c in d.get("results", {}).get("failed_checks", [])]' | sort -u)
+    for issue in $failed; do
+      [ -n "${checkov_accepted[$issue]:-}" ] || fail "$case: checkov $module/main.tf $issue"
+      say "$case: checkov $issue accepted (${checkov_accepted[$issue]})"
+    done
+    terraform fmt -check -diff "$out/$module/main.tf" 2>/dev/null || fail "$case: terraform fmt would change $module/main.tf"
   done
-  terraform fmt -check -diff "$out/terraform/main.tf" 2>/dev/null || fail "$case: terraform fmt would change main.tf"
 }
 
 run_case() { # run_case NAME ANSWERS
@@ -807,6 +811,23 @@ run_kubernetes() {
   run_teleport kubernetes
   run_teleport kubernetes-fleet
   say "kubernetes: 2 examples and a fleet of 3 verify; kubernetes-validate accepts their 15 manifests and 5 patches (alone and merged into a Deployment); their join tokens are created and removed by the Teleport scripts"
+
+  # teleport.as_code: terraform, one workload on a host and the fleet on Kubernetes with its
+  # bots owned: teleport/main.tf passes checkov and terraform fmt, verify reads it.
+  sed -e 's|^  version: 17.4.2$|  version: 17.4.2\n  as_code: terraform\n  manage_bot: true|' \
+    "$work/kubernetes-fleet.yaml" > "$work/teleport-terraform-fleet.yaml"
+  grep -q 'as_code: terraform' "$work/teleport-terraform-fleet.yaml" || fail "teleport-terraform: the fleet example changed"
+  for case in teleport-terraform teleport-terraform-fleet; do
+    out="$work/$case"
+    local answers="examples/$case.yaml"
+    [ "$case" = teleport-terraform-fleet ] && answers="$work/$case.yaml"
+    "$wi_aws" --answers-file "$answers" --out "$out" > "$work/$case-render.log" 2>&1 \
+      || { cat "$work/$case-render.log"; fail "$case: render (and its verify) failed"; }
+    [ -f "$out/teleport/main.tf" ] && [ ! -e "$out/teleport/setup.sh" ] || fail "$case: teleport/main.tf does not replace tctl's files"
+    grep -q 'resource "teleport_workload_identity"' "$out/teleport/main.tf" || fail "$case: no teleport_workload_identity"
+    lint "$case" "$out" write-only
+  done
+  say "teleport-terraform: one workload and a Kubernetes fleet with its bots: teleport/main.tf verifies, checkov and terraform fmt pass"
 }
 
 run_preflight() {

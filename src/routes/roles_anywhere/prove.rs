@@ -82,6 +82,8 @@ pub struct RaSetup {
     pub config: BTreeMap<String, BTreeMap<String, String>>,
     /// A set on Kubernetes: the chart's values, the join token and the manifests.
     pub kubernetes: Option<KubernetesFiles>,
+    /// The Teleport resources as written (tctl's files, or teleport/main.tf's).
+    pub teleport_docs: teleport_side::TeleportDocs,
 }
 
 impl RaSetup {
@@ -110,7 +112,14 @@ impl RaSetup {
             &crate::artifacts::files::set_file_reader(dir),
         );
         let script = shell_assignments(&read(dir, ra_files::AWS_CLI_SETUP.written_path())?);
-        Self::assemble(dir, plan, Files::Single, terraform, script)
+        let teleport = teleport_side::TeleportTerraform::read(dir, &plan)?;
+        Self::assemble(
+            dir,
+            plan,
+            Files::Single,
+            (terraform, script),
+            teleport.as_ref(),
+        )
     }
 
     /// A workload of a fleet: main.tf's instance of its role and of its profile (keyed by the
@@ -133,8 +142,15 @@ impl RaSetup {
                 );
             }
         }
+        let teleport = files.teleport.as_ref();
         let files = Files::Workload(&workload.name);
-        Self::assemble(dir, workload.plan.clone(), files, terraform, script)
+        Self::assemble(
+            dir,
+            workload.plan.clone(),
+            files,
+            (terraform, script),
+            teleport,
+        )
     }
 
     /// One workload's files, with what it shares with a fleet already read.
@@ -142,8 +158,8 @@ impl RaSetup {
         dir: &Path,
         plan: Plan,
         files: Files<'_>,
-        terraform: Result<terraform::Values, String>,
-        setup_script: BTreeMap<String, String>,
+        (terraform, setup_script): (Result<terraform::Values, String>, BTreeMap<String, String>),
+        teleport_terraform: Option<&teleport_side::TeleportTerraform>,
     ) -> Result<Self, VerifyError> {
         let ra = plan
             .roles_anywhere
@@ -153,8 +169,10 @@ impl RaSetup {
             let relative = files.path(kind);
             serde_json::from_str(&read(dir, &relative)?).map_err(|e| parse_error(dir, &relative, e))
         };
+        let teleport_docs =
+            teleport_side::TeleportDocs::read(dir, files, &plan, teleport_terraform)?;
         let kubernetes = match &plan.tbot.kubernetes {
-            Some(names) => Some(KubernetesFiles::read(dir, files, names)?),
+            Some(names) => Some(KubernetesFiles::read(dir, files, names, &teleport_docs)?),
             None => None,
         };
         let (service, directory) = teleport_side::tbot_service(
@@ -196,11 +214,12 @@ impl RaSetup {
             anchor_pem: read(dir, &files.path(&ra_files::TRUST_ANCHOR))?,
             terraform,
             setup_script,
-            grant: teleport_side::read_workload_identity_grant(dir, files)?,
+            grant: teleport_side::workload_identity_grant(&teleport_docs),
             env,
             env_source,
             config,
             kubernetes,
+            teleport_docs,
             tbot,
             ra: *ra,
             plan,
@@ -336,6 +355,7 @@ fn checks_with(
     now: SystemTime,
 ) -> Result<Vec<Check>, VerifyError> {
     let mut checks = teleport_side::selected_checks(&setup.tbot.selector, &setup.grant);
+    checks.extend(teleport_side::bot_check(&setup.teleport_docs, &setup.plan));
     let teleport_refuses = checks.iter().any(|c| c.status == Status::Fail);
     checks.push(service_check(&setup.tbot));
     if let Some(kube) = &setup.kubernetes {

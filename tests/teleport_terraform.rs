@@ -1,0 +1,316 @@
+//! `teleport.as_code: terraform`: the Teleport side as teleport/main.tf, with Teleport's
+//! Terraform provider. Its snapshots, the file read back by hcl-rs with the answers exactly,
+//! verify's Teleport checks made on it as on tctl's files (each edit failing its check), the
+//! answers' rules, and a fleet on Kubernetes whose bots the file owns.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use wi_aws::verify;
+
+const EXAMPLE: &str = "examples/teleport-terraform.yaml";
+
+fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo_path("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+fn example_text() -> String {
+    std::fs::read_to_string(repo_path(EXAMPLE)).expect("example")
+}
+
+fn written_text(answers: &str) -> tempfile::TempDir {
+    let fleet = wi_aws::answers::fleet::from_answers_file(answers)
+        .unwrap_or_else(|problems| panic!("{problems}"));
+    let templates = wi_aws::artifacts::render::Templates::embedded().expect("templates");
+    let artifacts = wi_aws::artifacts::render::render_fleet(&fleet, &templates).expect("renders");
+    let dir = tempfile::tempdir().expect("temp dir");
+    wi_aws::artifacts::write::write_all(dir.path(), &artifacts, false).expect("writes");
+    dir
+}
+
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{file} does not contain {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
+fn failing(dir: &Path) -> Vec<&'static str> {
+    let report = verify::verify_dir(dir).expect("verify reads the set");
+    report.failed().map(|check| check.id.label()).collect()
+}
+
+fn problems_of(answers: &str) -> String {
+    match wi_aws::answers::fleet::from_answers_file(answers) {
+        Ok(_) => String::new(),
+        Err(problems) => problems.to_string(),
+    }
+}
+
+#[test]
+fn snapshots_of_the_teleport_terraform_set() {
+    for artifact in render_plan(&plan_of(EXAMPLE))
+        .iter()
+        .filter(|a| a.path != wi_aws::answers::schema::SCHEMA_FILE)
+    {
+        let name = format!(
+            "teleport_terraform__{}",
+            artifact.path.replace(['/', '.'], "_")
+        );
+        snapshot_settings().bind(|| insta::assert_snapshot!(name, &artifact.contents));
+    }
+}
+
+#[test]
+fn teleport_main_tf_replaces_tctls_files_and_reads_back_with_the_answers_exactly() {
+    let plan = plan_of(EXAMPLE);
+    let artifacts = render_plan(&plan);
+    let paths: Vec<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
+    for tctl_only in [
+        "teleport/role.yaml",
+        "teleport/workload-identity.yaml",
+        "teleport/setup.sh",
+        "teleport/teardown.sh",
+    ] {
+        assert!(!paths.contains(&tctl_only), "{tctl_only}");
+    }
+    let body: hcl::Body = hcl::from_str(artifact(&artifacts, "teleport/main.tf")).expect("HCL");
+    let block = |kind: &str| {
+        body.blocks()
+            .find(|b| b.identifier() == "resource" && b.labels()[0].as_str() == kind)
+            .unwrap_or_else(|| panic!("no {kind}"))
+    };
+    let attribute = |block: &hcl::Block, name: &str| -> hcl::Expression {
+        block
+            .body()
+            .attributes()
+            .find(|a| a.key() == name)
+            .map(|a| a.expr().clone())
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let resource = plan.workload.resource_name.clone().expect("a resource");
+    let identity = block("teleport_workload_identity");
+    let metadata = hcl::to_string(&attribute(identity, "metadata")).expect("text");
+    assert!(
+        metadata.contains(&format!("name = \"{resource}\"")),
+        "{metadata}"
+    );
+    assert!(
+        metadata.contains(&format!("workload = \"{resource}\"")),
+        "{metadata}"
+    );
+    let spec = hcl::to_string(&attribute(identity, "spec")).expect("text");
+    assert!(spec.contains("id = \"/svc/ledger\""), "{spec}");
+    let role = block("teleport_role");
+    let role_meta = hcl::to_string(&attribute(role, "metadata")).expect("text");
+    assert!(role_meta.contains("name = \"ledger-aws\""), "{role_meta}");
+    let role_spec = hcl::to_string(&attribute(role, "spec")).expect("text");
+    assert!(
+        role_spec.contains("teleport_workload_identity.workload.metadata.name"),
+        "{role_spec}"
+    );
+    assert!(role_spec.contains("\"workload_identity\""), "{role_spec}");
+    assert!(!body.blocks().any(|b| {
+        b.labels()
+            .first()
+            .is_some_and(|l| l.as_str() == "teleport_bot")
+    }));
+    let text = artifact(&artifacts, "teleport/main.tf");
+    assert!(
+        text.contains("version = \">= 17.2.7, < 18.0.0\""),
+        "capped like the AWS provider"
+    );
+    assert!(text.contains("addr = \"example.teleport.sh:443\""));
+    assert!(text.contains("tctl bots update ledger-bot --add-roles ledger-aws"));
+    let next_steps = artifact(&artifacts, "NEXT-STEPS.md");
+    assert!(next_steps.contains("terraform -chdir=teleport apply"));
+    assert!(next_steps.contains("tctl bots update ledger-bot --add-roles ledger-aws"));
+    assert!(next_steps.contains("terraform -chdir=teleport destroy"));
+    assert!(!next_steps.contains("sh teleport/setup.sh"));
+}
+
+#[test]
+fn the_example_verifies_with_the_teleport_checks_made_on_main_tf() {
+    let dir = written_text(&example_text());
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    let failed: Vec<_> = report.failed().collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    let labels: Vec<&str> = report.checks.iter().map(|c| c.id.label()).collect();
+    for expected in [
+        "teleport role",
+        "tbot selector",
+        "teleport bot",
+        "trust policy",
+    ] {
+        assert!(labels.contains(&expected), "{expected} in {labels:?}");
+    }
+}
+
+#[test]
+fn each_edit_of_teleport_main_tf_fails_the_check_that_covers_it() {
+    let owned = example_text().replace("manage_bot: false", "manage_bot: true");
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        // The role selects another resource by its label.
+        (
+            "workload = [teleport_workload_identity.workload.metadata.name]",
+            "workload = [\"other\"]",
+            &example_text(),
+            &["teleport role"],
+        ),
+        // The rule to read workload_identity resources is gone.
+        (
+            "verbs     = [\"list\", \"read\"]",
+            "verbs     = [\"list\"]",
+            &example_text(),
+            &["teleport role"],
+        ),
+        // The resource issues another SPIFFE ID than the trust policy trusts.
+        (
+            "id = \"/svc/ledger\"",
+            "id = \"/svc/other\"",
+            &example_text(),
+            &["trust policy"],
+        ),
+        // tbot selects a resource by a name the file no longer gives it.
+        (
+            "    name = \"svc-ledger\"\n    labels",
+            "    name = \"svc-other\"\n    labels",
+            &example_text(),
+            &["tbot selector"],
+        ),
+        // A bot the answers say is not Terraform's: its roles would be replaced.
+        (
+            "# The bot ledger-bot exists",
+            "resource \"teleport_bot\" \"workload\" {\n  metadata = {\n    name = \"ledger-bot\"\n  }\n  spec = {\n    roles = [\"ledger-aws\"]\n  }\n}\n# The bot ledger-bot exists",
+            &example_text(),
+            &["teleport bot"],
+        ),
+        // The owned bot lacks the role.
+        (
+            "roles = [teleport_role.workload.metadata.name]",
+            "roles = [\"access\"]",
+            &owned,
+            &["teleport bot"],
+        ),
+    ];
+    for (from, to, answers, expected) in cases {
+        let dir = written_text(answers);
+        edit(dir.path(), "teleport/main.tf", from, to);
+        let failing = failing(dir.path());
+        for label in *expected {
+            assert!(
+                failing.contains(label),
+                "{from:?} -> {to:?} should fail {label}, failed {failing:?}"
+            );
+        }
+    }
+    // A file that does not evaluate is no pass: verify stops, naming it.
+    let dir = written_text(&example_text());
+    edit(
+        dir.path(),
+        "teleport/main.tf",
+        "teleport_workload_identity.workload.metadata.name",
+        "teleport_workload_identity.missing.metadata.name",
+    );
+    let error = verify::verify_dir(dir.path()).expect_err("no verdict");
+    assert!(error.to_string().contains("teleport/main.tf"), "{error}");
+}
+
+#[test]
+fn as_code_rules_are_reported_with_the_fix() {
+    let legacy = example_text().replace(
+        "  as_code: terraform",
+        "  api: legacy-spiffe\n  as_code: terraform",
+    );
+    let problems = problems_of(&legacy);
+    assert!(
+        problems.contains("teleport.as_code = \"terraform\": teleport.as_code terraform writes the workload_identity resource"),
+        "{problems}"
+    );
+    let tctl = example_text().replace("  as_code: terraform\n", "");
+    let problems = problems_of(&tctl);
+    assert!(
+        problems.contains("teleport.manage_bot = \"false\": teleport.manage_bot only applies with teleport.as_code terraform"),
+        "{problems}"
+    );
+    let unknown = example_text().replace("as_code: terraform", "as_code: pulumi");
+    assert!(problems_of(&unknown).contains("expected one of: tctl, terraform"));
+    // tctl, the default, and manage_bot with it, are not written out: older sets save as before.
+    let saved = plan_of("examples/answers.yaml").to_answers().to_yaml();
+    assert!(
+        !saved.contains("as_code") && !saved.contains("manage_bot"),
+        "{saved}"
+    );
+    let saved = plan_of(EXAMPLE).to_answers().to_yaml();
+    let replayed = wi_aws::answers::fleet::single_plan(&saved).expect("replays");
+    assert_eq!(replayed, plan_of(EXAMPLE));
+}
+
+#[test]
+fn a_fleet_on_kubernetes_whose_bots_main_tf_owns_verifies_and_a_shared_bot_gets_both_roles() {
+    let fleet = r#"version: 2
+teleport: {proxy: example.teleport.sh, version: 17.4.2, as_code: terraform, manage_bot: true}
+aws: {account_id: "123456789012", bucket: example-shared-data}
+tbot: {runs_on: kubernetes, output_dir: /var/run/secrets/workload-identity}
+workloads:
+  - name: writer
+    teleport: {spiffe_path: /svc/writer, bot: data-bot}
+    tbot: {namespace: writers}
+  - name: reader
+    teleport: {spiffe_path: /svc/reader, bot: data-bot}
+    tbot: {namespace: readers}
+"#;
+    let dir = written_text(fleet);
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    assert!(
+        report.passed(),
+        "{:#?}",
+        report.failed().collect::<Vec<_>>()
+    );
+    let main_tf = std::fs::read_to_string(dir.path().join("teleport/main.tf")).expect("main.tf");
+    hcl::parse(&main_tf).expect("HCL");
+    assert!(main_tf.contains("workload.bot => teleport_role.workload[name].metadata.name..."));
+    assert!(main_tf.contains("service_account = \"writers:tbot-writer\""));
+    assert!(!dir.path().join("teleport/setup.sh").exists());
+    let values = wi_aws::verify::terraform::evaluate(
+        &main_tf,
+        wi_aws::domain::aws::Partition::Aws,
+        "123456789012",
+    )
+    .expect("evaluates");
+    let roles = values
+        .get(".resource.teleport_bot.workload[\"data-bot\"].spec")
+        .and_then(|spec| spec.as_object())
+        .and_then(|spec| spec.get("roles"))
+        .cloned()
+        .expect("the bot's roles");
+    assert_eq!(
+        serde_json::to_value(roles).expect("json"),
+        serde_json::json!(["svc-writer-aws", "svc-reader-aws"])
+    );
+    // The token of the reader's tbot allows the writer's service account: it cannot join.
+    edit(
+        dir.path(),
+        "teleport/main.tf",
+        "service_account = \"readers:tbot-reader\"",
+        "service_account = \"writers:tbot-writer\"",
+    );
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    let reader = report
+        .workloads
+        .iter()
+        .find(|w| w.name == "reader")
+        .expect("the reader");
+    assert!(
+        reader
+            .checks
+            .iter()
+            .any(|c| c.id.label() == "join token" && !c.ok()),
+        "{:#?}",
+        reader.checks
+    );
+}
