@@ -53,11 +53,16 @@ impl Advice for FleetError {
             }
             Self::NotOne => "give a file with one workload".into(),
             Self::Duplicate { what, .. } | Self::DuplicateButCase { what, .. }
-                if what.starts_with("Kubernetes") || what.starts_with("tbot") =>
+                if what.starts_with("Kubernetes") || what.starts_with("tbot ") =>
             {
                 format!(
                     "give each workload its own {what}, or another tbot.namespace: Kubernetes knows one of each name per namespace"
                 )
+            }
+            Self::Duplicate { what, .. } | Self::DuplicateButCase { what, .. }
+                if what.starts_with("bot the operator") =>
+            {
+                "give each workload its own bot, or teleport.manage_bot: false and `tctl bots update --add-roles` for each role".into()
             }
             Self::Duplicate { what, .. } | Self::DuplicateButCase { what, .. } => format!(
                 "give each workload its own {what}: IAM and Teleport know one of each name per account and cluster"
@@ -318,6 +323,17 @@ fn unique_values(plan: &Plan) -> Vec<(FieldId, &'static str, String)> {
             FieldId::WorkloadIdentity,
             "workload_identity resource",
             resource.clone(),
+        ));
+    }
+    // The operator's bot object sets the bot's roles to its workload's role: two workloads'
+    // objects of one bot would take each other's role away.
+    if plan.workload.manage_bot
+        && plan.workload.as_code == crate::domain::teleport::AsCode::Operator
+    {
+        values.push((
+            FieldId::Bot,
+            "bot the operator owns",
+            plan.workload.bot.clone(),
         ));
     }
     // Kubernetes names are unique in their namespace: two workloads with one Secret would

@@ -85,8 +85,10 @@ pub struct Workload {
     pub resource_name: Option<String>,
     /// How the Teleport side is written (shared by a fleet).
     pub as_code: AsCode,
-    /// Whether Terraform creates the bot and sets its roles.
+    /// Whether Terraform (or the operator) creates the bot and sets its roles.
     pub manage_bot: bool,
+    /// The namespace of the operator's resources, with `as_code: operator`.
+    pub operator_namespace: Option<String>,
 }
 
 /// The AWS side: the account, the provider, the bucket, the role and the profile.
@@ -946,6 +948,27 @@ fn check_workload(
         teleport::parse_resource_name(v, "bot")
     });
     let (as_code, manage_bot) = check_as_code(check, api.as_ref().map(|(api, ..)| *api));
+    if as_code == Some(AsCode::Operator) {
+        check_operator_names(check, &resource_name, &teleport_role, &bot);
+    }
+    let operator_namespace = match as_code {
+        Some(AsCode::Operator) => check
+            .text(FieldId::OperatorNamespace, None, |v| {
+                crate::domain::kubernetes::parse_label(v, "namespace")
+            })
+            .map(Some),
+        _ => {
+            if let Some(given) = check.answers.text(FieldId::OperatorNamespace) {
+                let given = given.to_owned();
+                check.report(
+                    FieldId::OperatorNamespace,
+                    Some(&given),
+                    &teleport::TeleportError::OperatorNamespaceWithoutOperator,
+                );
+            }
+            Some(None)
+        }
+    };
     let (api, api_reason, api_warning) = api?;
     Some(Workload {
         spiffe_id: spiffe_id?,
@@ -957,12 +980,40 @@ fn check_workload(
         resource_name: resource_name?,
         as_code: as_code?,
         manage_bot,
+        operator_namespace: operator_namespace?,
     })
 }
 
+/// The operator's resources are Kubernetes objects named like the Teleport resources they
+/// make, so those names must also be Kubernetes names (RFC 1123 subdomains: lowercase), and the
+/// workload_identity resource's name, a label value of its object, at most 63 characters
+/// (kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
+fn check_operator_names(
+    check: &mut Checker<'_>,
+    resource: &Option<Option<String>>,
+    role: &Option<String>,
+    bot: &Option<String>,
+) {
+    let names = [
+        (FieldId::WorkloadIdentity, resource.clone().flatten(), 63),
+        (FieldId::TeleportRole, role.clone(), 253),
+        (FieldId::Bot, bot.clone(), 253),
+    ];
+    for (id, name, max) in names {
+        let Some(name) = name else { continue };
+        if let Err(error) = crate::domain::kubernetes::parse_subdomain(
+            &name,
+            "object name (teleport.as_code operator)",
+            max,
+        ) {
+            check.report(id, Some(&name), &error);
+        }
+    }
+}
+
 /// `teleport.as_code` and `teleport.manage_bot`. tctl, the default, is never written out, so a
-/// set from before the choice saves as it did; Terraform writes the workload_identity
-/// resource, which the legacy generation has not.
+/// set from before the choice saves as it did; Terraform and the operator write the
+/// workload_identity resource, which the legacy generation has not.
 fn check_as_code(check: &mut Checker<'_>, api: Option<TeleportApi>) -> (Option<AsCode>, bool) {
     let as_code = check.choice(FieldId::AsCode, AsCode::parse);
     match as_code {

@@ -114,6 +114,7 @@ pub enum FieldId {
     BotServiceAccount,
     AsCode,
     ManageBot,
+    OperatorNamespace,
 }
 
 /// Whose answer a field is in a fleet (an answers file of version 2): one answer shared by
@@ -148,7 +149,8 @@ impl FieldId {
             | Self::CaBundle
             | Self::RunsOn
             | Self::AsCode
-            | Self::ManageBot => Scope::Shared,
+            | Self::ManageBot
+            | Self::OperatorNamespace => Scope::Shared,
             Self::SpiffePath
             | Self::Bucket
             | Self::CreateBucket
@@ -256,7 +258,9 @@ impl FieldId {
             Self::ProfileDuration => r"^[0-9]+$",
             Self::SessionDuration | Self::SessionRenewalInterval => r"^([0-9]+[hms])+$",
             Self::CredentialProfile => r"^[A-Za-z0-9._-]{1,64}$",
-            Self::Namespace | Self::Container => r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+            Self::Namespace | Self::Container | Self::OperatorNamespace => {
+                r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+            }
             Self::ServiceAccount | Self::Deployment | Self::SecretName => {
                 r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
             }
@@ -857,7 +861,7 @@ pub const FIELDS: &[Field] = &[
         key: "teleport.as_code",
         step: Step::Teleport,
         label: "How the Teleport side is written",
-        help: "tctl: resources and scripts for tctl create. terraform: teleport/main.tf with Teleport's Terraform provider (teleport_workload_identity, teleport_role, the join token), for the workload-identity generation.",
+        help: "tctl: resources and scripts for tctl create. terraform: teleport/main.tf with Teleport's Terraform provider (teleport_workload_identity, teleport_role, the join token). operator: the Teleport Kubernetes operator's resources (TeleportWorkloadIdentityV1, TeleportRoleV7, …) for kubectl apply. terraform and operator need the workload-identity generation.",
         kind: FieldKind::Choice(&AsCode::IDS),
         default: FieldDefault::Text(AsCode::Tctl.id()),
         shown: Shown::Always,
@@ -866,11 +870,21 @@ pub const FIELDS: &[Field] = &[
         id: FieldId::ManageBot,
         key: "teleport.manage_bot",
         step: Step::Teleport,
-        label: "Terraform owns the bot?",
+        label: "Terraform (or the operator) owns the bot?",
         help: "true: it creates the bot and sets its roles to the role above, replacing any other roles the bot has. false: the bot exists; tctl bots update --add-roles gives it the role.",
         kind: FieldKind::Flag,
         default: FieldDefault::Flag(false),
         shown: Shown::Unless(FieldId::AsCode, "tctl"),
+    },
+    Field {
+        id: FieldId::OperatorNamespace,
+        key: "teleport.operator_namespace",
+        step: Step::Teleport,
+        label: "The Teleport operator's namespace",
+        help: "The Kubernetes namespace the Teleport operator watches, where its resources go.",
+        kind: FieldKind::Text,
+        default: FieldDefault::Text(crate::domain::teleport::DEFAULT_OPERATOR_NAMESPACE),
+        shown: Shown::When(FieldId::AsCode, "operator"),
     },
 ];
 

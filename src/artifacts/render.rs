@@ -67,7 +67,7 @@ impl ArtifactKind {
     /// manifests and their script) and the join token its tbot joins with.
     pub fn runs_on(&self) -> Option<RunsOn> {
         let path = self.written_path();
-        if path.starts_with("kubernetes/") || path == JOIN_TOKEN_PATH {
+        if path.starts_with("kubernetes/") || path.ends_with(JOIN_TOKEN_FILE) {
             Some(RunsOn::Kubernetes)
         } else if path.starts_with("tbot/") || path.starts_with("aws/") {
             Some(RunsOn::Host)
@@ -82,6 +82,7 @@ impl ArtifactKind {
     pub fn as_code(&self) -> Option<AsCode> {
         match self.written_path().trim_start_matches("fleet/") {
             "teleport/main.tf" => Some(AsCode::Terraform),
+            path if path.starts_with("teleport/operator/") => Some(AsCode::Operator),
             path if path.starts_with("teleport/") => Some(AsCode::Tctl),
             _ => None,
         }
@@ -92,10 +93,13 @@ impl ArtifactKind {
             && self.api.is_none_or(|of| of == plan.workload.api)
             && self.runs_on().is_none_or(|of| of == plan.tbot.runs_on)
             && self.as_code().is_none_or(|of| of == plan.workload.as_code)
+            && (self.path != OPERATOR_BOT || plan.workload.manage_bot)
     }
 }
 
-const JOIN_TOKEN_PATH: &str = "teleport/join-token.yaml";
+const JOIN_TOKEN_FILE: &str = "join-token.yaml";
+/// The operator's bot, written only when it owns the bot (`teleport.manage_bot`).
+const OPERATOR_BOT: &str = "teleport/operator/bot.yaml";
 
 /// Which artifact sets a file is part of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,6 +259,30 @@ pub const FLEET_TELEPORT_TERRAFORM: ArtifactKind = artifact!(
     Some(TeleportApi::WorkloadIdentity),
     Layout::Fleet
 );
+pub const OPERATOR_WORKLOAD_IDENTITY: ArtifactKind = artifact!(
+    "teleport/operator/workload-identity.yaml",
+    Format::Yaml,
+    false,
+    Some(TeleportApi::WorkloadIdentity)
+);
+pub const OPERATOR_ROLE: ArtifactKind = artifact!(
+    "teleport/operator/role.yaml",
+    Format::Yaml,
+    false,
+    Some(TeleportApi::WorkloadIdentity)
+);
+pub const OPERATOR_JOIN_TOKEN: ArtifactKind = artifact!(
+    "teleport/operator/join-token.yaml",
+    Format::Yaml,
+    false,
+    Some(TeleportApi::WorkloadIdentity)
+);
+pub const OPERATOR_BOT_FILE: ArtifactKind = artifact!(
+    "teleport/operator/bot.yaml",
+    Format::Yaml,
+    false,
+    Some(TeleportApi::WorkloadIdentity)
+);
 pub const JOIN_TOKEN: ArtifactKind = artifact!("teleport/join-token.yaml", Format::Yaml, false);
 pub const KUBERNETES_TBOT_VALUES: ArtifactKind =
     artifact!("kubernetes/tbot-values.yaml", Format::Yaml, false);
@@ -319,6 +347,10 @@ pub const ARTIFACTS: &[ArtifactKind] = &[
     AWS_CONFIG,
     AWS_ENV,
     TELEPORT_TERRAFORM,
+    OPERATOR_WORKLOAD_IDENTITY,
+    OPERATOR_ROLE,
+    OPERATOR_JOIN_TOKEN,
+    OPERATOR_BOT_FILE,
     JOIN_TOKEN,
     KUBERNETES_TBOT_VALUES,
     KUBERNETES_SERVICE_ACCOUNT,
@@ -347,6 +379,10 @@ const LISTING: &[&str] = &[
     "aws-cli/setup.sh",
     "aws-cli/teardown.sh",
     "teleport/main.tf",
+    "teleport/operator/workload-identity.yaml",
+    "teleport/operator/role.yaml",
+    "teleport/operator/join-token.yaml",
+    "teleport/operator/bot.yaml",
     "teleport/workload-identity.yaml",
     "teleport/role.yaml",
     "teleport/join-token.yaml",
@@ -479,6 +515,8 @@ const KUBERNETES_MOUNTS: &str = include_str!("../../templates/partials/kubernete
 const KUBERNETES_STEPS: &str = include_str!("../../templates/partials/kubernetes-steps.md.hbs");
 const KUBERNETES_JOIN_TOKEN: &str =
     include_str!("../../templates/partials/kubernetes-join-token.md.hbs");
+const TELEPORT_OPERATOR_STEPS: &str =
+    include_str!("../../templates/partials/teleport-operator-steps.md.hbs");
 const TELEPORT_TERRAFORM_STEPS: &str =
     include_str!("../../templates/partials/teleport-terraform-steps.md.hbs");
 const KUBERNETES_FLEET_STEPS: &str =
@@ -564,6 +602,11 @@ impl Templates {
                 ],
                 Format::Markdown => &[
                     ("kubernetes_steps", "kubernetes-steps.md", KUBERNETES_STEPS),
+                    (
+                        "teleport_operator_steps",
+                        "teleport-operator-steps.md",
+                        TELEPORT_OPERATOR_STEPS,
+                    ),
                     (
                         "teleport_terraform_steps",
                         "teleport-terraform-steps.md",
@@ -658,6 +701,8 @@ pub fn context(plan: &Plan) -> Value {
         "legacy_spiffe": plan.workload.api == TeleportApi::LegacySpiffe,
         "on_kubernetes": plan.tbot.runs_on == RunsOn::Kubernetes,
         "teleport_terraform": plan.workload.as_code == AsCode::Terraform,
+        "teleport_operator": plan.workload.as_code == AsCode::Operator,
+        "operator_namespace": plan.workload.operator_namespace,
         // What the Teleport steps of NEXT-STEPS.md, shared with a fleet's, read of one workload.
         "fleet": false,
         "manage_bot_any": plan.workload.manage_bot,
@@ -909,6 +954,8 @@ fn set_context(
         "legacy_spiffe": shared.workload.api == TeleportApi::LegacySpiffe,
         "on_kubernetes": shared.tbot.runs_on == RunsOn::Kubernetes,
         "teleport_terraform": shared.workload.as_code == AsCode::Terraform,
+        "teleport_operator": shared.workload.as_code == AsCode::Operator,
+        "operator_namespace": shared.workload.operator_namespace,
         "teleport_provider_version": crate::domain::teleport::terraform_provider_constraint(shared.cluster.version.as_deref()),
         "proxy_address": shared.cluster.proxy.address_with_port(),
         "manage_bot_any": shared.workload.manage_bot,

@@ -37,11 +37,13 @@ pub enum TeleportError {
     #[error("Teleport issues JWT SVIDs from 16.4.3, and this cluster runs {version}")]
     NoJwtSvids { version: String },
     #[error(
-        "teleport.as_code {as_code} writes the workload_identity resource (the Terraform provider's teleport_workload_identity): the legacy generation has none"
+        "teleport.as_code {as_code} writes the workload_identity resource (the Terraform provider's teleport_workload_identity, the operator's TeleportWorkloadIdentityV1): the legacy generation has none"
     )]
     AsCodeNeedsWorkloadIdentity { as_code: &'static str },
-    #[error("teleport.manage_bot only applies with teleport.as_code terraform")]
+    #[error("teleport.manage_bot only applies with teleport.as_code terraform or operator")]
     ManageBotWithTctl,
+    #[error("teleport.operator_namespace only applies with teleport.as_code operator")]
+    OperatorNamespaceWithoutOperator,
 }
 
 impl Advice for TeleportError {
@@ -61,6 +63,9 @@ impl Advice for TeleportError {
                 "set teleport.api to workload-identity (Teleport 17.2.7 or later), or teleport.as_code to tctl".into()
             }
             Self::ManageBotWithTctl => "leave teleport.manage_bot out".into(),
+            Self::OperatorNamespaceWithoutOperator => {
+                "leave teleport.operator_namespace out, or set teleport.as_code: operator".into()
+            }
         }
     }
 }
@@ -229,25 +234,31 @@ impl ApiChoice {
     }
 }
 
-/// How the Teleport side is written: resources for `tctl create`, or Teleport's Terraform
+/// How the Teleport side is written: resources for `tctl create`, Teleport's Terraform
 /// provider (`teleport_workload_identity`: gravitational/teleport PR #50382, backported to 17
-/// in #50511 and 16 in #50512).
+/// in #50511 and 16 in #50512), or the Teleport Kubernetes operator's resources (group
+/// `resources.teleport.dev`: `TeleportWorkloadIdentityV1` and `TeleportRoleV7` of version v1,
+/// `TeleportProvisionToken` of v2, `TeleportBotV1` of v1, as the CRDs in
+/// `integrations/operator/config/crd/bases` declare them; the workload identity one arrived
+/// with PR #53484).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AsCode {
     #[default]
     Tctl,
     Terraform,
+    Operator,
 }
 
 impl AsCode {
-    pub const ALL: [AsCode; 2] = [Self::Tctl, Self::Terraform];
-    pub const IDS: [&'static str; 2] = crate::domain::choice::choice_ids!(AsCode, 2);
+    pub const ALL: [AsCode; 3] = [Self::Tctl, Self::Terraform, Self::Operator];
+    pub const IDS: [&'static str; 3] = crate::domain::choice::choice_ids!(AsCode, 3);
 
     pub const fn id(self) -> &'static str {
         match self {
             Self::Tctl => "tctl",
             Self::Terraform => "terraform",
+            Self::Operator => "operator",
         }
     }
 
@@ -255,6 +266,10 @@ impl AsCode {
         Self::ALL.into_iter().find(|c| c.id() == value)
     }
 }
+
+/// Where the Teleport operator runs by default: the teleport-cluster chart's namespace in
+/// Teleport's operator guide.
+pub const DEFAULT_OPERATOR_NAMESPACE: &str = "teleport";
 
 /// The version constraint of Teleport's Terraform provider: the cluster's major version, as
 /// Teleport's clients should be (docs: "Teleport component compatibility"); without a known

@@ -20,6 +20,8 @@ pub enum CheckId {
     TeleportRole,
     /// Who gives the bot the role, when teleport/main.tf writes the Teleport side.
     TeleportBot,
+    /// The Teleport operator's objects: of its CRDs' kinds and versions.
+    TeleportOperator,
     TbotSelector,
     /// tbot's credential lifetime against its renewal interval, as the written file says.
     TbotTiming,
@@ -111,6 +113,7 @@ impl CheckId {
             Self::TrustAnchor => "trust anchor",
             Self::TeleportRole => "teleport role",
             Self::TeleportBot => "teleport bot",
+            Self::TeleportOperator => "operator objects",
             Self::TbotSelector => "tbot selector",
             Self::TbotTiming => "tbot timing",
             Self::Issued => "issued",

@@ -694,6 +694,7 @@ fn verify_setup(
 ) -> Result<Vec<Check>, VerifyError> {
     let issuer = &simulated.issuer;
     let mut checks = teleport::checks(&setup.tbot, &setup.grant);
+    checks.extend(teleport::operator_check(&setup.teleport_docs));
     checks.extend(teleport::bot_check(&setup.teleport_docs, &setup.plan));
     let teleport_refuses = checks.iter().any(|c| c.status == Status::Fail);
     if let Some(kube) = &setup.kubernetes {

@@ -3,7 +3,10 @@
 //! ever asked, so these failures come first.
 
 use super::{Check, CheckId, VerifyError, parse_error, read};
-use crate::artifacts::render::{JOIN_TOKEN, TELEPORT_TERRAFORM};
+use crate::artifacts::render::{
+    ArtifactKind, JOIN_TOKEN, OPERATOR_BOT_FILE, OPERATOR_JOIN_TOKEN, OPERATOR_ROLE,
+    OPERATOR_WORKLOAD_IDENTITY, TELEPORT_TERRAFORM,
+};
 use crate::artifacts::render::{TBOT_OUTPUTS, TBOT_SERVICES, TELEPORT_ROLE, WORKLOAD_IDENTITY};
 use crate::domain::teleport::TeleportApi;
 use serde_json::Value;
@@ -163,8 +166,8 @@ pub struct TeleportDocs {
     /// Where each was read, for the checks to name: the token's, the bot's.
     pub token_source: String,
     pub bot_source: String,
-    /// teleport/main.tf, when the Teleport side is Terraform's.
-    pub terraform: bool,
+    /// How they were written.
+    pub as_code: crate::domain::teleport::AsCode,
 }
 
 /// The blocks teleport/main.tf declares (`templates/teleport/main.tf.hbs`).
@@ -243,7 +246,7 @@ impl TeleportTerraform {
             bot: document(bots, TF_BOT, "bot"),
             token_source: format!("{path} teleport_provision_token.tbot"),
             bot_source: format!("{path} teleport_bot.workload"),
-            terraform: true,
+            as_code: crate::domain::teleport::AsCode::Terraform,
         }
     }
 }
@@ -264,6 +267,9 @@ impl TeleportDocs {
             };
             return Ok(terraform.docs(workload, &plan.workload.bot));
         }
+        if plan.workload.as_code == crate::domain::teleport::AsCode::Operator {
+            return Self::read_operator(dir, files, plan);
+        }
         let role = yaml(dir, &files.path(&TELEPORT_ROLE))?;
         let workload_identity = match plan.workload.api {
             TeleportApi::WorkloadIdentity => yaml(dir, &files.path(&WORKLOAD_IDENTITY))?,
@@ -281,15 +287,113 @@ impl TeleportDocs {
             bot: Value::Null,
             token_source,
             bot_source: String::new(),
-            terraform: false,
+            as_code: crate::domain::teleport::AsCode::Tctl,
         })
     }
+
+    /// The operator's objects, each as the Teleport resource the operator makes of it: its
+    /// name and labels, and its spec as it is (`ToTeleport` in
+    /// `integrations/operator/apis/resources/v1/workload_identityv1_types.go`: `Name: l.Name`,
+    /// `Labels: l.Labels`, the spec cast). Each keeps its apiVersion and kind for
+    /// [`operator_check`].
+    fn read_operator(
+        dir: &Path,
+        files: super::Files<'_>,
+        plan: &crate::answers::plan::Plan,
+    ) -> Result<Self, VerifyError> {
+        let object = |kind: &ArtifactKind, teleport_kind: &str| -> Result<Value, VerifyError> {
+            let document = yaml(dir, &files.path(kind))?;
+            Ok(serde_json::json!({
+                "kind": teleport_kind,
+                "metadata": document["metadata"],
+                "spec": document["spec"],
+                "object": {"apiVersion": document["apiVersion"], "kind": document["kind"], "path": files.path(kind)},
+            }))
+        };
+        let token = match plan.tbot.kubernetes {
+            Some(_) => object(&OPERATOR_JOIN_TOKEN, "token")?,
+            None => Value::Null,
+        };
+        let bot = match plan.workload.manage_bot {
+            true => object(&OPERATOR_BOT_FILE, "bot")?,
+            false => Value::Null,
+        };
+        Ok(Self {
+            role: object(&OPERATOR_ROLE, "role")?,
+            workload_identity: object(&OPERATOR_WORKLOAD_IDENTITY, "workload_identity")?,
+            token,
+            bot,
+            token_source: files.path(&OPERATOR_JOIN_TOKEN),
+            bot_source: files.path(&OPERATOR_BOT_FILE),
+            as_code: crate::domain::teleport::AsCode::Operator,
+        })
+    }
+}
+
+/// The operator's objects are of the kinds and versions of its CRDs
+/// (`integrations/operator/config/crd/bases`, group resources.teleport.dev): an object of
+/// another kind or version is one the operator does not reconcile, and no resource is made.
+pub(crate) fn operator_check(docs: &TeleportDocs) -> Option<Check> {
+    if docs.as_code != crate::domain::teleport::AsCode::Operator {
+        return None;
+    }
+    let expected = [
+        (
+            &docs.workload_identity,
+            "resources.teleport.dev/v1",
+            "TeleportWorkloadIdentityV1",
+        ),
+        (&docs.role, "resources.teleport.dev/v1", "TeleportRoleV7"),
+        (
+            &docs.token,
+            "resources.teleport.dev/v2",
+            "TeleportProvisionToken",
+        ),
+        (&docs.bot, "resources.teleport.dev/v1", "TeleportBotV1"),
+    ];
+    let mut problems = Vec::new();
+    let mut namespaces = Vec::new();
+    for (document, api_version, kind) in expected {
+        if document.is_null() {
+            continue;
+        }
+        let object = &document["object"];
+        let (given_version, given_kind) = (text(&object["apiVersion"]), text(&object["kind"]));
+        if given_version != api_version || given_kind != kind {
+            problems.push(format!(
+                "{} is {given_version} {given_kind}, not {api_version} {kind}",
+                text(&object["path"])
+            ));
+        }
+        namespaces.push(text(&document["metadata"]["namespace"]));
+    }
+    namespaces.dedup();
+    if namespaces.len() > 1 {
+        problems.push(format!(
+            "the objects are in the namespaces {namespaces:?}: the operator watches one"
+        ));
+    }
+    Some(match problems.is_empty() {
+        true => Check::pass(
+            CheckId::TeleportOperator,
+            format!(
+                "the operator's objects are of its CRDs' kinds, in namespace {}",
+                namespaces.first().cloned().unwrap_or_default()
+            ),
+        ),
+        false => Check::fail(
+            CheckId::TeleportOperator,
+            problems.join("; "),
+            REFUSED,
+            "re-render: the objects are the operator's kinds, in the namespace it watches",
+        ),
+    })
 }
 
 /// Who gives the bot the role: teleport/main.tf when it owns the bot (the bot's roles then
 /// are exactly its list), or `tctl bots update --add-roles`, which NEXT-STEPS.md gives.
 pub(crate) fn bot_check(docs: &TeleportDocs, plan: &crate::answers::plan::Plan) -> Option<Check> {
-    if !docs.terraform {
+    if docs.as_code == crate::domain::teleport::AsCode::Tctl {
         return None;
     }
     let role = &plan.workload.teleport_role;

@@ -790,10 +790,11 @@ run_kubernetes() {
   sed -e 's|^  output_dir: /opt/workload-identity$|  runs_on: kubernetes\n  output_dir: /var/run/secrets/workload-identity\n  namespace: reports|' \
     examples/fleet.yaml > "$work/kubernetes-fleet.yaml"
   grep -q 'runs_on: kubernetes' "$work/kubernetes-fleet.yaml" || fail "kubernetes: the fleet example changed: cannot put it on Kubernetes"
-  for case in kubernetes roles-anywhere-kubernetes kubernetes-fleet; do
+  for case in kubernetes roles-anywhere-kubernetes kubernetes-fleet kubernetes-operator; do
     out="$work/$case"
     local answers="examples/$case.yaml"
     [ "$case" = kubernetes-fleet ] && answers="$work/kubernetes-fleet.yaml"
+    [ "$case" = kubernetes-operator ] && answers="tests/fixtures/kubernetes-operator.yaml"
     "$wi_aws" --answers-file "$answers" --out "$out" > "$work/$case-render.log" 2>&1 \
       || { cat "$work/$case-render.log"; fail "$case: render (and its verify) failed"; }
     grep -q '✓ join token\|passed' "$work/$case-render.log" || { cat "$work/$case-render.log"; fail "$case: verify did not run"; }
@@ -810,7 +811,8 @@ run_kubernetes() {
   done
   run_teleport kubernetes
   run_teleport kubernetes-fleet
-  say "kubernetes: 2 examples and a fleet of 3 verify; kubernetes-validate accepts their 15 manifests and 5 patches (alone and merged into a Deployment); their join tokens are created and removed by the Teleport scripts"
+  [ -f "$work/kubernetes-operator/teleport/operator/join-token.yaml" ] || fail "kubernetes-operator: no operator join token"
+  say "kubernetes: 3 sets and a fleet of 3 verify (one with the Teleport operator's objects); kubernetes-validate accepts their 18 manifests and 6 patches (alone and merged into a Deployment); the join tokens of tctl's sets are created and removed by the Teleport scripts"
 
   # teleport.as_code: terraform, one workload on a host and the fleet on Kubernetes with its
   # bots owned: teleport/main.tf passes checkov and terraform fmt, verify reads it.

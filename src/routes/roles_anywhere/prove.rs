@@ -355,6 +355,7 @@ fn checks_with(
     now: SystemTime,
 ) -> Result<Vec<Check>, VerifyError> {
     let mut checks = teleport_side::selected_checks(&setup.tbot.selector, &setup.grant);
+    checks.extend(teleport_side::operator_check(&setup.teleport_docs));
     checks.extend(teleport_side::bot_check(&setup.teleport_docs, &setup.plan));
     let teleport_refuses = checks.iter().any(|c| c.status == Status::Fail);
     checks.push(service_check(&setup.tbot));

@@ -1,7 +1,7 @@
-//! `teleport.as_code: terraform`: the Teleport side as teleport/main.tf, with Teleport's
-//! Terraform provider. Its snapshots, the file read back by hcl-rs with the answers exactly,
-//! verify's Teleport checks made on it as on tctl's files (each edit failing its check), the
-//! answers' rules, and a fleet on Kubernetes whose bots the file owns.
+//! `teleport.as_code`: the Teleport side as teleport/main.tf for Teleport's Terraform provider,
+//! or as the Teleport Kubernetes operator's objects. Their snapshots, the files read back with
+//! the answers exactly, verify's Teleport checks made on them as on tctl's files (each edit
+//! failing its check), the answers' rules, and a fleet on Kubernetes whose bots the file owns.
 
 mod common;
 
@@ -10,6 +10,7 @@ use std::path::Path;
 use wi_aws::verify;
 
 const EXAMPLE: &str = "examples/teleport-terraform.yaml";
+const OPERATOR: &str = "tests/fixtures/kubernetes-operator.yaml";
 
 fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
@@ -238,7 +239,7 @@ fn as_code_rules_are_reported_with_the_fix() {
         "{problems}"
     );
     let unknown = example_text().replace("as_code: terraform", "as_code: pulumi");
-    assert!(problems_of(&unknown).contains("expected one of: tctl, terraform"));
+    assert!(problems_of(&unknown).contains("expected one of: tctl, terraform, operator"));
     // tctl, the default, and manage_bot with it, are not written out: older sets save as before.
     let saved = plan_of("examples/answers.yaml").to_answers().to_yaml();
     assert!(
@@ -312,5 +313,198 @@ workloads:
             .any(|c| c.id.label() == "join token" && !c.ok()),
         "{:#?}",
         reader.checks
+    );
+}
+
+#[test]
+fn snapshots_of_the_operator_set() {
+    for artifact in render_plan(&plan_of(OPERATOR))
+        .iter()
+        .filter(|a| a.path != wi_aws::answers::schema::SCHEMA_FILE)
+    {
+        let name = format!(
+            "teleport_operator__{}",
+            artifact.path.replace(['/', '.'], "_")
+        );
+        snapshot_settings().bind(|| insta::assert_snapshot!(name, &artifact.contents));
+    }
+}
+
+#[test]
+fn the_operators_objects_read_back_with_the_answers_and_verify() {
+    let plan = plan_of(OPERATOR);
+    let artifacts = render_plan(&plan);
+    let paths: Vec<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
+    assert!(!paths.contains(&"teleport/setup.sh") && !paths.contains(&"teleport/main.tf"));
+    for (path, api_version, kind) in [
+        (
+            "teleport/operator/workload-identity.yaml",
+            "resources.teleport.dev/v1",
+            "TeleportWorkloadIdentityV1",
+        ),
+        (
+            "teleport/operator/role.yaml",
+            "resources.teleport.dev/v1",
+            "TeleportRoleV7",
+        ),
+        (
+            "teleport/operator/join-token.yaml",
+            "resources.teleport.dev/v2",
+            "TeleportProvisionToken",
+        ),
+        (
+            "teleport/operator/bot.yaml",
+            "resources.teleport.dev/v1",
+            "TeleportBotV1",
+        ),
+    ] {
+        let object = yaml(&artifacts, path);
+        assert_eq!(object["apiVersion"].as_str(), Some(api_version), "{path}");
+        assert_eq!(object["kind"].as_str(), Some(kind), "{path}");
+        assert_eq!(
+            object["metadata"]["namespace"].as_str(),
+            Some("teleport"),
+            "{path}"
+        );
+    }
+    let identity = yaml(&artifacts, "teleport/operator/workload-identity.yaml");
+    let resource = plan.workload.resource_name.clone().expect("a resource");
+    assert_eq!(
+        identity["metadata"]["name"].as_str(),
+        Some(resource.as_str())
+    );
+    assert_eq!(
+        identity["metadata"]["labels"]["workload"].as_str(),
+        Some(resource.as_str())
+    );
+    assert_eq!(
+        identity["spec"]["spiffe"]["id"].as_str(),
+        Some("/ns/payments/sa/payments-api")
+    );
+    let bot = yaml(&artifacts, "teleport/operator/bot.yaml");
+    assert_eq!(bot["spec"]["roles"][0].as_str(), Some("payments-api-aws"));
+    let next_steps = artifact(&artifacts, "NEXT-STEPS.md");
+    assert!(next_steps.contains("kubectl apply --namespace teleport --recursive -f teleport/"));
+    assert!(next_steps.contains("kubectl delete --namespace teleport --recursive -f teleport/"));
+
+    let dir = written_text(&std::fs::read_to_string(repo_path(OPERATOR)).expect("fixture"));
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    assert!(
+        report.passed(),
+        "{:#?}",
+        report.failed().collect::<Vec<_>>()
+    );
+    let labels: Vec<&str> = report.checks.iter().map(|c| c.id.label()).collect();
+    assert!(labels.contains(&"operator objects") && labels.contains(&"teleport bot"));
+}
+
+#[test]
+fn each_edit_of_an_operator_object_fails_the_check_that_covers_it() {
+    let answers = std::fs::read_to_string(repo_path(OPERATOR)).expect("fixture");
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "teleport/operator/role.yaml",
+            "kind: TeleportRoleV7",
+            "kind: TeleportRoleV6",
+            &["operator objects"],
+        ),
+        (
+            "teleport/operator/workload-identity.yaml",
+            "apiVersion: resources.teleport.dev/v1",
+            "apiVersion: resources.teleport.dev/v2",
+            &["operator objects"],
+        ),
+        (
+            "teleport/operator/bot.yaml",
+            "namespace: \"teleport\"",
+            "namespace: \"default\"",
+            &["operator objects"],
+        ),
+        // The object's label is what the role selects: the operator copies it to the resource.
+        (
+            "teleport/operator/workload-identity.yaml",
+            "    workload: \"ns-payments-sa-payments-api\"",
+            "    workload: \"other\"",
+            &["teleport role"],
+        ),
+        (
+            "teleport/operator/role.yaml",
+            "workload: [\"ns-payments-sa-payments-api\"]",
+            "workload: [\"other\"]",
+            &["teleport role"],
+        ),
+        (
+            "teleport/operator/bot.yaml",
+            "roles: [\"payments-api-aws\"]",
+            "roles: [\"access\"]",
+            &["teleport bot"],
+        ),
+        (
+            "teleport/operator/join-token.yaml",
+            "payments:tbot-payments-api\"",
+            "payments:payments-api\"",
+            &["join token", "service account"],
+        ),
+        (
+            "teleport/operator/workload-identity.yaml",
+            "id: \"/ns/payments/sa/payments-api\"",
+            "id: \"/ns/payments/sa/other\"",
+            &["trust policy"],
+        ),
+    ];
+    for (file, from, to, expected) in cases {
+        let dir = written_text(&answers);
+        edit(dir.path(), file, from, to);
+        let failing = failing(dir.path());
+        for label in *expected {
+            assert!(
+                failing.contains(label),
+                "{file}: {from:?} -> {to:?} should fail {label}, failed {failing:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn operator_names_are_kubernetes_names_and_a_fleet_may_not_share_an_owned_bot() {
+    let answers = std::fs::read_to_string(repo_path(OPERATOR)).expect("fixture");
+    let problems = problems_of(&answers.replace("role: payments-api-aws", "role: Payments_AWS"));
+    assert!(
+        problems.contains(
+            "teleport.role = \"Payments_AWS\": a Kubernetes object name (teleport.as_code operator)"
+        ),
+        "{problems}"
+    );
+    let problems = problems_of(&answers.replace("  as_code: operator\n", ""));
+    assert!(
+        problems.contains("teleport.manage_bot only applies"),
+        "{problems}"
+    );
+    let fleet = r#"version: 2
+teleport: {proxy: example.teleport.sh, version: 17.4.2, as_code: operator, manage_bot: true}
+aws: {account_id: "123456789012", bucket: example-shared-data}
+workloads:
+  - name: writer
+    teleport: {spiffe_path: /svc/writer, bot: data-bot}
+  - name: reader
+    teleport: {spiffe_path: /svc/reader, bot: data-bot}
+"#;
+    let problems = problems_of(fleet);
+    assert!(
+        problems.contains("workloads[0] (writer) has the same bot the operator owns"),
+        "{problems}"
+    );
+    let separate = fleet.replace("bot: data-bot}\n  - name: reader\n    teleport: {spiffe_path: /svc/reader, bot: data-bot}", "bot: writer-bot}\n  - name: reader\n    teleport: {spiffe_path: /svc/reader, bot: reader-bot}");
+    let dir = written_text(&separate);
+    let report = verify::verify_dir(dir.path()).expect("verifies");
+    assert!(
+        report.passed(),
+        "{:#?}",
+        report.failed().collect::<Vec<_>>()
+    );
+    assert!(
+        dir.path()
+            .join("teleport/reader/operator/bot.yaml")
+            .is_file()
     );
 }
