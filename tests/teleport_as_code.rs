@@ -274,6 +274,8 @@ workloads:
     );
     let main_tf = std::fs::read_to_string(dir.path().join("teleport/main.tf")).expect("main.tf");
     hcl::parse(&main_tf).expect("HCL");
+    snapshot_settings()
+        .bind(|| insta::assert_snapshot!("teleport_terraform_fleet__teleport_main_tf", &main_tf));
     assert!(main_tf.contains("workload.bot => teleport_role.workload[name].metadata.name..."));
     assert!(main_tf.contains("service_account = \"writers:tbot-writer\""));
     assert!(!dir.path().join("teleport/setup.sh").exists());

@@ -1071,10 +1071,12 @@ fn check_tbot(
     let runs_on = check.choice(FieldId::RunsOn, RunsOn::parse);
     let kubernetes = match runs_on {
         Some(RunsOn::Kubernetes) => check_kubernetes(check, workload).map(Some),
-        _ => {
+        Some(RunsOn::Host) => {
             refuse_kubernetes_answers(check);
             Some(None)
         }
+        // An unreadable runs_on is reported; its names wait until it says where.
+        None => None,
     };
     Some(TbotSetup {
         output_dir: output_dir?,

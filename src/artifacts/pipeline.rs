@@ -268,11 +268,23 @@ pub fn next_steps(out: &Path, artifacts: &[Artifact]) -> Vec<String> {
 /// wi-aws did not write is refused: `wi-aws profile install --force` replaces it.
 pub fn install_profiles(out: &Path) -> Result<Vec<String>, String> {
     use crate::profile::disk;
+    if !has_profiles(out) {
+        return Ok(vec![
+            "profile: none to install: on Kubernetes the workload's container gets its AWS environment from kubernetes/deployment-patch.yaml".into(),
+        ]);
+    }
     let profiles = disk::rendered_profiles(out, None, true).map_err(|e| e.to_string())?;
     let path = disk::config_path(None).map_err(|e| e.to_string())?;
     let source = out.display().to_string();
     let outcomes = disk::install(&profiles, &source, &path, false).map_err(|e| e.to_string())?;
     Ok(disk::said(&outcomes, &path))
+}
+
+/// Whether the set in `out` has AWS profiles to install: a set on Kubernetes has none (the
+/// Deployment's environment replaces them). An unreadable set counts as having them, so the
+/// install says why it fails.
+pub fn has_profiles(out: &Path) -> bool {
+    crate::verify::read_answers(out).map_or(true, |fleet| fleet.shared().tbot.kubernetes.is_none())
 }
 
 /// Where the profiles would go, for a question.

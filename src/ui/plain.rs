@@ -512,6 +512,9 @@ pub fn review_and_write<P: Prompter>(
 /// Once written: the profile into the user's AWS config file, as `--install-profile` says or
 /// as the user answers (no by default: it is their file).
 fn offer_profiles<P: Prompter>(prompter: &mut P, settings: &Settings) {
+    if !settings.install_profile && !pipeline::has_profiles(&settings.out) {
+        return;
+    }
     let wanted = settings.install_profile
         || prompter.confirm(
             &format!(
