@@ -56,6 +56,8 @@ impl Stage {
         std::fs::create_dir_all(dir.path().join("answers")).expect("mkdir");
         let bin = dir.path().join("bin");
         stand_in(&bin, "tctl", STUB);
+        stand_in(&bin, "kubectl", STUB);
+        stand_in(&bin, "helm", STUB);
         let path = stand_in(&bin, "aws", STUB);
         Self { dir, path }
     }
@@ -425,4 +427,63 @@ fn hostile_values_reach_every_call_as_one_exact_argument() {
         ]
     );
     assert!(!Path::new("/tmp/pwned").exists());
+}
+
+#[test]
+fn the_kubernetes_teardown_asks_uninstalls_tbot_and_deletes_what_setup_made_once() {
+    let plan = plan_of("examples/kubernetes.yaml");
+    let stage = Stage::new(&render_plan(&plan));
+    let script = "kubernetes/teardown.sh";
+
+    // Without --yes and without a terminal to ask on, nothing happens.
+    let output = stage.run(script, &[], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stage.calls().is_empty());
+
+    let output = stage.run(script, &["--yes"], None);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let changes: Vec<String> = stage
+        .calls()
+        .iter()
+        .filter(|call| ["uninstall", "delete"].contains(&call[0].as_str()))
+        .map(|call| call.join(" "))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "uninstall tbot-payments-api --namespace payments",
+            "delete secret payments-api-workload-identity --namespace payments",
+            "delete serviceaccount payments-api --namespace payments",
+        ]
+    );
+    assert!(stdout(&output).contains("teardown.sh: changed 3, kept 0."));
+
+    // Gone already: reported absent, nothing deleted.
+    std::fs::remove_file(stage.calls_file()).expect("reset");
+    stage.answer("status", "missing").answer("get", "missing");
+    let output = stage.run(script, &["--yes"], None);
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("teardown.sh: changed 0, kept 0."),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        !stage
+            .calls()
+            .iter()
+            .any(|call| ["uninstall", "delete"].contains(&call[0].as_str()))
+    );
+
+    // A refused read is not "gone already": the script stops before deleting.
+    std::fs::remove_file(stage.dir.path().join("answers/get")).expect("reset");
+    std::fs::remove_file(stage.calls_file()).expect("reset");
+    let output = stage.run(script, &["--yes"], Some("get"));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("stopped at: kubectl get secret"));
+    assert!(!stage.calls().iter().any(|call| call[0] == "delete"));
 }
