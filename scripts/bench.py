@@ -44,12 +44,14 @@ def one_set_templates(route_folder):
         top = parts[0]
         if top in ("fleet", "partials", "roles-anywhere") and top != route_folder:
             continue
-        # A route's fleet templates (roles-anywhere/fleet/) are not one workload's set either.
-        if "fleet" in parts:
+        # A route's fleet templates (roles-anywhere/fleet/) are not one workload's set either,
+        # nor those of a set on Kubernetes or of the Teleport side as Terraform or the operator's
+        # objects: the measured sets run on a host, with tctl.
+        if "fleet" in parts or top == "kubernetes" or parts[-1] == "operator":
             continue
         for f in files:
             path = os.path.join(root, f)
-            if not f.endswith(".hbs"):
+            if not f.endswith(".hbs") or f in ("main.tf.hbs", "join-token.yaml.hbs") and top == "teleport":
                 continue
             if route_folder and top != route_folder and not (top == "teleport" or f == "permissions-policy.json.hbs"):
                 continue
