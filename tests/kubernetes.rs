@@ -726,3 +726,27 @@ fn doctor_reads_a_running_pod_and_names_the_eks_webhooks_second_identity() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn a_set_on_kubernetes_has_no_profile_to_install_and_says_why() {
+    let dir = written(OIDC);
+    let config = dir.path().join("aws-config");
+    let output = run_wi_aws(
+        &[
+            "profile",
+            "install",
+            "--out",
+            dir.path().to_str().expect("utf-8"),
+            "--aws-config",
+            config.to_str().expect("utf-8"),
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("runs on Kubernetes"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(!config.exists(), "nothing written");
+}

@@ -41,6 +41,12 @@ pub fn run(command: &ProfileCommand) -> Result<u8, CommandError> {
         ProfileCommand::Install(args) => (args, true),
         ProfileCommand::Remove(args) => (args, false),
     };
+    if installing && !crate::artifacts::pipeline::has_profiles(&args.out) {
+        return Err(CommandError::bad_input(format!(
+            "profile install: the set in {} runs on Kubernetes (tbot.runs_on): it has no AWS profile; the workload's container gets its AWS environment from kubernetes/deployment-patch.yaml",
+            args.out.display()
+        )));
+    }
     let profiles =
         disk::rendered_profiles(&args.out, args.workload.as_deref(), false).map_err(failed)?;
     let path = disk::config_path(args.aws_config.as_deref()).map_err(failed)?;
