@@ -342,11 +342,12 @@ const OIDC_EDITS: &[(&str, &str, &str, &[&str])] = &[
         "mountPath: \"/etc/aws\"",
         &["env token file", "deployment patch"],
     ),
+    // Another Secret in the volume than the one tbot writes.
     (
         "kubernetes/deployment.yaml",
-        "readOnly: true",
-        "readOnly: false",
-        &["secret mount", "deployment patch"],
+        "secretName: \"payments-api-workload-identity\"",
+        "secretName: \"other\"",
+        &["secret mount", "env token file", "deployment patch"],
     ),
     (
         "kubernetes/deployment.yaml",
@@ -578,8 +579,8 @@ fn a_failed_kubernetes_check_is_a_failure_not_a_warning() {
     edit(
         dir.path(),
         "kubernetes/deployment.yaml",
-        "readOnly: true",
-        "readOnly: false",
+        "secretName: \"payments-api-workload-identity\"",
+        "secretName: \"other\"",
     );
     let report = verify::verify_dir(dir.path()).expect("verify reads the set");
     let check = report
@@ -670,10 +671,10 @@ fn doctor_reads_a_running_pod_and_names_the_eks_webhooks_second_identity() {
     assert!(said.contains("pod identity webhook"), "{said}");
     assert!(said.contains("AWS_WEB_IDENTITY_TOKEN_FILE is Some(\"/var/run/secrets/eks.amazonaws.com/serviceaccount/token\")"), "{said}");
 
-    // Another service account, a writable mount: named; a host set or a non-Pod: refused.
+    // Another service account, another mount path: named; a host set or a non-Pod: refused.
     let pod = pod_of(dir.path(), |pod| {
         pod["spec"]["serviceAccountName"] = "default".into();
-        pod["spec"]["containers"][0]["volumeMounts"][0]["readOnly"] = false.into();
+        pod["spec"]["containers"][0]["volumeMounts"][0]["mountPath"] = "/etc/aws".into();
     });
     let output = run_wi_aws(
         &[
@@ -688,7 +689,8 @@ fn doctor_reads_a_running_pod_and_names_the_eks_webhooks_second_identity() {
     let said = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{said}");
     assert!(
-        said.contains("the Pod runs as \"default\", not payments-api") && said.contains("writable"),
+        said.contains("the Pod runs as \"default\", not payments-api")
+            && said.contains("mounts the Secret at \"/etc/aws\""),
         "{said}"
     );
     std::fs::write(dir.path().join("pod.json"), "{\"kind\": \"Deployment\"}").expect("write");

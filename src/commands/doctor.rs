@@ -60,7 +60,7 @@ pub struct DoctorArgs {
 
     /// On Kubernetes: a running Pod of the workload, as `kubectl get pod NAME -o json` (or
     /// `-l app.kubernetes.io/name=DEPLOYMENT`) prints it. Checks what its container was given
-    /// against the set: the service account, tbot's Secret mounted read-only, the environment,
+    /// against the set: the service account, tbot's Secret mounted at tbot.output_dir, the environment,
     /// and no second AWS identity (EKS's pod identity webhook, EKS Pod Identity). Nothing else
     /// is read. Exit 0 when all hold, 1 otherwise.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["token_file", "credentials_file", "assume", "preflight", "proxy"])]

@@ -68,14 +68,10 @@ pub fn checks(plan: &Plan, pod: &PodSpec) -> Vec<Check> {
             "{container} mounts no volume of the Secret {}",
             kube.secret_name
         )),
-        Some(mount) if mount.path != plan.tbot.output_dir || !mount.read_only => {
-            problems.push(format!(
-                "{container} mounts the Secret at {:?}{}, not read-only at {}",
-                mount.path,
-                if mount.read_only { "" } else { " writable" },
-                plan.tbot.output_dir
-            ))
-        }
+        Some(mount) if mount.path != plan.tbot.output_dir => problems.push(format!(
+            "{container} mounts the Secret at {:?}, not at {}",
+            mount.path, plan.tbot.output_dir
+        )),
         Some(_) => {}
     }
     for (name, value) in wanted_env(plan) {

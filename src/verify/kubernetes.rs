@@ -391,8 +391,8 @@ fn chart_check(kube: &KubernetesFiles, plan: &Plan) -> Check {
     )
 }
 
-/// tbot writes a Secret that the workload's container mounts read-only, in one namespace, and
-/// the Secret the set creates is that one.
+/// tbot writes a Secret that the workload's container mounts, in one namespace, and the Secret
+/// the set creates is that one.
 fn secret_check(kube: &KubernetesFiles, key: &str, plan: &Plan) -> Check {
     let container = &kube.names.container;
     let mut problems = Vec::new();
@@ -419,9 +419,9 @@ fn secret_check(kube: &KubernetesFiles, key: &str, plan: &Plan) -> Check {
                     "the container {container} of {} mounts no volume of the Secret {secret}",
                     kube.deployment_path
                 )),
-                Some(mount) if !mount.read_only => problems.push(format!(
-                    "the container {container} mounts the Secret {secret} writable: it should only read it"
-                )),
+                // Not a failure when the mount does not say readOnly: the kubelet mounts Secret
+                // volumes read-only whatever it says (since 1.9.6, CVE-2017-1002102;
+                // kubernetes/kubernetes#62099).
                 Some(_) => {}
             }
         }
@@ -440,9 +440,9 @@ fn secret_check(kube: &KubernetesFiles, key: &str, plan: &Plan) -> Check {
         CheckId::KubeSecret,
         problems,
         "(before AWS) the Pod does not start (a Secret it mounts is missing) or its SDK finds no file: No such file or directory",
-        "re-render: the Deployment mounts, read-only, the Secret tbot writes",
+        "re-render: the Deployment mounts the Secret tbot writes",
         format!(
-            "tbot writes the Secret {}, which {container} mounts read-only at {}: the SDK reads {}/{file}",
+            "tbot writes the Secret {}, which {container} mounts at {}: the SDK reads {}/{file}",
             destination.unwrap_or_default(),
             kube.directory(key),
             kube.directory(key)
@@ -548,7 +548,7 @@ fn patch_check(kube: &KubernetesFiles) -> Check {
             c.mounts.iter().find_map(|mount| {
                 pod.secret_volumes
                     .get(&mount.volume)
-                    .map(|secret| (secret.clone(), mount.path.clone(), mount.read_only))
+                    .map(|secret| (secret.clone(), mount.path.clone()))
             })
         })
     };
