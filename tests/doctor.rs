@@ -371,6 +371,26 @@ fn what_cannot_be_read_is_a_failure_that_says_so() {
         has(&checks, CheckId::TokenFile, Status::Skipped),
         "{checks:#?}"
     );
+
+    // On Kubernetes the token is in a Secret: the skip says how to take it out.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = plan_of("examples/kubernetes.yaml");
+    wi_aws::artifacts::write::write_all(dir.path(), &render_plan(&plan), false).expect("writes");
+    let kubernetes = Setup::read(dir.path(), None).expect("reads");
+    // The account and proxy do not matter here: only where the token comes from.
+    let (mut observed, _) = healthy(&setup);
+    observed.token = Ok(None);
+    let checks = diagnose(&kubernetes, &observed);
+    let skipped = checks
+        .iter()
+        .find(|c| c.id == CheckId::TokenFile)
+        .expect("the token check");
+    assert_eq!(skipped.status, Status::Skipped);
+    assert!(
+        skipped.detail.contains("kubectl get secret payments-api-workload-identity --namespace payments -o jsonpath='{.data.jwt_svid}' | base64 -d > token"),
+        "{}",
+        skipped.detail
+    );
 }
 
 #[test]

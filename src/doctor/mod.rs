@@ -18,6 +18,23 @@ use crate::verify::{self, Setup, sts};
 use serde_json::Value;
 use std::time::{Duration, SystemTime};
 
+/// Why no token was read, and where to get one: on a host, where tbot writes it; on
+/// Kubernetes, out of the Secret tbot writes (its key is the file's name).
+fn missing_token(setup: &Setup) -> String {
+    match &setup.plan.tbot.kubernetes {
+        None => format!(
+            "no token at {} on this host: run doctor on the workload's host, or give --token-file",
+            setup.tbot_token_file()
+        ),
+        Some(kube) => format!(
+            "no token given: on Kubernetes it is the key {key} of the Secret {secret}; `kubectl get secret {secret} --namespace {namespace} -o jsonpath='{{.data.{key}}}' | base64 -d > token`, then --token-file token",
+            key = setup.plan.written_file_name(),
+            secret = kube.secret_name,
+            namespace = kube.namespace,
+        ),
+    }
+}
+
 /// The IAM OIDC provider as IAM returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeployedProvider {
@@ -319,13 +336,7 @@ fn token_checks(
     let token = match &observed.token {
         Ok(Some(token)) => token,
         Ok(None) => {
-            let skipped = Check::skipped(
-                CheckId::TokenFile,
-                format!(
-                    "no token at {} on this host: run doctor on the workload's host, or give --token-file",
-                    setup.tbot_token_file()
-                ),
-            );
+            let skipped = Check::skipped(CheckId::TokenFile, missing_token(setup));
             return (vec![skipped], None);
         }
         Err(why) => {
