@@ -12,33 +12,6 @@ use wi_aws::verify::{self, Status};
 const OIDC: &str = "examples/kubernetes.yaml";
 const ROLES_ANYWHERE: &str = "examples/roles-anywhere-kubernetes.yaml";
 
-fn snapshot_settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(repo_path("snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings
-}
-
-fn written(file: &str) -> tempfile::TempDir {
-    let plan = plan_of(file);
-    let dir = tempfile::tempdir().expect("temp dir");
-    wi_aws::artifacts::write::write_all(dir.path(), &render_plan(&plan), false).expect("writes");
-    dir
-}
-
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).expect("read");
-    assert!(text.contains(from), "{file} does not contain {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
-}
-
-/// The labels of the checks that fail on the set in `dir`.
-fn failing(dir: &Path) -> Vec<&'static str> {
-    let report = verify::verify_dir(dir).expect("verify reads the set");
-    report.failed().map(|check| check.id.label()).collect()
-}
-
 #[test]
 fn snapshots_of_every_artifact_on_kubernetes() {
     for (case, file) in [
@@ -249,7 +222,7 @@ fn every_kubernetes_file_reads_back_with_the_answers_exactly() {
 #[test]
 fn both_examples_verify_with_the_kubernetes_checks() {
     for file in [OIDC, ROLES_ANYWHERE] {
-        let dir = written(file);
+        let dir = written_set(&plan_of(file));
         let report = verify::verify_dir(dir.path()).expect("verifies");
         let failed: Vec<_> = report.failed().collect();
         assert!(failed.is_empty(), "{file}: {failed:#?}");
@@ -409,9 +382,9 @@ const OIDC_EDITS: &[(&str, &str, &str, &[&str])] = &[
 #[test]
 fn each_edit_of_a_kubernetes_file_fails_the_check_that_covers_it() {
     for (file, from, to, expected) in OIDC_EDITS {
-        let dir = written(OIDC);
-        edit(dir.path(), file, from, to);
-        let failing = failing(dir.path());
+        let dir = written_set(&plan_of(OIDC));
+        edit_in(dir.path(), file, from, to);
+        let failing = failing_checks(dir.path());
         for label in *expected {
             assert!(
                 failing.contains(label),
@@ -431,9 +404,9 @@ fn roles_anywhere_on_kubernetes_fails_an_environment_that_misses_the_credentials
             "value: \"/root/.aws/credentials\"",
         ),
     ] {
-        let dir = written(ROLES_ANYWHERE);
-        edit(dir.path(), "kubernetes/deployment.yaml", from, to);
-        let failing = failing(dir.path());
+        let dir = written_set(&plan_of(ROLES_ANYWHERE));
+        edit_in(dir.path(), "kubernetes/deployment.yaml", from, to);
+        let failing = failing_checks(dir.path());
         assert!(
             failing.contains(&"env credentials"),
             "{from} -> {to}: {failing:?}"
@@ -443,21 +416,14 @@ fn roles_anywhere_on_kubernetes_fails_an_environment_that_misses_the_credentials
             "{from} -> {to}: {failing:?}"
         );
     }
-    let dir = written(ROLES_ANYWHERE);
-    edit(
+    let dir = written_set(&plan_of(ROLES_ANYWHERE));
+    edit_in(
         dir.path(),
         "kubernetes/tbot-values.yaml",
         "session_renewal_interval: \"1h\"",
         "session_renewal_interval: \"7h\"",
     );
-    assert!(failing(dir.path()).contains(&"tbot timing"));
-}
-
-fn problems_of(answers: &str) -> String {
-    match wi_aws::answers::fleet::from_answers_file(answers) {
-        Ok(_) => String::new(),
-        Err(problems) => problems.to_string(),
-    }
+    assert!(failing_checks(dir.path()).contains(&"tbot timing"));
 }
 
 fn example_with(tbot_lines: &str) -> String {
@@ -468,7 +434,7 @@ fn example_with(tbot_lines: &str) -> String {
 
 #[test]
 fn kubernetes_answers_follow_kubernetes_rules_and_all_are_reported_at_once() {
-    let problems = problems_of(&example_with(
+    let problems = answers_problems(&example_with(
         "  runs_on: kubernetes\n  namespace: Payments\n  container: api.v1\n  secret_name: -secret\n  bot_service_account: tbot-the-payments-api-of-the-example-company-in-production\n",
     ));
     for expected in [
@@ -484,7 +450,7 @@ fn kubernetes_answers_follow_kubernetes_rules_and_all_are_reported_at_once() {
 
 #[test]
 fn the_workload_and_tbot_may_not_share_a_service_account() {
-    let problems = problems_of(&example_with(
+    let problems = answers_problems(&example_with(
         "  runs_on: kubernetes\n  service_account: shared\n  bot_service_account: shared\n",
     ));
     assert!(
@@ -499,7 +465,7 @@ fn the_workload_and_tbot_may_not_share_a_service_account() {
 
 #[test]
 fn kubernetes_answers_on_a_host_are_refused_not_ignored() {
-    let problems = problems_of(&example_with("  namespace: payments\n"));
+    let problems = answers_problems(&example_with("  namespace: payments\n"));
     assert!(
         problems.contains("tbot.namespace = \"payments\": tbot.namespace only applies with tbot.runs_on: kubernetes"),
         "{problems}"
@@ -566,7 +532,7 @@ workloads:
         "    teleport: {spiffe_path: /svc/reader, bot: reader}\n",
         "    teleport: {spiffe_path: /svc/reader, bot: reader}\n    tbot: {secret_name: writer-workload-identity}\n",
     );
-    let problems = problems_of(&clash);
+    let problems = answers_problems(&clash);
     assert!(
         problems.contains("workloads[1].tbot.secret_name = \"apps/writer-workload-identity\": workloads[0] (writer) has the same Kubernetes Secret"),
         "{problems}"
@@ -575,8 +541,8 @@ workloads:
 
 #[test]
 fn a_failed_kubernetes_check_is_a_failure_not_a_warning() {
-    let dir = written(OIDC);
-    edit(
+    let dir = written_set(&plan_of(OIDC));
+    edit_in(
         dir.path(),
         "kubernetes/deployment.yaml",
         "secretName: \"payments-api-workload-identity\"",
@@ -616,21 +582,20 @@ fn pod_of(dir: &Path, mutate: impl FnOnce(&mut serde_json::Value)) -> std::path:
     path
 }
 
+/// `wi-aws doctor --out SET --pod-spec POD`.
+fn doctor_pod(set: &Path, pod: &Path) -> std::process::Output {
+    let path = |p: &Path| p.to_str().expect("utf-8").to_owned();
+    run_wi_aws(
+        &["doctor", "--out", &path(set), "--pod-spec", &path(pod)],
+        set,
+    )
+}
+
 #[test]
 fn doctor_reads_a_running_pod_and_names_the_eks_webhooks_second_identity() {
-    let dir = written(OIDC);
-    let out = dir.path().to_str().expect("utf-8");
+    let dir = written_set(&plan_of(OIDC));
     let pod = pod_of(dir.path(), |_| {});
-    let output = run_wi_aws(
-        &[
-            "doctor",
-            "--out",
-            out,
-            "--pod-spec",
-            pod.to_str().expect("utf-8"),
-        ],
-        dir.path(),
-    );
+    let output = doctor_pod(dir.path(), &pod);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -652,16 +617,7 @@ fn doctor_reads_a_running_pod_and_names_the_eks_webhooks_second_identity() {
         ]);
         container["volumeMounts"].as_array_mut().expect("mounts").push(serde_json::json!({"name": "aws-iam-token", "mountPath": "/var/run/secrets/eks.amazonaws.com/serviceaccount", "readOnly": true}));
     });
-    let output = run_wi_aws(
-        &[
-            "doctor",
-            "--out",
-            out,
-            "--pod-spec",
-            pod.to_str().expect("utf-8"),
-        ],
-        dir.path(),
-    );
+    let output = doctor_pod(dir.path(), &pod);
     let said = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{said}");
     assert!(
@@ -676,16 +632,7 @@ fn doctor_reads_a_running_pod_and_names_the_eks_webhooks_second_identity() {
         pod["spec"]["serviceAccountName"] = "default".into();
         pod["spec"]["containers"][0]["volumeMounts"][0]["mountPath"] = "/etc/aws".into();
     });
-    let output = run_wi_aws(
-        &[
-            "doctor",
-            "--out",
-            out,
-            "--pod-spec",
-            pod.to_str().expect("utf-8"),
-        ],
-        dir.path(),
-    );
+    let output = doctor_pod(dir.path(), &pod);
     let said = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{said}");
     assert!(
@@ -694,33 +641,15 @@ fn doctor_reads_a_running_pod_and_names_the_eks_webhooks_second_identity() {
         "{said}"
     );
     std::fs::write(dir.path().join("pod.json"), "{\"kind\": \"Deployment\"}").expect("write");
-    let output = run_wi_aws(
-        &[
-            "doctor",
-            "--out",
-            out,
-            "--pod-spec",
-            pod.to_str().expect("utf-8"),
-        ],
-        dir.path(),
-    );
+    let output = doctor_pod(dir.path(), &pod);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         text(&output.stderr).contains("not a Pod"),
         "{}",
         text(&output.stderr)
     );
-    let host = written("examples/answers.yaml");
-    let output = run_wi_aws(
-        &[
-            "doctor",
-            "--out",
-            host.path().to_str().expect("utf-8"),
-            "--pod-spec",
-            pod.to_str().expect("utf-8"),
-        ],
-        dir.path(),
-    );
+    let host = written_set(&plan_of("examples/answers.yaml"));
+    let output = doctor_pod(host.path(), &pod);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         text(&output.stderr).contains("not on Kubernetes"),
@@ -731,7 +660,7 @@ fn doctor_reads_a_running_pod_and_names_the_eks_webhooks_second_identity() {
 
 #[test]
 fn a_set_on_kubernetes_has_no_profile_to_install_and_says_why() {
-    let dir = written(OIDC);
+    let dir = written_set(&plan_of(OIDC));
     let config = dir.path().join("aws-config");
     let output = run_wi_aws(
         &[

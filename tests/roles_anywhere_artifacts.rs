@@ -19,13 +19,6 @@ const RA_CASES: &[(&str, &str)] = &[
     ),
 ];
 
-fn snapshot_settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(repo_path("snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings
-}
-
 #[test]
 fn snapshots_of_every_artifact() {
     for (case, file) in RA_CASES {

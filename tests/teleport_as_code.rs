@@ -6,50 +6,13 @@
 mod common;
 
 use common::*;
-use std::path::Path;
 use wi_aws::verify;
 
 const EXAMPLE: &str = "examples/teleport-terraform.yaml";
 const OPERATOR: &str = "tests/fixtures/kubernetes-operator.yaml";
 
-fn snapshot_settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(repo_path("snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings
-}
-
 fn example_text() -> String {
     std::fs::read_to_string(repo_path(EXAMPLE)).expect("example")
-}
-
-fn written_text(answers: &str) -> tempfile::TempDir {
-    let fleet = wi_aws::answers::fleet::from_answers_file(answers)
-        .unwrap_or_else(|problems| panic!("{problems}"));
-    let templates = wi_aws::artifacts::render::Templates::embedded().expect("templates");
-    let artifacts = wi_aws::artifacts::render::render_fleet(&fleet, &templates).expect("renders");
-    let dir = tempfile::tempdir().expect("temp dir");
-    wi_aws::artifacts::write::write_all(dir.path(), &artifacts, false).expect("writes");
-    dir
-}
-
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).expect("read");
-    assert!(text.contains(from), "{file} does not contain {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
-}
-
-fn failing(dir: &Path) -> Vec<&'static str> {
-    let report = verify::verify_dir(dir).expect("verify reads the set");
-    report.failed().map(|check| check.id.label()).collect()
-}
-
-fn problems_of(answers: &str) -> String {
-    match wi_aws::answers::fleet::from_answers_file(answers) {
-        Ok(_) => String::new(),
-        Err(problems) => problems.to_string(),
-    }
 }
 
 #[test]
@@ -136,7 +99,7 @@ fn teleport_main_tf_replaces_tctls_files_and_reads_back_with_the_answers_exactly
 
 #[test]
 fn the_example_verifies_with_the_teleport_checks_made_on_main_tf() {
-    let dir = written_text(&example_text());
+    let dir = written_answers(&example_text());
     let report = verify::verify_dir(dir.path()).expect("verifies");
     let failed: Vec<_> = report.failed().collect();
     assert!(failed.is_empty(), "{failed:#?}");
@@ -199,9 +162,9 @@ fn each_edit_of_teleport_main_tf_fails_the_check_that_covers_it() {
         ),
     ];
     for (from, to, answers, expected) in cases {
-        let dir = written_text(answers);
-        edit(dir.path(), "teleport/main.tf", from, to);
-        let failing = failing(dir.path());
+        let dir = written_answers(answers);
+        edit_in(dir.path(), "teleport/main.tf", from, to);
+        let failing = failing_checks(dir.path());
         for label in *expected {
             assert!(
                 failing.contains(label),
@@ -210,8 +173,8 @@ fn each_edit_of_teleport_main_tf_fails_the_check_that_covers_it() {
         }
     }
     // A file that does not evaluate is no pass: verify stops, naming it.
-    let dir = written_text(&example_text());
-    edit(
+    let dir = written_answers(&example_text());
+    edit_in(
         dir.path(),
         "teleport/main.tf",
         "teleport_workload_identity.workload.metadata.name",
@@ -227,19 +190,19 @@ fn as_code_rules_are_reported_with_the_fix() {
         "  as_code: terraform",
         "  api: legacy-spiffe\n  as_code: terraform",
     );
-    let problems = problems_of(&legacy);
+    let problems = answers_problems(&legacy);
     assert!(
         problems.contains("teleport.as_code = \"terraform\": teleport.as_code terraform writes the workload_identity resource"),
         "{problems}"
     );
     let tctl = example_text().replace("  as_code: terraform\n", "");
-    let problems = problems_of(&tctl);
+    let problems = answers_problems(&tctl);
     assert!(
         problems.contains("teleport.manage_bot = \"false\": teleport.manage_bot only applies with teleport.as_code terraform"),
         "{problems}"
     );
     let unknown = example_text().replace("as_code: terraform", "as_code: pulumi");
-    assert!(problems_of(&unknown).contains("expected one of: tctl, terraform, operator"));
+    assert!(answers_problems(&unknown).contains("expected one of: tctl, terraform, operator"));
     // tctl, the default, and manage_bot with it, are not written out: older sets save as before.
     let saved = plan_of("examples/answers.yaml").to_answers().to_yaml();
     assert!(
@@ -265,7 +228,7 @@ workloads:
     teleport: {spiffe_path: /svc/reader, bot: data-bot}
     tbot: {namespace: readers}
 "#;
-    let dir = written_text(fleet);
+    let dir = written_answers(fleet);
     let report = verify::verify_dir(dir.path()).expect("verifies");
     assert!(
         report.passed(),
@@ -296,7 +259,7 @@ workloads:
         serde_json::json!(["svc-writer-aws", "svc-reader-aws"])
     );
     // The token of the reader's tbot allows the writer's service account: it cannot join.
-    edit(
+    edit_in(
         dir.path(),
         "teleport/main.tf",
         "service_account = \"readers:tbot-reader\"",
@@ -365,7 +328,7 @@ fn the_operators_objects_read_back_with_the_answers_and_verify() {
         assert_eq!(object["kind"].as_str(), Some(kind), "{path}");
         assert_eq!(
             object["metadata"]["namespace"].as_str(),
-            Some("teleport"),
+            Some("teleport-iac"),
             "{path}"
         );
     }
@@ -386,10 +349,12 @@ fn the_operators_objects_read_back_with_the_answers_and_verify() {
     let bot = yaml(&artifacts, "teleport/operator/bot.yaml");
     assert_eq!(bot["spec"]["roles"][0].as_str(), Some("payments-api-aws"));
     let next_steps = artifact(&artifacts, "NEXT-STEPS.md");
-    assert!(next_steps.contains("kubectl apply --namespace teleport --recursive -f teleport/"));
-    assert!(next_steps.contains("kubectl delete --namespace teleport --recursive -f teleport/"));
+    assert!(next_steps.contains("kubectl apply --namespace teleport-iac --recursive -f teleport/"));
+    assert!(
+        next_steps.contains("kubectl delete --namespace teleport-iac --recursive -f teleport/")
+    );
 
-    let dir = written_text(&std::fs::read_to_string(repo_path(OPERATOR)).expect("fixture"));
+    let dir = written_answers(&std::fs::read_to_string(repo_path(OPERATOR)).expect("fixture"));
     let report = verify::verify_dir(dir.path()).expect("verifies");
     assert!(
         report.passed(),
@@ -418,7 +383,7 @@ fn each_edit_of_an_operator_object_fails_the_check_that_covers_it() {
         ),
         (
             "teleport/operator/bot.yaml",
-            "namespace: \"teleport\"",
+            "namespace: \"teleport-iac\"",
             "namespace: \"default\"",
             &["operator objects"],
         ),
@@ -455,9 +420,9 @@ fn each_edit_of_an_operator_object_fails_the_check_that_covers_it() {
         ),
     ];
     for (file, from, to, expected) in cases {
-        let dir = written_text(&answers);
-        edit(dir.path(), file, from, to);
-        let failing = failing(dir.path());
+        let dir = written_answers(&answers);
+        edit_in(dir.path(), file, from, to);
+        let failing = failing_checks(dir.path());
         for label in *expected {
             assert!(
                 failing.contains(label),
@@ -470,14 +435,15 @@ fn each_edit_of_an_operator_object_fails_the_check_that_covers_it() {
 #[test]
 fn operator_names_are_kubernetes_names_and_a_fleet_may_not_share_an_owned_bot() {
     let answers = std::fs::read_to_string(repo_path(OPERATOR)).expect("fixture");
-    let problems = problems_of(&answers.replace("role: payments-api-aws", "role: Payments_AWS"));
+    let problems =
+        answers_problems(&answers.replace("role: payments-api-aws", "role: Payments_AWS"));
     assert!(
         problems.contains(
             "teleport.role = \"Payments_AWS\": a Kubernetes object name (teleport.as_code operator)"
         ),
         "{problems}"
     );
-    let problems = problems_of(&answers.replace("  as_code: operator\n", ""));
+    let problems = answers_problems(&answers.replace("  as_code: operator\n", ""));
     assert!(
         problems.contains("teleport.manage_bot only applies"),
         "{problems}"
@@ -491,13 +457,13 @@ workloads:
   - name: reader
     teleport: {spiffe_path: /svc/reader, bot: data-bot}
 "#;
-    let problems = problems_of(fleet);
+    let problems = answers_problems(fleet);
     assert!(
         problems.contains("workloads[0] (writer) has the same bot the operator owns"),
         "{problems}"
     );
     let separate = fleet.replace("bot: data-bot}\n  - name: reader\n    teleport: {spiffe_path: /svc/reader, bot: data-bot}", "bot: writer-bot}\n  - name: reader\n    teleport: {spiffe_path: /svc/reader, bot: reader-bot}");
-    let dir = written_text(&separate);
+    let dir = written_answers(&separate);
     let report = verify::verify_dir(dir.path()).expect("verifies");
     assert!(
         report.passed(),

@@ -949,7 +949,8 @@ fn check_workload(
     });
     let (as_code, manage_bot) = check_as_code(check, api.as_ref().map(|(api, ..)| *api));
     if as_code == Some(AsCode::Operator) {
-        check_operator_names(check, &resource_name, &teleport_role, &bot);
+        let resource = resource_name.as_ref().and_then(Option::as_deref);
+        check_operator_names(check, resource, teleport_role.as_deref(), bot.as_deref());
     }
     let operator_namespace = match as_code {
         Some(AsCode::Operator) => check
@@ -990,23 +991,23 @@ fn check_workload(
 /// (kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
 fn check_operator_names(
     check: &mut Checker<'_>,
-    resource: &Option<Option<String>>,
-    role: &Option<String>,
-    bot: &Option<String>,
+    resource: Option<&str>,
+    role: Option<&str>,
+    bot: Option<&str>,
 ) {
     let names = [
-        (FieldId::WorkloadIdentity, resource.clone().flatten(), 63),
-        (FieldId::TeleportRole, role.clone(), 253),
-        (FieldId::Bot, bot.clone(), 253),
+        (FieldId::WorkloadIdentity, resource, 63),
+        (FieldId::TeleportRole, role, 253),
+        (FieldId::Bot, bot, 253),
     ];
     for (id, name, max) in names {
         let Some(name) = name else { continue };
         if let Err(error) = crate::domain::kubernetes::parse_subdomain(
-            &name,
+            name,
             "object name (teleport.as_code operator)",
             max,
         ) {
-            check.report(id, Some(&name), &error);
+            check.report(id, Some(name), &error);
         }
     }
 }

@@ -48,8 +48,9 @@ pub const EKS_SKIP_CONTAINERS: &str = "eks.amazonaws.com/skip-containers";
 /// Where IRSA's token is mounted, which the webhook names in `AWS_WEB_IDENTITY_TOKEN_FILE`.
 pub const EKS_TOKEN_DIR: &str = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
 
-/// Helm refuses a release name longer than this (helm `pkg/chartutil` `ValidateReleaseName`),
-/// and the bot's service account is named after its release.
+/// Helm refuses a release name longer than this (helm `pkg/chartutil/validate_name.go`,
+/// `maxReleaseNameLen = 53`, checked by `ValidateReleaseName`), and the bot's service account
+/// is named after its release.
 pub const MAX_RELEASE_NAME: usize = 53;
 
 #[derive(Debug, Error, PartialEq, Eq)]

@@ -267,13 +267,16 @@ impl AsCode {
     }
 }
 
-/// Where the Teleport operator runs by default: the teleport-cluster chart's namespace in
-/// Teleport's operator guide.
-pub const DEFAULT_OPERATOR_NAMESPACE: &str = "teleport";
+/// Where the Teleport operator and its objects go by default: the namespace Teleport's guide
+/// "Standalone Kubernetes Operator" creates "that will contain both the operator Pods and the
+/// CustomResources to configure Teleport" (`kubectl create namespace teleport-iac`).
+pub const DEFAULT_OPERATOR_NAMESPACE: &str = "teleport-iac";
 
-/// The version constraint of Teleport's Terraform provider: the cluster's major version, as
-/// Teleport's clients should be (docs: "Teleport component compatibility"); without a known
-/// version, from 17.2.7 (the workload_identity API) up to the next major.
+/// The version constraint of Teleport's Terraform provider: the cluster's major version. A
+/// client may be at most one major version behind the cluster (Teleport's guides, e.g.
+/// "Standalone Kubernetes Operator": "The tctl and tsh clients must be at most one major
+/// version behind your Teleport cluster version"), and none ahead; the same major is both.
+/// Without a known version: from 17.2.7 (the workload_identity API) up to the next major.
 pub fn terraform_provider_constraint(version: Option<&str>) -> String {
     let major = version.and_then(|v| {
         v.trim_start_matches('v')

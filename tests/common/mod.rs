@@ -278,3 +278,41 @@ pub fn edit_file(path: &Path, from: &str, to: &str) {
     assert!(text.contains(from), "{from} in {}", path.display());
     std::fs::write(path, text.replacen(from, to, 1)).expect("write");
 }
+
+/// Where every artifact snapshot lives: `snapshots/`, named without the test's module.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo_path("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+/// The set of an answers file's text (one workload or a fleet), written to a fresh directory.
+pub fn written_answers(answers: &str) -> tempfile::TempDir {
+    let fleet = wi_aws::answers::fleet::from_answers_file(answers)
+        .unwrap_or_else(|problems| panic!("{problems}"));
+    let templates = Templates::embedded().expect("templates");
+    let artifacts = render::render_fleet(&fleet, &templates).expect("renders");
+    let dir = tempfile::tempdir().expect("temp dir");
+    wi_aws::artifacts::write::write_all(dir.path(), &artifacts, false).expect("writes");
+    dir
+}
+
+/// Replaces the first `from` in the set's file `file`, which must hold it.
+pub fn edit_in(dir: &Path, file: &str, from: &str, to: &str) {
+    edit_file(&dir.join(file), from, to);
+}
+
+/// The labels of the checks `verify` fails on the set in `dir`, the fleet's and each workload's.
+pub fn failing_checks(dir: &Path) -> Vec<&'static str> {
+    let report = wi_aws::verify::verify_dir(dir).expect("verify reads the set");
+    report.failed().map(|check| check.id.label()).collect()
+}
+
+/// The problems of an answers file's text, as the CLI says them; empty when it is valid.
+pub fn answers_problems(answers: &str) -> String {
+    match wi_aws::answers::fleet::from_answers_file(answers) {
+        Ok(_) => String::new(),
+        Err(problems) => problems.to_string(),
+    }
+}
