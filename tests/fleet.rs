@@ -258,7 +258,7 @@ fn tokens_signed_ahead_serve_only_the_claims_the_files_ask_for() {
     let ahead = || {
         verify::SimulatedIssuer::signed_ahead_for(&fleet, &AtomicBool::new(false)).expect("signs")
     };
-    let report = verify::verify_dir_with(dir.path(), Some(ahead())).expect("verifies");
+    let (_, report) = verify::verify_dir_with(dir.path(), Some(ahead())).expect("verifies");
     assert!(
         report.passed(),
         "{}",
@@ -273,7 +273,7 @@ fn tokens_signed_ahead_serve_only_the_claims_the_files_ask_for() {
     assert!(text.contains(&planned), "{text}");
     std::fs::write(&resource, text.replace(&planned, "/svc/someone-else")).expect("write");
     for issuer in [Some(ahead()), None] {
-        let report = verify::verify_dir_with(dir.path(), issuer).expect("verifies");
+        let (_, report) = verify::verify_dir_with(dir.path(), issuer).expect("verifies");
         let failed: Vec<(String, &str)> = report
             .workloads
             .iter()

@@ -219,7 +219,7 @@ pub fn write_signing_ahead(
 pub fn verify_with(
     out: &Path,
     issuer: Option<crate::verify::SimulatedIssuer>,
-) -> Result<Report, PipelineError> {
+) -> Result<(crate::routes::Route, Report), PipelineError> {
     Ok(crate::verify::verify_dir_with(out, issuer)?)
 }
 

@@ -140,12 +140,8 @@ fn proxy_and_options(
     Ok((proxy, connection.options()?))
 }
 
-/// Prints a value as pretty JSON.
 /// The line above verify's checklist: what it simulates, by the route of the files in `out`.
-fn verify_heading(out: &std::path::Path) -> String {
-    let route = crate::verify::read_answers(out)
-        .map(|fleet| fleet.shared().route)
-        .unwrap_or_default();
+fn verify_heading(out: &std::path::Path, route: crate::routes::Route) -> String {
     format!(
         "verify {}: a local simulation of {} (nothing is sent to AWS)",
         out.display(),
@@ -153,6 +149,7 @@ fn verify_heading(out: &std::path::Path) -> String {
     )
 }
 
+/// Prints a value as pretty JSON.
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CommandError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|error| CommandError::failure(error.to_string()))?;

@@ -93,8 +93,8 @@ pub(super) fn render_checked(fleet: Fleet, args: &RenderArgs) -> Result<u8, Comm
         false => exit::OK,
         true => {
             crate::outln!();
-            let report = pipeline::verify_with(out, issuer)?;
-            report_checks(&super::verify_heading(out), report, false)?
+            let (route, report) = pipeline::verify_with(out, issuer)?;
+            report_checks(&super::verify_heading(out, route), report, false)?
         }
     };
     if settings.install_profile {

@@ -141,9 +141,9 @@ fn live_svid(args: &VerifyArgs, svid: &Path) -> Result<u8, CommandError> {
 }
 
 fn local(out: &Path, json: bool) -> Result<u8, CommandError> {
-    let report = verify::verify_dir(out)
+    let (route, report) = verify::verify_dir_with(out, None)
         .map_err(|error| CommandError::bad_input(format!("verify: {error}")))?;
-    report_checks(&super::verify_heading(out), report, json)
+    report_checks(&super::verify_heading(out, route), report, json)
 }
 
 /// The issuer's keys for a live token: from the proxy (with its discovery document's issuer)

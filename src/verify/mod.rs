@@ -611,13 +611,27 @@ impl SimulatedIssuer {
 /// Runs every check on the files in `dir` with freshly issued tokens: one workload's, or for a
 /// fleet each workload's and the isolation of each from the others.
 pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
-    verify_dir_with(dir, None)
+    verify_dir_with(dir, None).map(|(_, report)| report)
 }
 
 /// [`verify_dir`] with an issuer made beforehand ([`SimulatedIssuer::signed_ahead_for`]); it is
 /// used only when it is the issuer the written answers name, and a fresh one made otherwise.
-pub fn verify_dir_with(dir: &Path, issuer: Option<SimulatedIssuer>) -> Result<Report, VerifyError> {
+/// Also says which route the files take, read from their answers, which a large fleet's
+/// caller would otherwise parse a second time for its heading.
+pub fn verify_dir_with(
+    dir: &Path,
+    issuer: Option<SimulatedIssuer>,
+) -> Result<(crate::routes::Route, Report), VerifyError> {
     let fleet = read_answers(dir)?;
+    let route = fleet.shared().route;
+    verify_fleet(dir, fleet, issuer).map(|report| (route, report))
+}
+
+fn verify_fleet(
+    dir: &Path,
+    fleet: Fleet,
+    issuer: Option<SimulatedIssuer>,
+) -> Result<Report, VerifyError> {
     if fleet.shared().route == crate::routes::Route::RolesAnywhere {
         return crate::routes::roles_anywhere::prove::verify_dir(dir, &fleet);
     }
