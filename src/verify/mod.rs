@@ -756,15 +756,22 @@ fn verify_setup(
 }
 
 /// Writes the token to a private file in `dir` and reads it back. One file per thread, each
-/// token replacing the last: a file system allocates an inode per new file, which for a
-/// fleet's thousand tokens costs more than signing them.
+/// token written over the last: a file system allocates an inode per new file, which for a
+/// fleet's thousand tokens costs more than signing them, and truncating the file to nothing
+/// before each token frees its blocks only to allocate them again. It is cut to the token's
+/// length only when the last one was longer.
 fn through_token_file(dir: &Path, token: &str) -> std::io::Result<String> {
+    use std::os::unix::fs::FileExt;
     let path = dir.join(format!("jwt-{:?}", std::thread::current().id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
+    options.write(true).create(true).truncate(false);
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(&path)?, token.as_bytes())?;
+    let file = options.open(&path)?;
+    file.write_all_at(token.as_bytes(), 0)?;
+    if file.metadata()?.len() > token.len() as u64 {
+        file.set_len(token.len() as u64)?;
+    }
+    drop(file);
     std::fs::read_to_string(&path)
 }
 
@@ -1938,4 +1945,31 @@ pub fn verify_live(input: &LiveInput, now: SystemTime) -> Vec<Check> {
         });
     }
     checks
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_token_file_reads_back_each_token_whole_after_a_longer_or_a_shorter_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for token in [
+            "a.longer.token",
+            "b.short",
+            "c.the.longest.token",
+            "d.same.length.token",
+        ] {
+            assert_eq!(
+                super::through_token_file(dir.path(), token).expect("round trip"),
+                token
+            );
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let file = std::fs::read_dir(dir.path())
+            .expect("listing")
+            .next()
+            .expect("one file")
+            .expect("entry");
+        let mode = file.metadata().expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the token file is private");
+    }
 }
