@@ -553,106 +553,119 @@ impl Templates {
                     .join(", "),
             });
         }
-        let mut registries = BTreeMap::new();
-        for artifact in all_artifacts() {
-            let name = template_name(artifact);
-            let text = overrides
-                .get(&name)
-                .map_or(artifact.embedded_template, String::as_str);
-            let mut registry = Handlebars::new();
-            registry.set_strict_mode(true);
-            registry.register_helper("sh", Box::new(shell_word_helper));
-            registry.register_helper("sh_words", Box::new(shell_words_helper));
-            let partials: &[(&str, &str, &str)] = match artifact.format {
-                Format::Shell => &[
-                    ("teardown_prelude", "teardown-prelude.sh", TEARDOWN_PRELUDE),
-                    ("teardown_aws", "teardown-aws.sh", TEARDOWN_AWS),
-                ],
-                Format::Hcl => &[
-                    ("provider_aws", "provider-aws.tf", PROVIDER_AWS),
-                    (
-                        "provider_teleport",
-                        "provider-teleport.tf",
-                        PROVIDER_TELEPORT,
-                    ),
-                    ("managed_policies", "managed-policies.tf", MANAGED_POLICIES),
-                    (
-                        "managed_policies_fleet",
-                        "managed-policies-fleet.tf",
-                        MANAGED_POLICIES_FLEET,
-                    ),
-                    (
-                        "permissions_policy",
-                        "permissions-policy.tf",
-                        PERMISSIONS_POLICY_TF,
-                    ),
-                    (
-                        "permissions_policy_fleet",
-                        "permissions-policy-fleet.tf",
-                        PERMISSIONS_POLICY_FLEET_TF,
-                    ),
-                ],
-                Format::Yaml => &[
-                    ("kubernetes_env", "kubernetes-env.yaml", KUBERNETES_ENV),
-                    (
-                        "kubernetes_mounts",
-                        "kubernetes-mounts.yaml",
-                        KUBERNETES_MOUNTS,
-                    ),
-                ],
-                Format::Markdown => &[
-                    ("kubernetes_steps", "kubernetes-steps.md", KUBERNETES_STEPS),
-                    (
-                        "teleport_operator_steps",
-                        "teleport-operator-steps.md",
-                        TELEPORT_OPERATOR_STEPS,
-                    ),
-                    (
-                        "teleport_terraform_steps",
-                        "teleport-terraform-steps.md",
-                        TELEPORT_TERRAFORM_STEPS,
-                    ),
-                    (
-                        "kubernetes_join_token",
-                        "kubernetes-join-token.md",
-                        KUBERNETES_JOIN_TOKEN,
-                    ),
-                    (
-                        "kubernetes_fleet_steps",
-                        "kubernetes-fleet-steps.md",
-                        KUBERNETES_FLEET_STEPS,
-                    ),
-                ],
-                _ => &[],
-            };
-            for (name, file, text) in partials {
-                registry
-                    .register_partial(name, *text)
-                    .map_err(|error| RenderError::Template {
-                        template: format!("partials/{file}.hbs"),
-                        message: error.to_string(),
-                    })?;
-            }
-            match artifact.format {
-                Format::Hcl => registry.register_escape_fn(escape::hcl_string_content),
-                Format::Json => registry.register_escape_fn(escape::json_string_content),
-                Format::Yaml => registry.register_escape_fn(escape::yaml_string_content),
-                Format::Shell => registry.register_escape_fn(escape::shell_word),
-                // INI has no escaping: values are checked before rendering (see `render`).
-                Format::Ini => registry.register_escape_fn(|v| v.trim().to_owned()),
-                Format::Markdown => registry.register_escape_fn(escape::markdown_text),
-                Format::Pem => registry.register_escape_fn(escape::pem_text),
-            }
-            registry
-                .register_template_string(artifact.path, text)
-                .map_err(|error| RenderError::Template {
-                    template: name.clone(),
-                    message: error.to_string(),
-                })?;
-            registries.insert(artifact.path, registry);
-        }
-        Ok(Self { registries })
+        // Each artifact's registry compiles on its own: some fifty templates, each with the
+        // partials of its format, are a few tens of milliseconds of one core.
+        let artifacts: Vec<&'static ArtifactKind> = all_artifacts().collect();
+        let compiled = crate::artifacts::parallel::on_every_core(&artifacts, |artifact| {
+            compile(artifact, overrides).map(|registry| (artifact.path, registry))
+        });
+        Ok(Self {
+            registries: compiled.into_iter().collect::<Result<_, _>>()?,
+        })
     }
+}
+
+/// The registry of one artifact's template: its text (or the override of it), the partials of
+/// its format, and its format's escaping, in strict mode.
+fn compile(
+    artifact: &ArtifactKind,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Handlebars<'static>, RenderError> {
+    let name = template_name(artifact);
+    let text = overrides
+        .get(&name)
+        .map_or(artifact.embedded_template, String::as_str);
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    registry.register_helper("sh", Box::new(shell_word_helper));
+    registry.register_helper("sh_words", Box::new(shell_words_helper));
+    let partials: &[(&str, &str, &str)] = match artifact.format {
+        Format::Shell => &[
+            ("teardown_prelude", "teardown-prelude.sh", TEARDOWN_PRELUDE),
+            ("teardown_aws", "teardown-aws.sh", TEARDOWN_AWS),
+        ],
+        Format::Hcl => &[
+            ("provider_aws", "provider-aws.tf", PROVIDER_AWS),
+            (
+                "provider_teleport",
+                "provider-teleport.tf",
+                PROVIDER_TELEPORT,
+            ),
+            ("managed_policies", "managed-policies.tf", MANAGED_POLICIES),
+            (
+                "managed_policies_fleet",
+                "managed-policies-fleet.tf",
+                MANAGED_POLICIES_FLEET,
+            ),
+            (
+                "permissions_policy",
+                "permissions-policy.tf",
+                PERMISSIONS_POLICY_TF,
+            ),
+            (
+                "permissions_policy_fleet",
+                "permissions-policy-fleet.tf",
+                PERMISSIONS_POLICY_FLEET_TF,
+            ),
+        ],
+        Format::Yaml => &[
+            ("kubernetes_env", "kubernetes-env.yaml", KUBERNETES_ENV),
+            (
+                "kubernetes_mounts",
+                "kubernetes-mounts.yaml",
+                KUBERNETES_MOUNTS,
+            ),
+        ],
+        Format::Markdown => &[
+            ("kubernetes_steps", "kubernetes-steps.md", KUBERNETES_STEPS),
+            (
+                "teleport_operator_steps",
+                "teleport-operator-steps.md",
+                TELEPORT_OPERATOR_STEPS,
+            ),
+            (
+                "teleport_terraform_steps",
+                "teleport-terraform-steps.md",
+                TELEPORT_TERRAFORM_STEPS,
+            ),
+            (
+                "kubernetes_join_token",
+                "kubernetes-join-token.md",
+                KUBERNETES_JOIN_TOKEN,
+            ),
+            (
+                "kubernetes_fleet_steps",
+                "kubernetes-fleet-steps.md",
+                KUBERNETES_FLEET_STEPS,
+            ),
+        ],
+        _ => &[],
+    };
+    for (name, file, text) in partials {
+        registry
+            .register_partial(name, *text)
+            .map_err(|error| RenderError::Template {
+                template: format!("partials/{file}.hbs"),
+                message: error.to_string(),
+            })?;
+    }
+    match artifact.format {
+        Format::Hcl => registry.register_escape_fn(escape::hcl_string_content),
+        Format::Json => registry.register_escape_fn(escape::json_string_content),
+        Format::Yaml => registry.register_escape_fn(escape::yaml_string_content),
+        Format::Shell => registry.register_escape_fn(escape::shell_word),
+        // INI has no escaping: values are checked before rendering (see `render`).
+        Format::Ini => registry.register_escape_fn(|v| v.trim().to_owned()),
+        Format::Markdown => registry.register_escape_fn(escape::markdown_text),
+        Format::Pem => registry.register_escape_fn(escape::pem_text),
+    }
+    registry
+        .register_template_string(artifact.path, text)
+        .map_err(|error| RenderError::Template {
+            template: name.clone(),
+            message: error.to_string(),
+        })?;
+    Ok(registry)
 }
 
 fn template_name(artifact: &ArtifactKind) -> String {
@@ -792,11 +805,22 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
         contexts.push(context);
     }
     let context = handlebars::Context::from(fleet_context(fleet, contexts));
-    let mut shared = Vec::new();
-    for kind in kinds(of_set, Layout::Fleet).chain(kinds(of_set, Layout::Set)) {
-        let path = fleet_path(kind, "");
-        shared.push(render_one(templates, kind, path, &context)?);
-    }
+    // The shared files are each as large as the fleet (main.tf, the scripts, the Teleport
+    // resources), and so is answers.yaml: each is rendered on a core of its own.
+    let shared_kinds: Vec<&ArtifactKind> = kinds(of_set, Layout::Fleet)
+        .chain(kinds(of_set, Layout::Set))
+        .collect();
+    let (shared, answers) = std::thread::scope(|scope| {
+        let answers = scope.spawn(|| answers_artifacts(&fleet.to_answers().to_yaml()));
+        let shared = crate::artifacts::parallel::on_every_core(&shared_kinds, |kind| {
+            render_one(templates, kind, fleet_path(kind, ""), &context)
+        });
+        let answers = answers
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (shared, answers)
+    });
+    let mut shared = shared.into_iter().collect::<Result<Vec<_>, _>>()?;
     // The shared files first, in the order of one workload's set (Terraform first, a script
     // next to the one that undoes it, NEXT-STEPS.md last): they are what a reviewer opens.
     shared.sort_by_key(|artifact| listed_at(&artifact.path));
@@ -806,7 +830,7 @@ pub fn render_fleet(fleet: &Fleet, templates: &Templates) -> Result<Vec<Artifact
         .map(|at| shared.remove(at));
     artifacts.splice(0..0, shared);
     artifacts.extend(next_steps);
-    artifacts.extend(answers_artifacts(&fleet.to_answers().to_yaml()));
+    artifacts.extend(answers);
     Ok(artifacts)
 }
 
