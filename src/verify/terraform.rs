@@ -232,6 +232,31 @@ fn instances(
     }
 }
 
+/// The instances a `for_each` value makes, by reference: a map's entries, a set's strings
+/// (each its own key and value).
+fn instance_entries<'v>(
+    address: &str,
+    value: &'v hcl::Value,
+) -> Result<Vec<(&'v str, &'v hcl::Value)>, String> {
+    let refused = || format!("{address}.for_each: a set of strings or a map");
+    match value {
+        hcl::Value::Object(map) => Ok(map.iter().map(|(key, v)| (key.as_str(), v)).collect()),
+        hcl::Value::Array(items) => items
+            .iter()
+            .map(|item| item.as_str().map(|key| (key, item)).ok_or_else(refused))
+            .collect(),
+        _ => Err(refused()),
+    }
+}
+
+/// The instances of a `for_each` block still to be walked: evaluated, or (`for_each =
+/// local.NAME`) read in place from that local, so that no copy of a fleet-sized map is held
+/// per block.
+enum Iteration {
+    Evaluated(Vec<(String, hcl::Value)>),
+    OfLocal(String),
+}
+
 fn each(key: &str, value: hcl::Value) -> hcl::Value {
     let mut each = hcl::Map::new();
     each.insert("key".into(), hcl::Value::String(key.to_owned()));
@@ -240,24 +265,37 @@ fn each(key: &str, value: hcl::Value) -> hcl::Value {
 }
 
 /// Declares what a resource or data block is: its computed attributes, or with `for_each`
-/// a map of them by instance key.
+/// a map of them by instance key. `iterated` holds the locals blocks iterate over
+/// (`for_each = local.NAME`), whose instances are read in place.
 fn declare(
     context: &mut Context,
     declared: &mut Declared,
     block: &hcl::Block,
-    cloud: Cloud<'_>,
+    (cloud, iterated): (Cloud<'_>, &hcl::Map<String, hcl::Value>),
 ) -> Result<(), String> {
     let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
     let (is_data, [kind, name]) = (block.identifier() == "data", labels.as_slice()) else {
         return Ok(());
     };
-    let value = match instances(block, context)? {
-        None => computed(kind, block, context, cloud),
-        Some(instances) => {
+    let value = match has_for_each(block) {
+        false => computed(kind, block, context, cloud),
+        true => {
             let mut objects = hcl::Map::new();
-            for (key, value) in instances {
-                context.declare_var("each", each(&key, value));
-                objects.insert(key, computed(kind, block, context, cloud));
+            let mut declare_one = |context: &mut Context, key: &str, value: hcl::Value| {
+                context.declare_var("each", each(key, value));
+                objects.insert(key.to_owned(), computed(kind, block, context, cloud));
+            };
+            match for_each_local(block).and_then(|local| iterated.get(&local)) {
+                Some(map) => {
+                    for (key, value) in instance_entries(&format!("{kind}.{name}"), map)? {
+                        declare_one(context, key, value.clone());
+                    }
+                }
+                None => {
+                    for (key, value) in instances(block, context)?.unwrap_or_default() {
+                        declare_one(context, &key, value);
+                    }
+                }
             }
             hcl::Value::Object(objects)
         }
@@ -444,7 +482,12 @@ pub fn evaluate_in(
     context.declare_var("path", hcl::Value::Object(module));
     let mut declared = Declared::new();
     for block in body.blocks().filter(|b| is_resource(b) && !has_for_each(b)) {
-        declare(&mut context, &mut declared, block, cloud)?;
+        declare(
+            &mut context,
+            &mut declared,
+            block,
+            (cloud, &hcl::Map::new()),
+        )?;
     }
     let locals = evaluate_locals(&body, &context)?;
     // A local that blocks iterate over (`for_each = local.NAME`) reaches their instances as
@@ -464,9 +507,19 @@ pub fn evaluate_in(
         .filter(|(name, _)| !iterated.contains(name))
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
+    let iterated_locals: hcl::Map<String, hcl::Value> = locals
+        .iter()
+        .filter(|(name, _)| iterated.contains(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
     context.declare_var("local", hcl::Value::Object(locals));
     for block in body.blocks().filter(|b| is_resource(b) && has_for_each(b)) {
-        declare(&mut context, &mut declared, block, cloud)?;
+        declare(
+            &mut context,
+            &mut declared,
+            block,
+            (cloud, &iterated_locals),
+        )?;
     }
     for attribute in body.attributes() {
         let key = format!(".{}", attribute.key());
@@ -482,15 +535,36 @@ pub fn evaluate_in(
         if block.identifier() == "locals" {
             continue;
         }
-        match instances(block, &context)? {
-            Some(instances) if is_resource(block) => iterations.push((name, block, instances)),
-            _ => walk(&name, block.body(), &context, &mut values)?,
+        let of_local = for_each_local(block).filter(|local| iterated_locals.contains_key(local));
+        match of_local {
+            Some(local) if is_resource(block) => {
+                iterations.push((name, block, Iteration::OfLocal(local)));
+            }
+            _ => match instances(block, &context)? {
+                Some(instances) if is_resource(block) => {
+                    iterations.push((name, block, Iteration::Evaluated(instances)));
+                }
+                _ => walk(&name, block.body(), &context, &mut values)?,
+            },
         }
     }
     context.declare_var("local", hcl::Value::Object(instance_locals));
-    for (name, block, instances) in iterations {
-        for (key, value) in instances {
-            context.declare_var("each", each(&key, value));
+    for (name, block, iteration) in iterations {
+        let entries: Vec<(&str, &hcl::Value)> = match &iteration {
+            Iteration::Evaluated(instances) => instances
+                .iter()
+                .map(|(key, value)| (key.as_str(), value))
+                .collect(),
+            Iteration::OfLocal(local) => {
+                let address = name.trim_start_matches(".resource.");
+                let map = iterated_locals
+                    .get(local)
+                    .ok_or_else(|| format!("{address}.for_each: local.{local} is not declared"))?;
+                instance_entries(address, map)?
+            }
+        };
+        for (key, value) in entries {
+            context.declare_var("each", each(key, value.clone()));
             let prefix = format!("{name}[{key:?}]");
             walk_instance(&prefix, block, (&context, &declared), &mut values)?;
         }
