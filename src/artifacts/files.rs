@@ -149,7 +149,8 @@ fn read_checked(
     if !metadata.is_file() {
         return Err(not_regular(metadata.file_type()));
     }
-    let mut bytes = Vec::new();
+    // Room for the whole file and one byte more: read in one call, and the next says the end.
+    let mut bytes = Vec::with_capacity(metadata.len().min(limit) as usize + 1);
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(FileError::io(path))?;
