@@ -119,7 +119,7 @@ pub enum Command {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    limit_heap_arenas();
+    crate::heap::limit_arenas();
     let result = match cli.command {
         Some(Command::Render(args)) => commands::render::run(&args),
         Some(Command::Discover(args)) => commands::discover::run(&args),
@@ -149,17 +149,5 @@ pub fn run(cli: Cli) -> ExitCode {
             crate::errln!("wi-aws: cannot write to standard output: {error}");
             ExitCode::from(code.max(exit::FAILURE))
         }
-    }
-}
-
-/// glibc gives each thread that allocates its own heap arena (up to eight per core) and keeps
-/// what is freed in each. A fleet's workloads are read and proven on every core, and the
-/// arenas' leftovers were a quarter of a 1,000-workload run's peak memory (63 against 48 MiB
-/// with one arena); two arenas keep most of that down without the threads waiting on one lock.
-fn limit_heap_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it runs before any worker thread.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }

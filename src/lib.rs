@@ -20,6 +20,7 @@ pub mod commands;
 pub mod discover;
 pub mod doctor;
 pub mod domain;
+pub mod heap;
 pub mod profile;
 pub mod routes;
 pub mod ui;

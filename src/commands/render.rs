@@ -84,6 +84,8 @@ pub(super) fn render_checked(fleet: Fleet, args: &RenderArgs) -> Result<u8, Comm
     let written = written?;
     // verify reads what was written; a large fleet's texts need not stay in memory meanwhile.
     drop((artifacts, fleet));
+    // Their pages go back to the system before verify allocates on other threads.
+    crate::heap::release_freed();
     print_written(out, &written);
     crate::outln!(
         "Next: {}",

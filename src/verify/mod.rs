@@ -663,6 +663,9 @@ fn verify_fleet(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (issuer, files)
     });
+    // What reading the shared files dropped (main.tf's evaluation) goes back to the system
+    // before the proof allocates on every core.
+    crate::heap::release_freed();
     let issuer = issuer?;
     let files = match files? {
         Err(single) => return Ok(Report::of(verify_setup(&single, &issuer, &tokens)?)),
