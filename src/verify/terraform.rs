@@ -760,6 +760,53 @@ output "arn" { value = aws_iam_role.r.arn }"#;
     }
 
     #[test]
+    fn instances_of_a_local_map_or_set_see_their_own_entry_and_not_the_whole_local() {
+        let text = |role_name: &str| {
+            format!(
+                r#"
+locals {{
+  prefix = "team"
+  names  = toset(["a", "b"])
+  roles  = {{ a = {{ role = "ra" }}, b = {{ role = "rb" }} }}
+}}
+resource "aws_s3_bucket" "bucket" {{
+  for_each = local.names
+  bucket   = "${{local.prefix}}-${{each.value}}"
+}}
+resource "aws_iam_role" "r" {{
+  for_each = local.roles
+  name     = {role_name}
+}}"#
+            )
+        };
+        let values =
+            evaluate(&text("each.value.role"), Partition::Aws, "123456789012").expect("resolves");
+        for (key, bucket, role) in [("a", "team-a", "ra"), ("b", "team-b", "rb")] {
+            assert_eq!(
+                string_attribute(
+                    &values,
+                    &format!(".resource.aws_s3_bucket.bucket[{key:?}].bucket")
+                )
+                .as_deref(),
+                Some(bucket)
+            );
+            assert_eq!(
+                string_attribute(&values, &format!(".resource.aws_iam_role.r[{key:?}].name"))
+                    .as_deref(),
+                Some(role)
+            );
+        }
+        // An instance sees the locals, but not the map its block iterates over.
+        let error = evaluate(
+            &text("local.roles[each.key].role"),
+            Partition::Aws,
+            "123456789012",
+        )
+        .expect_err("the iterated map is not an instance's");
+        assert!(error.contains("aws_iam_role.r"), "{error}");
+    }
+
+    #[test]
     fn a_list_of_sibling_instances_reads_each_and_refuses_one_not_declared() {
         let text = |members: &str| {
             format!(
