@@ -34,10 +34,7 @@ fn snapshots_of_every_artifact() {
         let copies = usize::from(plan.aws.policy_document.is_some());
         assert_eq!(artifacts.len(), of_generation + 2 + copies);
         // The schema is the same for every set: pinned as schema/answers.schema.json.
-        for artifact in artifacts.iter().filter(|a| a.path != SCHEMA_FILE) {
-            let name = format!("{case}__{}", artifact.path.replace(['/', '.'], "_"));
-            snapshot_settings().bind(|| insta::assert_snapshot!(name, &artifact.contents));
-        }
+        snapshot_every_artifact(case, &artifacts);
     }
 }
 

@@ -18,13 +18,7 @@ fn snapshots_of_every_artifact_on_kubernetes() {
         ("kubernetes", OIDC),
         ("roles_anywhere_kubernetes", ROLES_ANYWHERE),
     ] {
-        for artifact in render_plan(&plan_of(file))
-            .iter()
-            .filter(|a| a.path != wi_aws::answers::schema::SCHEMA_FILE)
-        {
-            let name = format!("{case}__{}", artifact.path.replace(['/', '.'], "_"));
-            snapshot_settings().bind(|| insta::assert_snapshot!(name, &artifact.contents));
-        }
+        snapshot_every_artifact(case, &render_plan(&plan_of(file)));
     }
 }
 
@@ -383,14 +377,7 @@ const OIDC_EDITS: &[(&str, &str, &str, &[&str])] = &[
 fn each_edit_of_a_kubernetes_file_fails_the_check_that_covers_it() {
     for (file, from, to, expected) in OIDC_EDITS {
         let dir = written_set(&plan_of(OIDC));
-        edit_in(dir.path(), file, from, to);
-        let failing = failing_checks(dir.path());
-        for label in *expected {
-            assert!(
-                failing.contains(label),
-                "{file}: {from:?} -> {to:?} should fail {label}, failed {failing:?}"
-            );
-        }
+        assert_edit_fails(dir.path(), file, (from, to), expected);
     }
 }
 

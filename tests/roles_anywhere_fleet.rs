@@ -69,13 +69,7 @@ fn snapshots_of_the_fleet_example() {
             assert!(artifacts.iter().any(|a| a.path == file), "{file}");
         }
     }
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(repo_path("snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    for artifact in artifacts.iter().filter(|a| a.path != "answers.schema.json") {
-        let name = format!("ra_fleet__{}", artifact.path.replace(['/', '.'], "_"));
-        settings.bind(|| insta::assert_snapshot!(name, &artifact.contents));
-    }
+    snapshot_every_artifact("ra_fleet", &artifacts);
 }
 
 #[test]

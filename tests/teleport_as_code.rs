@@ -17,16 +17,7 @@ fn example_text() -> String {
 
 #[test]
 fn snapshots_of_the_teleport_terraform_set() {
-    for artifact in render_plan(&plan_of(EXAMPLE))
-        .iter()
-        .filter(|a| a.path != wi_aws::answers::schema::SCHEMA_FILE)
-    {
-        let name = format!(
-            "teleport_terraform__{}",
-            artifact.path.replace(['/', '.'], "_")
-        );
-        snapshot_settings().bind(|| insta::assert_snapshot!(name, &artifact.contents));
-    }
+    snapshot_every_artifact("teleport_terraform", &render_plan(&plan_of(EXAMPLE)));
 }
 
 #[test]
@@ -163,14 +154,7 @@ fn each_edit_of_teleport_main_tf_fails_the_check_that_covers_it() {
     ];
     for (from, to, answers, expected) in cases {
         let dir = written_answers(answers);
-        edit_in(dir.path(), "teleport/main.tf", from, to);
-        let failing = failing_checks(dir.path());
-        for label in *expected {
-            assert!(
-                failing.contains(label),
-                "{from:?} -> {to:?} should fail {label}, failed {failing:?}"
-            );
-        }
+        assert_edit_fails(dir.path(), "teleport/main.tf", (from, to), expected);
     }
     // A file that does not evaluate is no pass: verify stops, naming it.
     let dir = written_answers(&example_text());
@@ -283,16 +267,7 @@ workloads:
 
 #[test]
 fn snapshots_of_the_operator_set() {
-    for artifact in render_plan(&plan_of(OPERATOR))
-        .iter()
-        .filter(|a| a.path != wi_aws::answers::schema::SCHEMA_FILE)
-    {
-        let name = format!(
-            "teleport_operator__{}",
-            artifact.path.replace(['/', '.'], "_")
-        );
-        snapshot_settings().bind(|| insta::assert_snapshot!(name, &artifact.contents));
-    }
+    snapshot_every_artifact("teleport_operator", &render_plan(&plan_of(OPERATOR)));
 }
 
 #[test]
@@ -421,14 +396,7 @@ fn each_edit_of_an_operator_object_fails_the_check_that_covers_it() {
     ];
     for (file, from, to, expected) in cases {
         let dir = written_answers(&answers);
-        edit_in(dir.path(), file, from, to);
-        let failing = failing_checks(dir.path());
-        for label in *expected {
-            assert!(
-                failing.contains(label),
-                "{file}: {from:?} -> {to:?} should fail {label}, failed {failing:?}"
-            );
-        }
+        assert_edit_fails(dir.path(), file, (from, to), expected);
     }
 }
 

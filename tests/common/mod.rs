@@ -287,6 +287,32 @@ pub fn snapshot_settings() -> insta::Settings {
     settings
 }
 
+/// Pins every artifact of a set but the schema (the same for every set, pinned as
+/// schema/answers.schema.json) as the snapshot `{case}__{path with / and . as _}`.
+pub fn snapshot_every_artifact(case: &str, artifacts: &[wi_aws::artifacts::render::Artifact]) {
+    let settings = snapshot_settings();
+    for artifact in artifacts
+        .iter()
+        .filter(|a| a.path != wi_aws::answers::schema::SCHEMA_FILE)
+    {
+        let name = format!("{case}__{}", artifact.path.replace(['/', '.'], "_"));
+        settings.bind(|| insta::assert_snapshot!(name, &artifact.contents));
+    }
+}
+
+/// Replaces the first `from` in the set's file `file` by `to`, and asserts that verify then
+/// fails every check labelled in `expected`.
+pub fn assert_edit_fails(dir: &Path, file: &str, (from, to): (&str, &str), expected: &[&str]) {
+    edit_in(dir, file, from, to);
+    let failing = failing_checks(dir);
+    for label in expected {
+        assert!(
+            failing.contains(label),
+            "{file}: {from:?} -> {to:?} should fail {label}, failed {failing:?}"
+        );
+    }
+}
+
 /// The set of an answers file's text (one workload or a fleet), written to a fresh directory.
 pub fn written_answers(answers: &str) -> tempfile::TempDir {
     let fleet = wi_aws::answers::fleet::from_answers_file(answers)
