@@ -252,7 +252,9 @@ fn tokens_signed_ahead_serve_only_the_claims_the_files_ask_for() {
     let ahead = || {
         verify::SimulatedIssuer::signed_ahead_for(&fleet, &AtomicBool::new(false)).expect("signs")
     };
-    let (_, report) = verify::verify_dir_with(dir.path(), Some(ahead())).expect("verifies");
+    let (_, report) =
+        verify::verify_dir_with(dir.path(), verify::IssuerSource::Ready(Box::new(ahead())))
+            .expect("verifies");
     assert!(
         report.passed(),
         "{}",
@@ -266,7 +268,10 @@ fn tokens_signed_ahead_serve_only_the_claims_the_files_ask_for() {
     let planned = fleet.workloads[0].plan.workload.spiffe_id.path().to_owned();
     assert!(text.contains(&planned), "{text}");
     std::fs::write(&resource, text.replace(&planned, "/svc/someone-else")).expect("write");
-    for issuer in [Some(ahead()), None] {
+    for issuer in [
+        verify::IssuerSource::Ready(Box::new(ahead())),
+        verify::IssuerSource::Fresh,
+    ] {
         let (_, report) = verify::verify_dir_with(dir.path(), issuer).expect("verifies");
         let failed: Vec<(String, &str)> = report
             .workloads
@@ -286,6 +291,24 @@ fn tokens_signed_ahead_serve_only_the_claims_the_files_ask_for() {
             ]
         );
     }
+}
+
+/// A signer verify finishes itself (never begun: the write had nothing to write) still makes
+/// the issuer, and the fleet is proven with it as with a fresh one.
+#[test]
+fn a_signer_never_begun_is_finished_by_verify() {
+    let fleet = example();
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(&render_fleet(&fleet), dir.path());
+    let signer = verify::Signer::start(&fleet);
+    let (_, report) = verify::verify_dir_with(dir.path(), verify::IssuerSource::Signing(signer))
+        .expect("verifies");
+    assert!(
+        report.passed(),
+        "{}",
+        report.lines(|s| s.mark().into()).join("\n")
+    );
+    assert_eq!(report.workloads.len(), NAMES.len());
 }
 
 fn set_trust_sub(dir: &Path, name: &str, sub: &str) {

@@ -8,6 +8,7 @@ use crate::answers::fleet::Fleet;
 use crate::answers::problem::Problems;
 use crate::artifacts::render::{self, ANSWERS_FILE, Artifact, NEXT_STEPS, RenderError, Templates};
 use crate::artifacts::write::{self, Outcome, Planned, WriteError};
+use crate::verify::IssuerSource;
 use crate::verify::{Report, VerifyError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -183,42 +184,36 @@ pub fn verify(out: &Path) -> Result<Report, PipelineError> {
     Ok(crate::verify::verify_dir(out)?)
 }
 
-/// Writes the artifacts as [`write`] does and, when `verify` is on, signs the simulation's
-/// tokens meanwhile, on another core, until the writing is done: for a large fleet the writing
-/// is mostly the disk's time and the signing the processor's. A failed signing is left for the
-/// verify that follows, which makes its own issuer.
+/// Writes the artifacts as [`write`] does and, when `verify` is on, has a [`Signer`] generate
+/// the simulation's key and sign its tokens from the moment every file is staged: from then
+/// on the write waits on the disk, and verify parses the answers and evaluates main.tf on one
+/// core, so the signer has the other. A failed signing is left for verify, which makes its own
+/// issuer.
+///
+/// [`Signer`]: crate::verify::Signer
 pub fn write_signing_ahead(
     fleet: &Fleet,
     out: &Path,
     artifacts: &[Artifact],
     force: bool,
     verify: bool,
-) -> (
-    Result<Vec<Planned>, PipelineError>,
-    Option<crate::verify::SimulatedIssuer>,
-) {
+) -> (Result<Vec<Planned>, PipelineError>, IssuerSource) {
     // Only the OIDC route's proof signs JWT SVIDs.
     if !verify || fleet.shared().route != crate::routes::Route::Oidc {
-        return (write(out, artifacts, force), None);
+        return (write(out, artifacts, force), IssuerSource::Fresh);
     }
-    let written_already = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let signer = scope.spawn(|| {
-            crate::verify::SimulatedIssuer::signed_ahead_for(fleet, &written_already).ok()
-        });
-        let written = write(out, artifacts, force);
-        written_already.store(true, std::sync::atomic::Ordering::Relaxed);
-        let issuer = signer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (written, issuer)
-    })
+    let signer = crate::verify::Signer::start(fleet);
+    let written = write::write_all_then(out, artifacts, force, || signer.begin());
+    (
+        written.map_err(PipelineError::from),
+        IssuerSource::Signing(signer),
+    )
 }
 
-/// [`verify`] with the issuer [`write_signing_ahead`] made.
+/// [`verify`] with the issuer [`write_signing_ahead`] started.
 pub fn verify_with(
     out: &Path,
-    issuer: Option<crate::verify::SimulatedIssuer>,
+    issuer: IssuerSource,
 ) -> Result<(crate::routes::Route, Report), PipelineError> {
     Ok(crate::verify::verify_dir_with(out, issuer)?)
 }

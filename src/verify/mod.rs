@@ -30,6 +30,7 @@ pub use crate::verify::check::{
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 use thiserror::Error;
@@ -577,14 +578,18 @@ impl SimulatedIssuer {
     /// after the other, until `enough` is set: a core that would wait (on the disk, on the
     /// reading of main.tf) signs, and the proof that follows signs the rest on every core.
     pub fn sign_ahead(&mut self, fleet: &Fleet, enough: &AtomicBool) -> Result<(), VerifyError> {
-        for workload in &fleet.workloads {
+        self.sign_each(planned_claims(fleet), enough)
+    }
+
+    fn sign_each(
+        &mut self,
+        claims: Vec<(String, String)>,
+        enough: &AtomicBool,
+    ) -> Result<(), VerifyError> {
+        for claims in claims {
             if enough.load(Ordering::Relaxed) {
                 break;
             }
-            let claims = (
-                workload.plan.workload.spiffe_id.to_string(),
-                workload.plan.tbot.audience.clone(),
-            );
             if !self.ahead.contains_key(&claims) {
                 let token = self.sign(&claims.0, &claims.1)?;
                 self.ahead.insert(claims, token);
@@ -608,61 +613,164 @@ impl SimulatedIssuer {
     }
 }
 
+/// The SPIFFE ID and audience each workload's tokens are planned to carry.
+fn planned_claims(fleet: &Fleet) -> Vec<(String, String)> {
+    fleet
+        .workloads
+        .iter()
+        .map(|workload| {
+            (
+                workload.plan.workload.spiffe_id.to_string(),
+                workload.plan.tbot.audience.clone(),
+            )
+        })
+        .collect()
+}
+
+/// A [`SimulatedIssuer`] made on a thread of its own: it waits for [`Signer::begin`] (the
+/// files are staged and the write waits on the disk), generates its key, and signs ahead until
+/// verify has read the shared files and [`Signer::finish`]es it. Dropped unfinished (the write
+/// failed), it stops after what it is doing.
+pub struct Signer {
+    begun: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Result<SimulatedIssuer, VerifyError>>>,
+}
+
+impl Signer {
+    pub fn start(fleet: &Fleet) -> Self {
+        let begun = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let issuer_url = fleet.shared().issuer_url();
+        let claims = planned_claims(fleet);
+        let thread = {
+            let (begun, stop) = (Arc::clone(&begun), Arc::clone(&stop));
+            // Without a thread, verify makes its own issuer.
+            std::thread::Builder::new()
+                .name("signer".into())
+                .spawn(move || {
+                    while !begun.load(Ordering::Acquire) {
+                        std::thread::park();
+                    }
+                    let mut issuer = SimulatedIssuer::generate(&issuer_url)?;
+                    issuer.sign_each(claims, &stop)?;
+                    Ok(issuer)
+                })
+                .ok()
+        };
+        Self {
+            begun,
+            stop,
+            thread,
+        }
+    }
+
+    /// From now on the signer has a core to itself.
+    pub fn begin(&self) {
+        self.begun.store(true, Ordering::Release);
+        if let Some(thread) = &self.thread {
+            thread.thread().unpark();
+        }
+    }
+
+    /// The issuer and the tokens it signed so far (`None` when it failed).
+    fn finish(mut self) -> Option<SimulatedIssuer> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.begin();
+        let thread = self.thread.take()?;
+        thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .ok()
+    }
+}
+
+impl Drop for Signer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.begin();
+    }
+}
+
+/// Where verify's simulated issuer comes from.
+pub enum IssuerSource {
+    /// Verify makes it while it reads the shared files.
+    Fresh,
+    /// Made beforehand, with tokens signed ahead.
+    Ready(Box<SimulatedIssuer>),
+    /// Still signing on its own thread: finished once the shared files are read.
+    Signing(Signer),
+}
+
 /// Runs every check on the files in `dir` with freshly issued tokens: one workload's, or for a
 /// fleet each workload's and the isolation of each from the others.
 pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
-    verify_dir_with(dir, None).map(|(_, report)| report)
+    verify_dir_with(dir, IssuerSource::Fresh).map(|(_, report)| report)
 }
 
-/// [`verify_dir`] with an issuer made beforehand ([`SimulatedIssuer::signed_ahead_for`]); it is
-/// used only when it is the issuer the written answers name, and a fresh one made otherwise.
+/// [`verify_dir`] with an issuer made beforehand, or still signing ([`Signer`]); it is used only
+/// when it is the issuer the written answers name, and a fresh one made otherwise.
 /// Also says which route the files take, read from their answers, which a large fleet's
 /// caller would otherwise parse a second time for its heading.
 pub fn verify_dir_with(
     dir: &Path,
-    issuer: Option<SimulatedIssuer>,
+    issuer: IssuerSource,
 ) -> Result<(crate::routes::Route, Report), VerifyError> {
     let fleet = read_answers(dir)?;
     let route = fleet.shared().route;
     verify_fleet(dir, fleet, issuer).map(|report| (route, report))
 }
 
-fn verify_fleet(
-    dir: &Path,
-    fleet: Fleet,
-    issuer: Option<SimulatedIssuer>,
-) -> Result<Report, VerifyError> {
+fn verify_fleet(dir: &Path, fleet: Fleet, source: IssuerSource) -> Result<Report, VerifyError> {
     if fleet.shared().route == crate::routes::Route::RolesAnywhere {
         return crate::routes::roles_anywhere::prove::verify_dir(dir, &fleet);
     }
     let issuer_url = fleet.shared().issuer_url();
-    let issuer = issuer.filter(|issuer| issuer.issuer.issuer_url() == issuer_url);
+    let ours = |issuer: &SimulatedIssuer| issuer.issuer.issuer_url() == issuer_url;
     // As tbot would, each token is written to a private file, which the "SDK" then reads; the
     // files go away with the directory, and the signing key was never written anywhere.
     let tokens = tempfile::tempdir()
         .map_err(|e| VerifyError::Issuer(format!("temporary token directory: {e}")))?;
-    // The issuer's RSA key (a good part of a small run's time) is generated while the shared
-    // files are read, and then tokens are signed until they are.
-    let files_read = AtomicBool::new(false);
-    let (issuer, files) = std::thread::scope(|scope| {
-        let keygen = scope.spawn(|| {
-            let mut issuer = match issuer {
-                Some(issuer) => issuer,
-                None => SimulatedIssuer::generate(&issuer_url)?,
+    let read_files = || match fleet.form {
+        Form::Single => Setup::read(dir, None).map(Err),
+        Form::Fleet => FleetFiles::read(dir, &fleet).map(Ok),
+    };
+    let (issuer, files) = match source {
+        // It signs on while the shared files are read.
+        IssuerSource::Signing(signer) => {
+            let files = read_files();
+            let issuer = match signer.finish().filter(ours) {
+                Some(issuer) => Ok(issuer),
+                None => SimulatedIssuer::generate(&issuer_url),
             };
-            issuer.sign_ahead(&fleet, &files_read)?;
-            Ok(issuer)
-        });
-        let files = match fleet.form {
-            Form::Single => Setup::read(dir, None).map(Err),
-            Form::Fleet => FleetFiles::read(dir, &fleet).map(Ok),
-        };
-        files_read.store(true, Ordering::Relaxed);
-        let issuer = keygen
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (issuer, files)
-    });
+            (issuer, files)
+        }
+        // The issuer's RSA key (a good part of a small run's time) is generated while the
+        // shared files are read, and then tokens are signed until they are.
+        IssuerSource::Fresh | IssuerSource::Ready(_) => {
+            let ready = match source {
+                IssuerSource::Ready(issuer) => Some(*issuer).filter(ours),
+                _ => None,
+            };
+            let files_read = AtomicBool::new(false);
+            std::thread::scope(|scope| {
+                let keygen = scope.spawn(|| {
+                    let mut issuer = match ready {
+                        Some(issuer) => issuer,
+                        None => SimulatedIssuer::generate(&issuer_url)?,
+                    };
+                    issuer.sign_ahead(&fleet, &files_read)?;
+                    Ok(issuer)
+                });
+                let files = read_files();
+                files_read.store(true, Ordering::Relaxed);
+                let issuer = keygen
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (issuer, files)
+            })
+        }
+    };
     // What reading the shared files dropped (main.tf's evaluation) goes back to the system
     // before the proof allocates on every core.
     crate::heap::release_freed();
