@@ -451,6 +451,14 @@ impl Staging {
             };
             files.push(staged);
         }
+        // Cousins before siblings (hosts/w0, iam/w0, teleport/w0, hosts/w1, …): the cores make
+        // directories in different parents at once, rather than wait on one parent's lock.
+        for depth in &mut new_directories {
+            depth.sort_by(|a, b| {
+                let (a, b) = (&a.staged.target, &b.staged.target);
+                (a.file_name(), a.parent()).cmp(&(b.file_name(), b.parent()))
+            });
+        }
         Self {
             units,
             new_directories,
