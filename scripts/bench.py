@@ -167,8 +167,8 @@ with open(f"{work}/fleet-1000.yaml", "w") as fleet:
         access = "write-only" if n % 2 == 0 else "read-only"
         fleet.write(f"  - name: w{n}\n    teleport: {{spiffe_path: /svc/team-{n // 10}/w{n}, bot: bot-w{n}}}\n"
                     f"    aws: {{bucket: fleet-bucket-{n // 2}, access: {access}}}\n")
-# The disk's floor, measured just before: 7,000 small files in 1,000 new directories, then
-# sync (the artifacts' own layout has 5,000 directories, so the floor is a little kind).
+# The disk's floor, measured between the runs: 7,000 small files in 1,000 new directories,
+# then sync (the artifacts' own layout has 5,000 directories, so the floor is a little kind).
 floor_script = """
 import os, subprocess, sys, time
 root = sys.argv[1]
@@ -181,19 +181,43 @@ for w in range(1000):
 subprocess.run(["sync"], check=True)
 print(time.perf_counter() - start)
 """
-disk_floor_ms = float(subprocess.run([sys.executable, "-c", floor_script, f"{work}/disk-floor"], check=True,
-                                     capture_output=True, text=True).stdout) * 1000
-print(f"{'disk floor: 7000 files, 1000 dirs, sync':<44} {disk_floor_ms:>12.2f} {'':>12} ms       {'':>8}  (Python, measured in this run)")
-for what, out, extra in (("render + write + verify", "fleet-1000", []),
-                         ("the same again (unchanged)", "fleet-1000", []),
-                         ("render + write, no verify", "fleet-1000-nv", ["--no-verify"])):
-    run = subprocess.run(["/usr/bin/time", "-f", "%e %M", wi_aws, "--answers-file", f"{work}/fleet-1000.yaml", "--out", f"{work}/{out}", *extra],
+def floor_ms(root):
+    return float(subprocess.run([sys.executable, "-c", floor_script, root], check=True,
+                                capture_output=True, text=True).stdout) * 1000
+
+
+def fleet_run(out, extra=()):
+    """One `wi-aws` process on the 1000-workload fleet: seconds, peak RSS in KiB, verified."""
+    run = subprocess.run(["/usr/bin/time", "-f", "%e %M", wi_aws, "--answers-file", f"{work}/fleet-1000.yaml", "--out", out, *extra],
                          capture_output=True, text=True)
     seconds, peak = run.stderr.strip().splitlines()[-1].split()
-    verified = "all 1000 workloads passed" in run.stdout or extra
-    target = "  (target: <= 1 s, <= 64 MiB)" if what == "render + write + verify" else ""
-    row(f"1000 workloads, {what}", float(seconds) * 1000, disk_floor_ms, "ms",
-        f"one wi-aws process, peak RSS {int(peak)} KiB{target}" + ("" if verified else "  VERIFY FAILED"))
+    return float(seconds) * 1000, int(peak), "all 1000 workloads passed" in run.stdout or bool(extra)
+
+
+def fleet_rows(disk, where, base, runs):
+    """Fresh writes alternated with the floor (the disk's speed drifts within minutes: each
+    run is next to its own floor), medians of each; then the same again, unchanged."""
+    floors, times, peaks, verified = [], [], [], True
+    for n in range(runs):
+        floors.append(floor_ms(f"{base}/disk-floor-{n}"))
+        ms, peak, ok = fleet_run(f"{base}/fleet-1000-{n}")
+        times.append(ms)
+        peaks.append(peak)
+        verified = verified and ok
+    floor = statistics.median(floors)
+    print(f"{disk + ' floor: 7000 files, 1000 dirs, sync':<44} {floor:>12.2f} {'':>12} ms       {'':>8}  (Python, median of {runs}, measured between the runs)")
+    row(f"1000 workloads{where}, render + write + verify", statistics.median(times), floor, "ms",
+        f"one wi-aws process, median of {runs} ({min(times):.0f}-{max(times):.0f} ms), peak RSS {max(peaks)} KiB"
+        f"  (target: <= 1 s, <= 64 MiB)" + ("" if verified else "  VERIFY FAILED"))
+    ms, peak, ok = fleet_run(f"{base}/fleet-1000-0")
+    row(f"1000 workloads{where}, the same again (unchanged)", ms, floor, "ms",
+        f"one wi-aws process, peak RSS {peak} KiB" + ("" if ok else "  VERIFY FAILED"))
+
+
+fleet_rows("disk", "", work, 5)
+disk_floor_ms = floor_ms(f"{work}/disk-floor-nv")
+ms, peak, _ = fleet_run(f"{work}/fleet-1000-nv", ["--no-verify"])
+row("1000 workloads, render + write, no verify", ms, disk_floor_ms, "ms", f"one wi-aws process, peak RSS {peak} KiB")
 
 # The same in memory (tmpfs), where creating a file costs no disk: what is left is wi-aws's own
 # time, against the same floor measured there. The shared ext4 disk's floor above swings from
@@ -201,18 +225,7 @@ for what, out, extra in (("render + write + verify", "fleet-1000", []),
 if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
     memory = tempfile.mkdtemp(prefix="wi-aws-bench-", dir="/dev/shm")
     try:
-        memory_floor_ms = float(subprocess.run([sys.executable, "-c", floor_script, f"{memory}/disk-floor"], check=True,
-                                               capture_output=True, text=True).stdout) * 1000
-        print(f"{'tmpfs floor: 7000 files, 1000 dirs, sync':<44} {memory_floor_ms:>12.2f} {'':>12} ms       {'':>8}  (Python, measured in this run)")
-        for what, out, extra in (("render + write + verify", "fleet-1000", []),
-                                 ("the same again (unchanged)", "fleet-1000", [])):
-            run = subprocess.run(["/usr/bin/time", "-f", "%e %M", wi_aws, "--answers-file", f"{work}/fleet-1000.yaml", "--out", f"{memory}/{out}", *extra],
-                                 capture_output=True, text=True)
-            seconds, peak = run.stderr.strip().splitlines()[-1].split()
-            verified = "all 1000 workloads passed" in run.stdout
-            target = "  (target: <= 1 s, <= 64 MiB)" if what == "render + write + verify" else ""
-            row(f"1000 workloads on tmpfs, {what}", float(seconds) * 1000, memory_floor_ms, "ms",
-                f"one wi-aws process, peak RSS {int(peak)} KiB{target}" + ("" if verified else "  VERIFY FAILED"))
+        fleet_rows("tmpfs", " on tmpfs", memory, 5)
     finally:
         subprocess.run(["rm", "-rf", memory], check=True)
 
