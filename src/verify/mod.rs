@@ -553,7 +553,7 @@ impl WorkloadInput<'_> {
 /// ahead of the proof (while the disk synced the files and verify read them, see [`Signer`])
 /// for the SPIFFE IDs and audiences the answers planned. A token signed ahead is used only for
 /// exactly the claims the written files ask for; any other is signed when asked. Signing
-/// (RSA-2048) is most of a fleet's verify: 1,000 tokens are about 0.3 s of one core, the key
+/// (RSA-2048) is most of a fleet's verify: 1,000 tokens are about 0.4 s of one core, the key
 /// 0.1 s.
 pub struct SimulatedIssuer {
     issuer: Issuer,
