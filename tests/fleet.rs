@@ -252,9 +252,11 @@ fn tokens_signed_ahead_serve_only_the_claims_the_files_ask_for() {
     let ahead = || {
         verify::SimulatedIssuer::signed_ahead_for(&fleet, &AtomicBool::new(false)).expect("signs")
     };
-    let (_, report) =
-        verify::verify_dir_with(dir.path(), verify::IssuerSource::Ready(Box::new(ahead())))
-            .expect("verifies");
+    let (_, report) = verify::verify_dir_with(
+        dir.path(),
+        Some(verify::Signer::start_with(&fleet, Some(ahead()))),
+    )
+    .expect("verifies");
     assert!(
         report.passed(),
         "{}",
@@ -269,8 +271,8 @@ fn tokens_signed_ahead_serve_only_the_claims_the_files_ask_for() {
     assert!(text.contains(&planned), "{text}");
     std::fs::write(&resource, text.replace(&planned, "/svc/someone-else")).expect("write");
     for issuer in [
-        verify::IssuerSource::Ready(Box::new(ahead())),
-        verify::IssuerSource::Fresh,
+        Some(verify::Signer::start_with(&fleet, Some(ahead()))),
+        None,
     ] {
         let (_, report) = verify::verify_dir_with(dir.path(), issuer).expect("verifies");
         let failed: Vec<(String, &str)> = report
@@ -301,8 +303,7 @@ fn a_signer_never_begun_is_finished_by_verify() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(&render_fleet(&fleet), dir.path());
     let signer = verify::Signer::start(&fleet);
-    let (_, report) = verify::verify_dir_with(dir.path(), verify::IssuerSource::Signing(signer))
-        .expect("verifies");
+    let (_, report) = verify::verify_dir_with(dir.path(), Some(signer)).expect("verifies");
     assert!(
         report.passed(),
         "{}",

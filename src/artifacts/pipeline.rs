@@ -8,7 +8,7 @@ use crate::answers::fleet::Fleet;
 use crate::answers::problem::Problems;
 use crate::artifacts::render::{self, ANSWERS_FILE, Artifact, NEXT_STEPS, RenderError, Templates};
 use crate::artifacts::write::{self, Outcome, Planned, WriteError};
-use crate::verify::IssuerSource;
+use crate::verify::Signer;
 use crate::verify::{Report, VerifyError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -189,33 +189,28 @@ pub fn verify(out: &Path) -> Result<Report, PipelineError> {
 /// on the write waits on the disk, and verify parses the answers and evaluates main.tf on one
 /// core, so the signer has the other. A failed signing is left for verify, which makes its own
 /// issuer.
-///
-/// [`Signer`]: crate::verify::Signer
 pub fn write_signing_ahead(
     fleet: &Fleet,
     out: &Path,
     artifacts: &[Artifact],
     force: bool,
     verify: bool,
-) -> (Result<Vec<Planned>, PipelineError>, IssuerSource) {
+) -> (Result<Vec<Planned>, PipelineError>, Option<Signer>) {
     // Only the OIDC route's proof signs JWT SVIDs.
     if !verify || fleet.shared().route != crate::routes::Route::Oidc {
-        return (write(out, artifacts, force), IssuerSource::Fresh);
+        return (write(out, artifacts, force), None);
     }
-    let signer = crate::verify::Signer::start(fleet);
+    let signer = Signer::start(fleet);
     let written = write::write_all_then(out, artifacts, force, || signer.begin());
-    (
-        written.map_err(PipelineError::from),
-        IssuerSource::Signing(signer),
-    )
+    (written.map_err(PipelineError::from), Some(signer))
 }
 
-/// [`verify`] with the issuer [`write_signing_ahead`] started.
+/// [`verify`] with the signer [`write_signing_ahead`] started.
 pub fn verify_with(
     out: &Path,
-    issuer: IssuerSource,
+    signer: Option<Signer>,
 ) -> Result<(crate::routes::Route, Report), PipelineError> {
-    Ok(crate::verify::verify_dir_with(out, issuer)?)
+    Ok(crate::verify::verify_dir_with(out, signer)?)
 }
 
 /// One line per file: what writing did to it.

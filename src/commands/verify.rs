@@ -141,7 +141,7 @@ fn live_svid(args: &VerifyArgs, svid: &Path) -> Result<u8, CommandError> {
 }
 
 fn local(out: &Path, json: bool) -> Result<u8, CommandError> {
-    let (route, report) = verify::verify_dir_with(out, verify::IssuerSource::Fresh)
+    let (route, report) = verify::verify_dir_with(out, None)
         .map_err(|error| CommandError::bad_input(format!("verify: {error}")))?;
     report_checks(&super::verify_heading(out, route), report, json)
 }

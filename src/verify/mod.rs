@@ -568,20 +568,17 @@ impl SimulatedIssuer {
         })
     }
 
-    /// A fresh issuer for `fleet`'s cluster, with tokens signed ahead (see [`Self::sign_ahead`]).
+    /// A fresh issuer for `fleet`'s cluster, with tokens signed ahead (see `sign_each`)
+    /// until `enough` is set.
     pub fn signed_ahead_for(fleet: &Fleet, enough: &AtomicBool) -> Result<Self, VerifyError> {
         let mut simulated = Self::generate(&fleet.shared().issuer_url())?;
-        simulated.sign_ahead(fleet, enough)?;
+        simulated.sign_each(planned_claims(fleet), enough)?;
         Ok(simulated)
     }
 
-    /// Signs a token for each workload's planned SPIFFE ID and audience that has none yet, one
-    /// after the other, until `enough` is set: a core that would wait (on the disk, on the
-    /// reading of main.tf) signs, and the proof that follows signs the rest on every core.
-    pub fn sign_ahead(&mut self, fleet: &Fleet, enough: &AtomicBool) -> Result<(), VerifyError> {
-        self.sign_each(planned_claims(fleet), enough)
-    }
-
+    /// Signs a token for each of `claims` (SPIFFE ID, audience) that has none yet, one after
+    /// the other, until `enough` is set: a core that would wait (on the disk, on the reading of
+    /// main.tf) signs, and the proof that follows signs the rest on every core.
     fn sign_each(
         &mut self,
         claims: Vec<(String, String)>,
@@ -630,7 +627,7 @@ fn planned_claims(fleet: &Fleet) -> Vec<(String, String)> {
 
 /// A [`SimulatedIssuer`] made on a thread of its own: it waits for [`Signer::begin`] (the
 /// files are staged and the write waits on the disk), generates its key, and signs ahead until
-/// verify has read the shared files and [`Signer::finish`]es it. Dropped unfinished (the write
+/// verify has read the shared files and finishes it. Dropped unfinished (the write
 /// failed), it stops after what it is doing.
 pub struct Signer {
     begun: Arc<AtomicBool>,
@@ -639,7 +636,13 @@ pub struct Signer {
 }
 
 impl Signer {
+    /// A signer with a fresh key.
     pub fn start(fleet: &Fleet) -> Self {
+        Self::start_with(fleet, None)
+    }
+
+    /// A signer that goes on from `issuer` (its tokens kept), or from a fresh key.
+    pub fn start_with(fleet: &Fleet, issuer: Option<SimulatedIssuer>) -> Self {
         let begun = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let issuer_url = fleet.shared().issuer_url();
@@ -653,7 +656,10 @@ impl Signer {
                     while !begun.load(Ordering::Acquire) {
                         std::thread::park();
                     }
-                    let mut issuer = SimulatedIssuer::generate(&issuer_url)?;
+                    let mut issuer = match issuer {
+                        Some(issuer) => issuer,
+                        None => SimulatedIssuer::generate(&issuer_url)?,
+                    };
                     issuer.sign_each(claims, &stop)?;
                     Ok(issuer)
                 })
@@ -693,84 +699,48 @@ impl Drop for Signer {
     }
 }
 
-/// Where verify's simulated issuer comes from.
-pub enum IssuerSource {
-    /// Verify makes it while it reads the shared files.
-    Fresh,
-    /// Made beforehand, with tokens signed ahead.
-    Ready(Box<SimulatedIssuer>),
-    /// Still signing on its own thread: finished once the shared files are read.
-    Signing(Signer),
-}
-
 /// Runs every check on the files in `dir` with freshly issued tokens: one workload's, or for a
 /// fleet each workload's and the isolation of each from the others.
 pub fn verify_dir(dir: &Path) -> Result<Report, VerifyError> {
-    verify_dir_with(dir, IssuerSource::Fresh).map(|(_, report)| report)
+    verify_dir_with(dir, None).map(|(_, report)| report)
 }
 
-/// [`verify_dir`] with an issuer made beforehand, or still signing ([`Signer`]); it is used only
-/// when it is the issuer the written answers name, and a fresh one made otherwise.
+/// [`verify_dir`] with a [`Signer`] started beforehand (a fresh one otherwise); its issuer is
+/// used only when it is the one the written answers name, and a fresh one made otherwise.
 /// Also says which route the files take, read from their answers, which a large fleet's
 /// caller would otherwise parse a second time for its heading.
 pub fn verify_dir_with(
     dir: &Path,
-    issuer: IssuerSource,
+    signer: Option<Signer>,
 ) -> Result<(crate::routes::Route, Report), VerifyError> {
     let fleet = read_answers(dir)?;
     let route = fleet.shared().route;
-    verify_fleet(dir, fleet, issuer).map(|report| (route, report))
+    verify_fleet(dir, fleet, signer).map(|report| (route, report))
 }
 
-fn verify_fleet(dir: &Path, fleet: Fleet, source: IssuerSource) -> Result<Report, VerifyError> {
+fn verify_fleet(dir: &Path, fleet: Fleet, signer: Option<Signer>) -> Result<Report, VerifyError> {
     if fleet.shared().route == crate::routes::Route::RolesAnywhere {
         return crate::routes::roles_anywhere::prove::verify_dir(dir, &fleet);
     }
-    let issuer_url = fleet.shared().issuer_url();
-    let ours = |issuer: &SimulatedIssuer| issuer.issuer.issuer_url() == issuer_url;
     // As tbot would, each token is written to a private file, which the "SDK" then reads; the
     // files go away with the directory, and the signing key was never written anywhere.
     let tokens = tempfile::tempdir()
         .map_err(|e| VerifyError::Issuer(format!("temporary token directory: {e}")))?;
-    let read_files = || match fleet.form {
+    // The issuer's RSA key (a good part of a small run's time) is generated, and tokens are
+    // signed, while the shared files are read.
+    let signer = signer.unwrap_or_else(|| Signer::start(&fleet));
+    signer.begin();
+    let files = match fleet.form {
         Form::Single => Setup::read(dir, None).map(Err),
         Form::Fleet => FleetFiles::read(dir, &fleet).map(Ok),
     };
-    let (issuer, files) = match source {
-        // It signs on while the shared files are read.
-        IssuerSource::Signing(signer) => {
-            let files = read_files();
-            let issuer = match signer.finish().filter(ours) {
-                Some(issuer) => Ok(issuer),
-                None => SimulatedIssuer::generate(&issuer_url),
-            };
-            (issuer, files)
-        }
-        // The issuer's RSA key (a good part of a small run's time) is generated while the
-        // shared files are read, and then tokens are signed until they are.
-        IssuerSource::Fresh | IssuerSource::Ready(_) => {
-            let ready = match source {
-                IssuerSource::Ready(issuer) => Some(*issuer).filter(ours),
-                _ => None,
-            };
-            let files_read = AtomicBool::new(false);
-            std::thread::scope(|scope| {
-                let keygen = scope.spawn(|| {
-                    let mut issuer = match ready {
-                        Some(issuer) => issuer,
-                        None => SimulatedIssuer::generate(&issuer_url)?,
-                    };
-                    issuer.sign_ahead(&fleet, &files_read)?;
-                    Ok(issuer)
-                });
-                let files = read_files();
-                files_read.store(true, Ordering::Relaxed);
-                let issuer = keygen
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (issuer, files)
-            })
-        }
+    let issuer_url = fleet.shared().issuer_url();
+    let issuer = match signer
+        .finish()
+        .filter(|issuer| issuer.issuer.issuer_url() == issuer_url)
+    {
+        Some(issuer) => Ok(issuer),
+        None => SimulatedIssuer::generate(&issuer_url),
     };
     // What reading the shared files dropped (main.tf's evaluation) goes back to the system
     // before the proof allocates on every core.
