@@ -218,18 +218,13 @@ fn instances(
         .expr()
         .evaluate(context)
         .map_err(|e| format!("{address}.for_each does not resolve: {e}"))?;
-    match value {
-        hcl::Value::Object(map) => Ok(Some(map.into_iter().collect())),
-        hcl::Value::Array(items) => items
+    let entries = instance_entries(&address, &value)?;
+    Ok(Some(
+        entries
             .into_iter()
-            .map(|item| match item.as_str() {
-                Some(key) => Ok((key.to_owned(), item.clone())),
-                None => Err(format!("{address}.for_each: a set of strings or a map")),
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        _ => Err(format!("{address}.for_each: a set of strings or a map")),
-    }
+            .map(|(key, value)| (key.to_owned(), value.clone()))
+            .collect(),
+    ))
 }
 
 /// The instances a `for_each` value makes, by reference: a map's entries, a set's strings
