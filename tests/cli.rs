@@ -461,6 +461,40 @@ fn templates_dir_overrides_by_relative_path_and_rejects_unknown_names() {
 }
 
 #[test]
+fn an_override_may_use_its_formats_partials_and_one_that_does_not_compile_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = render_with_template(
+        dir.path(),
+        "aws-cli/teardown.sh.hbs",
+        "#!/usr/bin/env bash\n# ours\n{{> teardown_prelude}}\n",
+        "out",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let teardown = fs::read_to_string(dir.path().join("out/aws-cli/teardown.sh")).expect("read");
+    let prelude = include_str!("../templates/partials/teardown-prelude.sh.hbs");
+    let first_line_of_prelude = prelude.lines().next().expect("a line");
+    assert!(
+        teardown.starts_with("#!/usr/bin/env bash\n# ours\n")
+            && teardown.contains(first_line_of_prelude),
+        "{teardown}"
+    );
+
+    let output = render_with_template(
+        dir.path(),
+        "aws/env.hbs",
+        "export AWS_ROLE_ARN={{#if role_arn}}{{role_arn}}\n",
+        "out2",
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stderr).contains("template aws/env.hbs:"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(!dir.path().join("out2").exists());
+}
+
+#[test]
 fn verify_after_render_catches_an_override_that_breaks_the_setup() {
     let dir = tempfile::tempdir().expect("temp dir");
     let output = render_with_template(

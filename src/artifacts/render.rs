@@ -553,11 +553,29 @@ impl Templates {
                     .join(", "),
             });
         }
-        // Each artifact's registry compiles on its own: some fifty templates, each with the
-        // partials of its format, are a few tens of milliseconds of one core.
-        let artifacts: Vec<&'static ArtifactKind> = all_artifacts().collect();
-        let compiled = crate::artifacts::parallel::on_every_core(&artifacts, |artifact| {
-            compile(artifact, overrides).map(|registry| (artifact.path, registry))
+        // Compiling costs more than the text's size says: handlebars asks pest for the line and
+        // column of each element, which pest counts from the template's start each time. So
+        // each format's partials are compiled once, in a registry that each of that format's
+        // artifacts starts from as a copy, and the some fifty templates compile on every core.
+        let mut formats: Vec<Format> = Vec::new();
+        let artifacts: Vec<(&'static ArtifactKind, usize)> = all_artifacts()
+            .map(|artifact| {
+                let format_at = formats
+                    .iter()
+                    .position(|format| *format == artifact.format)
+                    .unwrap_or_else(|| {
+                        formats.push(artifact.format);
+                        formats.len() - 1
+                    });
+                (artifact, format_at)
+            })
+            .collect();
+        let bases =
+            crate::artifacts::parallel::on_every_core(&formats, |format| format_registry(*format))
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()?;
+        let compiled = crate::artifacts::parallel::on_every_core(&artifacts, |(artifact, at)| {
+            compile(artifact, overrides, &bases[*at]).map(|registry| (artifact.path, registry))
         });
         Ok(Self {
             registries: compiled.into_iter().collect::<Result<_, _>>()?,
@@ -565,21 +583,34 @@ impl Templates {
     }
 }
 
-/// The registry of one artifact's template: its text (or the override of it), the partials of
-/// its format, and its format's escaping, in strict mode.
+/// The registry of one artifact's template: its text (or the override of it), in a copy of its
+/// format's registry.
 fn compile(
     artifact: &ArtifactKind,
     overrides: &BTreeMap<String, String>,
+    format_registry: &Handlebars<'static>,
 ) -> Result<Handlebars<'static>, RenderError> {
     let name = template_name(artifact);
     let text = overrides
         .get(&name)
         .map_or(artifact.embedded_template, String::as_str);
+    let mut registry = format_registry.clone();
+    registry
+        .register_template_string(artifact.path, text)
+        .map_err(|error| RenderError::Template {
+            template: name.clone(),
+            message: error.to_string(),
+        })?;
+    Ok(registry)
+}
+
+/// The partials of `format`, and its escaping, in strict mode.
+fn format_registry(format: Format) -> Result<Handlebars<'static>, RenderError> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
     registry.register_helper("sh", Box::new(shell_word_helper));
     registry.register_helper("sh_words", Box::new(shell_words_helper));
-    let partials: &[(&str, &str, &str)] = match artifact.format {
+    let partials: &[(&str, &str, &str)] = match format {
         Format::Shell => &[
             ("teardown_prelude", "teardown-prelude.sh", TEARDOWN_PRELUDE),
             ("teardown_aws", "teardown-aws.sh", TEARDOWN_AWS),
@@ -649,7 +680,7 @@ fn compile(
                 message: error.to_string(),
             })?;
     }
-    match artifact.format {
+    match format {
         Format::Hcl => registry.register_escape_fn(escape::hcl_string_content),
         Format::Json => registry.register_escape_fn(escape::json_string_content),
         Format::Yaml => registry.register_escape_fn(escape::yaml_string_content),
@@ -659,12 +690,6 @@ fn compile(
         Format::Markdown => registry.register_escape_fn(escape::markdown_text),
         Format::Pem => registry.register_escape_fn(escape::pem_text),
     }
-    registry
-        .register_template_string(artifact.path, text)
-        .map_err(|error| RenderError::Template {
-            template: name.clone(),
-            message: error.to_string(),
-        })?;
     Ok(registry)
 }
 
