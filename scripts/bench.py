@@ -1,8 +1,10 @@
 """The rows of scripts/bench.sh. usage: bench.py WI_AWS THROUGHPUT_BENCH VENV_PYTHON"""
+import atexit
 import json
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -11,6 +13,8 @@ import time
 
 wi_aws, throughput, venv_python = sys.argv[1:4]
 work = tempfile.mkdtemp(prefix="wi-aws-bench-")
+# Some 100,000 files by the end: removed when the bench ends, fails or is interrupted (Ctrl-C).
+atexit.register(shutil.rmtree, work, ignore_errors=True)
 rows = []
 
 
@@ -216,16 +220,21 @@ def fleet_rows(disk, where, base, runs):
 
 def settle_disk():
     """Waits until the disk reuses freed inodes without a search. ext4 without a journal (this
-    machine's) skips an inode freed less than 60 s ago (360 s while its inode table block is
-    unwritten) and looks for the next, from the start of the group, at every creation
-    (`recently_deleted()` and `find_inode_bit()` in fs/ext4/ialloc.c; Linux commits a17a9d935dc4
-    "ext4: increase wait time needed before reuse of deleted inode numbers" and d05466b27b19
-    "ext4: avoid ENOSPC when avoiding to reuse recently deleted inodes"). Right after a build or a test run has deleted some 80,000 files, the floor reads
-    2.7 s instead of 0.27 s and wi-aws 1.9 s instead of 0.8 s: what would be measured is the
-    files deleted before, not the writing."""
+    machine's) skips an inode freed less than 60 s ago, or 360 s while its inode table block
+    is unwritten (as it is again as soon as a file is created beside it), and looks for the
+    next, from the start of the group, at every creation (`recently_deleted()` and
+    `find_inode_bit()` in fs/ext4/ialloc.c; Linux commits a17a9d935dc4 "ext4: increase wait
+    time needed before reuse of deleted inode numbers" and d05466b27b19 "ext4: avoid ENOSPC
+    when avoiding to reuse recently deleted inodes"). Within minutes of a build, a test run or
+    an earlier bench deleting tens of thousands of files, the floor reads 1-2.7 s instead of
+    0.3 s and wi-aws 1.5-2.3 s instead of 0.8 s: what would be measured is the files deleted
+    before, not the writing. WI_AWS_BENCH_SETTLE_SECONDS=0 skips the wait (the floor beside
+    each run then shows what the disk did)."""
+    seconds = int(os.environ.get("WI_AWS_BENCH_SETTLE_SECONDS", "365"))
     os.sync()
-    print("(the disk settles: sync, then 65 s without deleting anything; see settle_disk)", flush=True)
-    time.sleep(65)
+    if seconds > 0:
+        print(f"(the disk settles: {seconds} s without deleting anything; see settle_disk)", flush=True)
+        time.sleep(seconds)
 
 
 settle_disk()
