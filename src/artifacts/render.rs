@@ -871,13 +871,11 @@ fn policy_file_copy(workload: &str, plan: &Plan) -> Option<Artifact> {
 
 /// `answers.yaml`, first naming its schema for editors, and the schema next to it.
 fn answers_artifacts(yaml: &str) -> [Artifact; 2] {
-    use crate::answers::schema::{SCHEMA_FILE, answers_schema, modeline};
-    // A value built from the field list always serializes.
-    let schema = serde_json::to_string_pretty(&answers_schema()).unwrap_or_default();
+    use crate::answers::schema::{SCHEMA_FILE, modeline, schema_file_text};
     [
         Artifact {
             path: SCHEMA_FILE.to_owned(),
-            contents: schema + "\n",
+            contents: schema_file_text().to_owned(),
             executable: false,
         },
         Artifact {

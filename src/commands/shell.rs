@@ -43,9 +43,7 @@ pub fn completions(args: &CompletionsArgs, mut command: clap::Command) -> Result
 
 /// The JSON Schema of the answers file, for editors.
 pub fn schema() -> Result<u8, CommandError> {
-    let schema = serde_json::to_string_pretty(&crate::answers::schema::answers_schema())
-        .map_err(|error| CommandError::failure(error.to_string()))?;
-    write_out(format!("{schema}\n").as_bytes())
+    write_out(crate::answers::schema::schema_file_text().as_bytes())
 }
 
 /// The manual page (roff), for `man -l -` or a file in a `man1` directory.
