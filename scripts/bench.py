@@ -35,6 +35,27 @@ def row(name, ours, theirs, unit, target, better="lower"):
     print(f"{name:<44} {ours:>12.2f} {theirs:>12.2f} {unit:<8} {ratio:>7.2f}x  {target}", flush=True)
 
 
+def settle_disk():
+    """Waits until the disk reuses freed inodes without a search. ext4 without a journal (this
+    machine's) skips an inode freed less than 60 s ago, or 360 s while its inode table block
+    is unwritten (as it is again as soon as a file is created beside it), and looks for the
+    next, from the start of the group, at every creation (`recently_deleted()` and
+    `find_inode_bit()` in fs/ext4/ialloc.c; Linux commits a17a9d935dc4 "ext4: increase wait
+    time needed before reuse of deleted inode numbers" and d05466b27b19 "ext4: avoid ENOSPC
+    when avoiding to reuse recently deleted inodes"). Within minutes of a build, a test run or
+    an earlier bench deleting tens of thousands of files, the floor reads 1-2.7 s instead of
+    0.3 s and wi-aws 1.5-2.3 s instead of 0.8 s: what would be measured is the files deleted
+    before, not the writing. WI_AWS_BENCH_SETTLE_SECONDS=0 skips the wait (the floor beside
+    each run then shows what the disk did)."""
+    seconds = int(os.environ.get("WI_AWS_BENCH_SETTLE_SECONDS", "365"))
+    os.sync()
+    if seconds > 0:
+        print(f"(the disk settles first: {seconds} s without deleting anything; see settle_disk in bench.py)", flush=True)
+        time.sleep(seconds)
+
+
+# Before any row: the in-process fleet rows write to the disk too.
+settle_disk()
 print(f"{'row':<44} {'wi-aws':>12} {'reference':>12} {'unit':<8} {'ratio':>8}  target")
 
 # 1. Rendering vs envsubst over as many template files (the floor for "fill in files"): those
@@ -218,26 +239,6 @@ def fleet_rows(disk, where, base, runs):
         f"one wi-aws process, peak RSS {peak} KiB" + ("" if ok else "  VERIFY FAILED"))
 
 
-def settle_disk():
-    """Waits until the disk reuses freed inodes without a search. ext4 without a journal (this
-    machine's) skips an inode freed less than 60 s ago, or 360 s while its inode table block
-    is unwritten (as it is again as soon as a file is created beside it), and looks for the
-    next, from the start of the group, at every creation (`recently_deleted()` and
-    `find_inode_bit()` in fs/ext4/ialloc.c; Linux commits a17a9d935dc4 "ext4: increase wait
-    time needed before reuse of deleted inode numbers" and d05466b27b19 "ext4: avoid ENOSPC
-    when avoiding to reuse recently deleted inodes"). Within minutes of a build, a test run or
-    an earlier bench deleting tens of thousands of files, the floor reads 1-2.7 s instead of
-    0.3 s and wi-aws 1.5-2.3 s instead of 0.8 s: what would be measured is the files deleted
-    before, not the writing. WI_AWS_BENCH_SETTLE_SECONDS=0 skips the wait (the floor beside
-    each run then shows what the disk did)."""
-    seconds = int(os.environ.get("WI_AWS_BENCH_SETTLE_SECONDS", "365"))
-    os.sync()
-    if seconds > 0:
-        print(f"(the disk settles: {seconds} s without deleting anything; see settle_disk)", flush=True)
-        time.sleep(seconds)
-
-
-settle_disk()
 fleet_rows("disk", "", work, 5)
 disk_floor_ms = floor_ms(f"{work}/disk-floor-nv")
 ms, peak, _ = fleet_run(f"{work}/fleet-1000-nv", ["--no-verify"])
