@@ -1123,3 +1123,53 @@ fn render_install_profile_merges_every_workloads_profile() {
     );
     assert_eq!(fs::read_to_string(&config).expect("read"), merged);
 }
+
+/// Ctrl-C while a fleet's files are staged: the process exits as a shell reports SIGINT, and
+/// leaves no temporary file or staged directory behind, nor a file put in place.
+#[test]
+fn a_signal_while_writing_removes_what_was_staged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(dir.path().join("fleet.yaml"), common::numbered_fleet(1000)).expect("write");
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wi-aws"))
+        .args(["--answers-file", "fleet.yaml", "--out", "out"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let staged = |dir: &Path| {
+        fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|entry| entry.file_name().to_string_lossy().starts_with(".wi-aws-"))
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !staged(&out) {
+        assert!(
+            std::time::Instant::now() < deadline && child.try_wait().expect("wait").is_none(),
+            "nothing was staged in {}",
+            out.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+    // SAFETY: kill only sends a signal to the child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("stopped by signal 2"),
+        "{}",
+        text(&output.stderr)
+    );
+    let left: Vec<String> = files_under(&out)
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
+    assert!(!staged(&out), "{left:?}");
+    assert!(left.is_empty(), "put in place or left behind: {left:?}");
+}

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
 use thiserror::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,6 +295,11 @@ pub fn write_all_then(
     if !sync_file_system(&lock) {
         staging.sync_each().map_err(not_staged)?;
     }
+    // Put in place whole: a signal's exit waits for the renames, or comes before them.
+    let renaming = Staging::still_open().map_err(|source| WriteError::NotStaged {
+        failed: out_dir.display().to_string(),
+        source,
+    })?;
     for unit in 0..staging.units.len() {
         if let Err(source) = staging.put_in_place(unit) {
             let (mut written, mut not_written) = (Vec::new(), Vec::new());
@@ -311,6 +317,7 @@ pub fn write_all_then(
             });
         }
     }
+    drop(renaming);
     // The renames themselves durable: one more sync, or each directory where that cannot be.
     if !sync_file_system(&lock) {
         for directory in
@@ -354,6 +361,44 @@ struct NewDirectory {
     files: Vec<usize>,
 }
 
+/// What the writes in progress have made and not yet put in place, by write, with whether
+/// each is a directory: a signal's exit removes them ([`remove_staged`]), since
+/// `process::exit` runs no destructor.
+static IN_FLIGHT: Mutex<BTreeMap<u64, Vec<(PathBuf, bool)>>> = Mutex::new(BTreeMap::new());
+static NEXT_WRITE: AtomicU64 = AtomicU64::new(0);
+/// Held for reading while a staged directory is made and filled, or a staged file made (see
+/// [`Staging::still_open`]); [`remove_staged`] holds it for writing. `true` once it ran, after
+/// which nothing more is staged.
+static STOPPED: RwLock<bool> = RwLock::new(false);
+
+fn in_flight() -> std::sync::MutexGuard<'static, BTreeMap<u64, Vec<(PathBuf, bool)>>> {
+    // A panic while the lock was held leaves nothing half-done in a list of paths.
+    IN_FLIGHT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn remove_staged_path(path: &Path, is_directory: bool) {
+    let _ = match is_directory {
+        true => fs::remove_dir_all(path),
+        false => fs::remove_file(path),
+    };
+}
+
+/// Removes every file and directory that writes in progress have staged and not put in
+/// place, and stops them staging more: for a signal's handler, before it exits. Only what this
+/// process made goes (what was put in place is no longer at its staged name).
+pub fn remove_staged() {
+    let mut stopped = STOPPED
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    *stopped = true;
+    let staged = std::mem::take(&mut *in_flight());
+    for (path, is_directory) in staged.into_values().flatten() {
+        remove_staged_path(&path, is_directory);
+    }
+}
+
 /// The temporaries of one write, planned first (paths only) and then made. Until
 /// [`Staging::done`], dropping it removes every file and directory it made that was not
 /// renamed into place, so a failed write leaves the output directory as it found it.
@@ -368,6 +413,8 @@ struct Staging {
     in_existing_directories: Vec<usize>,
     /// The bits the process's umask clears: a mode it would narrow is set explicitly.
     umask: u32,
+    /// This write's key in [`IN_FLIGHT`].
+    id: u64,
 }
 
 impl Staging {
@@ -465,6 +512,7 @@ impl Staging {
             files,
             in_existing_directories,
             umask: current_umask(),
+            id: NEXT_WRITE.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -479,15 +527,36 @@ impl Staging {
         for depth in &self.new_directories {
             Self::on_every_core(depth, |directory| {
                 let staged = &directory.staged;
+                let _open = Self::still_open().map_err(|error| (staged.target.clone(), error))?;
                 fs::create_dir(&staged.path).map_err(|error| (staged.target.clone(), error))?;
                 let unit = &self.units[staged.unit];
                 if unit.staged == staged.path {
-                    unit.made.store(true, Ordering::Relaxed);
+                    self.made(unit);
                 }
                 directory.files.iter().try_for_each(write)
             })?;
         }
-        Self::on_every_core(&self.in_existing_directories, write)
+        Self::on_every_core(&self.in_existing_directories, |index| {
+            let _open =
+                Self::still_open().map_err(|error| (self.files[*index].target.clone(), error))?;
+            write(index)
+        })
+    }
+
+    /// Held while one directory or file is staged, so that [`remove_staged`] waits for it and
+    /// finds what it made noted: nothing is made in a staged directory while it is removed.
+    /// Refused once [`remove_staged`] ran.
+    fn still_open() -> io::Result<std::sync::RwLockReadGuard<'static, bool>> {
+        let stopped = STOPPED
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match *stopped {
+            true => Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "the write was stopped by a signal",
+            )),
+            false => Ok(stopped),
+        }
     }
 
     /// One file's new content where it is staged, with its mode, closed, not yet synced.
@@ -505,13 +574,23 @@ impl Staging {
         let mut opened = options.open(&file.path)?;
         let unit = &self.units[file.unit];
         if !unit.is_directory {
-            unit.made.store(true, Ordering::Relaxed);
+            self.made(unit);
         }
         opened.write_all(artifact.contents.as_bytes())?;
         if mode & self.umask != 0 {
             set_mode(&opened, mode)?;
         }
         Ok(())
+    }
+
+    /// Notes that `unit`'s staged file or directory is ours to remove, here and in
+    /// [`IN_FLIGHT`] (under [`Staging::still_open`]).
+    fn made(&self, unit: &Unit) {
+        unit.made.store(true, Ordering::Relaxed);
+        in_flight()
+            .entry(self.id)
+            .or_default()
+            .push((unit.staged.clone(), unit.is_directory));
     }
 
     /// `make` on each item, shared out over the cores; the first failure (with the path it
@@ -562,6 +641,7 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
+        in_flight().remove(&self.id);
         for unit in &self.units {
             if unit.in_place || !unit.made.load(Ordering::Relaxed) {
                 continue;

@@ -62,6 +62,8 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         ));
     };
     let fleet = read_fleet(answers_file, args)?;
+    let _on_signal = crate::ui::terminal::ExitOnSignal::install_without_terminal()
+        .map_err(|error| CommandError::failure(format!("cannot handle signals: {error}")))?;
     render_checked(fleet, args)
 }
 

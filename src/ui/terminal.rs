@@ -67,14 +67,25 @@ impl Style {
 
 /// While it lives, a signal that would end the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT sent
 /// from outside; the keys are read as keys) first puts the terminal back as it was, removes
-/// `files` (what this run made, like the demo's CA file) and says so, then exits 128 + the
-/// signal's number, as a shell reports it.
+/// `files` (what this run made, like the demo's CA file) and what a write in progress has
+/// staged, and says so, then exits 128 + the signal's number, as a shell reports it.
 pub struct ExitOnSignal {
     handle: signal_hook::iterator::Handle,
 }
 
 impl ExitOnSignal {
+    /// For a prompt on the terminal.
     pub fn install(files: Vec<PathBuf>) -> std::io::Result<Self> {
+        Self::install_with(files, true)
+    }
+
+    /// For a run without prompts (`--answers-file`): the terminal is left alone, and nothing
+    /// is written to the standard output, which may be a file.
+    pub fn install_without_terminal() -> std::io::Result<Self> {
+        Self::install_with(Vec::new(), false)
+    }
+
+    fn install_with(files: Vec<PathBuf>, restores_terminal: bool) -> std::io::Result<Self> {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
         let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?;
         let handle = signals.handle();
@@ -82,14 +93,22 @@ impl ExitOnSignal {
             if let Some(signal) = signals.forever().next() {
                 // The terminal may be gone (SIGHUP when it closes): nothing here may panic or
                 // wait on it, or the process would stay behind.
-                let _ = crossterm::terminal::disable_raw_mode();
-                let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+                if restores_terminal {
+                    let _ = crossterm::terminal::disable_raw_mode();
+                    let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+                }
                 for file in &files {
                     let _ = std::fs::remove_file(file);
                 }
+                crate::artifacts::write::remove_staged();
                 let _ = writeln!(
                     std::io::stderr(),
-                    "\nwi-aws: stopped by signal {signal}; the terminal is restored."
+                    "\nwi-aws: stopped by signal {signal}{}; the files it was writing and had not put in place are removed.",
+                    if restores_terminal {
+                        "; the terminal is restored"
+                    } else {
+                        ""
+                    }
                 );
                 std::process::exit(128 + signal);
             }
