@@ -455,9 +455,22 @@ fn templates_dir_overrides_by_relative_path_and_rejects_unknown_names() {
     );
 
     let output = render_with_template(dir.path(), "unknown.hbs", "x", "out2");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("unknown.hbs is not a template wi-aws uses"));
-    assert!(!dir.path().join("out2").exists());
+    assert_refused_writing_nothing(
+        &output,
+        &dir.path().join("out2"),
+        "unknown.hbs is not a template wi-aws uses",
+    );
+}
+
+/// Bad input: exit 2, `message` on stderr, and no `out`.
+fn assert_refused_writing_nothing(output: &Output, out: &Path, message: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stderr).contains(message),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(!out.exists());
 }
 
 #[test]
@@ -485,13 +498,7 @@ fn an_override_may_use_its_formats_partials_and_one_that_does_not_compile_writes
         "export AWS_ROLE_ARN={{#if role_arn}}{{role_arn}}\n",
         "out2",
     );
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
-    assert!(
-        text(&output.stderr).contains("template aws/env.hbs:"),
-        "{}",
-        text(&output.stderr)
-    );
-    assert!(!dir.path().join("out2").exists());
+    assert_refused_writing_nothing(&output, &dir.path().join("out2"), "template aws/env.hbs:");
 }
 
 #[test]

@@ -556,7 +556,7 @@ impl Templates {
         // Compiling costs more than the text's size says: handlebars asks pest for the line and
         // column of each element, which pest counts from the template's start each time. So
         // each format's partials are compiled once, in a registry that each of that format's
-        // artifacts starts from as a copy, and the some fifty templates compile on every core.
+        // artifacts starts from as a copy, and then the templates compile on every core.
         let mut formats: Vec<Format> = Vec::new();
         let artifacts: Vec<(&'static ArtifactKind, usize)> = all_artifacts()
             .map(|artifact| {
